@@ -1,0 +1,59 @@
+# arb-appliance — one entry point for setup, demo, tests and benchmarks.
+# Everything a target needs is installed by the target itself (CI runs from a clean clone as root).
+
+PYTHON     ?= python3
+VENV       := .venv
+PY         := $(VENV)/bin/python
+STAMP_PY   := $(VENV)/.installed
+STAMP_NPM  := tools/node_modules/.installed
+STAMP_SYS  := $(VENV)/.system-packages
+SYS_PKGS   := libsystemd-dev pkg-config tmux fdisk dosfstools mtools e2fsprogs binutils xz-utils
+PYTEST_ARGS ?=
+
+.PHONY: all setup demo test bench lint clean distclean
+
+all: setup
+
+setup: $(STAMP_SYS) $(STAMP_PY) $(STAMP_NPM)
+
+# System packages: installed only when one is missing (needs root or sudo; CI runs as root).
+$(STAMP_SYS):
+	@missing=""; for p in $(SYS_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	  else echo "make: need root to install:$$missing" >&2; exit 2; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+$(STAMP_PY): pyproject.toml $(STAMP_SYS)
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found (Python 3.11+ needed)" >&2; exit 2; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+$(STAMP_NPM): tools/package.json tools/package-lock.json
+	@command -v npm >/dev/null || { echo "make: npm not found: install Node.js and npm (needed for the devnet tools)" >&2; exit 2; }
+	cd tools && npm install --no-audit --no-fund --no-save --loglevel=error
+	@touch $@
+
+demo: setup
+	$(VENV)/bin/arb-appliance demo
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	@set -e; for f in tests/bench/bench_*.py; do echo "== $$f"; $(PY) $$f; done
+
+lint: setup
+	$(VENV)/bin/ruff check appliance hw ui tests
+	$(VENV)/bin/ruff format --check appliance hw ui tests
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+
+distclean: clean
+	rm -rf $(VENV) tools/node_modules image/cache

@@ -1,0 +1,129 @@
+"""The whole configuration file as one frozen object, plus cross-section checks."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from appliance.config._schema import REQUIRED, parse_section, setting
+from appliance.config.errors import ConfigError
+from appliance.config.sections import (
+    AccountConfig,
+    AlertsConfig,
+    ChainConfig,
+    DexConfig,
+    ExecutionConfig,
+    HardwareConfig,
+    MetricsConfig,
+    RiskConfig,
+    StorageConfig,
+    StrategyConfig,
+    TokensConfig,
+)
+
+__all__ = ["AppConfig", "load_config"]
+
+DEFAULT_CONFIG_PATHS = (Path("/boot/firmware/arb-appliance.toml"), Path("/etc/arb-appliance.toml"))
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    chain: ChainConfig = setting(REQUIRED, doc="[chain]")
+    dex: tuple[DexConfig, ...] = setting(REQUIRED, doc="[[dex]] tables, one per DEX", min_items=1)
+    tokens: TokensConfig = setting(REQUIRED, doc="[tokens]")
+    account: AccountConfig = setting(AccountConfig(), doc="[account]")
+    strategy: StrategyConfig = setting(StrategyConfig(), doc="[strategy]")
+    execution: ExecutionConfig = setting(ExecutionConfig(), doc="[execution]")
+    storage: StorageConfig = setting(StorageConfig(), doc="[storage]")
+    risk: RiskConfig = setting(RiskConfig(), doc="[risk]")
+    hardware: HardwareConfig = setting(HardwareConfig(), doc="[hardware]")
+    metrics: MetricsConfig = setting(MetricsConfig(), doc="[metrics]")
+    alerts: AlertsConfig = setting(AlertsConfig(), doc="[alerts]")
+    path: Path | None = None  # where it was read from (not a TOML key)
+
+    @property
+    def live(self) -> bool:
+        return self.strategy.mode == "live"
+
+
+def load_config(path: Path | str) -> AppConfig:
+    """Read, parse and validate ``path``. Raises :class:`ConfigError` naming file, key and why."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(path, "(file)", "no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(path, "(file)", "is a directory, not a TOML file") from None
+    except PermissionError:
+        raise ConfigError(path, "(file)", "permission denied") from None
+    try:
+        table = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, "(file)", f"not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "(syntax)", f"invalid TOML: {exc}") from None
+    if "path" in table:
+        raise ConfigError(path, "path", "unknown key")
+    cfg: AppConfig = parse_section(AppConfig, table, path)
+    cfg = _with_path(cfg, path)
+    _cross_checks(cfg, path)
+    return cfg
+
+
+def _with_path(cfg: AppConfig, path: Path) -> AppConfig:
+    import dataclasses
+
+    return dataclasses.replace(cfg, path=path.resolve())
+
+
+def _cross_checks(cfg: AppConfig, path: Path) -> None:
+    names = [d.name for d in cfg.dex]
+    for i, name in enumerate(names):
+        if names.index(name) != i:
+            raise ConfigError(path, f"dex[{i}].name", f"duplicate DEX name {name!r}")
+    factories = [d.factory for d in cfg.dex]
+    for i, factory in enumerate(factories):
+        if factories.index(factory) != i:
+            raise ConfigError(path, f"dex[{i}].factory", f"factory {factory} is listed twice")
+    if len(set(cfg.tokens.base)) != len(cfg.tokens.base):
+        raise ConfigError(path, "tokens.base", "lists a token twice")
+    denied = set(cfg.tokens.deny)
+    for token in cfg.tokens.base:
+        if token in denied:
+            raise ConfigError(path, "tokens.deny", f"denies base token {token}")
+    if cfg.live and cfg.account.key_file is None:
+        raise ConfigError(path, "account.key_file", "is required when strategy.mode = 'live'")
+    if cfg.live and cfg.execution.funding == "inventory" and cfg.account.executor is None:
+        pass  # deploy-executor may still be run; the supervisor refuses to trade live without one
+    if cfg.account.key_file is not None:
+        check_key_file(cfg.account.key_file, path)
+    risk = cfg.risk
+    if risk.max_trade_wei <= risk.min_profit_wei:
+        raise ConfigError(path, "risk.max_trade_wei", f"must exceed risk.min_profit_wei ({risk.min_profit_wei})")
+    if cfg.execution.tip_gwei > cfg.execution.max_fee_gwei:
+        raise ConfigError(path, "execution.tip_gwei", f"{cfg.execution.tip_gwei} exceeds execution.max_fee_gwei ({cfg.execution.max_fee_gwei})")
+    if cfg.execution.max_fee_gwei > risk.max_gas_price_gwei:
+        raise ConfigError(path, "execution.max_fee_gwei", f"{cfg.execution.max_fee_gwei} exceeds risk.max_gas_price_gwei ({risk.max_gas_price_gwei})")
+    if cfg.metrics.host not in ("127.0.0.1", "::1", "localhost") and cfg.metrics.enabled:
+        pass  # allowed, but the supervisor logs a notice: metrics are exposed beyond loopback
+
+
+def check_key_file(key_file: Path, where: Path, *, key: str = "account.key_file") -> None:
+    """The key file must exist, be a regular file, mode 0600 (no group/other bits), owned by us."""
+    try:
+        st = key_file.stat()
+    except FileNotFoundError:
+        raise ConfigError(where, key, f"key file {str(key_file)!r} does not exist") from None
+    except PermissionError:
+        raise ConfigError(where, key, f"key file {str(key_file)!r} is not readable") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ConfigError(where, key, f"key file {str(key_file)!r} is not a regular file")
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & 0o077:
+        raise ConfigError(where, key, f"key file {str(key_file)!r} has mode {mode:04o}; it must be 0600 (chmod 600)")
+    if st.st_uid != os.geteuid():
+        raise ConfigError(where, key, f"key file {str(key_file)!r} is owned by uid {st.st_uid}, not by the running user (uid {os.geteuid()})")

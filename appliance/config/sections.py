@@ -1,0 +1,161 @@
+"""The sections of ``arb-appliance.toml``. Each field's ``doc`` is its reference entry.
+
+Owners: chain I/O owns ``ChainConfig``; execution ``ExecutionConfig``/``AccountConfig``; risk
+``RiskConfig``; hardware ``HardwareConfig``; store ``StorageConfig``. Add knobs as fields here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from appliance.config._schema import REQUIRED, setting
+from appliance.config.checks import checksum_address, http_url, webhook_url
+
+__all__ = [
+    "AccountConfig",
+    "AlertsConfig",
+    "ChainConfig",
+    "DexConfig",
+    "ExecutionConfig",
+    "HardwareConfig",
+    "MetricsConfig",
+    "RiskConfig",
+    "StorageConfig",
+    "StrategyConfig",
+    "TokensConfig",
+    "WebhookConfig",
+]
+
+
+@dataclass(frozen=True)
+class ChainConfig:
+    chain_id: int = setting(REQUIRED, doc="EIP-155 chain id; checked against eth_chainId at start", min=1)
+    rpc: tuple[str, ...] = setting(
+        REQUIRED, doc="JSON-RPC endpoints in failover order (http/https)", check=http_url, min_items=1
+    )
+    block_time_s: float = setting(12.0, doc="expected block time; sets the head poll interval", min=0.05, max=600)
+    request_timeout_s: float = setting(2.0, doc="timeout of one JSON-RPC request", min=0.05, max=60)
+    hedge: bool = setting(True, doc="ask the next endpoint when the first is slower than its p90")
+    breaker_failures: int = setting(5, doc="consecutive failures that open an endpoint's breaker", min=1, max=1000)
+    breaker_reset_s: float = setting(60.0, doc="seconds before an open endpoint is tried again", min=1, max=3600)
+    max_lag_blocks: int = setting(3, doc="an endpoint this many blocks behind the best is lagging", min=1, max=1000)
+    full_refresh_blocks: int = setting(100, doc="full reserve refresh every N blocks (a check of the log path)", min=1, max=100000)
+    multicall: str | None = setting(None, doc="Multicall3 address, if deployed", check=checksum_address)
+    max_response_bytes: int = setting(16_000_000, doc="refuse answers larger than this", min=1024)
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    key_file: Path | None = setting(
+        None, doc="file holding the 0x-hex private key; mode 0600, owned by the service user", secret=True
+    )
+    executor: str | None = setting(None, doc="deployed executor contract (arb-appliance deploy-executor)", check=checksum_address)
+
+
+@dataclass(frozen=True)
+class DexConfig:
+    name: str = setting(REQUIRED, doc="a short name for the DEX (unique)")
+    factory: str = setting(REQUIRED, doc="the V2 factory address", check=checksum_address)
+    fee_bps: int = setting(30, doc="swap fee in basis points (Uniswap V2: 30, PancakeSwap V2: 25)", min=0, max=1000)
+    router: str | None = setting(None, doc="the DEX's router (devnet simulator only)", check=checksum_address)
+
+
+@dataclass(frozen=True)
+class TokensConfig:
+    base: tuple[str, ...] = setting(
+        REQUIRED, doc="base tokens: every cycle starts and ends in one of them", check=checksum_address, min_items=1
+    )
+    allow: tuple[str, ...] | None = setting(
+        None, doc="tokens to watch (default: base tokens only)", check=checksum_address
+    )
+    deny: tuple[str, ...] = setting((), doc="tokens never traded", check=checksum_address)
+
+
+@dataclass(frozen=True)
+class StrategyConfig:
+    mode: str = setting("paper", doc="paper (simulate, never send) or live", choices=("paper", "live"))
+    max_hops: int = setting(3, doc="longest cycle: 3 = triangles, 4 = quadrilaterals", min=2, max=4)
+    top_n: int = setting(10, doc="candidates re-checked exactly per block", min=1, max=1000)
+    gas_per_hop: int = setting(60_000, doc="gas estimate per swap leg", min=1)
+    gas_overhead: int = setting(45_000, doc="gas estimate per transaction on top of the legs", min=0)
+
+
+@dataclass(frozen=True)
+class ExecutionConfig:
+    funding: str = setting("inventory", doc="inventory (executor holds base tokens) or flash (flash swap)", choices=("inventory", "flash"))
+    max_fee_gwei: float = setting(200.0, doc="EIP-1559 max fee cap per gas", min=0, max=100_000)
+    tip_gwei: float = setting(1.0, doc="EIP-1559 priority fee", min=0, max=100_000)
+    gas_limit: int = setting(600_000, doc="gas limit of an arbitrage transaction", min=21_000, max=30_000_000)
+    receipt_timeout_s: float = setting(30.0, doc="replace or cancel a transaction not mined by then", min=1, max=3600)
+    private_rpc: str | None = setting(None, doc="send transactions here instead of the public endpoints", check=http_url)
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    data_dir: Path = setting(Path("/var/lib/arb-appliance"), doc="journal directory (journal.sqlite)")
+    runtime_dir: Path = setting(Path("/run/arb-appliance"), doc="state file directory (tmpfs)")
+    retention_days: int = setting(7, doc="raw reserve rows kept this many days, then one per pool per minute", min=1, max=3650)
+
+
+@dataclass(frozen=True)
+class RiskConfig:
+    min_profit_wei: int = setting(0, doc="minimum net profit after gas, in base-token wei", min=0)
+    min_profit_bps: float = setting(5.0, doc="minimum net profit in bps of the input", min=0, max=10_000)
+    max_trade_wei: int = setting(10**18, doc="largest input of one trade, base-token wei", min=1)
+    max_trade_pct_inventory: float = setting(25.0, doc="largest input as % of inventory", min=0.01, max=100)
+    max_gas_price_gwei: float = setting(300.0, doc="no trade when base fee + tip exceeds this", min=0)
+    max_head_age_s: float = setting(30.0, doc="no trade when the head is older than this", min=0.1)
+    max_pending_trades: int = setting(1, doc="unconfirmed trades at once", min=1, max=100)
+    max_orders_per_block: int = setting(1, doc="orders per block", min=1, max=100)
+    consecutive_failures: int = setting(5, doc="reverted/failed trades in a row that open the trade breaker", min=1, max=1000)
+    breaker_cooldown_s: float = setting(300.0, doc="open trade breaker goes half-open after this", min=1)
+    breaker_close_after: int = setting(2, doc="successes in half-open that close the breaker", min=1, max=1000)
+    session_loss_wei: int = setting(10**17, doc="loss since start that pauses trading", min=0)
+    daily_loss_wei: int = setting(10**17, doc="loss per UTC day that pauses trading", min=0)
+    daily_reset_hour_utc: int = setting(0, doc="hour (UTC) the daily loss resets", min=0, max=23)
+    max_drawdown_pct: float = setting(20.0, doc="drawdown from peak equity that pauses trading", min=0.1, max=100)
+
+
+@dataclass(frozen=True)
+class HardwareConfig:
+    enabled: bool = setting(True, doc="drive the kill switch and LEDs")
+    kill_switch_pin: int = setting(17, doc="BCM pin of the kill switch (to GND)", min=0, max=27)
+    pull_up: bool = setting(True, doc="internal pull-up on the kill switch pin")
+    bounce_s: float = setting(0.05, doc="debounce time of the kill switch", min=0, max=1)
+    rearm_hold_s: float = setting(5.0, doc="hold the switch this long (after release) to re-arm", min=1, max=60)
+    green_pin: int = setting(22, doc="BCM pin of the green LED", min=0, max=27)
+    yellow_pin: int = setting(23, doc="BCM pin of the yellow LED", min=0, max=27)
+    red_pin: int = setting(24, doc="BCM pin of the red LED", min=0, max=27)
+
+    def __post_init__(self) -> None:
+        pins = [self.kill_switch_pin, self.green_pin, self.yellow_pin, self.red_pin]
+        if len(set(pins)) != len(pins):
+            raise ValueError(f"hardware pins must differ, got {pins}")
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    enabled: bool = setting(True, doc="serve Prometheus metrics")
+    host: str = setting("127.0.0.1", doc="listen address (loopback by default)")
+    port: int = setting(9108, doc="listen port", min=1, max=65535)
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    kind: str = setting(REQUIRED, doc="telegram, discord, slack or generic", choices=("telegram", "discord", "slack", "generic"))
+    url: str = setting(REQUIRED, doc="the webhook URL (Telegram: https://api.telegram.org/bot<token>)", check=webhook_url, secret=True)
+    chat_id: str | None = setting(None, doc="Telegram chat id")
+    min_priority: str = setting("warning", doc="lowest priority sent", choices=("info", "warning", "critical"))
+
+    def __post_init__(self) -> None:
+        if self.kind == "telegram" and not self.chat_id:
+            raise ValueError("a telegram webhook needs chat_id")
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    webhooks: tuple[WebhookConfig, ...] = setting((), doc="[[alerts.webhooks]] tables")
+    rate_per_minute: int = setting(20, doc="at most this many alerts per minute per webhook", min=1, max=10_000)
+    dedup_s: float = setting(300.0, doc="the same alert key is not repeated within this window", min=0)
+    timeout_s: float = setting(5.0, doc="timeout of one webhook request", min=0.1, max=120)

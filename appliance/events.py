@@ -1,0 +1,249 @@
+"""Events that flow between supervisor tasks over Trio memory channels.
+
+All are frozen dataclasses named in the past tense. Conventions, everywhere in the appliance:
+
+* addresses are EIP-55 checksummed ``str`` (``0xAbC...``); hashes are lowercase ``0x`` hex ``str``;
+* amounts are ``int`` in the token's smallest unit (wei) — never floats;
+* ``block`` is a block number (``int``).
+
+Channel map (who sends -> who receives)::
+
+    chain   --BlockSeen/ReorgDetected-->        market
+    market  --CandidatesFound-->                risk
+    risk    --OrderApproved-->                  execution
+    risk    --OrderRejected-->                  store
+    execution --TradeUpdated-->                 risk (breakers, P&L) and store
+    anyone  --ModeChanged/AlertRaised-->        store, alerts, hw (LEDs)
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from appliance.modes import Mode
+
+__all__ = [
+    "AlertRaised",
+    "BlockSeen",
+    "CandidatesFound",
+    "Candidate",
+    "Leg",
+    "ModeChanged",
+    "OrderApproved",
+    "OrderRejected",
+    "PoolInfo",
+    "Priority",
+    "ReorgDetected",
+    "ReservesUpdated",
+    "TokenInfo",
+    "TradeStatus",
+    "TradeUpdated",
+]
+
+
+# --------------------------------------------------------------------------------- chain
+@dataclass(frozen=True, slots=True)
+class BlockSeen:
+    number: int
+    hash: str
+    parent_hash: str
+    timestamp: int
+    base_fee: int | None  # None on chains without EIP-1559
+
+
+@dataclass(frozen=True, slots=True)
+class ReorgDetected:
+    """The chain replaced blocks above ``common_ancestor``; state above it must be rolled back."""
+
+    common_ancestor: int
+    old_head: int
+    new_head: BlockSeen
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    address: str
+    symbol: str
+    decimals: int
+
+
+@dataclass(frozen=True, slots=True)
+class PoolInfo:
+    address: str
+    dex: str
+    token0: str
+    token1: str
+    fee_bps: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReservesUpdated:
+    """Reserves of the pools that changed in ``block`` (``full`` when from a full refresh)."""
+
+    block: int
+    block_hash: str
+    reserves: dict[str, tuple[int, int]]  # pool address -> (reserve0, reserve1)
+    full: bool = False
+
+
+# --------------------------------------------------------------------------------- strategy
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One swap of a cycle: ``amount_in`` of ``token_in`` into ``pool``, out comes ``token_out``."""
+
+    pool: str
+    token_in: str
+    token_out: str
+    fee_bps: int
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An exactly re-checked opportunity: integer amounts from the pools' own arithmetic."""
+
+    block: int
+    legs: tuple[Leg, ...]
+    base_token: str
+    amount_in: int
+    amount_out: int
+    gas_estimate: int  # gas units
+    gas_cost: int  # in base-token wei
+    amounts: tuple[int, ...] = ()  # per-leg outputs, len == len(legs)
+
+    @property
+    def gross_profit(self) -> int:
+        return self.amount_out - self.amount_in
+
+    @property
+    def net_profit(self) -> int:
+        return self.gross_profit - self.gas_cost
+
+    @property
+    def pools(self) -> tuple[str, ...]:
+        return tuple(leg.pool for leg in self.legs)
+
+
+@dataclass(frozen=True, slots=True)
+class CandidatesFound:
+    block: int
+    candidates: tuple[Candidate, ...]
+    seen_at: float  # time.monotonic() when the block was seen (block-to-decision latency)
+
+
+# --------------------------------------------------------------------------------- risk
+@dataclass(frozen=True, slots=True)
+class OrderApproved:
+    candidate: Candidate
+    mode: Mode
+    order_id: str  # unique, stable: journal key linking opportunity -> trade
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRejected:
+    candidate: Candidate
+    reason: str  # a short machine name, e.g. "min_profit", "mode", "kill_switch"
+    detail: str = ""
+
+
+# --------------------------------------------------------------------------------- execution
+class TradeStatus(enum.StrEnum):
+    SIGNED = "signed"
+    SENT = "sent"
+    MINED = "mined"
+    REVERTED = "reverted"
+    DROPPED = "dropped"
+    PAPER = "paper"
+
+
+@dataclass(frozen=True, slots=True)
+class TradeUpdated:
+    order_id: str
+    status: TradeStatus
+    mode: Mode
+    tx_hash: str | None = None
+    nonce: int | None = None
+    amount_in: int = 0
+    expected_profit: int = 0
+    realized_profit: int | None = None  # base-token wei, after the trade, before gas
+    gas_used: int | None = None
+    gas_cost: int | None = None  # wei of the native coin
+    block_sent: int | None = None
+    block_mined: int | None = None
+    reason: str = ""
+
+
+# --------------------------------------------------------------------------------- modes, alerts
+@dataclass(frozen=True, slots=True)
+class ModeChanged:
+    at: float  # unix time
+    old: Mode
+    new: Mode
+    reason: str
+    source: str  # "kill_switch", "breaker", "startup", "health", "rearm", "supervisor"
+
+
+class Priority(enum.IntEnum):
+    INFO = 0
+    WARNING = 1
+    CRITICAL = 2
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRaised:
+    at: float
+    priority: Priority
+    key: str  # dedup key, e.g. "kill_switch", "breaker:trade"
+    text: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------- status feeds
+@dataclass(frozen=True, slots=True)
+class PoolsDiscovered:
+    tokens: tuple[TokenInfo, ...]
+    pools: tuple[PoolInfo, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenDenied:
+    """A hostile token (fee-on-transfer, rebasing, blocking): never traded; reason journaled."""
+
+    token: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointHealth:
+    host: str  # host[:port] only — never the full URL (it may carry an API key)
+    healthy: bool
+    latency_ms: float
+    lagging: bool = False
+    breaker: str = "closed"  # closed | open | half-open
+    head: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RpcHealthChanged:
+    endpoints: tuple[EndpointHealth, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LedsChanged:
+    green: str  # off | on | slow | fast
+    yellow: str
+    red: str
+
+
+@dataclass(frozen=True, slots=True)
+class RiskUpdated:
+    breakers: dict[str, str]  # name -> closed | open | half-open
+    pnl_today: int  # base-token wei, net of gas
+    pnl_session: int
+    equity_peak: int
+    var95: float = 0.0
+    cvar95: float = 0.0
+    var99: float = 0.0
+    cvar99: float = 0.0
+    regime: str = "low"  # low | medium | high
+    size_multiplier: float = 1.0
