@@ -130,10 +130,8 @@ def parse_section(
         meta = f.metadata
         if name not in table:
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                tp = hints[name]
-                if dataclasses.is_dataclass(tp):
-                    values[name] = parse_section(tp, {}, where, prefix=key, base_dir=base_dir)
-                    continue
+                if dataclasses.is_dataclass(hints[name]):
+                    raise ConfigError(where, key, f"is required (add a [{key}] table)")
                 raise ConfigError(where, key, "is required")
             continue
         value = _coerce(hints[name], table[name], key, where, base_dir)
@@ -175,7 +173,11 @@ def iter_settings(cls: type, prefix: str = ""):
     for f in dataclasses.fields(cls):
         key = f"{prefix}.{f.name}" if prefix else f.name
         tp = hints[f.name]
+        item = typing.get_args(tp)[0] if typing.get_origin(tp) is tuple else None
         if dataclasses.is_dataclass(tp):
             yield from iter_settings(tp, key)
+        elif item is not None and dataclasses.is_dataclass(item):
+            yield key, f
+            yield from iter_settings(item, f"{key}[]")
         else:
             yield key, f

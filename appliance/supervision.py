@@ -1,0 +1,91 @@
+"""Restart a crashed subsystem with backoff; report repeated crashes.
+
+Why the channels are cloned per attempt: subsystems close the channel ends they own when they
+exit (``async with recv:``). Handing each attempt fresh clones keeps the supervisor's originals
+open, so a restarted child resumes on the same streams and no producer sees ``BrokenResourceError``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import trio
+
+__all__ = ["CrashPolicy", "supervised"]
+
+log = logging.getLogger("appliance.supervisor")
+
+
+@dataclass
+class CrashPolicy:
+    """Backoff between restarts and the threshold that declares a child unstable."""
+
+    base_s: float = 0.5
+    max_s: float = 30.0
+    window_s: float = 300.0
+    max_crashes: int = 3
+    crashes: list[float] = field(default_factory=list)
+
+    def record(self, now: float) -> tuple[float, bool]:
+        """Register a crash at ``now``: (delay before the restart, whether the child is unstable)."""
+        self.crashes = [t for t in self.crashes if now - t <= self.window_s] + [now]
+        n = len(self.crashes)
+        delay = min(self.max_s, self.base_s * math.pow(2, n - 1)) * random.uniform(0.8, 1.2)
+        return delay, n >= self.max_crashes
+
+
+def _fresh(arg: Any) -> Any:
+    clone = getattr(arg, "clone", None)
+    if isinstance(arg, (trio.MemorySendChannel, trio.MemoryReceiveChannel)) and clone is not None:
+        return clone()
+    return arg
+
+
+async def supervised(
+    name: str,
+    fn: Callable[..., Awaitable[Any]],
+    *args: Any,
+    on_unstable: Callable[[str, BaseException], Any],
+    policy: CrashPolicy | None = None,
+    task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED,
+    **kwargs: Any,
+) -> None:
+    """Run ``fn`` under ``nursery.start`` semantics; restart it with backoff when it crashes.
+
+    The first start's value is passed to ``task_status``; a crash before the first ``started()``
+    propagates (a subsystem that cannot start at all stops the supervisor with its reason).
+    ``on_unstable(name, exc)`` is called (synchronously) when the child crashed ``max_crashes``
+    times within ``window_s``; it keeps being restarted.
+    """
+    policy = policy or CrashPolicy()
+    first = True
+    while True:
+        try:
+            async with trio.open_nursery() as nursery:
+                value = await nursery.start(
+                    _call, fn, [_fresh(a) for a in args], {k: _fresh(v) for k, v in kwargs.items()}
+                )
+                if first:
+                    task_status.started(value)
+                    first = False
+            return  # the child returned by itself: done
+        except trio.Cancelled:
+            raise
+        except Exception as exc:
+            if first:
+                raise
+            delay, unstable = policy.record(time.monotonic())
+            log.error("subsystem %s crashed: %s: %s; restart in %.1fs", name, type(exc).__name__, exc, delay)
+            if unstable:
+                on_unstable(name, exc)
+            await trio.sleep(delay)
+
+
+async def _call(fn, args, kwargs, *, task_status=trio.TASK_STATUS_IGNORED):
+    return await fn(*args, task_status=task_status, **kwargs)
