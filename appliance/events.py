@@ -24,6 +24,11 @@ from dataclasses import dataclass, field
 from appliance.modes import Mode
 
 __all__ = [
+    "FaultChanged",
+    "KillSwitchPressed",
+    "KillSwitchRearmed",
+    "RearmRefused",
+    "StartupCompleted",
     "AlertRaised",
     "BlockSeen",
     "CandidatesFound",
@@ -171,6 +176,8 @@ class TradeUpdated:
     block_sent: int | None = None
     block_mined: int | None = None
     reason: str = ""
+    net_profit: int | None = None  # base-token wei, after gas
+    slippage_bps: float | None = None  # shortfall of realized vs expected gross profit
 
 
 # --------------------------------------------------------------------------------- modes, alerts
@@ -247,3 +254,55 @@ class RiskUpdated:
     cvar99: float = 0.0
     regime: str = "low"  # low | medium | high
     size_multiplier: float = 1.0
+
+
+# --------------------------------------------------------------------------------- hardware, faults
+@dataclass(frozen=True, slots=True)
+class KillSwitchPressed:
+    """The kill switch (GPIO or SIGUSR1) was pressed; the latch was already tripped synchronously."""
+
+    at: float  # unix time
+    source: str  # "gpio" | "sigusr1" | ...
+    newly_latched: bool  # False when the latch was already tripped (a repeated press)
+
+
+@dataclass(frozen=True, slots=True)
+class KillSwitchRearmed:
+    """The deliberate long hold re-armed the latch (already removed); EMERGENCY -> PAUSED next."""
+
+    at: float
+    held_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class RearmRefused:
+    """A long hold was completed but re-arming was refused (e.g. the chain is not healthy)."""
+
+    at: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FaultChanged:
+    """A fault shown by the blinking red LED, raised or cleared (e.g. ``crashes:market``)."""
+
+    name: str
+    active: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StartupCompleted:
+    """The supervisor is synced and armed (sd_notify READY=1; the LEDs leave "starting")."""
+
+    at: float
+
+
+# --------------------------------------------------------------------------------- sizing
+@dataclass(frozen=True, slots=True)
+class SizingUpdated:
+    """What the strategy may size against: the risk engine's caps and the executor's inventory
+    per base token (wei). ``inventory`` None means unlimited (flash funding)."""
+
+    size_caps: dict[str, int]
+    inventory: dict[str, int] | None

@@ -34,4 +34,15 @@ def http_url(value: str) -> str | None:
 
 
 def webhook_url(value: str) -> str | None:
-    return http_url(value)
+    """Like :func:`http_url`, but the reason never quotes the URL: webhook URLs carry tokens."""
+    parts = urlsplit(value)
+    shown = f"{parts.scheme}://{parts.hostname or ''}/..." if parts.scheme else "<redacted>"
+    if parts.scheme not in ("http", "https"):
+        return f"URL scheme must be http or https, not {parts.scheme or 'missing'!r} ({shown})"
+    if not parts.hostname:
+        return "URL has no host"
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return f"URL has a bad port ({shown})"
+    return None

@@ -79,6 +79,10 @@ class StrategyConfig:
     top_n: int = setting(10, doc="candidates re-checked exactly per block", min=1, max=1000)
     gas_per_hop: int = setting(60_000, doc="gas estimate per swap leg", min=1)
     gas_overhead: int = setting(45_000, doc="gas estimate per transaction on top of the legs", min=0)
+    native_token: str | None = setting(
+        None, doc="the wrapped native coin (WETH); gas is priced through it (default: first base token)", check=checksum_address
+    )
+    probe_tokens: bool = setting(True, doc="probe every new non-base token for fee-on-transfer, rebasing and blocking")
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,8 @@ class ExecutionConfig:
     gas_limit: int = setting(600_000, doc="gas limit of an arbitrage transaction", min=21_000, max=30_000_000)
     receipt_timeout_s: float = setting(30.0, doc="replace or cancel a transaction not mined by then", min=1, max=3600)
     private_rpc: str | None = setting(None, doc="send transactions here instead of the public endpoints", check=http_url)
+    receipt_poll_s: float = setting(0.5, doc="how often a sent transaction's receipt is polled", min=0.01, max=60)
+    deadline_blocks: int = setting(2, doc="the executor reverts when mined more than N blocks after the head it was simulated at (0: no deadline)", min=0, max=1000)
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,8 @@ class StorageConfig:
     data_dir: Path = setting(Path("/var/lib/arb-appliance"), doc="journal directory (journal.sqlite)")
     runtime_dir: Path = setting(Path("/run/arb-appliance"), doc="state file directory (tmpfs)")
     retention_days: int = setting(7, doc="raw reserve rows kept this many days, then one per pool per minute", min=1, max=3650)
+    commit_interval_s: float = setting(10.0, doc="bulk journal rows (whole blocks) are committed at most this often; trades and mode changes at once. Fewer commits, less SD wear", min=0, max=300)
+    checkpoint_interval_s: float = setting(300.0, doc="WAL checkpoint (TRUNCATE) this often", min=1, max=86400)
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,17 @@ class RiskConfig:
     daily_loss_wei: int = setting(10**17, doc="loss per UTC day that pauses trading", min=0)
     daily_reset_hour_utc: int = setting(0, doc="hour (UTC) the daily loss resets", min=0, max=23)
     max_drawdown_pct: float = setting(20.0, doc="drawdown from peak equity that pauses trading", min=0.1, max=100)
+    max_reserves_lag_blocks: int = setting(0, doc="no trade on reserves this many blocks older than the head", min=0, max=100)
+    max_token_exposure_pct: float = setting(50.0, doc="unconfirmed trades' input in one base token, % of its inventory", min=0.01, max=100)
+    max_pool_exposure_pct: float = setting(25.0, doc="unconfirmed trades' input through one pool, % of the base token's inventory", min=0.01, max=100)
+    reduced_size_factor: float = setting(0.5, doc="size multiplier in REDUCED mode", min=0.01, max=1)
+    var_window: int = setting(1000, doc="realized P&L / inventory values kept for VaR and CVaR", min=10, max=100_000)
+    vol_window: int = setting(100, doc="blocks of price returns for the volatility regime and correlations", min=5, max=100_000)
+    vol_medium: float = setting(0.005, doc="per-block stdev of log price returns from which the regime is medium (size x0.5)", min=0)
+    vol_high: float = setting(0.02, doc="per-block stdev of log price returns from which the regime is high (size x0.25)", min=0)
+    kelly_fraction: float = setting(0.25, doc="fraction of the Kelly bet used for size caps", min=0, max=1)
+    kelly_cap_pct: float = setting(25.0, doc="Kelly size cap never above this % of inventory", min=0, max=100)
+    kelly_min_trades: int = setting(20, doc="settled trades needed before Kelly sizing applies", min=1, max=100_000)
 
 
 @dataclass(frozen=True)

@@ -168,3 +168,11 @@ def test_usage_error_exit_2(capsys) -> None:
 @pytest.mark.parametrize("example", sorted((Path(__file__).parents[3] / "appliance/config/examples").glob("*.toml")), ids=lambda p: p.stem)
 def test_shipped_examples_are_valid(example: Path, capsys) -> None:
     assert main(["check-config", "--config", str(example)]) == 0
+
+
+def test_bad_webhook_url_error_hides_token(tmp_path: Path, capsys) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(GOOD + '\n[[alerts.webhooks]]\nkind = "generic"\nurl = "ftp://hooks.example/SECRETTOKEN"\n')
+    assert main(["check-config", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "alerts.webhooks[0].url" in err and "SECRETTOKEN" not in err

@@ -1,0 +1,182 @@
+"""The head follower: polls the head, fills gaps in order, detects reorgs by parent hash.
+
+Rationale. Every header is checked against its parent before it is passed on, so consumers see
+one linked chain: ``BlockSeen`` for each block number in order, never a skipped one. When the new
+head does not link to the headers we hold (the last ``history`` of them), we walk back by parent
+hash until it does: that block is the common ancestor, ``ReorgDetected`` goes out, and then the
+replacement blocks above the ancestor follow as ``BlockSeen`` in order. A head *lower* than ours
+is treated as a stale answer (a lagging endpoint), not as a reorg; the next higher head settles it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import OrderedDict
+
+import trio
+
+from appliance.chain.errors import ChainError
+from appliance.chain.pool import RpcPool
+from appliance.events import BlockSeen, ReorgDetected
+
+__all__ = ["HeadFollower", "HeadHistory", "poll_interval", "run_head_follower"]
+
+log = logging.getLogger(__name__)
+
+HISTORY = 64
+GAP_CHUNK = 100
+
+
+def poll_interval(block_time_s: float) -> float:
+    """How often to ask for the head: a quarter block, between 20 ms and 2 s."""
+    return min(2.0, max(0.02, block_time_s / 4))
+
+
+class HeadHistory:
+    """The last ``size`` headers by number (owned by one follower task)."""
+
+    def __init__(self, size: int = HISTORY) -> None:
+        self.size = size
+        self._by_number: OrderedDict[int, BlockSeen] = OrderedDict()
+
+    @property
+    def head(self) -> BlockSeen | None:
+        return next(reversed(self._by_number.values()), None)
+
+    def get(self, number: int) -> BlockSeen | None:
+        return self._by_number.get(number)
+
+    @property
+    def oldest(self) -> int | None:
+        return next(iter(self._by_number), None)
+
+    def push(self, block: BlockSeen) -> None:
+        head = self.head
+        if head is not None and (block.number != head.number + 1 or block.parent_hash != head.hash):
+            raise ValueError(
+                f"block {block.number} {block.hash} does not extend head {head.number}"
+            )
+        self._by_number[block.number] = block
+        while len(self._by_number) > self.size:
+            self._by_number.popitem(last=False)
+
+    def truncate_above(self, number: int) -> None:
+        for n in [n for n in self._by_number if n > number]:
+            del self._by_number[n]
+
+    def __len__(self) -> int:
+        return len(self._by_number)
+
+
+async def _chain_down_to(rpc: RpcPool, top: BlockSeen, lowest: int) -> list[BlockSeen]:
+    """``top`` and its ancestors down to number ``lowest`` (ascending), linked by parent hash.
+
+    Gaps are fetched by number in batches; a batch that does not link (the chain moved while we
+    read it) is re-read by parent hash one header at a time.
+    """
+    blocks = [top]
+    while blocks[0].number > lowest:
+        first = blocks[0]
+        start = max(lowest, first.number - GAP_CHUNK)
+        fetched = list(await rpc.get_blocks(range(start, first.number)))
+        fetched.append(first)
+        if all(fetched[i + 1].parent_hash == fetched[i].hash for i in range(len(fetched) - 1)):
+            blocks[0:1] = fetched
+        else:
+            blocks.insert(0, await rpc.get_block(first.parent_hash))
+    return blocks
+
+
+class HeadFollower:
+    """The follower's state machine: one poll -> the events to emit (in order)."""
+
+    def __init__(self, rpc: RpcPool, *, history: int = HISTORY) -> None:
+        self.rpc = rpc
+        self.history = HeadHistory(history)
+
+    async def poll(self) -> list[BlockSeen | ReorgDetected]:
+        latest = await self.rpc.get_block("latest")
+        head = self.history.head
+        if head is None:
+            self.history.push(latest)
+            return [latest]
+        if latest.number < head.number:
+            log.debug("stale head %d below ours %d ignored", latest.number, head.number)
+            return []
+        if latest.hash == head.hash or self.history.get(latest.number) == latest:
+            return []
+        new = (
+            await _chain_down_to(self.rpc, latest, head.number + 1)
+            if latest.number > head.number
+            else [latest]
+        )
+        if new[0].number == head.number + 1 and new[0].parent_hash == head.hash:
+            for block in new:
+                self.history.push(block)
+            return list(new)
+        return await self._reorg(new, head)
+
+    async def _reorg(
+        self, new: list[BlockSeen], old_head: BlockSeen
+    ) -> list[BlockSeen | ReorgDetected]:
+        oldest = self.history.oldest
+        assert oldest is not None
+        while True:
+            first = new[0]
+            known = self.history.get(first.number - 1)
+            if known is not None and known.hash == first.parent_hash:
+                ancestor = first.number - 1
+                break
+            if first.number - 1 < oldest or first.number == 0:
+                # deeper than our history: the oldest header we hold is gone too
+                ancestor = max(oldest - 1, 0)
+                log.warning(
+                    "reorg deeper than %d headers; assuming ancestor %d",
+                    self.history.size,
+                    ancestor,
+                )
+                new = [b for b in new if b.number > ancestor]
+                self.history = HeadHistory(self.history.size)
+                break
+            new.insert(0, await self.rpc.get_block(first.parent_hash))
+        self.history.truncate_above(ancestor)
+        for block in new:
+            self.history.push(block)
+        event = ReorgDetected(common_ancestor=ancestor, old_head=old_head.number, new_head=new[-1])
+        return [event, *new]
+
+
+async def run_head_follower(
+    rpc: RpcPool,
+    events_send: trio.MemorySendChannel,
+    *,
+    block_time_s: float,
+    history: int = HISTORY,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Emit ``BlockSeen`` / ``ReorgDetected`` on ``events_send`` until cancelled.
+
+    ``task_status.started()`` comes after the first head was emitted. RPC failures are logged and
+    retried with exponential backoff (capped at the poll interval x 8); they never end the task.
+    """
+    follower = HeadFollower(rpc, history=history)
+    interval = poll_interval(block_time_s)
+    started = False
+    failures = 0
+    while True:
+        try:
+            events = await follower.poll()
+        except ChainError as exc:
+            failures += 1
+            delay = min(interval * 8, interval * 2 ** min(failures - 1, 10))
+            log.warning("head poll failed (%d in a row): %s", failures, exc)
+            await trio.sleep(delay if math.isfinite(delay) else interval)
+            continue
+        failures = 0
+        for event in events:
+            await events_send.send(event)
+        if not started and follower.history.head is not None:
+            started = True
+            task_status.started()
+        await trio.sleep(interval)

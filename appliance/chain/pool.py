@@ -1,0 +1,469 @@
+"""Several endpoints behind one surface: failover, hedging, breakers, lag detection.
+
+Rationale. A request goes to the endpoints in config order, skipping those whose breaker is open
+and those marked lagging, and asking endpoints still in backoff only after the rested ones.
+Without hedging this is plain failover: on a retryable error the next endpoint is asked. With
+hedging, if the leader has not answered within its own recent p90 latency the next endpoint is
+asked *as well*; the first answer wins and the loser's cancel scope is cancelled (the shape of
+trio's happy-eyeballs in ``open_tcp_stream``). A final answer (a revert, invalid params) ends the
+race too: another node would say the same.
+
+Lag: every head an endpoint reports (``get_block("latest")``, :meth:`RpcPool.probe_heads`)
+is remembered; an endpoint more than ``max_lag_blocks`` behind the best is lagging and not asked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import trio
+
+from appliance.chain.endpoint import Breaker, Endpoint
+from appliance.chain.errors import (
+    ChainError,
+    ChainIdMismatch,
+    MalformedResponse,
+    NoHealthyEndpoint,
+    NotFound,
+    RpcError,
+)
+from appliance.chain.rpc import RpcClient
+from appliance.chain.values import (
+    Log,
+    block_from_json,
+    block_param,
+    block_ref,
+    log_from_json,
+    to_data,
+    to_hash,
+    to_quantity,
+)
+from appliance.config import ChainConfig
+from appliance.events import BlockSeen, EndpointHealth
+
+__all__ = ["RpcPool", "open_rpc_pool"]
+
+T = TypeVar("T")
+Op = Callable[[RpcClient], Awaitable[T]]
+
+_HEDGE_FLOOR_S = 0.002
+
+
+@dataclass
+class _Race:
+    done: bool = False
+    result: Any = None
+    error: RpcError | None = None
+    errors: list[RpcError] = field(default_factory=list)
+
+
+class RpcPool:
+    """Use through :func:`open_rpc_pool`; the endpoints' clients must already be open."""
+
+    def __init__(
+        self,
+        clients: Sequence[RpcClient],
+        *,
+        hedge: bool = True,
+        breaker_failures: int = 5,
+        breaker_reset_s: float = 60.0,
+        max_lag_blocks: int = 3,
+        backoff_base_s: float = 0.05,
+        backoff_cap_s: float = 5.0,
+    ) -> None:
+        if not clients:
+            raise ValueError("an RpcPool needs at least one endpoint")
+        self.hedge = hedge
+        self.max_lag_blocks = max_lag_blocks
+        self._best_head: int | None = None
+        self.endpoints = tuple(
+            Endpoint(
+                client=c,
+                breaker=Breaker(failures=breaker_failures, reset_s=breaker_reset_s),
+                backoff_base_s=backoff_base_s,
+                backoff_cap_s=backoff_cap_s,
+            )
+            for c in clients
+        )
+
+    # ------------------------------------------------------------------ health
+    def health(self) -> tuple[EndpointHealth, ...]:
+        now = trio.current_time()
+        return tuple(ep.health(now) for ep in self.endpoints)
+
+    def _observe_head(self, ep: Endpoint, number: int) -> None:
+        """A head seen in regular traffic: it may clear lag, never set it (the others' heads
+        may be older observations; only a probe compares heads of one moment)."""
+        ep.head = number
+        self._best_head = max(self._best_head or 0, number)
+        if ep.lagging and self._best_head - number <= self.max_lag_blocks:
+            ep.lagging = False
+
+    async def probe_heads(self) -> None:
+        """Ask every endpoint whose breaker allows it for its head, at once, and mark lag.
+
+        An endpoint that does not answer keeps its previous flags (its breaker sees the failure).
+        """
+        heads: dict[int, int] = {}
+
+        async def probe(i: int, ep: Endpoint) -> None:
+            with suppress(RpcError):  # recorded on the endpoint; a probe has no caller to tell
+                heads[i] = await self._on(ep, "eth_blockNumber", self._block_number_op)
+
+        async with trio.open_nursery() as nursery:
+            now = trio.current_time()
+            for i, ep in enumerate(self.endpoints):
+                if ep.usable(now):
+                    nursery.start_soon(probe, i, ep)
+        if heads:
+            best = max(heads.values())
+            for i, number in heads.items():
+                self.endpoints[i].lagging = best - number > self.max_lag_blocks
+
+    async def _block_number_op(self, client: RpcClient) -> int:
+        number = to_quantity(
+            client.host, "eth_blockNumber", await client.call("eth_blockNumber", [])
+        )
+        self._observe_head(self._endpoint_of(client), number)
+        return number
+
+    def _endpoint_of(self, client: RpcClient) -> Endpoint:
+        return next(e for e in self.endpoints if e.client is client)
+
+    # ------------------------------------------------------------------ core
+    def _candidates(self) -> list[Endpoint]:
+        now = trio.current_time()
+        usable = [ep for ep in self.endpoints if ep.usable(now) and not ep.lagging]
+        rested = [ep for ep in usable if ep.rested(now)]
+        tired = sorted((ep for ep in usable if not ep.rested(now)), key=lambda e: e.backoff_until)
+        return rested + tired
+
+    def _hedge_delay(self, ep: Endpoint) -> float:
+        p90 = ep.latency.p90()
+        return math.inf if p90 is None else max(p90, _HEDGE_FLOOR_S)
+
+    async def _on(self, ep: Endpoint, label: str, op: Op[T]) -> T:
+        """Run ``op`` on one endpoint, recording the outcome (used by probes and sends)."""
+        race = _Race()
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(
+                self._attempt, ep, label, op, race, trio.Event(), nursery.cancel_scope
+            )
+        if race.done:
+            if race.error is not None:
+                raise race.error
+            return race.result
+        raise race.errors[-1]
+
+    async def _attempt(
+        self,
+        ep: Endpoint,
+        label: str,
+        op: Op[Any],
+        race: _Race,
+        finished: trio.Event,
+        scope: trio.CancelScope,
+    ) -> None:
+        start = trio.current_time()
+        ep.breaker.begin(start)
+        settled = False
+        try:
+            result = await op(ep.client)
+        except ChainError as exc:
+            if not isinstance(exc, RpcError):  # a validated answer that breaks the chain's rules
+                exc = MalformedResponse(ep.host, label, str(exc))
+            settled = True
+            if exc.retryable:
+                ep.record_failure(trio.current_time())
+                race.errors.append(exc)
+            else:
+                ep.record_success(trio.current_time() - start)
+                if not race.done:
+                    race.done, race.error = True, exc
+                    scope.cancel()
+        else:
+            settled = True
+            ep.record_success(trio.current_time() - start)
+            if not race.done:
+                race.done, race.result = True, result
+                scope.cancel()
+        finally:
+            if not settled:
+                ep.breaker.probing = False  # cancelled: the half-open probe never happened
+            finished.set()
+
+    async def run(self, label: str, op: Op[T], *, hedge: bool | None = None) -> T:
+        """Run ``op`` with failover (and hedging unless ``hedge=False``): the first answer wins."""
+        hedging = self.hedge if hedge is None else hedge
+        candidates = self._candidates()
+        if not candidates:
+            raise NoHealthyEndpoint(label)
+        race = _Race()
+        async with trio.open_nursery() as nursery:
+            for i, ep in enumerate(candidates):
+                finished = trio.Event()
+                nursery.start_soon(
+                    self._attempt, ep, label, op, race, finished, nursery.cancel_scope
+                )
+                last = i + 1 == len(candidates)
+                with trio.move_on_after(math.inf if last or not hedging else self._hedge_delay(ep)):
+                    await finished.wait()
+                if race.done:
+                    break
+        if race.done:
+            if race.error is not None:
+                raise race.error
+            return race.result
+        raise NoHealthyEndpoint(label, tuple(race.errors))
+
+    # ------------------------------------------------------------------ JSON-RPC surface
+    async def call(
+        self, method: str, params: Sequence[Any] = (), *, hedge: bool | None = None
+    ) -> Any:
+        async def op(client: RpcClient) -> Any:
+            return await client.call(method, params)
+
+        return await self.run(method, op, hedge=hedge)
+
+    async def batch(
+        self, requests: Sequence[tuple[str, Sequence[Any]]], *, hedge: bool | None = None
+    ) -> list[Any | RpcError]:
+        if not requests:
+            return []
+
+        async def op(client: RpcClient) -> list[Any | RpcError]:
+            return await client.batch(requests)
+
+        return await self.run(f"batch[{len(requests)}]", op, hedge=hedge)
+
+    # ------------------------------------------------------------------ typed helpers
+    async def chain_id(self) -> int:
+        async def op(client: RpcClient) -> int:
+            return to_quantity(client.host, "eth_chainId", await client.call("eth_chainId", []))
+
+        return await self.run("eth_chainId", op)
+
+    async def block_number(self) -> int:
+        return await self.run("eth_blockNumber", self._block_number_op)
+
+    async def get_block(self, number_or_tag: int | str = "latest") -> BlockSeen:
+        """A header by number, tag or 0x block hash (66 chars). Raises NoHealthyEndpoint when no
+        endpoint knows it."""
+        by_hash = isinstance(number_or_tag, str) and len(number_or_tag) == 66
+        method = "eth_getBlockByHash" if by_hash else "eth_getBlockByNumber"
+        param = number_or_tag if by_hash else block_param(number_or_tag)
+
+        async def op(client: RpcClient) -> BlockSeen:
+            raw = await client.call(method, [param, False])
+            if raw is None:
+                raise NotFound(client.host, method, f"block {param} not found")
+            block = block_from_json(client.host, method, raw)
+            if isinstance(number_or_tag, int) and block.number != number_or_tag:
+                raise MalformedResponse(
+                    client.host, method, f"asked block {number_or_tag}, got {block.number}"
+                )
+            if by_hash and block.hash != number_or_tag.lower():
+                raise MalformedResponse(
+                    client.host, method, f"asked block {number_or_tag}, got {block.hash}"
+                )
+            if number_or_tag == "latest":
+                self._observe_head(self._endpoint_of(client), block.number)
+            return block
+
+        return await self.run(method, op)
+
+    async def get_blocks(
+        self, numbers: Sequence[int], *, chunk: int = 100
+    ) -> tuple[BlockSeen, ...]:
+        """Headers by number in one batch per ``chunk`` (gap filling); all or an error."""
+        out: list[BlockSeen] = []
+        for start in range(0, len(numbers), chunk):
+            part = list(numbers[start : start + chunk])
+            requests = [("eth_getBlockByNumber", [block_param(n), False]) for n in part]
+
+            async def op(client: RpcClient, part=part, requests=requests) -> list[BlockSeen]:
+                blocks = []
+                for n, raw in zip(part, await client.batch(requests), strict=True):
+                    if isinstance(raw, RpcError):
+                        raise raw
+                    if raw is None:
+                        raise NotFound(client.host, "eth_getBlockByNumber", f"block {n} not found")
+                    block = block_from_json(client.host, "eth_getBlockByNumber", raw)
+                    if block.number != n:
+                        raise MalformedResponse(
+                            client.host,
+                            "eth_getBlockByNumber",
+                            f"asked block {n}, got {block.number}",
+                        )
+                    blocks.append(block)
+                return blocks
+
+            out.extend(await self.run(f"batch[{len(part)}]", op))
+        return tuple(out)
+
+    async def get_logs(
+        self,
+        *,
+        address: str | Sequence[str] | None = None,
+        topics: Sequence[str | Sequence[str] | None] | None = None,
+        from_block: int | str | None = None,
+        to_block: int | str | None = None,
+        block_hash: str | None = None,
+    ) -> tuple[Log, ...]:
+        """``eth_getLogs``; each log validated. ``block_hash`` excludes the block range."""
+        flt: dict[str, Any] = {}
+        if address is not None:
+            flt["address"] = address if isinstance(address, str) else list(address)
+        if topics is not None:
+            flt["topics"] = [t if t is None or isinstance(t, str) else list(t) for t in topics]
+        if block_hash is not None:
+            if from_block is not None or to_block is not None:
+                raise ValueError("get_logs takes block_hash or a block range, not both")
+            flt["blockHash"] = block_hash
+        else:
+            if from_block is not None:
+                flt["fromBlock"] = block_param(from_block)
+            if to_block is not None:
+                flt["toBlock"] = block_param(to_block)
+
+        async def op(client: RpcClient) -> tuple[Log, ...]:
+            raw = await client.call("eth_getLogs", [flt])
+            if not isinstance(raw, list):
+                raise MalformedResponse(
+                    client.host, "eth_getLogs", f"result is {type(raw).__name__}, not a list"
+                )
+            return tuple(log_from_json(client.host, "eth_getLogs", item) for item in raw)
+
+        return await self.run("eth_getLogs", op)
+
+    async def eth_call(
+        self,
+        to: str,
+        data: bytes,
+        block: int | str = "latest",
+        state_override: dict[str, Any] | None = None,
+        *,
+        sender: str | None = None,
+    ) -> bytes:
+        """The return data of a call; raises ExecutionReverted (with ``reason``) on revert."""
+        tx: dict[str, Any] = {"to": to, "data": "0x" + data.hex()}
+        if sender is not None:
+            tx["from"] = sender
+        params: list[Any] = [tx, block_ref(block)]
+        if state_override is not None:
+            params.append(state_override)
+
+        async def op(client: RpcClient) -> bytes:
+            return to_data(client.host, "eth_call", await client.call("eth_call", params))
+
+        return await self.run("eth_call", op)
+
+    async def estimate_gas(self, tx: dict[str, Any], block: int | str | None = None) -> int:
+        params: list[Any] = [tx] if block is None else [tx, block_ref(block)]
+
+        async def op(client: RpcClient) -> int:
+            return to_quantity(
+                client.host, "eth_estimateGas", await client.call("eth_estimateGas", params)
+            )
+
+        return await self.run("eth_estimateGas", op)
+
+    async def send_raw_transaction(self, raw: bytes) -> str:
+        """Broadcast a signed transaction; the hash. Failover but no hedging (one send at a time)."""
+        params = ["0x" + raw.hex()]
+
+        async def op(client: RpcClient) -> str:
+            return to_hash(
+                client.host,
+                "eth_sendRawTransaction",
+                await client.call("eth_sendRawTransaction", params),
+            )
+
+        return await self.run("eth_sendRawTransaction", op, hedge=False)
+
+    async def get_transaction_receipt(self, tx_hash: str) -> dict[str, Any] | None:
+        """The receipt (as the node gives it, shape-checked) or None while not mined."""
+
+        async def op(client: RpcClient) -> dict[str, Any] | None:
+            raw = await client.call("eth_getTransactionReceipt", [tx_hash])
+            if raw is None:
+                return None
+            where = (client.host, "eth_getTransactionReceipt")
+            if not isinstance(raw, dict):
+                raise MalformedResponse(*where, f"receipt is {type(raw).__name__}, not an object")
+            to_hash(*where, raw.get("transactionHash"), "receipt transaction hash")
+            to_hash(*where, raw.get("blockHash"), "receipt block hash")
+            for key in ("blockNumber", "gasUsed", "status"):
+                to_quantity(*where, raw.get(key), f"receipt {key}")
+            if not isinstance(raw.get("logs"), list):
+                raise MalformedResponse(*where, "receipt logs is not a list")
+            return raw
+
+        return await self.run("eth_getTransactionReceipt", op)
+
+    async def get_transaction_count(self, address: str, block: int | str = "pending") -> int:
+        params = [address, block_param(block)]
+
+        async def op(client: RpcClient) -> int:
+            return to_quantity(
+                client.host,
+                "eth_getTransactionCount",
+                await client.call("eth_getTransactionCount", params),
+            )
+
+        return await self.run("eth_getTransactionCount", op)
+
+    async def get_balance(self, address: str, block: int | str = "latest") -> int:
+        params = [address, block_ref(block)]
+
+        async def op(client: RpcClient) -> int:
+            return to_quantity(
+                client.host, "eth_getBalance", await client.call("eth_getBalance", params)
+            )
+
+        return await self.run("eth_getBalance", op)
+
+    async def gas_price(self) -> int:
+        async def op(client: RpcClient) -> int:
+            return to_quantity(client.host, "eth_gasPrice", await client.call("eth_gasPrice", []))
+
+        return await self.run("eth_gasPrice", op)
+
+    async def base_fee(self) -> int | None:
+        """The latest block's base fee (None on chains without EIP-1559)."""
+        return (await self.get_block("latest")).base_fee
+
+
+@asynccontextmanager
+async def open_rpc_pool(
+    cfg: ChainConfig, *, check_chain_id: bool = True, hedge: bool | None = None
+) -> AsyncIterator[RpcPool]:
+    """Open one persistent client per ``cfg.rpc`` endpoint and yield the pool.
+
+    With ``check_chain_id`` the chain id is checked against ``cfg.chain_id`` (ChainIdMismatch).
+    """
+    async with AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(
+                RpcClient(
+                    url, timeout_s=cfg.request_timeout_s, max_response_bytes=cfg.max_response_bytes
+                )
+            )
+            for url in cfg.rpc
+        ]
+        pool = RpcPool(
+            clients,
+            hedge=cfg.hedge if hedge is None else hedge,
+            breaker_failures=cfg.breaker_failures,
+            breaker_reset_s=cfg.breaker_reset_s,
+            max_lag_blocks=cfg.max_lag_blocks,
+        )
+        if check_chain_id:
+            got = await pool.chain_id()
+            if got != cfg.chain_id:
+                raise ChainIdMismatch(pool.endpoints[0].host, cfg.chain_id, got)
+        yield pool

@@ -1,0 +1,195 @@
+"""Pool reserves pinned to one block: from ``Sync`` logs (one round trip) or a full refresh.
+
+* :func:`fetch_reserves_by_logs` — ``eth_getLogs`` for one block (by hash: exact under reorgs),
+  topic ``Sync``, addresses chunked; the last ``Sync`` of a pool in the block is its reserves.
+  Only pools that changed in the block appear.
+* :func:`fetch_reserves_full` — ``getReserves()`` of every pool, pinned to the block (EIP-1898
+  for hashes): a JSON-RPC batch of ``eth_call``, or Multicall3 ``aggregate3`` where configured,
+  chunked; chunks are fetched concurrently.
+
+Both paths must agree; the full refresh runs at start, after reorgs and periodically as a check.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import trio
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+
+from appliance.chain.errors import ChainDataError, ChainError, MalformedResponse, RpcError
+from appliance.chain.pool import RpcPool
+from appliance.chain.rpc import RpcClient
+from appliance.chain.values import block_ref, to_data
+from appliance.events import PoolInfo
+
+__all__ = [
+    "GET_RESERVES",
+    "SYNC_TOPIC",
+    "decode_reserves",
+    "fetch_reserves_by_logs",
+    "fetch_reserves_full",
+]
+
+log = logging.getLogger(__name__)
+
+SYNC_TOPIC = "0x1c411e9a96e071241c2f21f7726b17ae89e3cab4c78be50e062b03a9fffbbad1"
+GET_RESERVES = bytes.fromhex("0902f1ac")
+AGGREGATE3 = bytes.fromhex("82ad56cb")
+_UINT112 = 2**112
+
+LOG_ADDRESS_CHUNK = 1000
+BATCH_CHUNK = 250
+MULTICALL_CHUNK = 500
+
+
+def _addresses(pools: Sequence[str | PoolInfo]) -> list[str]:
+    return [p.address if isinstance(p, PoolInfo) else p for p in pools]
+
+
+def decode_reserves(data: bytes, where: str = "getReserves") -> tuple[int, int]:
+    """(reserve0, reserve1) from ``getReserves()`` return data or ``Sync`` log data."""
+    if len(data) not in (64, 96):
+        raise ChainDataError(f"{where}: {len(data)} bytes of reserves data, expected 64 or 96")
+    r0, r1 = int.from_bytes(data[0:32], "big"), int.from_bytes(data[32:64], "big")
+    if r0 >= _UINT112 or r1 >= _UINT112:
+        raise ChainDataError(f"{where}: reserves {r0}, {r1} exceed uint112")
+    return r0, r1
+
+
+async def fetch_reserves_by_logs(
+    rpc: RpcPool,
+    block_number_or_hash: int | str,
+    pools: Sequence[str | PoolInfo],
+    *,
+    chunk: int = LOG_ADDRESS_CHUNK,
+) -> dict[str, tuple[int, int]]:
+    """Reserves of the pools that emitted ``Sync`` in one block (pool address -> reserves)."""
+    addresses = _addresses(pools)
+    watched = set(addresses)
+    by_hash = isinstance(block_number_or_hash, str) and len(block_number_or_hash) == 66
+    out: dict[str, tuple[int, int, int]] = {}  # address -> (log index, r0, r1)
+    for start in range(0, len(addresses), chunk):
+        part = addresses[start : start + chunk]
+        if by_hash:
+            logs = await rpc.get_logs(
+                address=part, topics=[SYNC_TOPIC], block_hash=block_number_or_hash
+            )
+        else:
+            logs = await rpc.get_logs(
+                address=part,
+                topics=[SYNC_TOPIC],
+                from_block=block_number_or_hash,
+                to_block=block_number_or_hash,
+            )
+        for entry in logs:
+            if entry.removed or entry.address not in watched or entry.topics[:1] != (SYNC_TOPIC,):
+                raise ChainDataError(
+                    f"eth_getLogs returned an unrequested log {entry.address} {entry.topics[:1]}"
+                )
+            if by_hash and entry.block_hash != block_number_or_hash.lower():
+                raise ChainDataError(
+                    f"eth_getLogs for {block_number_or_hash} returned a log of {entry.block_hash}"
+                )
+            if not by_hash and entry.block_number != block_number_or_hash:
+                raise ChainDataError(
+                    f"eth_getLogs for {block_number_or_hash} returned a log of {entry.block_number}"
+                )
+            r0, r1 = decode_reserves(entry.data, f"Sync log of {entry.address}")
+            previous = out.get(entry.address)
+            if previous is None or entry.log_index > previous[0]:
+                out[entry.address] = (entry.log_index, r0, r1)
+    return {address: (r0, r1) for address, (_, r0, r1) in out.items()}
+
+
+async def fetch_reserves_full(
+    rpc: RpcPool,
+    block: int | str,
+    pools: Sequence[str | PoolInfo],
+    *,
+    multicall: str | None = None,
+    chunk: int | None = None,
+) -> dict[str, tuple[int, int]]:
+    """Reserves of every pool at ``block`` (number or hash). A pool whose ``getReserves()``
+    reverts (not a pair) is left out and logged."""
+    addresses = _addresses(pools)
+    size = chunk or (MULTICALL_CHUNK if multicall else BATCH_CHUNK)
+    parts = [addresses[i : i + size] for i in range(0, len(addresses), size)]
+    results: list[dict[str, tuple[int, int]]] = [{} for _ in parts]
+    failed: list[ChainError] = []
+
+    async def one(i: int, scope: trio.CancelScope) -> None:
+        try:
+            if multicall:
+                results[i] = await _by_multicall(rpc, block, parts[i], multicall)
+            else:
+                results[i] = await _by_batch(rpc, block, parts[i])
+        except ChainError as exc:  # raised bare below, not wrapped in an ExceptionGroup
+            failed.append(exc)
+            scope.cancel()
+
+    async with trio.open_nursery() as nursery:
+        for i in range(len(parts)):
+            nursery.start_soon(one, i, nursery.cancel_scope)
+    if failed:
+        raise failed[0]
+    merged: dict[str, tuple[int, int]] = {}
+    for part in results:
+        merged.update(part)
+    return merged
+
+
+async def _by_batch(
+    rpc: RpcPool, block: int | str, addresses: list[str]
+) -> dict[str, tuple[int, int]]:
+    ref = block_ref(block)
+    requests = [
+        ("eth_call", [{"to": a, "data": "0x" + GET_RESERVES.hex()}, ref]) for a in addresses
+    ]
+
+    async def op(client: RpcClient) -> dict[str, tuple[int, int]]:
+        out: dict[str, tuple[int, int]] = {}
+        for address, raw in zip(addresses, await client.batch(requests), strict=True):
+            if isinstance(raw, RpcError):
+                if raw.retryable:
+                    raise raw  # e.g. the endpoint lacks the block's state: another may have it
+                log.warning("getReserves of %s failed: %s", address, raw)
+                continue
+            data = to_data(client.host, "eth_call", raw)
+            try:
+                out[address] = decode_reserves(data, f"getReserves of {address}")
+            except ChainDataError as exc:
+                if not data:  # no code at the address
+                    log.warning("getReserves of %s returned nothing (not a contract)", address)
+                    continue
+                raise MalformedResponse(client.host, "eth_call", str(exc)) from None
+        return out
+
+    return await rpc.run(f"batch[{len(requests)}]", op)
+
+
+async def _by_multicall(
+    rpc: RpcPool, block: int | str, addresses: list[str], multicall: str
+) -> dict[str, tuple[int, int]]:
+    calls = [(a, True, GET_RESERVES) for a in addresses]
+    data = AGGREGATE3 + abi_encode(["(address,bool,bytes)[]"], [calls])
+    raw = await rpc.eth_call(multicall, data, block)
+    try:
+        (results,) = abi_decode(["(bool,bytes)[]"], raw)
+    except Exception as exc:  # eth-abi's decoding family
+        raise ChainDataError(
+            f"aggregate3 answer of {len(raw)} bytes does not decode: {exc}"
+        ) from None
+    if len(results) != len(addresses):
+        raise ChainDataError(
+            f"aggregate3 answered {len(results)} results for {len(addresses)} calls"
+        )
+    out: dict[str, tuple[int, int]] = {}
+    for address, (success, ret) in zip(addresses, results, strict=True):
+        if not success or not ret:
+            log.warning("getReserves of %s failed inside aggregate3", address)
+            continue
+        out[address] = decode_reserves(ret, f"getReserves of {address}")
+    return out

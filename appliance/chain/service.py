@@ -1,0 +1,156 @@
+"""The chain subsystem: heads and reserves, in order, on one channel.
+
+Per block, in order: ``BlockSeen`` then ``ReservesUpdated`` for that block. Reserves come from
+the block's ``Sync`` logs, except for a full refresh (``full=True``, every pool) at start, after
+every reorg (``ReorgDetected`` goes out first) and every ``chain.full_refresh_blocks`` blocks —
+where the refreshed values are also compared with what the logs had built up (they must agree;
+a difference is logged as an error and the full values win). ``RpcHealthChanged`` goes out when
+an endpoint's health, lag or breaker state changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+import trio
+
+from appliance.chain.errors import ChainError
+from appliance.chain.heads import poll_interval, run_head_follower
+from appliance.chain.pool import RpcPool
+from appliance.chain.reserves import fetch_reserves_by_logs, fetch_reserves_full
+from appliance.config import ChainConfig
+from appliance.events import BlockSeen, PoolInfo, ReorgDetected, ReservesUpdated, RpcHealthChanged
+
+__all__ = ["run_chain", "run_rpc_health"]
+
+log = logging.getLogger(__name__)
+
+_FULL_AFTER_LOG_FAILURES = 3
+
+
+def _chain_cfg(cfg: Any) -> ChainConfig:
+    return cfg if isinstance(cfg, ChainConfig) else cfg.chain
+
+
+async def run_rpc_health(
+    rpc: RpcPool,
+    events_send: trio.MemorySendChannel,
+    *,
+    interval_s: float,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Probe every endpoint's head each ``interval_s``; emit ``RpcHealthChanged`` on change."""
+    last: tuple[Any, ...] | None = None
+    task_status.started()
+    async with events_send:
+        while True:
+            await rpc.probe_heads()
+            health = rpc.health()
+            key = tuple((e.host, e.healthy, e.lagging, e.breaker) for e in health)
+            if key != last:
+                last = key
+                await events_send.send(RpcHealthChanged(health))
+            await trio.sleep(interval_s)
+
+
+async def _reserves(
+    rpc: RpcPool,
+    block: BlockSeen,
+    pools: Sequence[PoolInfo],
+    *,
+    full: bool,
+    multicall: str | None,
+    retry_s: float,
+) -> tuple[dict[str, tuple[int, int]], bool]:
+    """Reserves of ``block`` (retried until they come: a block is never skipped)."""
+    failures = 0
+    while True:
+        use_full = full or failures >= _FULL_AFTER_LOG_FAILURES
+        try:
+            if use_full:
+                return await fetch_reserves_full(rpc, block.hash, pools, multicall=multicall), True
+            return await fetch_reserves_by_logs(rpc, block.hash, pools), False
+        except ChainError as exc:
+            failures += 1
+            log.warning(
+                "reserves of block %d (%s) failed %d times: %s",
+                block.number,
+                "full" if use_full else "logs",
+                failures,
+                exc,
+            )
+            await trio.sleep(min(retry_s * 2 ** min(failures - 1, 6), 2.0))
+
+
+async def run_chain(
+    cfg: Any,
+    rpc: RpcPool,
+    pools: Sequence[PoolInfo],
+    events_send: trio.MemorySendChannel,
+    *,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Follow the chain and emit BlockSeen/ReorgDetected/ReservesUpdated/RpcHealthChanged.
+
+    ``cfg`` is the :class:`AppConfig` (or its ``ChainConfig``). Runs until cancelled; RPC
+    failures are retried, never fatal. ``task_status.started()`` once the first head is known.
+    """
+    chain = _chain_cfg(cfg)
+    pools = tuple(pools)
+    interval = poll_interval(chain.block_time_s)
+    heads_send, heads_recv = trio.open_memory_channel[BlockSeen | ReorgDetected](64)
+    async with trio.open_nursery() as nursery:
+        health_interval = max(chain.block_time_s, 0.5)
+        await nursery.start(
+            partial(run_rpc_health, rpc, events_send.clone(), interval_s=health_interval)
+        )
+        await nursery.start(
+            partial(run_head_follower, rpc, heads_send, block_time_s=chain.block_time_s)
+        )
+        task_status.started()
+        known: dict[str, tuple[int, int]] = {}
+        full_next = True
+        last_full = -1
+        async with heads_recv:
+            async for event in heads_recv:
+                if isinstance(event, ReorgDetected):
+                    await events_send.send(event)
+                    full_next = True
+                    continue
+                await events_send.send(event)
+                periodic = last_full >= 0 and event.number - last_full >= chain.full_refresh_blocks
+                reserves, full = await _reserves(
+                    rpc,
+                    event,
+                    pools,
+                    full=full_next or periodic,
+                    multicall=chain.multicall,
+                    retry_s=interval,
+                )
+                if full:
+                    if periodic and not full_next:
+                        _compare(known, reserves, event.number)
+                    known = dict(reserves)
+                    last_full = event.number
+                    full_next = False
+                else:
+                    known.update(reserves)
+                await events_send.send(
+                    ReservesUpdated(event.number, event.hash, reserves, full=full)
+                )
+
+
+def _compare(
+    known: dict[str, tuple[int, int]], full: dict[str, tuple[int, int]], block: int
+) -> None:
+    differ = [a for a in full if known.get(a) != full[a]]
+    if differ:
+        log.error(
+            "block %d: Sync-log reserves disagree with the full refresh for %d pools (e.g. %s)",
+            block,
+            len(differ),
+            differ[:3],
+        )

@@ -1,0 +1,180 @@
+"""``arb-appliance demo``: devnet + simulator, the supervisor, and the status screen.
+
+Steps: start a devnet with 1 s blocks and the noise-trader simulator (in this process), print
+"market ready: ..." once swaps are flowing, start ``arb-appliance run --config <devnet config>``
+as a child (its output goes to ``<data-dir>/run.log``; "not available yet" is reported and the
+demo goes on without it), then run ``arb-appliance ui`` in the foreground when a terminal is
+attached (else just wait). Ctrl-C or SIGTERM stops the screen, the supervisor, the simulator
+and Anvil — in that order — and leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import trio
+
+from appliance.commands.devnet import CORE_POOLS, raise_on_sigterm
+from appliance.errors import UserError
+
+_NOT_YET = "not available yet"
+_STOP_GRACE_S = 10.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--seed", type=int, default=1, help="market and swap-sequence seed (default 1)"
+    )
+    parser.add_argument(
+        "--block-time", type=float, default=1.0, metavar="S", help="seconds per block (default 1)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="D",
+        help="config, key, journal and logs (default: a temporary directory)",
+    )
+    parser.add_argument(
+        "--pools",
+        type=int,
+        default=CORE_POOLS,
+        metavar="N",
+        help=f"number of pools (at least {CORE_POOLS})",
+    )
+    parser.add_argument(
+        "--no-ui", action="store_true", help="do not start the status screen even on a terminal"
+    )
+
+
+def _say(text: str) -> None:
+    print(f"demo: {text}", flush=True)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    import ctypes
+
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM, 0, 0, 0)
+
+
+def _appliance_cmd(*argv: str) -> list[str]:
+    return [sys.executable, "-m", "appliance", *argv]
+
+
+async def _stop(proc: trio.Process, name: str) -> None:
+    if proc.returncode is not None:
+        return
+    with trio.CancelScope(shield=True):
+        proc.send_signal(signal.SIGTERM)
+        with trio.move_on_after(_STOP_GRACE_S):
+            await proc.wait()
+        if proc.returncode is None:
+            _say(f"{name} did not stop within {_STOP_GRACE_S:g} s: killing it")
+            proc.kill()
+            await proc.wait()
+
+
+async def _run_supervisor(
+    config: Path, log_path: Path, *, task_status=trio.TASK_STATUS_IGNORED
+) -> None:
+    """``arb-appliance run`` as a child in its own process group; stopped with SIGTERM."""
+    with open(log_path, "ab") as log:
+        proc = await trio.lowlevel.open_process(
+            _appliance_cmd("run", "--config", str(config)),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+    task_status.started()
+    try:
+        await proc.wait()
+    finally:
+        await _stop(proc, "the supervisor")
+    text = log_path.read_text(errors="replace")
+    if proc.returncode == 2 and _NOT_YET in text:
+        _say("supervisor (`arb-appliance run`) is not available yet: market only")
+    else:
+        _say(f"supervisor exited with code {proc.returncode} (log: {log_path})")
+
+
+async def _run_ui(config: Path) -> int:
+    """``arb-appliance ui`` on this terminal (same process group: it gets the keyboard)."""
+    proc = await trio.lowlevel.open_process(
+        _appliance_cmd("ui", "--config", str(config)), preexec_fn=_die_with_parent
+    )
+    try:
+        return await proc.wait()
+    finally:
+        await _stop(proc, "the status screen")
+
+
+async def _demo(dn, args: argparse.Namespace) -> None:
+    from appliance.devnet.errors import DevnetError
+    from appliance.devnet.service import run_market, stop_signals, wait_for_stop_signal
+
+    with stop_signals() as signals:
+        async with trio.open_nursery() as nursery:
+            stats = await nursery.start(
+                functools.partial(run_market, dn, seed=args.seed, simulator=True)
+            )
+            with trio.move_on_after(60):
+                while stats.rounds < 1:
+                    await trio.sleep(0.1)
+            if stats.rounds < 1:
+                raise DevnetError("the market simulator made no swaps within 60 s")
+            _say(
+                f"market ready: {dn.rpc} chain {dn.chain_id}, {len(dn.pools)} pools on "
+                f"{len(dn.dexes)} DEXes, {len(dn.tokens)} tokens, noise traders on "
+                f"(seed {args.seed}); config {dn.config_path}"
+            )
+            await nursery.start(_run_supervisor, dn.config_path, dn.data_dir / "run.log")
+            interactive = sys.stdin.isatty() and sys.stdout.isatty() and not args.no_ui
+            if interactive:
+                nursery.start_soon(_ui_then_stop, dn.config_path, nursery.cancel_scope)
+            else:
+                _say("no terminal for the status screen: press Ctrl-C to stop")
+            await wait_for_stop_signal(signals)
+            _say("stopping")
+            nursery.cancel_scope.cancel()
+
+
+async def _ui_then_stop(config: Path, scope: trio.CancelScope) -> None:
+    code = await _run_ui(config)
+    if code == 2:
+        _say("status screen (`arb-appliance ui`) is not available yet: press Ctrl-C to stop")
+        return
+    scope.cancel()  # the operator quit the screen: the demo ends
+
+
+def main(args: argparse.Namespace) -> int:
+    from appliance.commands.devnet import check_args
+    from appliance.devnet import start_devnet
+    from appliance.devnet.service import first_appliance_error
+
+    args.port = None
+    check_args(args)
+    if args.data_dir is not None and args.data_dir.exists() and not args.data_dir.is_dir():
+        raise UserError(f"--data-dir {str(args.data_dir)!r} is not a directory")
+    raise_on_sigterm()
+    _say("starting Anvil and deploying the market ...")
+    with start_devnet(
+        seed=args.seed,
+        block_time=args.block_time,
+        data_dir=args.data_dir,
+        n_pools_extra=args.pools - CORE_POOLS,
+    ) as dn:
+        try:
+            trio.run(_demo, dn, args)
+        except BaseExceptionGroup as group:
+            raise first_appliance_error(group) from None
+    _say("stopped; no process left behind")
+    return 0

@@ -1,0 +1,105 @@
+"""``arb-appliance devnet``: a local Anvil market with Uniswap V2 pools and noise traders.
+
+Prints one JSON document on stdout (addresses, no keys, plus ``config_path``), then
+"devnet ready" on stderr, and runs until Ctrl-C/SIGTERM; Anvil and every child stop with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import signal
+import sys
+from pathlib import Path
+
+import trio
+
+from appliance.errors import UserError
+
+CORE_POOLS = 24
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--seed", type=int, default=1, help="market and swap-sequence seed (default 1)"
+    )
+    parser.add_argument(
+        "--block-time", type=float, default=1.0, metavar="S", help="seconds per block (default 1)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="D",
+        help="where to write the config and key (default: a temporary directory)",
+    )
+    parser.add_argument(
+        "--pools",
+        type=int,
+        default=CORE_POOLS,
+        metavar="N",
+        help=f"number of pools (at least {CORE_POOLS}; more adds extra tokens)",
+    )
+    parser.add_argument("--port", type=int, default=None, help="Anvil port (default: a free one)")
+    parser.add_argument("--no-simulator", action="store_true", help="no noise-trader swaps")
+
+
+def check_args(args: argparse.Namespace) -> None:
+    if args.block_time is not None and not 0.05 <= args.block_time <= 600:
+        raise UserError(
+            f"--block-time must be between 0.05 and 600 seconds, not {args.block_time!r}"
+        )
+    if args.pools < CORE_POOLS:
+        raise UserError(f"--pools must be at least {CORE_POOLS}, not {args.pools!r}")
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise UserError(f"--port must be between 1 and 65535, not {args.port!r}")
+
+
+def raise_on_sigterm() -> None:
+    """SIGTERM before Trio takes over (during deployment) unwinds like Ctrl-C: cleanup runs."""
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def main(args: argparse.Namespace) -> int:
+    from appliance.devnet import start_devnet
+    from appliance.devnet.service import (
+        first_appliance_error,
+        run_market,
+        stop_signals,
+        wait_for_stop_signal,
+    )
+
+    check_args(args)
+    raise_on_sigterm()
+    with start_devnet(
+        seed=args.seed,
+        block_time=args.block_time,
+        data_dir=args.data_dir,
+        n_pools_extra=args.pools - CORE_POOLS,
+        port=args.port,
+    ) as dn:
+        doc = dn.to_json() | {"config_path": str(dn.config_path), "key_file": str(dn.key_file)}
+
+        async def serve() -> None:
+            with stop_signals() as signals:
+                async with trio.open_nursery() as nursery:
+                    await nursery.start(
+                        functools.partial(
+                            run_market, dn, seed=args.seed, simulator=not args.no_simulator
+                        )
+                    )
+                    print(json.dumps(doc, indent=2), flush=True)
+                    print("devnet ready", file=sys.stderr, flush=True)
+                    await wait_for_stop_signal(signals)
+                    nursery.cancel_scope.cancel()
+
+        try:
+            trio.run(serve)
+        except BaseExceptionGroup as group:
+            raise first_appliance_error(group) from None
+    return 0

@@ -1,0 +1,76 @@
+"""``arb-appliance run``: the supervisor in the foreground (systemd ``Type=notify``).
+
+SIGTERM/SIGINT stop it cleanly (trades in flight stay journaled); SIGUSR1 is the software kill
+switch, taking the same path as the GPIO press.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from functools import partial
+
+import trio
+
+from appliance.config import load_config
+from appliance.errors import ApplianceError
+from appliance.safety import SafetyLatch
+
+log = logging.getLogger("appliance.run")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+
+
+def main(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    from appliance.logs import setup_logging
+    from appliance.supervisor import check_runnable
+
+    check_runnable(cfg)
+    redaction = setup_logging(getattr(logging, args.log_level))
+    if cfg.account.key_file is not None:
+        try:
+            redaction.add_secret(cfg.account.key_file.read_text().strip())
+        except OSError:
+            pass  # the executor reports an unreadable key with its own one-line error
+    latch = SafetyLatch(cfg.storage.data_dir)
+    # Until the kill switch exists, SIGUSR1 trips the latch directly (its default would kill us).
+    signal.signal(signal.SIGUSR1, lambda *_: threading.Thread(target=latch.trip, args=("SIGUSR1 during start-up", "sigusr1")).start())
+    try:
+        trio.run(_run, cfg, latch)
+    except BaseExceptionGroup as group:
+        leaf = _first_appliance_error(group)
+        if leaf is None:
+            raise
+        raise leaf from None
+    return 0
+
+
+async def _run(cfg, latch) -> None:
+    from hw import handle_sigusr1
+
+    from appliance.supervisor import run_supervisor
+
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async with trio.open_nursery() as nursery:
+            handle = await nursery.start(partial(run_supervisor, cfg, latch=latch))
+            with handle_sigusr1(handle.kill_switch):
+                async for signum in signals:
+                    log.info("%s: stopping", signal.Signals(signum).name)
+                    nursery.cancel_scope.cancel()
+                    break
+
+
+def _first_appliance_error(exc: BaseException) -> ApplianceError | None:
+    if isinstance(exc, ApplianceError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _first_appliance_error(inner)
+            if found is not None:
+                return found
+    return None

@@ -1,0 +1,82 @@
+"""``arb-appliance status [--json]``: the live status, read-only (state file + journal).
+
+Exit codes: 0 the supervisor is running; 3 it is not running or stale (the last known picture is
+still printed, like ``systemctl status``); 2 neither the state file nor the journal exists (wrong
+config, or the supervisor never ran) — one line on stderr, or with ``--json`` a document with
+``"mode": "unknown"`` and ``"supervisor": "not running"`` so monitoring scripts can always parse it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from appliance.config import load_config
+from appliance.store.reader import status_document
+
+__all__ = ["add_arguments", "main", "render"]
+
+EXIT_RUNNING, EXIT_NOTHING, EXIT_NOT_RUNNING = 0, 2, 3
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the status as one JSON document")
+
+
+def main(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    doc = status_document(cfg)
+    if not doc["sources"]:
+        if args.json:
+            print(json.dumps(doc, indent=2))
+        else:
+            print(
+                f"arb-appliance status: no status: neither {doc['state_file']} nor "
+                f"{doc['journal']} exists (supervisor not running?)",
+                file=sys.stderr,
+            )
+        return EXIT_NOTHING
+    print(json.dumps(doc, indent=2) if args.json else render(doc))
+    return EXIT_RUNNING if doc["supervisor"] == "running" else EXIT_NOT_RUNNING
+
+
+def render(doc: dict[str, Any]) -> str:
+    """A compact human view (fits 80 columns)."""
+    live = {True: "live", False: "paper", None: "?"}[doc["live"]]
+    sup = doc["supervisor"]
+    if doc["pid"] is not None:
+        sup += f" (pid {doc['pid']}, updated {doc['updated_age_s']} s ago)"
+    lines = [
+        f"mode           {doc['mode']} ({live}), supervisor {sup}",
+        f"kill switch    {'LATCHED' if doc['kill_switch'] else 'armed'}",
+    ]
+    if doc["leds"]:
+        lines.append("leds           " + " ".join(f"{k}={v}" for k, v in doc["leds"].items()))
+    if doc["head_block"] is not None:
+        lines.append(f"head           #{doc['head_block']}, {doc['head_age_s']} s old")
+    else:
+        lines.append("head           none yet")
+    for r in doc["rpc"]:
+        health = "healthy" if r["healthy"] else "DOWN"
+        extra = " lagging" if r["lagging"] else ""
+        lines.append(f"rpc            {r['host']:<28} {health:<8} {r['latency_ms']:8.1f} ms{extra}")
+    opp = doc["opportunities"]
+    lines.append(f"pools          {doc['pools']}")
+    lines.append(
+        f"opportunities  {opp['detected']} detected, {opp['approved']} approved, "
+        f"{opp['rejected']} rejected"
+    )
+    lines.append("trades         " + " ".join(f"{k} {v}" for k, v in doc["trades"].items()))
+    lines.append(f"pnl today      {doc['pnl_today']:+,} wei")
+    breakers = doc["breakers"]
+    lines.append(
+        "breakers       "
+        + (" ".join(f"{k}={v}" for k, v in breakers.items()) if breakers else "none reported")
+    )
+    if doc["last_alert"]:
+        lines.append(f"last alert     {doc['last_alert']['text'][:64]}")
+    for problem in doc["problems"]:
+        lines.append(f"note           {problem}")
+    return "\n".join(lines)

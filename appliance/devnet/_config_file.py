@@ -1,0 +1,91 @@
+"""Write ``devnet.key`` (0600) and an ``arb-appliance.toml`` that ``load_config`` accepts."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from appliance.devnet._deploy import Deployment
+from appliance.devnet.anvil import free_port
+
+__all__ = ["CONFIG_NAME", "KEY_NAME", "write_config", "write_key"]
+
+CONFIG_NAME = "arb-appliance.toml"
+KEY_NAME = "devnet.key"
+BASE_SYMBOLS = ("WETH", "USDC")
+
+
+def write_key(data_dir: Path, private_key: str) -> Path:
+    """Create ``<data_dir>/devnet.key`` with mode 0600 from the start (no window at 0644)."""
+    path = data_dir / KEY_NAME
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, (private_key + "\n").encode())
+    finally:
+        os.close(fd)
+    return path
+
+
+def _q(value: object) -> str:
+    return json.dumps(str(value))  # a JSON string is a valid TOML basic string
+
+
+def write_config(
+    data_dir: Path,
+    *,
+    rpc: str,
+    chain_id: int,
+    deployment: Deployment,
+    key_file: Path,
+    block_time: float | None,
+    seed: int,
+) -> Path:
+    tokens = deployment.tokens
+    lines = [
+        f"# Written by `arb-appliance devnet` (seed {seed}). Local Anvil market; paper trading.",
+        "",
+        "[chain]",
+        f"chain_id = {chain_id}",
+        f"rpc = [{_q(rpc)}]",
+        f"block_time_s = {block_time if block_time is not None else 0.5:g}",
+        "",
+        "[account]",
+        f"key_file = {_q(key_file)}",
+        "",
+    ]
+    for dex in deployment.dexes:
+        lines += [
+            "[[dex]]",
+            f"name = {_q(dex.name)}",
+            f"factory = {_q(dex.factory)}",
+            f"fee_bps = {dex.fee_bps}",
+            f"router = {_q(dex.router)}",
+            "",
+        ]
+    lines += [
+        "[tokens]",
+        f"base = [{', '.join(_q(tokens[s].address) for s in BASE_SYMBOLS)}]",
+        "allow = [",
+        *[f"    {_q(t.address)},  # {t.symbol}" for t in tokens.values()],
+        "]",
+        "",
+        "[strategy]",
+        'mode = "paper"',
+        "",
+        "[storage]",
+        f"data_dir = {_q(data_dir / 'data')}",
+        f"runtime_dir = {_q(data_dir / 'run')}",
+        "",
+        "[hardware]",
+        "enabled = true",
+        "",
+        "[metrics]",
+        'host = "127.0.0.1"',
+        f"port = {free_port()}",
+        "",
+    ]
+    path = data_dir / CONFIG_NAME
+    path.write_text("\n".join(lines))
+    return path

@@ -1,0 +1,82 @@
+"""Keeping a devnet alive in the foreground: simulator, Anvil watchdog, clean shutdown.
+
+Shared by ``arb-appliance devnet`` and ``arb-appliance demo``. Trio's strict exception groups
+are unwrapped here so the CLI sees one :class:`~appliance.errors.ApplianceError` (one line on
+stderr) instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import signal
+
+import trio
+
+from appliance.devnet.devnet import Devnet
+from appliance.devnet.errors import AnvilFailed
+from appliance.devnet.simulator import run_simulator
+from appliance.errors import ApplianceError
+
+__all__ = [
+    "first_appliance_error",
+    "run_anvil_watch",
+    "run_market",
+    "stop_signals",
+    "wait_for_stop_signal",
+]
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+async def run_anvil_watch(
+    dn: Devnet, *, period: float = 0.25, task_status=trio.TASK_STATUS_IGNORED
+) -> None:
+    """Raise :class:`AnvilFailed` (with Anvil's last stderr line) as soon as Anvil exits."""
+    task_status.started()
+    while True:
+        code = dn.anvil.process.poll() if dn.anvil.process is not None else -1
+        if code is not None:
+            line = dn.anvil.last_stderr_line()
+            raise AnvilFailed(
+                f"anvil exited unexpectedly with code {code}: {line or '(no output)'}"
+            )
+        await trio.sleep(period)
+
+
+def stop_signals():
+    """``with stop_signals() as signals:`` — SIGINT/SIGTERM are queued, not raised, inside.
+
+    Open it *before* starting anything, so a Ctrl-C in any window is a clean stop.
+    """
+    return trio.open_signal_receiver(*STOP_SIGNALS)
+
+
+async def wait_for_stop_signal(signals) -> int:
+    """Return the number of the first SIGINT/SIGTERM from a :func:`stop_signals` receiver."""
+    async for signum in signals:
+        return int(signum)
+    return 0  # pragma: no cover
+
+
+def first_appliance_error(exc: BaseException) -> BaseException:
+    """The first ApplianceError (or KeyboardInterrupt) inside nested exception groups, else ``exc``."""
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = first_appliance_error(inner)
+            if isinstance(found, (ApplianceError, KeyboardInterrupt)):
+                return found
+    return exc
+
+
+async def run_market(
+    dn: Devnet, *, seed: int, simulator: bool, task_status=trio.TASK_STATUS_IGNORED
+):
+    """Simulator (optional) + Anvil watch, until cancelled; ``started(stats or None)``."""
+    async with trio.open_nursery() as nursery:
+        await nursery.start(run_anvil_watch, dn)
+        stats = (
+            await nursery.start(functools.partial(run_simulator, dn, seed=seed))
+            if simulator
+            else None
+        )
+        task_status.started(stats)

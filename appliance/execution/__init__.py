@@ -1,0 +1,60 @@
+"""Atomic execution: the Vyper executor, the transaction pipeline, paper mode, accounting, keys.
+
+>>> await nursery.start(run_execution, cfg, rpc, orders_recv, results_send, latch=latch, write_ahead=wa)
+"""
+
+from appliance.execution.accounting import Fill, GasToBase, fill_from_receipt, fill_from_simulation
+from appliance.execution.artifact import ExecutorArtifact, load_artifact
+from appliance.execution.calldata import encode_execute, encode_withdraw, hops_of
+from appliance.execution.deploy import deploy_executor
+from appliance.execution.errors import (
+    ArtifactError,
+    ExecutionError,
+    ExecutorMissing,
+    KeyFileError,
+    NodeError,
+    RpcUnavailable,
+    SimulationFailed,
+)
+from appliance.execution.journal import store_write_ahead
+from appliance.execution.keys import SignedTx, Signer, load_signer
+from appliance.execution.nonce import NonceManager
+from appliance.execution.pipeline import Head, InFlight, Pipeline, WriteAhead
+from appliance.execution.recovery import recover
+from appliance.execution.rpc import ExecRpc, HttpRpc
+from appliance.execution.service import run_execution
+from appliance.execution.tracker import track
+
+__all__ = [
+    "ArtifactError",
+    "ExecRpc",
+    "ExecutionError",
+    "ExecutorArtifact",
+    "ExecutorMissing",
+    "Fill",
+    "GasToBase",
+    "Head",
+    "HttpRpc",
+    "InFlight",
+    "KeyFileError",
+    "NodeError",
+    "NonceManager",
+    "Pipeline",
+    "RpcUnavailable",
+    "SignedTx",
+    "Signer",
+    "SimulationFailed",
+    "WriteAhead",
+    "deploy_executor",
+    "encode_execute",
+    "encode_withdraw",
+    "fill_from_receipt",
+    "fill_from_simulation",
+    "hops_of",
+    "load_artifact",
+    "load_signer",
+    "recover",
+    "run_execution",
+    "store_write_ahead",
+    "track",
+]

@@ -1,0 +1,102 @@
+"""The execution subsystem: OrderApproved in, TradeUpdated out.
+
+Orders are handled one at a time (simulate → sign → send); each sent transaction gets its own
+tracker task. Every status change is sent on ``results_send``; the SIGNED row is additionally
+handed to ``write_ahead`` and acknowledged before the transaction is sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import trio
+from eth_utils import to_checksum_address
+
+from appliance.config import AppConfig
+from appliance.events import OrderApproved, TradeUpdated
+from appliance.execution.errors import ExecutionError, ExecutorMissing
+from appliance.execution.keys import Signer, load_signer
+from appliance.execution.pipeline import Pipeline, WriteAhead
+from appliance.execution.recovery import recover
+from appliance.execution.rpc import ExecRpc, HttpRpc
+from appliance.execution.tracker import track
+from appliance.safety import SafetyLatch
+
+__all__ = ["run_execution"]
+
+
+async def run_execution(
+    cfg: AppConfig,
+    rpc: Any,
+    orders_recv: trio.MemoryReceiveChannel[OrderApproved],
+    results_send: trio.MemorySendChannel[TradeUpdated],
+    *,
+    latch: SafetyLatch,
+    write_ahead: WriteAhead,
+    signer: Signer | None = None,
+    pending: Iterable[TradeUpdated | Mapping[str, Any]] = (),
+    task_status: trio.TaskStatus[Pipeline] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run until ``orders_recv`` is closed and every tracked trade has settled.
+
+    Args:
+        rpc: an :class:`ExecRpc` or any client with ``async call(method, params)``.
+        signer: defaults to loading ``account.key_file`` (checked: mode 0600, our uid).
+        pending: the journal's unfinished trades (``Journal.pending_trades()`` rows or
+            TradeUpdated), reconciled from the chain before the first order.
+    """
+    rpc = rpc if isinstance(rpc, ExecRpc) else ExecRpc(rpc)
+    executor = cfg.account.executor
+    if executor is None:
+        raise ExecutorMissing(
+            "account.executor is not set: run `arb-appliance deploy-executor` first"
+        )
+    if signer is None and cfg.account.key_file is not None:
+        signer = load_signer(cfg.account.key_file, where=cfg.path or "(config)")
+    if cfg.live and signer is None:
+        raise ExecutionError("strategy.mode = 'live' needs account.key_file")
+    chain_id = await rpc.chain_id()
+    if chain_id != cfg.chain.chain_id:
+        raise ExecutionError(
+            f"node reports chain id {chain_id}, config says chain.chain_id = {cfg.chain.chain_id}"
+        )
+    sender = signer.address if signer is not None else await _owner(rpc, executor)
+
+    async with contextlib.AsyncExitStack() as stack:
+        send_rpc = None
+        if cfg.execution.private_rpc:
+            private = await stack.enter_async_context(
+                HttpRpc(cfg.execution.private_rpc, timeout_s=cfg.chain.request_timeout_s)
+            )
+            send_rpc = ExecRpc(private)
+        await stack.enter_async_context(results_send)
+        nursery = await stack.enter_async_context(trio.open_nursery())
+        pipe = Pipeline(
+            cfg,
+            rpc,
+            latch=latch,
+            write_ahead=write_ahead,
+            emit=results_send.send,
+            executor=executor,
+            sender=sender,
+            chain_id=chain_id,
+            signer=signer,
+            send_rpc=send_rpc,
+        )
+        if cfg.live:
+            for flight in await recover(pipe, pending):
+                nursery.start_soon(track, pipe, flight)
+        task_status.started(pipe)
+        async with orders_recv:
+            async for order in orders_recv:
+                flight = await pipe.handle(order)
+                if flight is not None:
+                    nursery.start_soon(track, pipe, flight)
+
+
+async def _owner(rpc: ExecRpc, executor: str) -> str:
+    """Paper mode without a key simulates as the executor's owner (eth_call needs no signature)."""
+    out = await rpc.eth_call({"to": executor, "data": "0x8da5cb5b"})  # owner()
+    return to_checksum_address("0x" + out[12:32].hex()) if len(out) >= 32 else executor

@@ -1,0 +1,405 @@
+"""Prometheus metrics: a :class:`Metrics` object fed with the supervisor's events, and an exporter.
+
+The registry is the object's own :class:`~prometheus_client.CollectorRegistry` (never the global
+default one), so tests and several instances never collide. The exporter is a tiny HTTP/1.0
+server on Trio (``GET /metrics``): cancellable at once on SIGTERM, no server thread.
+
+Values are floats (Prometheus' only type): wei amounts above 2**53 lose their last digits here
+— the journal keeps the exact integers. Counters only grow, so profit and loss are two counters;
+the signed P&L is a gauge.
+
+Names (DESIGN.md section 5)::
+
+    arb_blocks_total, arb_reorgs_total, arb_head_block
+    arb_block_to_decision_seconds (histogram: block seen -> first risk decision of that block)
+    arb_opportunities_detected_total, arb_decisions_total{reason}, arb_trades_total{status}
+    arb_profit_wei_total, arb_loss_wei_total, arb_pnl_today_wei, arb_pnl_session_wei
+    arb_gas_used_total, arb_gas_cost_wei_total
+    arb_mode (0 NORMAL, 1 REDUCED, 2 PAUSED, 3 EMERGENCY), arb_mode_changes_total{mode}
+    arb_kill_switch_latched, arb_kill_switch_presses_total{source}
+    arb_breaker_open{name}, arb_rpc_latency_seconds{endpoint}, arb_rpc_healthy{endpoint}
+    arb_pools, arb_tokens_denied_total, arb_journal_writes_total, arb_alerts_raised_total{priority}
+    arb_alerts_total{outcome} (when bound to the alert sender's stats)
+    process_resident_memory_bytes, process_cpu_seconds_total, ... (prometheus_client's own)
+    arb_board_temperature_celsius (when /sys/class/thermal has a zone), arb_disk_free_bytes
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import trio
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from appliance import sysinfo
+from appliance.errors import OperationalError
+from appliance.events import (
+    AlertRaised,
+    BlockSeen,
+    CandidatesFound,
+    KillSwitchPressed,
+    KillSwitchRearmed,
+    ModeChanged,
+    OrderApproved,
+    OrderRejected,
+    PoolsDiscovered,
+    ReorgDetected,
+    RiskUpdated,
+    RpcHealthChanged,
+    TokenDenied,
+    TradeStatus,
+    TradeUpdated,
+)
+from appliance.safety import SafetyLatch
+
+if TYPE_CHECKING:
+    from appliance.config.sections import MetricsConfig
+
+__all__ = ["LATENCY_BUCKETS", "Metrics", "MetricsError", "MetricsServer", "run_metrics"]
+
+log = logging.getLogger(__name__)
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_PENDING_BLOCKS = 64  # block -> seen_at kept for the latency histogram
+
+
+class MetricsError(OperationalError):
+    """The exporter cannot serve (e.g. the port is taken); the message names host and port."""
+
+
+class _SystemCollector:
+    """Board temperature and disk free space, read at scrape time (absent sources: no sample)."""
+
+    def __init__(self, data_dir: Path | None, thermal_root: Path) -> None:
+        self._data_dir = data_dir
+        self._thermal_root = thermal_root
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        temp = sysinfo.board_temperature_c(self._thermal_root)
+        if temp is not None:
+            yield GaugeMetricFamily(
+                "arb_board_temperature_celsius", "Hottest thermal zone of the board.", value=temp
+            )
+        if self._data_dir is not None:
+            free = sysinfo.disk_free_bytes(self._data_dir)
+            if free is not None:
+                yield GaugeMetricFamily(
+                    "arb_disk_free_bytes", "Free space on the journal's filesystem.", value=free
+                )
+
+
+class _MappingCollector:
+    """Counters read from a live ``{label: count}`` mapping (the alert sender's statistics)."""
+
+    def __init__(self, name: str, doc: str, label: str, source: Callable[[], Mapping[str, int]]):
+        self._name, self._doc, self._label, self._source = name, doc, label, source
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        family = CounterMetricFamily(self._name, self._doc, labels=[self._label])
+        for key, value in sorted(self._source().items()):
+            family.add_metric([key], value)
+        yield family
+
+
+class Metrics:
+    """All metrics of one supervisor. Call :meth:`observe` with every event the tasks emit."""
+
+    def __init__(
+        self,
+        *,
+        latch: SafetyLatch | None = None,
+        data_dir: Path | None = None,
+        thermal_root: Path = sysinfo.THERMAL_ROOT,
+        process: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.registry = r = CollectorRegistry(auto_describe=True)
+        self._clock = clock
+        self._pending: dict[int, float] = {}
+        self.blocks = Counter("arb_blocks_total", "New heads seen.", registry=r)
+        self.reorgs = Counter("arb_reorgs_total", "Chain reorganisations detected.", registry=r)
+        self.head = Gauge("arb_head_block", "Number of the latest head.", registry=r)
+        self.block_to_decision = Histogram(
+            "arb_block_to_decision_seconds",
+            "From a block seen to the first risk decision on its candidates.",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.opportunities = Counter(
+            "arb_opportunities_detected_total", "Exactly re-checked candidates found.", registry=r
+        )
+        self.decisions = Counter(
+            "arb_decisions_total",
+            "Risk decisions by reason (approved or the refusal).",
+            ["reason"],
+            registry=r,
+        )
+        self.trades = Counter(
+            "arb_trades_total", "Trade status transitions.", ["status"], registry=r
+        )
+        self.profit = Counter(
+            "arb_profit_wei_total", "Realized profit of mined trades (base wei).", registry=r
+        )
+        self.loss = Counter(
+            "arb_loss_wei_total", "Realized loss of mined trades (base wei).", registry=r
+        )
+        self.pnl_today = Gauge(
+            "arb_pnl_today_wei", "P&L of the UTC day, net of gas (base wei).", registry=r
+        )
+        self.pnl_session = Gauge(
+            "arb_pnl_session_wei", "P&L since start, net of gas (base wei).", registry=r
+        )
+        self.gas_used = Counter("arb_gas_used_total", "Gas units used by sent trades.", registry=r)
+        self.gas_cost = Counter(
+            "arb_gas_cost_wei_total", "Native coin spent on gas (wei).", registry=r
+        )
+        self.mode = Gauge(
+            "arb_mode", "Mode: 0 NORMAL, 1 REDUCED, 2 PAUSED, 3 EMERGENCY.", registry=r
+        )
+        self.mode.set(2)  # PAUSED until told otherwise
+        self.mode_changes = Counter(
+            "arb_mode_changes_total", "Mode changes by new mode.", ["mode"], registry=r
+        )
+        self.kill_latched = Gauge(
+            "arb_kill_switch_latched", "1 when the kill switch latch is set.", registry=r
+        )
+        if latch is not None:
+            self.kill_latched.set_function(lambda: 1.0 if latch.tripped else 0.0)
+        self._has_latch = latch is not None
+        self.kill_presses = Counter(
+            "arb_kill_switch_presses_total",
+            "Kill switch presses by source.",
+            ["source"],
+            registry=r,
+        )
+        self.breaker_open = Gauge(
+            "arb_breaker_open", "1 when the breaker is open.", ["name"], registry=r
+        )
+        self.rpc_latency = Gauge(
+            "arb_rpc_latency_seconds",
+            "Latest measured latency per endpoint.",
+            ["endpoint"],
+            registry=r,
+        )
+        self.rpc_healthy = Gauge(
+            "arb_rpc_healthy", "1 when the endpoint is healthy.", ["endpoint"], registry=r
+        )
+        self.pools = Gauge("arb_pools", "Pools watched.", registry=r)
+        self.tokens_denied = Counter(
+            "arb_tokens_denied_total", "Hostile tokens denied.", registry=r
+        )
+        self.journal_writes = Counter(
+            "arb_journal_writes_total", "Journal write transactions.", registry=r
+        )
+        self.alerts_raised = Counter(
+            "arb_alerts_raised_total", "Alerts raised by priority.", ["priority"], registry=r
+        )
+        if process:
+            ProcessCollector(registry=r)
+        r.register(_SystemCollector(data_dir, thermal_root))
+        self._handlers: dict[type, Callable[[object], None]] = {
+            BlockSeen: self._block,
+            ReorgDetected: lambda e: self.reorgs.inc(),
+            CandidatesFound: self._candidates,
+            OrderApproved: lambda e: self._decided(e.candidate.block, "approved"),
+            OrderRejected: lambda e: self._decided(e.candidate.block, e.reason),
+            TradeUpdated: self._trade,
+            ModeChanged: self._mode,
+            KillSwitchPressed: self._pressed,
+            KillSwitchRearmed: lambda e: None if self._has_latch else self.kill_latched.set(0),
+            RiskUpdated: self._risk,
+            RpcHealthChanged: self._rpc,
+            AlertRaised: lambda e: self.alerts_raised.labels(e.priority.name.lower()).inc(),
+            PoolsDiscovered: lambda e: self.pools.set(len(e.pools)),
+            TokenDenied: lambda e: self.tokens_denied.inc(),
+        }
+
+    # ------------------------------------------------------------------ feeding
+    def observe(self, event: object) -> None:
+        """Account for one event; unknown event types are ignored."""
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def journal_written(self, transactions: int = 1) -> None:
+        self.journal_writes.inc(transactions)
+
+    def watch_alerts(self, counts: Callable[[], Mapping[str, int]]) -> None:
+        """Export the alert sender's outcome counters (sent, failed, dropped, deduplicated...)."""
+        self.registry.register(
+            _MappingCollector("arb_alerts", "Alert deliveries by outcome.", "outcome", counts)
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def _block(self, e: BlockSeen) -> None:
+        self.blocks.inc()
+        self.head.set(e.number)
+
+    def _candidates(self, e: CandidatesFound) -> None:
+        self.opportunities.inc(len(e.candidates))
+        if not e.candidates:
+            self.block_to_decision.observe(max(0.0, self._clock() - e.seen_at))
+            return
+        self._pending.setdefault(e.block, e.seen_at)
+        while len(self._pending) > _PENDING_BLOCKS:
+            del self._pending[min(self._pending)]
+
+    def _decided(self, block: int, reason: str) -> None:
+        self.decisions.labels(reason or "unknown").inc()
+        seen_at = self._pending.pop(block, None)
+        if seen_at is not None:
+            self.block_to_decision.observe(max(0.0, self._clock() - seen_at))
+
+    def _trade(self, e: TradeUpdated) -> None:
+        self.trades.labels(e.status.value).inc()
+        if e.status not in (TradeStatus.MINED, TradeStatus.REVERTED):
+            return
+        if e.gas_used:
+            self.gas_used.inc(e.gas_used)
+        if e.gas_cost:
+            self.gas_cost.inc(e.gas_cost)
+        if e.status is TradeStatus.MINED and e.realized_profit is not None:
+            if e.realized_profit >= 0:
+                self.profit.inc(e.realized_profit)
+            else:
+                self.loss.inc(-e.realized_profit)
+
+    def _mode(self, e: ModeChanged) -> None:
+        self.mode.set(int(e.new))
+        self.mode_changes.labels(e.new.name).inc()
+
+    def _pressed(self, e: KillSwitchPressed) -> None:
+        self.kill_presses.labels(e.source).inc()
+        if not self._has_latch:
+            self.kill_latched.set(1)
+
+    def _risk(self, e: RiskUpdated) -> None:
+        for name, state in e.breakers.items():
+            self.breaker_open.labels(name).set(1 if state == "open" else 0)
+        self.pnl_today.set(e.pnl_today)
+        self.pnl_session.set(e.pnl_session)
+
+    def _rpc(self, e: RpcHealthChanged) -> None:
+        for ep in e.endpoints:
+            self.rpc_latency.labels(ep.host).set(ep.latency_ms / 1000.0)
+            self.rpc_healthy.labels(ep.host).set(1 if ep.healthy else 0)
+            self.breaker_open.labels(f"rpc:{ep.host}").set(1 if ep.breaker == "open" else 0)
+
+
+# ---------------------------------------------------------------------- exporter
+@dataclass(frozen=True)
+class MetricsServer:
+    """What ``run_metrics`` hands to ``task_status.started``: where it listens (None: disabled)."""
+
+    host: str | None
+    port: int | None
+
+    @property
+    def url(self) -> str | None:
+        if self.host is None:
+            return None
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/metrics"
+
+
+_MAX_REQUEST = 8192
+_REQUEST_TIMEOUT_S = 5.0
+
+
+async def run_metrics(
+    cfg: MetricsConfig, metrics: Metrics, *, task_status=trio.TASK_STATUS_IGNORED
+) -> None:
+    """Serve ``metrics`` over HTTP on ``cfg.host:cfg.port`` (port 0: any free port) until cancelled."""
+    if not cfg.enabled:
+        task_status.started(MetricsServer(None, None))
+        await trio.sleep_forever()
+    try:
+        listeners = await trio.open_tcp_listeners(cfg.port, host=cfg.host)
+    except OSError as exc:
+        raise MetricsError(
+            f"cannot listen on {cfg.host}:{cfg.port} for metrics: {exc.strerror or exc}"
+        ) from exc
+    port = listeners[0].socket.getsockname()[1]
+    if cfg.host not in ("127.0.0.1", "::1", "localhost"):
+        log.warning("metrics are exposed beyond loopback on %s:%d", cfg.host, port)
+    log.info("metrics on http://%s:%d/metrics", cfg.host, port)
+
+    async def handler(stream: trio.SocketStream) -> None:
+        try:
+            await _serve_one(stream, metrics)
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+            pass  # the scraper went away
+        except Exception:  # never let one bad request take the exporter down
+            log.exception("metrics request failed")
+        finally:
+            await stream.aclose()
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(trio.serve_listeners, handler, listeners)
+        task_status.started(MetricsServer(cfg.host, port))
+
+
+async def _serve_one(stream: trio.SocketStream, metrics: Metrics) -> None:
+    data = b""
+    with trio.move_on_after(_REQUEST_TIMEOUT_S):
+        while b"\r\n\r\n" not in data and b"\n\n" not in data and len(data) < _MAX_REQUEST:
+            chunk = await stream.receive_some(4096)
+            if not chunk:
+                break
+            data += chunk
+    parts = data.split(b"\n", 1)[0].decode("latin-1").split()
+    if len(parts) < 2:
+        return await _respond(stream, 400, b"bad request\n")
+    method, path = parts[0], parts[1].split("?", 1)[0]
+    if method not in ("GET", "HEAD"):
+        return await _respond(stream, 405, b"only GET\n", extra="Allow: GET, HEAD\r\n")
+    if path == "/metrics":
+        return await _respond(
+            stream, 200, metrics.render(), content_type=CONTENT_TYPE_LATEST, head=method == "HEAD"
+        )
+    if path == "/":
+        return await _respond(
+            stream, 200, b"arb-appliance metrics: /metrics\n", head=method == "HEAD"
+        )
+    return await _respond(stream, 404, b"not found\n")
+
+
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
+
+
+async def _respond(
+    stream: trio.SocketStream,
+    status: int,
+    body: bytes,
+    *,
+    content_type: str = "text/plain; charset=utf-8",
+    extra: str = "",
+    head: bool = False,
+) -> None:
+    header = (
+        f"HTTP/1.1 {status} {_REASONS[status]}\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n{extra}\r\n"
+    ).encode("latin-1")
+    await stream.send_all(header if head else header + body)

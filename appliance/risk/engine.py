@@ -1,0 +1,535 @@
+"""The risk engine: modes, breakers, measures and the gate, driven by one task.
+
+Every ``on_*`` method is synchronous and returns the records it produced (``ModeChanged``,
+``AlertRaised``, ``RiskUpdated``, ``OrderRejected``), so the engine is testable without Trio and
+:func:`appliance.risk.task.run_risk` only moves messages. The safety latch is consulted before
+every decision (it is tripped from other threads), so a kill switch wins every race.
+
+Accounting assumptions (documented limits): P&L is integer wei of the candidate's base token
+and the breakers add P&L of all base tokens together, so they are meant for one base-token unit
+(the first of ``tokens.base``); gas, paid in the native coin, is counted as base-token wei (right
+for WETH on its own chain).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from fractions import Fraction
+
+from appliance.events import (
+    AlertRaised,
+    BlockSeen,
+    Candidate,
+    CandidatesFound,
+    ModeChanged,
+    OrderApproved,
+    OrderRejected,
+    Priority,
+    RiskUpdated,
+    TradeStatus,
+    TradeUpdated,
+)
+from appliance.modes import Mode
+from appliance.risk.breakers import BreakerChange, Breakers, BreakerState
+from appliance.risk.errors import RiskStateError
+from appliance.risk.gate import Decision, GateContext, Limits, gate
+from appliance.risk.measures import (
+    REGIME_MULTIPLIER,
+    KellySizer,
+    PriceReturns,
+    TailRisk,
+    exposure_scales,
+    vol_regime,
+)
+from appliance.risk.modes import ModeController
+from appliance.risk.state import RiskState
+from appliance.safety import SafetyLatch
+
+__all__ = ["Record", "RiskEngine"]
+
+Record = ModeChanged | AlertRaised | RiskUpdated | OrderRejected
+
+_PENDING = (TradeStatus.SIGNED, TradeStatus.SENT)
+
+
+class RiskEngine:
+    """Owned by one task. ``state`` is what :class:`~appliance.risk.state.RiskStateFile` loaded
+    (None on a first start); ``state_error`` a reason when it could not be read."""
+
+    def __init__(
+        self,
+        cfg,  # appliance.config.RiskConfig
+        *,
+        latch: SafetyLatch,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        deny: Iterable[str] = (),
+        tip_wei: int = 0,
+        state: RiskState | None = None,
+        state_error: str | None = None,
+        inventory: Mapping[str, int] | None = None,
+        equity_token: str | None = None,
+        pending_timeout_s: float = 120.0,
+    ) -> None:
+        self.cfg = cfg
+        self.limits = Limits.from_config(cfg)
+        self._latch = latch
+        self._clock = clock
+        self._monotonic = monotonic
+        self._tip = int(tip_wei)
+        self._denied = set(deny)
+        self._inventory: dict[str, int] = dict(inventory or {})
+        self._equity_token = equity_token
+        now = clock()
+        self._records: list[Record] = []
+        clean = state.clean_shutdown if state is not None else True
+        self.breakers = Breakers(cfg, now=now)
+        if state_error is not None:
+            clean = False
+            self._alert(
+                Priority.CRITICAL,
+                "risk:state",
+                f"risk state unreadable, breakers start fresh: {state_error}",
+            )
+        elif state is not None and state.breakers:
+            try:
+                self.breakers = Breakers.from_json(state.breakers, cfg, now=now, new_session=clean)
+            except RiskStateError as exc:
+                clean = False
+                self._alert(
+                    Priority.CRITICAL,
+                    "risk:state",
+                    f"breaker state unreadable, breakers start fresh: {exc}",
+                )
+        last_mode = state.mode if state is not None and state_error is None else None
+        self.modes = ModeController.restore(last_mode, clean, latch, clock=clock)
+        assert self.modes.startup_event is not None
+        self._records.append(self.modes.startup_event)
+        for name, bstate in self.breakers.states.items():
+            if bstate is not BreakerState.CLOSED:
+                reason = f"restored: {self.breakers.reasons.get(name, bstate)}"
+                self._hold_for(BreakerChange(name, BreakerState.CLOSED, bstate, reason))
+        # market/health picture
+        self._head_block = 0
+        self._head_seen_at: float | None = None
+        self._base_fee = 0
+        self._reserves_block = 0
+        self._rpc_healthy = True  # until told otherwise; the startup hold waits for a report
+        self._orders_block = -1
+        self._orders_this_block = 0
+        self._pending: dict[str, Candidate] = {}
+        self._pending_since: dict[str, float] = {}
+        self._pending_timeout_s = float(pending_timeout_s)
+        self._denied_frozen = frozenset(self._denied)
+        self._settled = 0  # pending entries removed so far (exposure cache key)
+        self._exposure_key: tuple[int, int, int] | None = None
+        self._exposure_cache: tuple[dict[str, int], dict[tuple[str, str], int]] = ({}, {})
+        # measures
+        self._pnl = TailRisk(cfg.var_window)
+        self._inv_changes = TailRisk(cfg.var_window)
+        self._last_inv_value: int | None = None
+        self._returns = PriceReturns(cfg.vol_window)
+        self._kelly = KellySizer(cfg.kelly_fraction, cfg.kelly_cap_pct, cfg.kelly_min_trades)
+        self._kelly_bet: float | None = None
+        self.volatility = 0.0
+        self.regime = "low"
+        self._exposure_scale: dict[str, float] = {}
+        self._correlation: dict[tuple[str, str], float] = {}
+        self._tag = format(int(now * 1000), "x")
+        self._seq = 0
+        self._dirty = True
+        self._last_update: RiskUpdated | None = None
+
+    # ================================================================== inputs
+    def startup_records(self) -> list[Record]:
+        """The audit rows of the start (mode restore, restored breakers): send them first."""
+        return self._take()
+
+    def tick(self) -> list[Record]:
+        """Follow the latch and the clock (cooldowns, daily reset). Call often (every ~0.25 s)."""
+        self._tick()
+        return self._take()
+
+    def on_block(self, block: BlockSeen) -> list[Record]:
+        if block.number >= self._head_block:
+            self._head_block = block.number
+            self._head_seen_at = self._monotonic()
+            self._base_fee = block.base_fee or 0
+        self._tick()
+        self._maybe_update()
+        return self._take()
+
+    def on_health(self, synced: bool, healthy: bool) -> list[Record]:
+        self._rpc_healthy = bool(healthy)
+        self._tick()
+        self._mode_event(self.modes.on_health(synced, healthy))
+        return self._take()
+
+    def on_rpc_health(self, endpoints) -> list[Record]:
+        """From ``RpcHealthChanged.endpoints``: healthy = one healthy endpoint; synced = one of
+        those is not lagging."""
+        healthy = [e for e in endpoints if e.healthy]
+        return self.on_health(synced=any(not e.lagging for e in healthy), healthy=bool(healthy))
+
+    def on_token_denied(self, token: str) -> list[Record]:
+        self._denied.add(token)
+        self._denied_frozen = frozenset(self._denied)
+        return self._take()
+
+    def on_inventory(self, balances: Mapping[str, int], equity: int | None = None) -> list[Record]:
+        """Balances per token (wei); ``equity`` the total in base-token wei (default: the balance
+        of the equity token). Feeds inventory VaR and the drawdown breaker."""
+        self._inventory = {t: int(v) for t, v in balances.items()}
+        if equity is None and self._equity_token is not None:
+            equity = self._inventory.get(self._equity_token)
+        now = self._clock()
+        self._tick()
+        if equity is not None:
+            if self._last_inv_value is not None:
+                self._inv_changes.add(float(equity - self._last_inv_value))
+            self._last_inv_value = int(equity)
+            peak = self.breakers.equity_peak
+            self._breaker_changes(self.breakers.observe_equity(int(equity), now))
+            if self.breakers.equity_peak != peak:
+                self._dirty = True  # only a new peak must survive a restart (SD wear)
+        self._refresh_exposure()
+        self._maybe_update()
+        return self._take()
+
+    def on_prices(self, prices: Mapping[str, float]) -> list[Record]:
+        """Prices of tokens in one numeraire (one observation per block): volatility regime and
+        correlations."""
+        self._returns.observe(prices)
+        vols = self._returns.volatility()
+        self.volatility = max(vols.values(), default=0.0)
+        self.regime = (
+            vol_regime(self.volatility, self.cfg.vol_medium, self.cfg.vol_high) if vols else "low"
+        )
+        self._correlation = self._returns.correlation()
+        self._refresh_exposure()
+        self._maybe_update()
+        return self._take()
+
+    def on_candidates(self, found: CandidatesFound) -> tuple[list[OrderApproved], list[Record]]:
+        """Gate each candidate in order; approve at most what the limits allow."""
+        if found.block > self._head_block:
+            self._head_block = found.block
+            self._head_seen_at = found.seen_at
+        if self._reserves_block < found.block:
+            self._reserves_block = found.block
+        self._tick()
+        orders: list[OrderApproved] = []
+        for candidate in found.candidates:
+            decision = self.decide(candidate)
+            if decision.approved:
+                orders.append(self._approve(candidate))
+            else:
+                self._records.append(OrderRejected(candidate, decision.reason, decision.detail))
+        return orders, self._take()
+
+    def on_trade(self, update: TradeUpdated) -> list[Record]:
+        """A trade's progress; terminal states feed the breakers and the measures."""
+        if update.status in _PENDING:
+            return self._take()
+        candidate = self._pending.pop(update.order_id, None)
+        self._pending_since.pop(update.order_id, None)
+        self._settled += 1
+        gas = update.gas_cost or 0
+        if update.status is TradeStatus.MINED:
+            gross = (
+                update.realized_profit
+                if update.realized_profit is not None
+                else update.expected_profit
+            )
+            success, pnl = True, gross - gas
+            if candidate is not None and update.realized_profit is not None:
+                base = candidate.base_token
+                self._inventory[base] = self._inventory.get(base, 0) + update.realized_profit
+        elif update.status is TradeStatus.PAPER:
+            gross = (
+                update.realized_profit
+                if update.realized_profit is not None
+                else update.expected_profit
+            )
+            success = not update.reason
+            pnl = gross - gas if success else -gas
+        elif update.status is TradeStatus.REVERTED:
+            success, pnl = False, -gas
+        else:  # DROPPED: never mined, no gas spent
+            success, pnl = False, 0
+        if update.net_profit is not None:  # the executor's own accounting wins when it has one
+            pnl = update.net_profit
+        now = self._clock()
+        self._tick()
+        self._breaker_changes(self.breakers.record_trade(success, pnl, now))
+        self._pnl.add(float(pnl))
+        self._kelly_bet = self._kelly.bet_fraction(self._pnl.values())
+        self._dirty = True
+        self._maybe_update()
+        return self._take()
+
+    def hold(self, key: str, mode: Mode, reason: str, source: str = "supervisor") -> list[Record]:
+        """Keep the mode at least at ``mode`` (REDUCED/PAUSED) until :meth:`release` of ``key``."""
+        self._mode_event(self.modes.hold(key, mode, reason, source))
+        return self._take()
+
+    def release(self, key: str, reason: str, source: str = "supervisor") -> list[Record]:
+        self._mode_event(self.modes.release(key, reason, source))
+        return self._take()
+
+    def kill(self, reason: str, source: str = "kill_switch") -> list[Record]:
+        """Software kill switch (same effect as the hardware one)."""
+        self._mode_event(self.modes.emergency(reason, source))
+        return self._take()
+
+    def rearm(self) -> list[Record]:
+        """After the box's deliberate re-arm removed the latch: EMERGENCY -> PAUSED (NORMAL once
+        healthy); clears the session and drawdown breakers (their baselines restart now).
+
+        While the latch is still tripped this does nothing but warn: a late re-arm message must
+        never undo a fresh press of the kill switch (the latch is the only authority).
+        """
+        self._tick()  # follows the latch: may already leave EMERGENCY (armed) or enter it
+        if self._latch.tripped:
+            self._alert(
+                Priority.WARNING,
+                "risk:rearm",
+                "re-arm ignored: the kill-switch latch is still tripped",
+            )
+        return self._take()
+
+    # ================================================================== decisions
+    def _exposures(self) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+        """Input of the unconfirmed trades per base token and per (pool, base token); cached
+        until the pending set changes."""
+        key = len(self._pending), self._seq, self._settled
+        if self._exposure_key != key:
+            token_exposure: dict[str, int] = {}
+            pool_exposure: dict[tuple[str, str], int] = {}
+            for cand in self._pending.values():
+                base = cand.base_token
+                token_exposure[base] = token_exposure.get(base, 0) + cand.amount_in
+                for pool in dict.fromkeys(cand.pools):
+                    pool_exposure[(pool, base)] = (
+                        pool_exposure.get((pool, base), 0) + cand.amount_in
+                    )
+            self._exposure_cache = (token_exposure, pool_exposure)
+            self._exposure_key = key
+        return self._exposure_cache
+
+    def context(self) -> GateContext:
+        """A snapshot for the gate, used at once (it shares the engine's dicts: do not keep it)."""
+        token_exposure, pool_exposure = self._exposures()
+        head_age = (
+            float("inf") if self._head_seen_at is None else self._monotonic() - self._head_seen_at
+        )
+        mode = self.modes.mode
+        return GateContext(
+            mode=mode,
+            latch_tripped=self._latch.tripped,
+            head_block=self._head_block,
+            head_age_s=head_age,
+            reserves_block=self._reserves_block,
+            rpc_healthy=self._rpc_healthy,
+            base_fee=self._base_fee,
+            tip=self._tip,
+            inventory=self._inventory,
+            token_exposure=token_exposure,
+            pool_exposure=pool_exposure,
+            pending=len(self._pending),
+            orders_this_block=self._orders_this_block
+            if self._orders_block == self._head_block
+            else 0,
+            denied=self._denied_frozen,
+            breakers=self.breakers.states,
+            size_multiplier=self.size_multiplier,
+            exposure_scale=self._exposure_scale,
+        )
+
+    def decide(self, candidate: Candidate) -> Decision:
+        """The gate's decision for ``candidate`` now (the latch is re-read first)."""
+        self._mode_event(self.modes.sync_latch())
+        return gate(candidate, self.context(), self.limits)
+
+    @property
+    def mode(self) -> Mode:
+        return self.modes.mode
+
+    @property
+    def size_multiplier(self) -> float:
+        mult = REGIME_MULTIPLIER[self.regime]
+        if self.modes.mode is Mode.REDUCED:
+            mult *= self.cfg.reduced_size_factor
+        return mult
+
+    def size_caps(self) -> dict[str, int]:
+        """Largest input per base token the gate would accept now (0 when not trading): the
+        strategy sizes below these. Includes the fractional-Kelly cap once it has enough trades."""
+        trading = self.modes.mode.trades and not self._latch.tripped and not self.breakers.any_open
+        mult = Fraction(self.size_multiplier)
+        pct = Fraction(self.cfg.max_trade_pct_inventory) / 100
+        caps = {}
+        for token, balance in self._inventory.items():
+            if not trading or balance <= 0:
+                caps[token] = 0
+                continue
+            cap = min(Fraction(self.limits.max_trade_wei) * mult, balance * pct * mult)
+            if self._kelly_bet is not None:
+                cap = min(cap, balance * Fraction(self._kelly_bet))
+            caps[token] = int(cap)  # floor
+        return caps
+
+    def snapshot(self) -> RiskUpdated:
+        fig = self._pnl.figures
+        return RiskUpdated(
+            breakers=self.breakers.snapshot(),
+            pnl_today=self.breakers.pnl_today,
+            pnl_session=self.breakers.pnl_session,
+            equity_peak=self.breakers.equity_peak,
+            var95=fig.var95,
+            cvar95=fig.cvar95,
+            var99=fig.var99,
+            cvar99=fig.cvar99,
+            regime=self.regime,
+            size_multiplier=self.size_multiplier,
+        )
+
+    @property
+    def inventory_risk(self):
+        """VaR/CVaR of per-observation changes of the inventory value (wei)."""
+        return self._inv_changes.figures
+
+    @property
+    def kelly_bet(self) -> float | None:
+        return self._kelly_bet
+
+    @property
+    def correlation(self) -> dict[tuple[str, str], float]:
+        return dict(self._correlation)
+
+    @property
+    def exposure_scale(self) -> dict[str, float]:
+        return dict(self._exposure_scale)
+
+    @property
+    def pending(self) -> dict[str, Candidate]:
+        return dict(self._pending)
+
+    # ================================================================== persistence
+    def persisted_state(self, *, clean_shutdown: bool = False) -> RiskState:
+        return RiskState(
+            mode=self.modes.mode,
+            clean_shutdown=clean_shutdown,
+            breakers=self.breakers.to_json(),
+            saved_at=self._clock(),
+        )
+
+    def take_dirty(self) -> bool:
+        """True once after anything persisted changed (mode, breakers, P&L)."""
+        dirty, self._dirty = self._dirty, False
+        return dirty
+
+    # ================================================================== internals
+    def _take(self) -> list[Record]:
+        out, self._records = self._records, []
+        return out
+
+    def _tick(self) -> None:
+        was = self.modes.mode
+        self._mode_event(self.modes.sync_latch())
+        if was is Mode.EMERGENCY and self.modes.mode is not Mode.EMERGENCY:
+            self._after_rearm()
+        now = self._clock()
+        self._breaker_changes(self.breakers.poll(now))
+        self._expire_pending(now)
+
+    def _expire_pending(self, now: float) -> None:
+        """An order with no terminal result for ``pending_timeout_s`` stops counting as pending
+        (otherwise one lost result would block trading forever through ``max_pending``)."""
+        for order_id, since in list(self._pending_since.items()):
+            if now - since >= self._pending_timeout_s:
+                del self._pending_since[order_id]
+                self._pending.pop(order_id, None)
+                self._settled += 1
+                self._alert(
+                    Priority.WARNING,
+                    f"risk:pending:{order_id}",
+                    f"order {order_id}: no result after {now - since:.0f}s; no longer counted as pending",
+                )
+
+    def _after_rearm(self) -> None:
+        for name in ("session", "drawdown"):
+            self._breaker_changes(self.breakers.reset(name, "re-armed on the box"))
+        self._dirty = True
+
+    def _approve(self, candidate: Candidate) -> OrderApproved:
+        if self._orders_block != self._head_block:
+            self._orders_block = self._head_block
+            self._orders_this_block = 0
+        self._orders_this_block += 1
+        self._seq += 1
+        order_id = f"{candidate.block}-{self._tag}-{self._seq}"
+        self._pending[order_id] = candidate
+        self._pending_since[order_id] = self._clock()
+        return OrderApproved(candidate=candidate, mode=self.modes.mode, order_id=order_id)
+
+    def _mode_event(self, event: ModeChanged | None) -> None:
+        if event is not None:
+            self._records.append(event)
+            self._dirty = True
+
+    def _hold_for(self, change: BreakerChange) -> None:
+        key = f"breaker:{change.name}"
+        if change.new is BreakerState.OPEN:
+            self._mode_event(
+                self.modes.hold(
+                    key, Mode.PAUSED, f"{change.name} breaker open: {change.reason}", "breaker"
+                )
+            )
+        elif change.new is BreakerState.HALF_OPEN:
+            self._mode_event(
+                self.modes.hold(
+                    key,
+                    Mode.REDUCED,
+                    f"{change.name} breaker half-open: {change.reason}",
+                    "breaker",
+                )
+            )
+        else:
+            self._mode_event(
+                self.modes.release(key, f"{change.name} breaker closed: {change.reason}", "breaker")
+            )
+
+    def _breaker_changes(self, changes: list[BreakerChange]) -> None:
+        for change in changes:
+            self._dirty = True
+            priority = (
+                Priority.WARNING if change.new is BreakerState.HALF_OPEN else Priority.CRITICAL
+            )
+            self._alert(
+                priority,
+                f"breaker:{change.name}",
+                f"{change.name} breaker {change.new}: {change.reason}",
+                {"breaker": change.name, "old": str(change.old), "new": str(change.new)},
+            )
+            self._hold_for(change)
+        if changes:
+            self._maybe_update()
+
+    def _alert(
+        self, priority: Priority, key: str, text: str, extra: dict[str, str] | None = None
+    ) -> None:
+        self._records.append(
+            AlertRaised(at=self._clock(), priority=priority, key=key, text=text, extra=extra or {})
+        )
+
+    def _refresh_exposure(self) -> None:
+        held = tuple(t for t, v in self._inventory.items() if v > 0)
+        self._exposure_scale = exposure_scales(held, self._correlation)
+
+    def _maybe_update(self) -> None:
+        update = self.snapshot()
+        if update != self._last_update:
+            self._last_update = update
+            self._records.append(update)

@@ -1,0 +1,97 @@
+"""What the risk engine keeps across restarts: the last mode, the breakers, a clean-stop flag.
+
+Why a file of its own next to the journal (``<data_dir>/risk_state.json``): the breakers must be
+restored *before* the first decision, without waiting on the store task, and their durability
+must not depend on it (like the safety latch). It is rewritten atomically (tmp + fsync + rename +
+directory fsync) only when the persisted picture changes — at most a few times per trade, never
+per block — so the SD card is spared. ``clean_shutdown`` is written False at start and True on a
+graceful stop: finding it False at the next start means the last stop was unclean.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from appliance.modes import Mode
+from appliance.risk.errors import RiskStateError
+
+__all__ = ["STATE_NAME", "RiskState", "RiskStateFile"]
+
+STATE_NAME = "risk_state.json"
+
+
+@dataclass(frozen=True, slots=True)
+class RiskState:
+    mode: Mode | None = None  # None: never ran
+    clean_shutdown: bool = True
+    breakers: str | None = None  # Breakers.to_json()
+    saved_at: float = 0.0
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "mode": None if self.mode is None else self.mode.name,
+                "clean_shutdown": self.clean_shutdown,
+                "breakers": self.breakers,
+                "saved_at": self.saved_at,
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> RiskState:
+        try:
+            data = json.loads(text)
+            mode = data["mode"]
+            breakers = data["breakers"]
+            if breakers is not None and not isinstance(breakers, str):
+                raise TypeError(f"breakers must be a JSON string, not {type(breakers).__name__}")
+            return cls(
+                mode=None if mode is None else Mode[mode],
+                clean_shutdown=bool(data["clean_shutdown"]),
+                breakers=breakers,
+                saved_at=float(data.get("saved_at", 0.0)),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RiskStateError(f"risk state unreadable: {exc} in {text[:200]!r}") from exc
+
+
+class RiskStateFile:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    @classmethod
+    def in_dir(cls, data_dir: Path) -> RiskStateFile:
+        return cls(Path(data_dir) / STATE_NAME)
+
+    def load(self) -> RiskState | None:
+        """The saved state, None when there is none; :class:`RiskStateError` when unreadable."""
+        try:
+            text = self.path.read_text()
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RiskStateError(f"cannot read {str(self.path)!r}: {exc}") from exc
+        return RiskState.from_json(text)
+
+    def save(self, state: RiskState) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, state.to_json().encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, self.path)
+        try:
+            dfd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)

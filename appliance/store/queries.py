@@ -1,0 +1,202 @@
+"""Read queries shared by the writer's :class:`Journal` and the read-only :class:`JournalReader`.
+
+Every function takes a ``sqlite3.Connection`` and only reads. Wei columns are TEXT decimal strings
+(see :mod:`appliance.store.schema`); they come back as ``int`` here.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from appliance.modes import Mode
+from appliance.store.schema import SCHEMA_VERSION
+
+__all__ = [
+    "WEI_COLUMNS",
+    "alerts",
+    "counts_by_status",
+    "decision_counts",
+    "equity_series",
+    "fetch",
+    "last_block",
+    "last_mode",
+    "latest_opportunities",
+    "latest_reserves",
+    "latest_trades",
+    "mode_changes",
+    "pnl_between",
+    "pools",
+    "schema_version",
+    "too_new_message",
+]
+
+WEI_COLUMNS = frozenset(
+    {
+        "amount_in",
+        "amount_out",
+        "gross_profit",
+        "net_profit",
+        "gas_cost",
+        "expected_profit",
+        "realized_profit",
+        "reserve0",
+        "reserve1",
+        "base_fee",
+    }
+)
+TRADE_STATUSES = ("signed", "sent", "mined", "reverted", "dropped", "paper")
+LATEST_WINDOW = 200_000  # reserve rows searched for each pool's latest reserves (no index)
+
+
+def fetch(conn: sqlite3.Connection, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+    cur = conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    out = []
+    for row in cur:
+        item = dict(zip(names, row, strict=True))
+        for key in WEI_COLUMNS.intersection(item):
+            if item[key] is not None:
+                item[key] = int(item[key])
+        out.append(item)
+    return out
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """0 for an empty database; raises ``sqlite3.DatabaseError`` for a non-database."""
+    has = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if not has:
+        return 0
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def too_new_message(path: object, version: int) -> str:
+    return (
+        f"journal {str(path)!r} has schema version {version}, this code knows up to "
+        f"{SCHEMA_VERSION}: upgrade arb-appliance (or move the journal away)"
+    )
+
+
+def last_mode(conn: sqlite3.Connection) -> Mode | None:
+    row = conn.execute("SELECT new FROM mode_changes ORDER BY id DESC LIMIT 1").fetchone()
+    return None if row is None else Mode[row[0]]
+
+
+def last_block(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    rows = fetch(conn, "SELECT * FROM blocks ORDER BY number DESC LIMIT 1")
+    return rows[0] if rows else None
+
+
+def latest_opportunities(conn: sqlite3.Connection, limit: int = 20) -> list[dict[str, Any]]:
+    rows = fetch(conn, "SELECT * FROM opportunities ORDER BY id DESC LIMIT ?", (limit,))
+    for row in rows:
+        row["path"] = json.loads(row["path"])
+    return rows
+
+
+def latest_trades(conn: sqlite3.Connection, limit: int = 20) -> list[dict[str, Any]]:
+    return fetch(
+        conn, "SELECT * FROM trades ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
+    )
+
+
+def counts_by_status(conn: sqlite3.Connection) -> dict[str, int]:
+    counts = dict.fromkeys(TRADE_STATUSES, 0)
+    for status, n in conn.execute("SELECT status, count(*) FROM trades GROUP BY status"):
+        counts[status] = n
+    return counts
+
+
+def decision_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    counts = {"candidate": 0, "approved": 0, "rejected": 0}
+    for decision, n in conn.execute(
+        "SELECT decision, count(*) FROM opportunities GROUP BY decision"
+    ):
+        counts[decision] = n
+    return counts
+
+
+def pnl_between(conn: sqlite3.Connection, start: float, end: float | None = None) -> dict[str, int]:
+    """Realized P&L of trades created in ``[start, end)``: ``{"live", "paper", "gas"}`` in wei.
+
+    ``live`` = realized profit of mined trades minus the gas of every sent trade (mined or
+    reverted); ``paper`` = realized (else expected) profit of paper trades. Gas is counted in
+    native-coin wei, profit in base-token wei: equal units when the base token is the wrapped
+    native coin (the usual configuration).
+    """
+    sql = "SELECT status, realized_profit, expected_profit, gas_cost FROM trades WHERE created_at >= ?"
+    params: list[Any] = [start]
+    if end is not None:
+        sql += " AND created_at < ?"
+        params.append(end)
+    live = paper = gas = 0
+    for status, realized, expected, gas_cost in conn.execute(sql, params):
+        if status == "paper":
+            paper += int(realized if realized is not None else expected)
+            continue
+        if gas_cost is not None:
+            gas += int(gas_cost)
+        if status == "mined" and realized is not None:
+            live += int(realized)
+    return {"live": live - gas, "paper": paper, "gas": gas}
+
+
+def equity_series(
+    conn: sqlite3.Connection, start: float = 0.0, *, paper: bool = False
+) -> list[tuple[float, int]]:
+    """Cumulative P&L after each finished trade since ``start``: ``[(unix time, wei), ...]``."""
+    statuses = ("paper",) if paper else ("mined", "reverted")
+    out: list[tuple[float, int]] = []
+    total = 0
+    for at, status, realized, expected, gas_cost in conn.execute(
+        "SELECT updated_at, status, realized_profit, expected_profit, gas_cost FROM trades "
+        f"WHERE created_at >= ? AND status IN ({','.join('?' * len(statuses))}) "
+        "ORDER BY updated_at",
+        (start, *statuses),
+    ):
+        if status == "paper":
+            total += int(realized if realized is not None else expected)
+        else:
+            total += int(realized or 0) - int(gas_cost or 0)
+        out.append((at, total))
+    return out
+
+
+def alerts(conn: sqlite3.Connection, limit: int = 20) -> list[dict[str, Any]]:
+    rows = fetch(conn, "SELECT * FROM alerts ORDER BY id DESC LIMIT ?", (limit,))
+    for row in rows:
+        row["extra"] = json.loads(row["extra"])
+    return rows
+
+
+def mode_changes(conn: sqlite3.Connection, limit: int = 20) -> list[dict[str, Any]]:
+    return fetch(conn, "SELECT * FROM mode_changes ORDER BY id DESC LIMIT ?", (limit,))
+
+
+def latest_reserves(
+    conn: sqlite3.Connection, window: int = LATEST_WINDOW
+) -> list[tuple[int, int, int, int]]:
+    """``(pool_id, reserve0, reserve1, block)`` of each pool's last row among the last ``window``."""
+    return [
+        (pool_id, int(r0), int(r1), block)
+        for pool_id, r0, r1, block in conn.execute(
+            "SELECT pool_id, reserve0, reserve1, block FROM reserves WHERE rowid IN "
+            "(SELECT max(rowid) FROM reserves WHERE rowid > "
+            "(SELECT coalesce(max(rowid), 0) FROM reserves) - ? GROUP BY pool_id)",
+            (window,),
+        )
+    ]
+
+
+def pools(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every pool with its latest reserves (None when not among the recent rows)."""
+    rows = fetch(conn, "SELECT * FROM pools ORDER BY id")
+    latest = {pool_id: (r0, r1, block) for pool_id, r0, r1, block in latest_reserves(conn)}
+    for row in rows:
+        r0, r1, block = latest.get(row["id"], (None, None, None))
+        row.update(reserve0=r0, reserve1=r1, reserves_block=block)
+    return rows

@@ -1,0 +1,144 @@
+"""The journal's schema as numbered migrations.
+
+Amounts in wei are stored as **TEXT decimal strings** (``"-1234"``), never REAL: a uint112 reserve
+or an 18-decimals P&L overflows SQLite's 64-bit INTEGER, and REAL loses digits. Gas units, nonces,
+block numbers and timestamps fit 64 bits and are INTEGER; ``at`` columns are unix time REAL.
+Sums of wei are done in Python with ``int()`` (exact), not with SQL ``SUM`` (it would go REAL).
+
+SD wear shaped the two big tables: ``reserves`` and ``opportunities`` have no secondary index (each
+index page is rewritten by nearly every commit). Their rowids grow with the block number (rows are
+appended in block order; a reorg first deletes the tail), so ranges by block are found by a binary
+search on rowid; ``opportunities.path`` is a JSON list of pool addresses (tokens follow from
+``pools``), its gross profit is ``amount_out - amount_in``.
+
+Tables (version 1)::
+
+    schema_version (version, applied_at, description)    one row per applied migration
+    blocks         (number PK, hash, parent_hash, timestamp, base_fee, seen_at)
+    tokens         (address PK, symbol, decimals)
+    denied_tokens  (address PK, reason, at)                hostile tokens, never traded
+    pools          (id PK, address UNIQUE, dex, token0, token1, fee_bps, discovered_at)
+                   id - 1 is the pool's slot in the state file's price array
+    reserves       (block, pool_id, reserve0, reserve1)   only changes; appended in block order
+    opportunities  (id PK, at, block, base_token, path, amount_in, amount_out,
+                    gross_profit, net_profit, gas_estimate, gas_cost, decision, reason, detail,
+                    order_id)   decision: candidate | approved | rejected
+    trades         (order_id PK, opportunity_id, sender, tx_hash, nonce, status, mode, amount_in,
+                    expected_profit, realized_profit, gas_used, gas_cost, block_sent,
+                    block_mined, reason, created_at, updated_at)
+                   status: signed | sent | mined | reverted | dropped | paper
+    mode_changes   (id PK, at, old, new, reason, source)   append-only (triggers refuse changes)
+    alerts         (id PK, at, priority, key, text, extra)
+    state          (key PK, value JSON, updated_at)        persisted breaker/risk state
+"""
+
+from __future__ import annotations
+
+__all__ = ["JOURNAL_NAME", "MIGRATIONS", "SCHEMA_VERSION"]
+
+JOURNAL_NAME = "journal.sqlite"
+
+_V1 = """
+CREATE TABLE IF NOT EXISTS blocks (
+    number INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL,
+    parent_hash TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    base_fee TEXT,
+    seen_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    address TEXT PRIMARY KEY,
+    symbol TEXT NOT NULL,
+    decimals INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS denied_tokens (
+    address TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pools (
+    id INTEGER PRIMARY KEY,
+    address TEXT NOT NULL UNIQUE,
+    dex TEXT NOT NULL,
+    token0 TEXT,
+    token1 TEXT,
+    fee_bps INTEGER,
+    discovered_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reserves (
+    block INTEGER NOT NULL,
+    pool_id INTEGER NOT NULL,
+    reserve0 TEXT NOT NULL,
+    reserve1 TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS opportunities (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    block INTEGER NOT NULL,
+    base_token TEXT NOT NULL,
+    path TEXT NOT NULL,
+    amount_in TEXT NOT NULL,
+    amount_out TEXT NOT NULL,
+    gross_profit TEXT NOT NULL,
+    net_profit TEXT NOT NULL,
+    gas_estimate INTEGER NOT NULL,
+    gas_cost TEXT NOT NULL,
+    decision TEXT NOT NULL DEFAULT 'candidate',
+    reason TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    order_id TEXT
+);
+CREATE TABLE IF NOT EXISTS trades (
+    order_id TEXT PRIMARY KEY,
+    opportunity_id INTEGER,
+    sender TEXT,
+    tx_hash TEXT,
+    nonce INTEGER,
+    status TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    amount_in TEXT NOT NULL,
+    expected_profit TEXT NOT NULL,
+    realized_profit TEXT,
+    gas_used INTEGER,
+    gas_cost TEXT,
+    block_sent INTEGER,
+    block_mined INTEGER,
+    reason TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS trades_status ON trades (status);
+CREATE INDEX IF NOT EXISTS trades_created ON trades (created_at);
+CREATE TABLE IF NOT EXISTS mode_changes (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    old TEXT NOT NULL,
+    new TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    source TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS mode_changes_no_update BEFORE UPDATE ON mode_changes
+BEGIN SELECT RAISE(ABORT, 'mode_changes is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS mode_changes_no_delete BEFORE DELETE ON mode_changes
+BEGIN SELECT RAISE(ABORT, 'mode_changes is append-only'); END;
+CREATE TABLE IF NOT EXISTS alerts (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    priority TEXT NOT NULL,
+    key TEXT NOT NULL,
+    text TEXT NOT NULL,
+    extra TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS alerts_at ON alerts (at);
+CREATE TABLE IF NOT EXISTS state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+"""
+
+# (version, description, SQL script). Append only; never edit an applied migration.
+MIGRATIONS: tuple[tuple[int, str, str], ...] = ((1, "initial schema", _V1),)
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]

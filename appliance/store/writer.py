@@ -1,0 +1,211 @@
+"""The store task: the single writer of the journal and of the state file.
+
+It receives every record on one channel (``records_recv``; producers ``.clone()`` the send side),
+applies it in memory (:class:`~appliance.store.recorder.Recorder`), republishes the state file at
+once, and commits journal rows in batches: bulk rows at most every ``storage.commit_interval_s``
+(one block's rows or a few blocks' rows per transaction; ``synchronous=NORMAL``), immediately and
+with ``synchronous=FULL`` when the batch holds a mode change, a :class:`WriteAhead` or a
+:class:`Flush`. SQLite runs in a worker thread so the Trio loop (and the kill-switch path) never
+waits on the disk.
+
+Write-ahead protocol of the executor::
+
+    req = WriteAhead(TradeUpdated(order_id, TradeStatus.SIGNED, mode, tx_hash=h, nonce=n, ...))
+    await store_send.send(req)
+    await req.wait()          # returns once the row is committed with fsync; raises WriteAheadFailed
+    ...send the raw transaction...
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from appliance.events import TradeUpdated
+from appliance.store.errors import StoreError, WriteAheadFailed
+from appliance.store.journal import Journal
+from appliance.store.recorder import Batch, Recorder
+from appliance.store.schema import JOURNAL_NAME
+from appliance.store.statefile import STATE_FILE_NAME, StateWriter
+
+__all__ = ["Flush", "SaveState", "StoreHandle", "SystemSampled", "WriteAhead", "run_store"]
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_S = 1.0  # the state file's updated_at advances at least this often
+RETENTION_EVERY_S = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class SystemSampled:
+    """Board health for the status screen (state file only, never journaled)."""
+
+    at: float
+    cpu_pct: float
+    rss_bytes: int
+    temp_c: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SaveState:
+    """Persist a JSON-able value in the journal's ``state`` table (breaker/risk state)."""
+
+    key: str
+    value: Any
+
+
+@dataclass(eq=False)
+class WriteAhead:
+    """A trade row that must be durable before its transaction is sent. Await :meth:`wait`."""
+
+    trade: TradeUpdated
+    committed: trio.Event = field(default_factory=trio.Event)
+    error: str | None = None
+
+    async def wait(self) -> None:
+        await self.committed.wait()
+        if self.error is not None:
+            raise WriteAheadFailed(f"trade {self.trade.order_id!r} not journaled: {self.error}")
+
+
+@dataclass(eq=False)
+class Flush:
+    """Commit everything received so far, durably; ``done`` is set after the commit."""
+
+    done: trio.Event = field(default_factory=trio.Event)
+    error: str | None = None
+
+    async def wait(self) -> None:
+        await self.done.wait()
+        if self.error is not None:
+            raise StoreError(f"flush failed: {self.error}")
+
+
+@dataclass(frozen=True)
+class StoreHandle:
+    """What ``nursery.start(run_store, ...)`` returns."""
+
+    journal_path: Path
+    state_path: Path
+
+
+async def run_store(
+    cfg: Any,
+    records_recv: trio.MemoryReceiveChannel,
+    *,
+    n_pools_hint: int = 1024,
+    task_status: trio.TaskStatus[StoreHandle] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run until ``records_recv`` is closed (then commit and return) or cancelled (same).
+
+    ``cfg`` is the ``AppConfig`` (or its ``StorageConfig``). Raises :class:`StoreError` when the
+    journal cannot be opened (too new, corrupt) or a commit fails; waiting :class:`WriteAhead`
+    requests are failed first, so no transaction is sent without its row.
+    """
+    storage = getattr(cfg, "storage", cfg)
+    journal_path = Path(storage.data_dir) / JOURNAL_NAME
+    state_path = Path(storage.runtime_dir) / STATE_FILE_NAME
+    commit_every = float(getattr(storage, "commit_interval_s", 4.0))
+    checkpoint_every = float(getattr(storage, "checkpoint_interval_s", 300.0))
+    retention_days = float(getattr(storage, "retention_days", 7))
+
+    journal = Journal(journal_path)
+    try:
+        n = max(n_pools_hint, len(journal.pool_ids()), 16)
+        state = StateWriter(state_path, capacity=1 << (n - 1).bit_length())
+    except BaseException:
+        journal.close()
+        raise
+    recorder = Recorder(journal, state, live=bool(getattr(cfg, "live", False)))
+    recorder.publish()
+    clock = trio.current_time
+    last_commit = last_publish = last_checkpoint = clock()
+    last_retention = -math.inf
+    task_status.started(StoreHandle(journal_path, state_path))
+    try:
+        async with records_recv:
+            closed = False
+            while not closed:
+                due = min(
+                    last_publish + HEARTBEAT_S,
+                    last_commit + commit_every if len(recorder.batch) else math.inf,
+                )
+                with trio.move_on_at(due):
+                    try:
+                        recorder.handle(await records_recv.receive())
+                    except trio.EndOfChannel:
+                        closed = True
+                while not closed:  # drain what is already queued: one batch, one publish
+                    try:
+                        recorder.handle(records_recv.receive_nowait())
+                    except trio.WouldBlock:
+                        break
+                    except trio.EndOfChannel:
+                        closed = True
+                now = clock()
+                if recorder.dirty or now - last_publish >= HEARTBEAT_S:
+                    recorder.publish()
+                    last_publish = now
+                batch = recorder.batch
+                if len(batch) and (batch.durable or closed or now - last_commit >= commit_every):
+                    await _commit(recorder)
+                    last_commit = clock()
+                if now - last_checkpoint >= checkpoint_every:
+                    last_checkpoint = now
+                    if now - last_retention >= RETENTION_EVERY_S:
+                        last_retention = now
+                        await trio.to_thread.run_sync(_maintain, journal, retention_days, True)
+                    else:
+                        await trio.to_thread.run_sync(_maintain, journal, retention_days, False)
+    finally:
+        with trio.CancelScope(shield=True):
+            try:
+                if len(recorder.batch):
+                    await _commit(recorder)
+            finally:
+                recorder.live.pid = 0  # a clean stop: readers say "not running" at once
+                recorder.publish()
+                state.close()
+                await trio.to_thread.run_sync(journal.close)
+
+
+async def _commit(recorder: Recorder) -> None:
+    batch = recorder.take_batch()
+    try:
+        await trio.to_thread.run_sync(recorder.commit, batch)
+    except BaseException as exc:
+        _release(batch, f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, Exception):
+            raise StoreError(f"journal commit failed: {exc}") from exc
+        raise
+    _release(batch, None)
+
+
+def _release(batch: Batch, error: str | None) -> None:
+    for waiter in batch.waiters:
+        waiter.error = error
+        event = waiter.committed if isinstance(waiter, WriteAhead) else waiter.done
+        event.set()
+
+
+def _maintain(journal: Journal, retention_days: float, retention: bool) -> None:
+    started = time.monotonic()
+    if retention:
+        deleted = journal.apply_retention(retention_days)
+        if deleted:
+            journal.vacuum_step(1024)
+        log.info("store: retention removed %d rows", deleted)
+    busy, frames, done = journal.checkpoint()
+    log.debug(
+        "store: checkpoint busy=%d frames=%d done=%d in %.3fs",
+        busy,
+        frames,
+        done,
+        time.monotonic() - started,
+    )

@@ -1,0 +1,243 @@
+"""The detector: market state + cycles + screening + exact re-check behind four calls.
+
+Pure and synchronous (no I/O, no clock except ``seen_at`` defaults), so the supervisor task, the
+backtest and the tests drive the very same object::
+
+    det = Detector(cfg, size_caps={WETH: 10**18})
+    det.on_pools(pools_discovered)
+    found = det.on_reserves(reserves_updated, base_fee)   # CandidatesFound | None
+    det.on_reorg(reorg_detected)
+    det.deny(token, "fee_on_transfer")
+
+Screening results are cached per cycle and only the cycles touching changed pools are recomputed;
+the ranking still covers every cycle, so an opportunity nobody took last block is offered again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+import numpy as np
+
+from appliance.events import (
+    Candidate,
+    CandidatesFound,
+    PoolsDiscovered,
+    ReorgDetected,
+    ReservesUpdated,
+)
+from appliance.market.errors import ReorgTooDeep
+from appliance.market.state import MarketState
+from appliance.strategy.cycles import CycleSet, build_cycles
+from appliance.strategy.exact import gas_in_base, rank_disjoint, recheck
+from appliance.strategy.screen import Screen
+
+__all__ = ["Detector", "DetectorStats"]
+
+GWEI = 10**9
+
+
+class DetectorStats:
+    """Counters for metrics and the bench (plain attributes, owned by the detector)."""
+
+    def __init__(self) -> None:
+        self.blocks = 0
+        self.cycles_screened = 0
+        self.rechecked = 0
+        self.candidates = 0
+        self.deep_reorgs = 0
+
+
+class Detector:
+    """Opportunity detection for one chain. ``cfg`` is an :class:`appliance.config.AppConfig`.
+
+    Args:
+        size_caps: largest input per base token (base-token wei), from the risk engine; a base
+            token missing here is capped at ``cfg.risk.max_trade_wei``.
+        inventory: base-token balances available to trade (None: unlimited, e.g. flash funding).
+    """
+
+    def __init__(
+        self,
+        cfg,
+        *,
+        size_caps: Mapping[str, int] | None = None,
+        inventory: Mapping[str, int] | None = None,
+    ) -> None:
+        strategy = cfg.strategy
+        self.base_tokens: tuple[str, ...] = tuple(cfg.tokens.base)
+        self.native_token: str = strategy.native_token or self.base_tokens[0]
+        self.max_hops: int = strategy.max_hops
+        self.top_n: int = strategy.top_n
+        self.gas_units = np.array(
+            [strategy.gas_overhead + strategy.gas_per_hop * h for h in range(5)], dtype=np.int64
+        )
+        self.tip_wei: int = round(cfg.execution.tip_gwei * GWEI)
+        self.fallback_gas_price: int = round(cfg.execution.max_fee_gwei * GWEI)
+        self.default_cap: int = cfg.risk.max_trade_wei
+        self.size_caps: dict[str, int] = dict(size_caps or {})
+        self.inventory: dict[str, int] | None = None if inventory is None else dict(inventory)
+        self.state = MarketState()
+        self.stats = DetectorStats()
+        for token in cfg.tokens.deny:
+            self.state.deny(token, "config")
+        self._cycles: CycleSet | None = None
+        self._screen: Screen | None = None
+
+    # ------------------------------------------------------------------ inputs
+    def on_pools(self, event: PoolsDiscovered) -> list[int]:
+        """Add pools; the cycle set is rebuilt lazily at the next reserves update."""
+        return self.state.set_pools(event)
+
+    def remove_pools(self, addresses) -> None:
+        self.state.remove_pools(addresses)
+
+    def deny(self, token: str, reason: str) -> bool:
+        """Deny-list ``token`` (its cycles disappear). False when it was denied already."""
+        if token in self.base_tokens:
+            return False  # base tokens are the operator's choice; config forbids denying them
+        return self.state.deny(token, reason)
+
+    def set_size_caps(self, size_caps: Mapping[str, int]) -> None:
+        self.size_caps = dict(size_caps)
+
+    def set_inventory(self, inventory: Mapping[str, int] | None) -> None:
+        self.inventory = None if inventory is None else dict(inventory)
+
+    def on_reorg(self, event: ReorgDetected) -> None:
+        """Roll reserves back to ``event.common_ancestor`` (or forget them if too deep)."""
+        try:
+            touched = self.state.rollback(event.common_ancestor)
+        except ReorgTooDeep:
+            self.stats.deep_reorgs += 1
+            self.state.clear_reserves()
+            if self._screen is not None:
+                self._screen.update(None)
+            return
+        self._refresh(touched)
+
+    def on_reserves(
+        self, event: ReservesUpdated, base_fee: int | None, *, seen_at: float | None = None
+    ) -> CandidatesFound | None:
+        """Apply a block's reserves and return its candidates (None when there are none)."""
+        changed = self.state.apply(event)
+        self._refresh(changed)
+        self.stats.blocks += 1
+        found = self.evaluate(event.block, base_fee)
+        if not found:
+            return None
+        self.stats.candidates += len(found)
+        return CandidatesFound(
+            block=event.block,
+            candidates=found,
+            seen_at=time.monotonic() if seen_at is None else seen_at,
+        )
+
+    # ------------------------------------------------------------------ internals
+    @property
+    def cycles(self) -> CycleSet:
+        self._ensure_cycles()
+        assert self._cycles is not None
+        return self._cycles
+
+    def _ensure_cycles(self) -> bool:
+        """Rebuild cycles and the whole screen when the pool set changed. True if rebuilt."""
+        if self._cycles is not None and self._cycles.version == self.state.version:
+            return False
+        self._cycles = build_cycles(self.state, self.base_tokens, self.max_hops)
+        self._screen = Screen(self._cycles, self.state)
+        self.stats.cycles_screened += self._screen.update(None)
+        return True
+
+    def _refresh(self, changed: np.ndarray) -> None:
+        if self._ensure_cycles() or len(changed) == 0:
+            return
+        assert self._cycles is not None and self._screen is not None
+        self.stats.cycles_screened += self._screen.update(self._cycles.affected(changed))
+
+    def gas_price(self, base_fee: int | None) -> int:
+        """Native wei per gas: base fee + tip, or the fee cap on chains without a base fee."""
+        if base_fee is None:
+            return self.fallback_gas_price
+        return base_fee + self.tip_wei
+
+    def _native_quotes(self, base_token: str) -> list[tuple[int, int, int]]:
+        st = self.state
+        quotes = []
+        for pid in st.pools_between(base_token, self.native_token):
+            res_base, res_native = st.reserves(pid, base_token)
+            if res_base > 0 and res_native > 0:
+                quotes.append((res_base, res_native, st.pools[pid].fee_bps))
+        return quotes
+
+    def _base_values(self) -> tuple[np.ndarray, dict[str, list[tuple[int, int, int]]]]:
+        """Native value of one unit of each base token (spot, deepest pool), and the quotes."""
+        value = np.zeros(max(len(self.state.tokens), 1))
+        quotes: dict[str, list[tuple[int, int, int]]] = {}
+        for token in self.base_tokens:
+            tid = self.state.token_ids.get(token)
+            if tid is None:
+                continue
+            if token == self.native_token:
+                value[tid] = 1.0
+                continue
+            quotes[token] = q = self._native_quotes(token)
+            if q:
+                res_base, res_native, _ = max(q, key=lambda item: item[1])
+                value[tid] = res_native / res_base
+        return value, quotes
+
+    def _cap(self, base_token: str) -> int:
+        cap = self.size_caps.get(base_token, self.default_cap)
+        if self.inventory is not None:
+            cap = min(cap, self.inventory.get(base_token, 0))
+        return cap
+
+    def evaluate(self, block: int, base_fee: int | None) -> tuple[Candidate, ...]:
+        """Exact candidates of the current state, best first, pool-disjoint, net profit > 0."""
+        self._ensure_cycles()
+        cycles, screen, st = self._cycles, self._screen, self.state
+        assert cycles is not None and screen is not None
+        if len(cycles) == 0:
+            return ()
+        gas_price = self.gas_price(base_fee)
+        gas_native = self.gas_units * gas_price
+        value, quotes = self._base_values()
+        ids = screen.top(self.top_n, value, gas_native.astype(np.float64))
+        found: list[Candidate] = []
+        gas_cost_cache: dict[tuple[str, int], int | None] = {}
+        for cid in ids.tolist():
+            hops_n = int(cycles.hops[cid])
+            base_token = st.tokens[int(cycles.base[cid])]
+            cap = self._cap(base_token)
+            if cap <= 0:
+                continue
+            key = (base_token, hops_n)
+            if key not in gas_cost_cache:
+                gas_cost_cache[key] = gas_in_base(
+                    int(gas_native[hops_n]), base_token, self.native_token, quotes.get(base_token, [])
+                )
+            gas_cost = gas_cost_cache[key]
+            if gas_cost is None:
+                continue
+            hops = []
+            for k in range(hops_n):
+                pid = int(cycles.pools[cid, k])
+                r0, r1 = st.reserve0[pid], st.reserve1[pid]
+                fee = int(st.fee_bps[pid])
+                hops.append((r0, r1, fee) if cycles.zero_for_one[cid, k] else (r1, r0, fee))
+            self.stats.rechecked += 1
+            cand = recheck(
+                block=block,
+                legs=cycles.legs(cid, st),
+                hops=hops,
+                base_token=base_token,
+                cap=cap,
+                gas_estimate=int(self.gas_units[hops_n]),
+                gas_cost=gas_cost,
+            )
+            if cand is not None:
+                found.append(cand)
+        token_value = {t: float(value[st.token_ids[t]]) for t in self.base_tokens if t in st.token_ids}
+        return rank_disjoint(found, token_value)

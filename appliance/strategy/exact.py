@@ -1,0 +1,262 @@
+"""Exact re-check: the pools' own integer arithmetic, the true integer optimum, gas, ranking.
+
+The real-valued cycle ``f(x) = N·x / (D + C·x)`` (integers ``N, D, C`` folded exactly from the
+reserves and fees) bounds the integer one from above: every pool rounds down, so
+``out(x) <= floor(f(x))`` and the integer profit at ``x`` is at most
+``ub(x) = floor(f(x)) − x``, a unimodal function peaking at ``floor(x*)``,
+``x* = (sqrt(N·D) − D)/C`` (``math.isqrt``: exact).
+
+The search is a branch and bound around that peak. It walks outwards from it, one step at a time
+on both sides, and closes a side as soon as ``ub`` there is no better than the best profit found:
+everything further out is bounded lower still, so the result is *proven* optimal. It walks in the
+coordinate with the coarsest steps: the amount at the position of the cycle whose unit is worth
+the most input (e.g. a 6-decimals token inside a WETH cycle), with ``x`` = the least input that
+reaches that amount (``min_amount_in``, exact). Only the least such ``x`` can be optimal, so no
+integer is skipped that could win. The walk has a budget (``max_evals``); past it the best found so
+far is returned with ``proven=False`` and its ``gap`` to the bound. On deep 18-decimals pools the
+bound is flat over ~1e10 inputs and the last wei cannot be certified cheaply: there the result is
+within ``gap`` (measured: at most 1 wei) of the optimum.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from appliance.events import Candidate, Leg
+from appliance.market.errors import SwapError
+from appliance.market.v2math import BPS, Hop, get_amount_in, get_amount_out, min_amount_in
+
+__all__ = [
+    "Optimum",
+    "fold_exact",
+    "gas_in_base",
+    "optimal_input",
+    "profit_upper_bound",
+    "rank_disjoint",
+    "recheck",
+]
+
+MAX_EVALS = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Optimum:
+    amount_in: int
+    amounts: tuple[int, ...]  # per-leg outputs; the last is what comes back
+    profit: int  # amounts[-1] - amount_in
+    proven: bool  # no integer input up to the cap does better
+    evals: int  # path evaluations the search spent
+    gap: int  # upper bound minus profit: no input earns more than profit + gap
+
+
+def fold_exact(hops: Sequence[Hop]) -> tuple[int, int, int]:
+    """``(N, D, C)`` with ``f(x) = N·x/(D + C·x)`` the real-valued output of the whole path."""
+    n, d, c = 1, 1, 0
+    for reserve_in, reserve_out, fee_bps in hops:
+        g = BPS - fee_bps
+        # hop: y -> g·b·y / (a·B + g·y); composed after (n, d, c)
+        n, d, c = n * g * reserve_out, d * reserve_in * BPS, reserve_in * BPS * c + g * n
+    return n, d, c
+
+
+def _ub(n: int, d: int, c: int, x: int) -> int:
+    return n * x // (d + c * x) - x
+
+
+def profit_upper_bound(hops: Sequence[Hop], cap: int) -> int:
+    """No integer input in ``[1, cap]`` earns more than this (may be negative)."""
+    n, d, c = fold_exact(hops)
+    x = _peak(n, d, c, cap)
+    return _ub(n, d, c, x)
+
+
+def _peak(n: int, d: int, c: int, cap: int) -> int:
+    """``floor(x*)`` clipped to ``[1, cap]``: where ``ub`` is largest."""
+    if n <= d or c == 0:
+        return 1
+    x = (math.isqrt(n * d) - d) // c
+    return min(max(x, 1), cap)
+
+
+def _forward(x: int, hops: Sequence[Hop]) -> list[int] | None:
+    """Per-leg outputs for input ``x``; None when a pool would revert (a zero amount)."""
+    out = []
+    y = x
+    try:
+        for reserve_in, reserve_out, fee_bps in hops:
+            y = get_amount_out(y, reserve_in, reserve_out, fee_bps)
+            out.append(y)
+    except SwapError:
+        return None
+    return out
+
+
+def _coarsest_position(x: int, hops: Sequence[Hop]) -> int:
+    """The position (0 = input) whose amount moves least per unit of input, around ``x``."""
+    best_j, best_d, d, y = 0, 1.0, 1.0, float(x)
+    for j, (a, b, fee) in enumerate(hops[:-1], start=1):
+        g = (BPS - fee) / BPS
+        den = a + g * y
+        d *= g * a * b / (den * den)
+        y = g * b * y / den
+        if d < best_d:
+            best_j, best_d = j, d
+    return best_j
+
+
+def optimal_input(
+    hops: Sequence[Hop], cap: int, *, floor: int = 0, max_evals: int = MAX_EVALS
+) -> Optimum | None:
+    """The integer input in ``[1, cap]`` with the largest profit, or None if none exceeds ``floor``.
+
+    ``floor`` (e.g. the gas cost) prunes: inputs that cannot earn more than it are not searched.
+    """
+    if cap < 1 or not hops:
+        return None
+    if any(a <= 0 or b <= 0 for a, b, _ in hops):
+        return None
+    n, d, c = fold_exact(hops)
+    if n <= d:  # marginal rate at 0 is <= 1: f(x) <= x everywhere
+        return None
+    x_peak = _peak(n, d, c, cap)
+    upper = _ub(n, d, c, x_peak)
+    floor = max(floor, 0)
+    if upper <= floor:
+        return None
+    j = _coarsest_position(x_peak, hops)
+    head, tail = hops[:j], hops[j:]
+
+    def x_of(t: int) -> int | None:
+        """Least input reaching amount ``t`` at position ``j``."""
+        try:
+            for reserve_in, reserve_out, fee_bps in reversed(head):
+                t = min_amount_in(t, reserve_in, reserve_out, fee_bps)
+        except SwapError:
+            return None
+        return t
+
+    if j == 0:
+        t_peak, t_max = x_peak, cap
+    else:
+        at_peak, at_cap = _forward(x_peak, head), _forward(cap, head)
+        if at_cap is None:
+            return None
+        t_max = at_cap[-1]
+        t_peak = at_peak[-1] if at_peak is not None else 1
+        t_peak = min(max(t_peak, 1), t_max)
+
+    best: tuple[int, int, list[int]] | None = None  # (profit, x, amounts)
+    evals = 0
+
+    def visit(t: int) -> bool:
+        """Evaluate position-amount ``t``; False when this side is closed (bound or domain)."""
+        nonlocal best, evals
+        if t < 1 or t > t_max:
+            return False
+        x = x_of(t)
+        if x is None or x > cap or x < 1:
+            return False
+        if _ub(n, d, c, x) <= (floor if best is None else max(best[0], floor)):
+            return False
+        evals += 1
+        amounts = _forward(x, hops)
+        if amounts is not None:
+            profit = amounts[-1] - x
+            if best is None or profit > best[0]:
+                best = (profit, x, amounts)
+        return True
+
+    visit(t_peak)
+    left, right = t_peak - 1, t_peak + 1
+    left_open = right_open = True
+    while left_open or right_open:
+        if evals >= max_evals:
+            break
+        if right_open:
+            right_open = visit(right)
+            right += 1
+        if left_open:
+            left_open = visit(left)
+            left -= 1
+    if best is None or best[0] <= floor:
+        return None
+    profit, x, amounts = best
+    proven = profit == upper or not (left_open or right_open)
+    return Optimum(x, tuple(amounts), profit, proven, evals, upper - profit)
+
+
+def gas_in_base(
+    gas_native: int,
+    base_token: str,
+    native_token: str,
+    quotes: Sequence[tuple[int, int, int]],
+) -> int | None:
+    """What ``gas_native`` wei of the native coin cost in ``base_token`` wei.
+
+    The native coin's wrapped token is 1:1. Otherwise the cheapest exact ``getAmountIn`` over the
+    direct pools ``quotes`` = ``[(reserve_base, reserve_native, fee_bps), ...]`` (buying the gas
+    back through the pool: never cheaper than spot). None when it cannot be priced.
+    """
+    if base_token == native_token or gas_native <= 0:
+        return max(gas_native, 0)
+    best: int | None = None
+    for reserve_base, reserve_native, fee_bps in quotes:
+        try:
+            cost = get_amount_in(gas_native, reserve_base, reserve_native, fee_bps)
+        except SwapError:
+            continue
+        if best is None or cost < best:
+            best = cost
+    return best
+
+
+def recheck(
+    *,
+    block: int,
+    legs: tuple[Leg, ...],
+    hops: Sequence[Hop],
+    base_token: str,
+    cap: int,
+    gas_estimate: int,
+    gas_cost: int,
+    max_evals: int = MAX_EVALS,
+) -> Candidate | None:
+    """The exact candidate of one cycle, or None when its net profit after gas is not positive."""
+    opt = optimal_input(hops, cap, floor=gas_cost, max_evals=max_evals)
+    if opt is None or opt.profit - gas_cost <= 0:
+        return None
+    return Candidate(
+        block=block,
+        legs=legs,
+        base_token=base_token,
+        amount_in=opt.amount_in,
+        amount_out=opt.amounts[-1],
+        gas_estimate=gas_estimate,
+        gas_cost=gas_cost,
+        amounts=opt.amounts,
+    )
+
+
+def rank_disjoint(candidates: Sequence[Candidate], value: Mapping[str, float] | None = None) -> tuple[Candidate, ...]:
+    """Best net profit first, at most one candidate per pool (greedy), net profit > 0 only.
+
+    ``value`` converts each base token's wei into a common unit (native wei) for the ranking;
+    missing tokens count 1:1.
+    """
+    value = value or {}
+    ordered = sorted(
+        (c for c in candidates if c.net_profit > 0),
+        key=lambda c: c.net_profit * value.get(c.base_token, 1.0),
+        reverse=True,
+    )
+    used: set[str] = set()
+    chosen = []
+    for cand in ordered:
+        pools = set(cand.pools)
+        if pools & used:
+            continue
+        used |= pools
+        chosen.append(cand)
+    return tuple(chosen)

@@ -1,0 +1,122 @@
+"""``run_market``: the supervisor task that turns chain events into candidates.
+
+Inputs (from the chain task): ``BlockSeen``, ``ReorgDetected``, ``ReservesUpdated``,
+``PoolsDiscovered``, ``TokenDenied``. Outputs: ``CandidatesFound`` on ``candidates_send`` (to risk)
+and ``TokenDenied`` for every token this task deny-lists on ``records_send`` (to the store, which
+journals the reason). When an ``eth_call`` is given, every new non-base token is probed for
+hostility in a child task; its verdicts come back through an internal channel, so the
+:class:`Detector` is only ever touched by the one loop below.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+
+import trio
+
+from appliance.events import (
+    BlockSeen,
+    PoolsDiscovered,
+    ReorgDetected,
+    ReservesUpdated,
+    TokenDenied,
+)
+from appliance.strategy.detector import Detector
+from appliance.strategy.errors import ProbeFailed
+from appliance.strategy.hostile import EthCall, probe_token
+
+__all__ = ["run_market"]
+
+log = logging.getLogger(__name__)
+
+_BLOCKS_REMEMBERED = 256
+
+
+async def run_market(
+    cfg,
+    events_recv: trio.MemoryReceiveChannel,
+    candidates_send: trio.MemorySendChannel,
+    records_send: trio.MemorySendChannel | None = None,
+    *,
+    size_caps: Mapping[str, int] | None = None,
+    inventory: Mapping[str, int] | None = None,
+    eth_call: EthCall | None = None,
+    task_status=trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run until ``events_recv`` is closed. ``task_status.started(detector)`` when ready."""
+    detector = Detector(cfg, size_caps=size_caps, inventory=inventory)
+    blocks: OrderedDict[int, tuple[float, int | None]] = OrderedDict()  # number -> (seen_at, base fee)
+    probe = eth_call is not None and cfg.strategy.probe_tokens
+    verdict_send, verdict_recv = trio.open_memory_channel[object](64)
+    probe_send, probe_recv = trio.open_memory_channel[tuple[str, str, int]](1024)
+    probed: set[str] = set()
+
+    async def forward() -> None:
+        async with events_recv, verdict_send:
+            async for event in events_recv:
+                await verdict_send.send(event)
+        probe_send.close()
+
+    async def prober(send: trio.MemorySendChannel) -> None:
+        async with send:
+            async for token, pair, reserve in probe_recv:
+                try:
+                    denied = await probe_token(eth_call, token=token, pair=pair, reserve=reserve)
+                except ProbeFailed as exc:
+                    log.warning("hostile-token probe failed: %s", exc)
+                    continue
+                if denied is not None:
+                    await send.send(denied)
+
+    def queue_probes() -> None:
+        state = detector.state
+        for pid, pool in enumerate(state.pools):
+            for token, reserve in ((pool.token0, state.reserve0[pid]), (pool.token1, state.reserve1[pid])):
+                if token in probed or token in detector.base_tokens or token in state.denied:
+                    continue
+                if reserve < 1000:
+                    continue  # no reserves yet: probe once they arrive
+                probed.add(token)
+                try:
+                    probe_send.send_nowait((token, pool.address, reserve))
+                except trio.WouldBlock:
+                    probed.discard(token)
+
+    async def deny(token: str, reason: str, *, journal: bool) -> None:
+        if detector.deny(token, reason) and journal and records_send is not None:
+            await records_send.send(TokenDenied(token=token, reason=reason))
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(forward)
+        if probe:
+            nursery.start_soon(prober, verdict_send.clone())
+        else:
+            probe_send.close()
+        task_status.started(detector)
+        async with verdict_recv:
+            async for event in verdict_recv:
+                if isinstance(event, BlockSeen):
+                    blocks[event.number] = (time.monotonic(), event.base_fee)
+                    while len(blocks) > _BLOCKS_REMEMBERED:
+                        blocks.popitem(last=False)
+                elif isinstance(event, ReservesUpdated):
+                    seen_at, base_fee = blocks.get(event.block, (time.monotonic(), None))
+                    found = detector.on_reserves(event, base_fee, seen_at=seen_at)
+                    if probe:
+                        queue_probes()
+                    if found is not None:
+                        await candidates_send.send(found)
+                elif isinstance(event, ReorgDetected):
+                    detector.on_reorg(event)
+                    blocks[event.new_head.number] = (time.monotonic(), event.new_head.base_fee)
+                elif isinstance(event, PoolsDiscovered):
+                    detector.on_pools(event)
+                elif isinstance(event, TokenDenied):
+                    # from the chain layer or from our prober: only our own verdicts are new rows
+                    await deny(event.token, event.reason, journal=True)
+                else:
+                    log.debug("market task ignores %s", type(event).__name__)
+        nursery.cancel_scope.cancel()

@@ -1,0 +1,171 @@
+"""sd_notify for ``Type=notify`` + ``WatchdogSec=``: READY, progress-gated pings, STATUS.
+
+The point of a watchdog is to kill a supervisor that is alive but no longer trading. So
+``WATCHDOG=1`` is sent every half ``WATCHDOG_USEC`` *only* when the trading loop's progress
+counter moved since the previous check (the loop calls ``progress()`` per block or head poll); a
+stalled loop stops the pings and systemd restarts the service after ``WatchdogSec``. Before READY
+(start-up, bounded by ``TimeoutStartSec``) pings are sent unconditionally.
+
+Messages go through systemd-python's ``systemd.daemon.notify``; only when that import fails do we
+write the ``NOTIFY_SOCKET`` datagram ourselves (``NOTIFIER`` names which one is in use).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import trio
+
+__all__ = [
+    "NOTIFIER",
+    "Watchdog",
+    "format_status",
+    "notify",
+    "run_watchdog",
+    "watchdog_interval",
+]
+
+log = logging.getLogger(__name__)
+
+try:
+    from systemd import daemon as _daemon
+except ImportError:  # pragma: no cover - systemd-python is a dependency on Linux
+    _daemon = None
+
+NOTIFIER = "systemd-python" if _daemon is not None else "socket"
+
+
+def notify(message: str, env: Mapping[str, str] = os.environ) -> bool:
+    """Send one sd_notify message; False when not under systemd (no ``NOTIFY_SOCKET``)."""
+    address = env.get("NOTIFY_SOCKET")
+    if not address:
+        return False
+    if _daemon is not None and env is os.environ:
+        return bool(_daemon.notify(message))
+    return _notify_socket(message, address)
+
+
+def _notify_socket(message: str, address: str) -> bool:
+    if address.startswith("@"):
+        address = "\0" + address[1:]  # abstract namespace
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+            sock.connect(address)
+            sock.sendall(message.encode())
+    except OSError as exc:
+        log.warning("sd_notify to %r failed: %s", address, exc)
+        return False
+    return True
+
+
+def watchdog_interval(env: Mapping[str, str] = os.environ) -> float | None:
+    """Half of ``WATCHDOG_USEC`` in seconds, or None when the watchdog is not ours/not enabled."""
+    usec = env.get("WATCHDOG_USEC")
+    if not usec:
+        return None
+    pid = env.get("WATCHDOG_PID")
+    if pid and pid.strip() != str(os.getpid()):
+        return None
+    try:
+        value = int(usec)
+    except ValueError:
+        log.warning("ignoring WATCHDOG_USEC=%r: not an integer", usec)
+        return None
+    return value / 2e6 if value > 0 else None
+
+
+def format_status(
+    mode: str, head: int | None, pnl_wei: int, *, symbol: str = "ETH", decimals: int = 18
+) -> str:
+    """``STATUS=`` text, e.g. ``NORMAL · head 19000123 · P&L +0.012345 ETH`` (exact int → text)."""
+    sign = "-" if pnl_wei < 0 else "+"
+    whole, frac = divmod(abs(pnl_wei), 10**decimals)
+    frac_txt = f"{frac:0{decimals}d}"[:6] if decimals else ""
+    pnl = f"{sign}{whole}.{frac_txt}" if decimals else f"{sign}{whole}"
+    return f"{mode} · head {head if head is not None else '-'} · P&L {pnl} {symbol}"
+
+
+@dataclass
+class Watchdog:
+    """Handle given to ``task_status.started``: the supervisor calls :meth:`ready` once."""
+
+    interval: float | None
+    _ready: trio.Event = field(default_factory=trio.Event)
+    pings: int = 0
+    stalls: int = 0
+
+    def ready(self) -> None:
+        """Synced and armed: send READY=1 (idempotent)."""
+        self._ready.set()
+
+    @property
+    def is_ready(self) -> bool:
+        return self._ready.is_set()
+
+
+async def run_watchdog(
+    *,
+    progress_probe: Callable[[], int],
+    status_probe: Callable[[], str],
+    env: Mapping[str, str] = os.environ,
+    status_every_s: float = 5.0,
+    task_status=trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Talk to systemd until cancelled (then ``STOPPING=1``). Without ``NOTIFY_SOCKET`` it idles."""
+    interval = watchdog_interval(env)
+    handle = Watchdog(interval=interval)
+    if not env.get("NOTIFY_SOCKET"):
+        task_status.started(handle)
+        await trio.sleep_forever()
+    log.info(
+        "sd_notify via %s; watchdog %s",
+        NOTIFIER,
+        f"ping every {interval:.3g} s" if interval else "off",
+    )
+    period = min(interval, status_every_s) if interval else status_every_s
+    task_status.started(handle)
+    last_progress = progress_probe()
+    last_status = ""
+    next_ping = trio.current_time()
+    ready_sent = False
+    pings_at_stall = -1
+    try:
+        while True:
+            if not ready_sent and handle.is_ready:
+                status = status_probe()
+                notify(f"READY=1\nSTATUS={status}", env)
+                last_status, ready_sent = status, True
+                log.info("sd_notify READY=1 (%s)", status)
+            now = trio.current_time()
+            if interval and now >= next_ping:
+                current = progress_probe()
+                if current != last_progress or not ready_sent:
+                    notify("WATCHDOG=1", env)
+                    handle.pings += 1
+                elif ready_sent:
+                    handle.stalls += 1
+                    if handle.stalls == 1 or handle.pings != pings_at_stall:
+                        pings_at_stall = handle.pings
+                        log.warning(
+                            "watchdog ping withheld: no trading-loop progress for %.3g s (counter %d)",
+                            interval,
+                            current,
+                        )
+                last_progress = current
+                next_ping = now + interval
+            status = status_probe()
+            if ready_sent and status != last_status:
+                notify(f"STATUS={status}", env)
+                last_status = status
+            wake = next_ping if interval else now + period
+            with trio.move_on_at(min(wake, now + period)):
+                if not ready_sent:
+                    await handle._ready.wait()
+                else:
+                    await trio.sleep_forever()
+    finally:
+        notify("STOPPING=1", env)

@@ -1,0 +1,195 @@
+"""Helpers of the execution integration tests: planted dislocations on the real devnet, exact
+candidates (the pools' own integer arithmetic), configs and a pipeline harness with a journal."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from appliance.config import AppConfig, load_config
+from appliance.devnet import Devnet
+from appliance.devnet._abi import calldata
+from appliance.events import Candidate, Leg, OrderApproved, TradeStatus, TradeUpdated
+from appliance.execution import ExecRpc, HttpRpc, deploy_executor, load_signer, run_execution
+from appliance.market.v2math import get_amount_out
+from appliance.modes import Mode
+from appliance.safety import SafetyLatch
+from appliance.store.journal import Journal
+
+FINAL = {TradeStatus.MINED, TradeStatus.REVERTED, TradeStatus.DROPPED, TradeStatus.PAPER}
+GAS_ESTIMATE = 250_000
+_ids = itertools.count(1)
+
+
+# ------------------------------------------------------------------ cycles
+def leg(dn: Devnet, dex: str, token_in: str, token_out: str) -> Leg:
+    pool = dn.pool(dex, token_in, token_out)
+    return Leg(
+        pool=pool.address,
+        token_in=dn.token(token_in).address,
+        token_out=dn.token(token_out).address,
+        fee_bps=pool.fee_bps,
+    )
+
+
+TWO_POOL = (("sushiswap", "WETH", "USDC"), ("uniswap", "USDC", "WETH"))
+THREE_POOL = (("uniswap", "WETH", "USDC"), ("uniswap", "USDC", "DAI"), ("sushiswap", "DAI", "WETH"))
+
+
+async def plant(dn: Devnet, hops: int) -> None:
+    """Move one pool so the cycle of ``hops`` legs pays (a large simulator swap, mined)."""
+    if hops == 2:
+        await dn.swap("uniswap", "WETH", "USDC", 60 * 10**18, account="simulator")
+    else:
+        await dn.swap("sushiswap", "WETH", "DAI", 30 * 10**18, account="simulator")
+
+
+def legs_for(dn: Devnet, hops: int) -> tuple[Leg, ...]:
+    return tuple(leg(dn, *spec) for spec in (TWO_POOL if hops == 2 else THREE_POOL))
+
+
+async def leg_reserves(dn: Devnet, legs: tuple[Leg, ...]) -> list[tuple[int, int]]:
+    """(reserve_in, reserve_out) of each leg at the head."""
+    out = []
+    for lg in legs:
+        r0, r1 = await dn.reserves(lg.pool)
+        out.append((r0, r1) if int(lg.token_in, 16) < int(lg.token_out, 16) else (r1, r0))
+    return out
+
+
+def cycle_amounts(
+    amount_in: int, legs: tuple[Leg, ...], reserves: list[tuple[int, int]]
+) -> list[int]:
+    amounts, amount = [], amount_in
+    for lg, (r_in, r_out) in zip(legs, reserves, strict=True):
+        amount = get_amount_out(amount, r_in, r_out, lg.fee_bps)
+        amounts.append(amount)
+    return amounts
+
+
+def best_amount(legs: tuple[Leg, ...], reserves: list[tuple[int, int]]) -> int:
+    """Integer ternary search of the (concave) gross profit."""
+    lo, hi = 1, reserves[0][0] // 2
+
+    def profit(x: int) -> int:
+        return cycle_amounts(x, legs, reserves)[-1] - x
+
+    while hi - lo > 2:
+        m1, m2 = lo + (hi - lo) // 3, hi - (hi - lo) // 3
+        if profit(m1) < profit(m2):
+            lo = m1
+        else:
+            hi = m2
+    return max(range(lo, hi + 1), key=profit)
+
+
+async def make_candidate(dn: Devnet, hops: int, *, amount_in: int | None = None) -> Candidate:
+    legs = legs_for(dn, hops)
+    reserves = await leg_reserves(dn, legs)
+    amount_in = amount_in or best_amount(legs, reserves)
+    amounts = cycle_amounts(amount_in, legs, reserves)
+    return Candidate(
+        block=await dn.block_number(),
+        legs=legs,
+        base_token=dn.weth,
+        amount_in=amount_in,
+        amount_out=amounts[-1],
+        gas_estimate=GAS_ESTIMATE,
+        gas_cost=GAS_ESTIMATE * 3 * 10**9,
+        amounts=tuple(amounts),
+    )
+
+
+def order_for(candidate: Candidate, mode: Mode = Mode.NORMAL) -> OrderApproved:
+    return OrderApproved(candidate=candidate, mode=mode, order_id=f"test-{next(_ids)}")
+
+
+# ------------------------------------------------------------------ chain setup
+async def deploy_executors(dn: Devnet, *, inventory_weth: int = 50 * 10**18) -> tuple[str, str]:
+    """(inventory executor holding ``inventory_weth``, flash executor holding nothing)."""
+    signer = load_signer(dn.key_file)
+    cfg = load_config(dn.config_path)
+    await dn.set_automine(True)
+    try:
+        async with HttpRpc(dn.rpc) as client:
+            inv = await deploy_executor(ExecRpc(client), signer, cfg.execution)
+            flash = await deploy_executor(ExecRpc(client), signer, cfg.execution)
+        await dn.send_tx(
+            "appliance", dn.weth, calldata("transfer(address,uint256)", inv, inventory_weth)
+        )
+    finally:
+        await dn.set_automine(False)
+    return inv, flash
+
+
+def exec_config(
+    dn: Devnet,
+    executor: str,
+    *,
+    live: bool = True,
+    funding: str = "inventory",
+    data_dir: Path | None = None,
+    **execution: Any,
+) -> AppConfig:
+    cfg = load_config(dn.config_path)
+    ex = dataclasses.replace(cfg.execution, funding=funding, receipt_poll_s=0.02, **execution)
+    storage = dataclasses.replace(cfg.storage, data_dir=data_dir) if data_dir else cfg.storage
+    return dataclasses.replace(
+        cfg,
+        strategy=dataclasses.replace(cfg.strategy, mode="live" if live else "paper"),
+        account=dataclasses.replace(cfg.account, executor=executor),
+        execution=ex,
+        storage=storage,
+    )
+
+
+# ------------------------------------------------------------------ harness
+class Harness:
+    """run_execution in a nursery, with a real journal as the write-ahead target."""
+
+    def __init__(self, cfg: AppConfig, journal: Journal, latch: SafetyLatch) -> None:
+        self.cfg = cfg
+        self.journal = journal
+        self.latch = latch
+        self.updates: list[TradeUpdated] = []
+        self.write_ahead_rows: list[TradeUpdated] = []
+        self.orders_send, self._orders_recv = trio.open_memory_channel[OrderApproved](8)
+        self._results_send, self.results_recv = trio.open_memory_channel[TradeUpdated](64)
+
+    async def write_ahead(self, update: TradeUpdated) -> None:
+        with self.journal.transaction(durable=True):
+            self.journal.upsert_trade(update)
+        self.write_ahead_rows.append(update)
+
+    async def start(self, nursery: trio.Nursery, **kwargs: Any) -> Any:
+        client = HttpRpc(self.cfg.chain.rpc[0])
+        self.pipe = await nursery.start(
+            lambda task_status: run_execution(
+                self.cfg,
+                client,
+                self._orders_recv,
+                self._results_send,
+                latch=self.latch,
+                write_ahead=self.write_ahead,
+                task_status=task_status,
+                **kwargs,
+            )
+        )
+        return self.pipe
+
+    async def next_update(self) -> TradeUpdated:
+        with trio.fail_after(30):
+            update = await self.results_recv.receive()
+        self.journal.upsert_trade(update)  # the store's job: every update lands in the journal
+        self.updates.append(update)
+        return update
+
+    async def until(self, statuses: set[TradeStatus]) -> TradeUpdated:
+        while True:
+            update = await self.next_update()
+            if update.status in statuses:
+                return update

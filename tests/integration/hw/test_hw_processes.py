@@ -1,0 +1,136 @@
+"""Whole processes: sd_notify to a test socket with WATCHDOG_USEC, and SIGUSR1 as the kill switch."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+from appliance.safety import SafetyLatch
+
+ROOT = Path(__file__).resolve().parents[3]
+
+WATCHDOG_CHILD = textwrap.dedent(
+    """
+    import trio
+    from appliance.watchdog import notify, run_watchdog
+
+    async def main():
+        counter = [0]
+        async with trio.open_nursery() as nursery:
+            handle = await nursery.start(lambda task_status: run_watchdog(
+                progress_probe=lambda: counter[0],
+                status_probe=lambda: f"NORMAL · head {counter[0]}",
+                task_status=task_status))
+            await trio.sleep(0.1)
+            handle.ready()
+            for _ in range(60):          # the trading loop makes progress for ~0.6 s
+                counter[0] += 1
+                await trio.sleep(0.01)
+            notify("X_TEST=STALLED")     # then it stalls for 20 ping intervals
+            await trio.sleep(1.0)
+            notify("X_TEST=END")
+            nursery.cancel_scope.cancel()
+
+    trio.run(main)
+    """
+)
+
+SIGUSR1_CHILD = textwrap.dedent(
+    """
+    import math, sys
+    from pathlib import Path
+    import trio
+    from appliance.config.sections import HardwareConfig
+    from appliance.events import KillSwitchPressed
+    from appliance.safety import SafetyLatch
+    from hw import handle_sigusr1, make_pin_factory, run_hw
+
+    async def main():
+        factory, notice = make_pin_factory()
+        print("NOTICE", notice, flush=True)
+        latch = SafetyLatch(Path(sys.argv[1]))
+        events_send, events_recv = trio.open_memory_channel(math.inf)
+        _mode_send, mode_recv = trio.open_memory_channel(0)
+        async with trio.open_nursery() as nursery:
+            hw = await nursery.start(lambda task_status: run_hw(
+                HardwareConfig(), latch=latch, pin_factory=factory, mode_recv=mode_recv,
+                events_send=events_send, healthy=lambda: True, task_status=task_status))
+            with handle_sigusr1(hw.kill_switch):
+                print("ARMED", flush=True)
+                async for event in events_recv:
+                    if isinstance(event, KillSwitchPressed):
+                        print("PRESSED", event.source, event.newly_latched, latch.tripped, flush=True)
+                        break
+            nursery.cancel_scope.cancel()
+
+    trio.run(main)
+    """
+)
+
+
+def _child_env(**extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")
+    }
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(extra)
+    return env
+
+
+def test_process_sends_ready_then_pings_and_stops_pinging_when_stalled():
+    tmp = Path(tempfile.mkdtemp(prefix="wdp-", dir="/tmp"))
+    path = tmp / "notify"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(str(path))
+        sock.settimeout(30)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WATCHDOG_CHILD],
+            env=_child_env(NOTIFY_SOCKET=str(path), WATCHDOG_USEC="100000"),  # ping every 50 ms
+        )
+        messages: list[str] = []
+        try:
+            while not messages or messages[-1] != "X_TEST=END":
+                messages.append(sock.recv(4096).decode())
+        finally:
+            assert proc.wait(timeout=30) == 0
+    path.unlink()
+    tmp.rmdir()
+    ready = next(i for i, m in enumerate(messages) if m.startswith("READY=1"))
+    stalled = messages.index("X_TEST=STALLED")
+    assert "STATUS=NORMAL · head" in messages[ready]
+    assert messages[ready:stalled].count("WATCHDOG=1") >= 3
+    # At most one ping already decided before the stall; none during 20 stalled intervals.
+    assert messages[stalled:].count("WATCHDOG=1") <= 1
+    late = [i for i, m in enumerate(messages) if m == "WATCHDOG=1" and i > stalled + 1]
+    assert late == [], messages[stalled:]
+
+
+def test_sigusr1_trips_the_durable_latch_through_the_kill_switch_path(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SIGUSR1_CHILD, str(tmp_path)],
+        env=_child_env(GPIOZERO_PIN_FACTORY="mock"),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        notice = proc.stdout.readline()
+        assert "SIMULATED" in notice
+        assert proc.stdout.readline().strip() == "ARMED"
+        proc.send_signal(signal.SIGUSR1)
+        assert proc.stdout.readline().split() == ["PRESSED", "sigusr1", "True", "True"]
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    # A new latch object (a restart) on the same directory is still tripped.
+    latch = SafetyLatch(tmp_path)
+    assert latch.tripped and "sigusr1" in str(latch.info["reason"])

@@ -1,0 +1,147 @@
+"""RpcPool logic: failover order, hedging, breaker, backoff and lag (MockTransport, autojump)."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+import trio
+
+from appliance.chain.errors import ExecutionReverted, NoHealthyEndpoint
+from appliance.chain.pool import RpcPool
+from appliance.chain.rpc import RpcClient
+
+
+class Node:
+    """A scripted endpoint: ``mode`` is ok | fail | slow | revert; counts what it was asked."""
+
+    def __init__(self, name: str, head: int = 100, delay: float = 0.01) -> None:
+        self.name, self.head, self.delay = name, head, delay
+        self.mode = "ok"
+        self.asked = 0
+        self.finished = 0
+        self.cancelled = 0
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.asked += 1
+        body = json.loads(request.content)
+        if self.mode == "fail":
+            return httpx.Response(503)
+        try:
+            await trio.sleep(self.delay if self.mode != "slow" else 30)
+        except trio.Cancelled:
+            self.cancelled += 1
+            raise
+        self.finished += 1
+        if self.mode == "revert":
+            error = {"code": 3, "message": "execution reverted: no", "data": "0x"}
+            return httpx.Response(200, json={"jsonrpc": "2.0", "id": body["id"], "error": error})
+        result = hex(self.head) if body["method"] == "eth_blockNumber" else self.name
+        return httpx.Response(200, json={"jsonrpc": "2.0", "id": body["id"], "result": result})
+
+
+async def make_pool(stack, nodes, **kw) -> RpcPool:
+    clients = []
+    for node in nodes:
+        c = RpcClient(
+            f"http://{node.name}:8545", timeout_s=5.0, transport=httpx.MockTransport(node)
+        )
+        clients.append(await stack.enter_async_context(c))
+    return RpcPool(clients, **kw)
+
+
+@pytest.fixture
+async def stack():
+    from contextlib import AsyncExitStack
+
+    async with AsyncExitStack() as s:
+        yield s
+
+
+async def test_failover_in_config_order(stack, autojump_clock):
+    a, b, c = Node("a"), Node("b"), Node("c")
+    pool = await make_pool(stack, [a, b, c], hedge=False)
+    assert await pool.call("x") == "a"
+    a.mode = "fail"
+    assert await pool.call("x") == "b"
+    assert (a.asked, b.asked, c.asked) == (2, 1, 0)
+    # a is now in backoff: asked after the rested ones
+    assert await pool.call("x") == "b"
+    assert a.asked == 2
+
+
+async def test_breaker_opens_after_failures_and_half_opens(stack, autojump_clock):
+    a, b = Node("a"), Node("b")
+    pool = await make_pool(stack, [a, b], hedge=False, breaker_failures=5, breaker_reset_s=60)
+    a.mode = "fail"
+    for _ in range(5):
+        await trio.sleep(10)  # let backoff expire so a is asked first each time
+        assert await pool.call("x") == "b"
+    assert pool.health()[0].breaker == "open"
+    assert not pool.health()[0].healthy
+    asked = a.asked
+    await trio.sleep(10)
+    await pool.call("x")
+    assert a.asked == asked  # open: not asked
+    await trio.sleep(60)
+    assert pool.health()[0].breaker == "half-open"
+    a.mode = "ok"
+    assert await pool.call("x") == "a"  # the probe succeeds and closes the breaker
+    assert pool.health()[0].breaker == "closed"
+
+
+async def test_all_failing_raises_no_healthy_endpoint(stack, autojump_clock):
+    a, b = Node("a"), Node("b")
+    pool = await make_pool(stack, [a, b], hedge=False)
+    a.mode = b.mode = "fail"
+    with pytest.raises(NoHealthyEndpoint, match="2 failed"):
+        await pool.call("eth_call")
+
+
+async def test_hedge_asks_next_after_p90_and_cancels_loser(stack, autojump_clock):
+    a, b = Node("a", delay=0.01), Node("b", delay=0.01)
+    pool = await make_pool(stack, [a, b], hedge=True)
+    for _ in range(10):  # learn a's latency: p90 = 10 ms
+        await pool.call("x")
+    assert pool.endpoints[0].latency.p90() == pytest.approx(0.01)
+    a.mode = "slow"
+    finished_before = a.finished
+    start = trio.current_time()
+    assert await pool.call("x") == "b"
+    assert trio.current_time() - start == pytest.approx(0.02)  # a's p90, then b's 10 ms
+    assert a.finished == finished_before and a.cancelled >= 1  # the loser was cancelled
+
+
+async def test_without_hedging_a_slow_leader_is_waited_for(stack, autojump_clock):
+    a, b = Node("a", delay=0.01), Node("b", delay=0.01)
+    pool = await make_pool(stack, [a, b], hedge=False)
+    for _ in range(10):
+        await pool.call("x")
+    a.delay = 0.5
+    assert await pool.call("x") == "a"
+    assert b.asked == 0
+
+
+async def test_final_error_ends_the_race_without_failover(stack, autojump_clock):
+    a, b = Node("a"), Node("b")
+    pool = await make_pool(stack, [a, b], hedge=False)
+    a.mode = "revert"
+    with pytest.raises(ExecutionReverted):
+        await pool.call("eth_call")
+    assert b.asked == 0
+    assert pool.health()[0].breaker == "closed"
+
+
+async def test_lagging_endpoint_is_not_asked(stack, autojump_clock):
+    a, b = Node("a", head=90), Node("b", head=100)
+    pool = await make_pool(stack, [a, b], hedge=False, max_lag_blocks=3)
+    await pool.probe_heads()
+    health = pool.health()
+    assert health[0].lagging and health[0].head == 90 and not health[0].healthy
+    assert not health[1].lagging
+    assert await pool.call("x") == "b"
+    a.head = 99
+    await pool.probe_heads()
+    assert not pool.health()[0].lagging
+    assert await pool.call("x") == "a"

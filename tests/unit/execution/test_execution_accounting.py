@@ -1,0 +1,99 @@
+"""Accounting from receipt logs: Transfer flows of the base token, the Executed event, gas."""
+
+from __future__ import annotations
+
+from eth_abi import encode
+
+from appliance.execution.accounting import GasToBase, fill_from_receipt, slippage_bps
+from appliance.execution.calldata import EXECUTED_TOPIC, TRANSFER_TOPIC
+
+EXE = "0x3333333333333333333333333333333333333333"
+WETH = "0x1111111111111111111111111111111111111111"
+USDC = "0x2222222222222222222222222222222222222222"
+PAIR_A = "0x00000000000000000000000000000000000000aa"
+PAIR_B = "0x00000000000000000000000000000000000000bb"
+
+
+def _topic(addr):
+    return "0x" + "00" * 12 + addr[2:].lower()
+
+
+def _transfer(token, src, dst, amount):
+    return {
+        "address": token,
+        "topics": [TRANSFER_TOPIC, _topic(src), _topic(dst)],
+        "data": "0x" + encode(["uint256"], [amount]).hex(),
+    }
+
+
+def _executed(amount_in, amount_out, profit):
+    data = (
+        "0x"
+        + encode(
+            ["uint256", "uint256", "uint256", "bool"], [amount_in, amount_out, profit, False]
+        ).hex()
+    )
+    return {"address": EXE, "topics": [EXECUTED_TOPIC, _topic(WETH)], "data": data}
+
+
+def _receipt(logs, status=1):
+    return {
+        "status": hex(status),
+        "gasUsed": hex(200_000),
+        "effectiveGasPrice": hex(2 * 10**9),
+        "blockNumber": hex(9),
+        "logs": logs,
+    }
+
+
+def test_profit_from_transfers_and_event_base_token_from_the_event():
+    logs = [
+        _transfer(WETH, EXE, PAIR_A, 10**18),
+        _transfer(USDC, PAIR_A, PAIR_B, 3000 * 10**6),  # another token: ignored
+        _transfer(WETH, PAIR_B, EXE, 10**18 + 5 * 10**15),
+        _executed(10**18, 10**18 + 5 * 10**15, 5 * 10**15),
+    ]
+    fill = fill_from_receipt(
+        _receipt(logs), executor=EXE, expected_profit=6 * 10**15, gas_to_base=GasToBase(WETH)
+    )
+    assert fill.success and fill.base_token.lower() == WETH
+    assert fill.realized_profit == 5 * 10**15
+    assert fill.gas_used == 200_000 and fill.gas_cost == 200_000 * 2 * 10**9
+    assert fill.net_profit == 5 * 10**15 - 4 * 10**14
+    assert fill.slippage_bps == round(10**15 * 10_000 / (6 * 10**15), 2)
+    assert fill.block == 9
+
+
+def test_a_revert_realizes_nothing_and_costs_gas():
+    fill = fill_from_receipt(
+        _receipt([], status=0),
+        executor=EXE,
+        expected_profit=10,
+        gas_to_base=GasToBase(WETH),
+        base_token=WETH,
+    )
+    assert not fill.success and fill.realized_profit == 0 and fill.net_profit == -fill.gas_cost
+    assert fill.slippage_bps == 10_000.0
+
+
+def test_event_and_transfers_disagreeing_reports_the_smaller():
+    logs = [_transfer(WETH, PAIR_B, EXE, 7), _executed(1, 9, 8)]
+    fill = fill_from_receipt(
+        _receipt(logs), executor=EXE, expected_profit=8, gas_to_base=GasToBase(WETH)
+    )
+    assert fill.realized_profit == 7
+
+
+def test_gas_in_a_non_native_base_uses_the_candidate_rate():
+    conv = GasToBase(
+        WETH, base_per_native_num=3000, base_per_native_den=10**12
+    )  # 3000e6 USDC / 1e18 wei... scaled
+    assert conv(USDC, 10**12) == 3000
+    assert conv(WETH, 123) == 123
+
+
+def test_slippage():
+    assert slippage_bps(100, 100) == 0.0
+    assert slippage_bps(100, 90) == 1000.0
+    assert slippage_bps(100, 110) == -1000.0
+    assert slippage_bps(0, 5) == 0.0

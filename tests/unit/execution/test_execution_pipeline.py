@@ -1,0 +1,226 @@
+"""Pipeline and tracker logic against a scripted node (protocol-level; the real chain is in the
+integration tests): the latch right before signing, nonce release, replacement and cancellation."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import trio
+from eth_abi import encode
+from eth_account import Account
+
+from appliance.config import AppConfig, ChainConfig, DexConfig, ExecutionConfig, TokensConfig
+from appliance.config.sections import AccountConfig, StrategyConfig
+from appliance.events import Candidate, Leg, OrderApproved, TradeStatus
+from appliance.execution.errors import NodeError
+from appliance.execution.keys import Signer
+from appliance.execution.nonce import NonceManager
+from appliance.execution.pipeline import Pipeline
+from appliance.execution.rpc import ExecRpc
+from appliance.execution.tracker import track
+from appliance.modes import Mode
+from appliance.safety import SafetyLatch
+
+KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+WETH = "0x1111111111111111111111111111111111111111"
+USDC = "0x2222222222222222222222222222222222222222"
+EXECUTOR = "0x3333333333333333333333333333333333333333"
+
+
+class ScriptedNode:
+    """Answers the calls the pipeline makes; records sends. Not a chain: no state transitions."""
+
+    def __init__(self, *, base_fee: int | None = 10**9, refuse_send: str | None = None) -> None:
+        self.base_fee = base_fee
+        self.refuse_send = refuse_send
+        self.sent: list[bytes] = []
+        self.receipts: dict[str, dict] = {}
+        self.latest_count = 0
+
+    async def call(self, method, params):
+        if method == "eth_getBlockByNumber":
+            block = {"number": hex(100)}
+            if self.base_fee is not None:
+                block["baseFeePerGas"] = hex(self.base_fee)
+            return block
+        if method == "eth_call":
+            return "0x" + encode(["uint256"], [12345]).hex()
+        if method == "eth_gasPrice":
+            return hex(3 * 10**9)
+        if method == "eth_sendRawTransaction":
+            if self.refuse_send:
+                raise NodeError(method, -32000, self.refuse_send)
+            self.sent.append(bytes.fromhex(params[0][2:]))
+            return "0x" + "00" * 32
+        if method == "eth_getTransactionReceipt":
+            return self.receipts.get(params[0])
+        if method == "eth_getTransactionCount":
+            return hex(self.latest_count)
+        if method == "eth_estimateGas":
+            return hex(150_000)
+        raise AssertionError(f"unexpected call {method}")
+
+
+def _cfg(live=True, **ex) -> AppConfig:
+    return AppConfig(
+        chain=ChainConfig(chain_id=1, rpc=("http://127.0.0.1:1",)),
+        dex=(DexConfig(name="u", factory="0x4444444444444444444444444444444444444444"),),
+        tokens=TokensConfig(base=(WETH,)),
+        account=AccountConfig(executor=EXECUTOR),
+        strategy=StrategyConfig(mode="live" if live else "paper"),
+        execution=dataclasses.replace(
+            ExecutionConfig(receipt_timeout_s=10, receipt_poll_s=1), **ex
+        ),
+    )
+
+
+def _order() -> OrderApproved:
+    legs = (
+        Leg("0x00000000000000000000000000000000000000AA", WETH, USDC, 30),
+        Leg("0x00000000000000000000000000000000000000BB", USDC, WETH, 30),
+    )
+    cand = Candidate(
+        block=100,
+        legs=legs,
+        base_token=WETH,
+        amount_in=10**18,
+        amount_out=10**18 + 20000,
+        gas_estimate=200_000,
+        gas_cost=10**14,
+    )
+    return OrderApproved(candidate=cand, mode=Mode.NORMAL, order_id="o1")
+
+
+def _pipe(node, tmp_path, *, live=True, **ex):
+    emitted, ahead = [], []
+
+    async def emit(u):
+        emitted.append(u)
+
+    async def write_ahead(u):
+        ahead.append(u)
+
+    signer = Signer(Account.from_key(KEY))
+    pipe = Pipeline(
+        _cfg(live, **ex),
+        ExecRpc(node),
+        latch=SafetyLatch(tmp_path),
+        write_ahead=write_ahead,
+        emit=emit,
+        executor=EXECUTOR,
+        sender=signer.address,
+        chain_id=1,
+        signer=signer,
+        nonces=NonceManager(7),
+    )
+    return pipe, emitted, ahead
+
+
+async def test_live_order_is_written_ahead_then_sent(tmp_path):
+    node = ScriptedNode()
+    pipe, emitted, ahead = _pipe(node, tmp_path)
+    flight = await pipe.handle(_order())
+    assert [u.status for u in emitted] == [TradeStatus.SIGNED, TradeStatus.SENT]
+    assert ahead == emitted[:1] and ahead[0].nonce == 7 and ahead[0].tx_hash == flight.hashes[0]
+    assert node.sent == [flight.raw] and flight.raw[0] == 2  # EIP-1559 (type 2)
+    assert pipe.nonces.next == 8
+
+
+async def test_tripped_latch_stops_signing_and_releases_the_nonce(tmp_path):
+    node = ScriptedNode()
+    pipe, emitted, ahead = _pipe(node, tmp_path)
+    pipe.latch.trip("test", "test")
+    assert await pipe.handle(_order()) is None
+    assert [u.status for u in emitted] == [TradeStatus.DROPPED]
+    assert emitted[0].reason.startswith("kill_switch:")
+    assert node.sent == [] and ahead == [] and pipe.nonces.next == 7
+
+
+async def test_refused_send_drops_and_releases_the_nonce(tmp_path):
+    node = ScriptedNode(refuse_send="insufficient funds for gas * price + value")
+    pipe, emitted, _ = _pipe(node, tmp_path)
+    assert await pipe.handle(_order()) is None
+    assert emitted[-1].status is TradeStatus.DROPPED and "insufficient funds" in emitted[-1].reason
+    assert pipe.nonces.next == 7
+
+
+async def test_legacy_chain_signs_a_type_0_transaction(tmp_path):
+    node = ScriptedNode(base_fee=None)
+    pipe, _, _ = _pipe(node, tmp_path)
+    flight = await pipe.handle(_order())
+    assert flight.fees.gas_price == 3 * 10**9 and flight.raw[0] >= 0xC0  # RLP list: legacy
+
+
+async def test_paper_mode_never_signs_and_accounts_the_simulation(tmp_path):
+    node = ScriptedNode()
+    pipe, emitted, ahead = _pipe(node, tmp_path, live=False)
+    assert await pipe.handle(_order()) is None
+    (paper,) = emitted
+    assert paper.status is TradeStatus.PAPER and paper.tx_hash is None and paper.nonce is None
+    assert paper.realized_profit == 12345 and paper.gas_used == 150_000
+    assert paper.gas_cost == 150_000 * (10**9 + 10**9)  # base fee + tip
+    assert paper.net_profit == 12345 - paper.gas_cost
+    assert paper.slippage_bps == pytest.approx((20000 - 12345) * 10_000 / 20000)
+    assert node.sent == [] and ahead == [] and pipe.nonces.next == 7
+
+
+def _receipt(tx_hash, status=1):
+    return {
+        "transactionHash": tx_hash,
+        "status": hex(status),
+        "gasUsed": hex(21000),
+        "effectiveGasPrice": hex(10**9),
+        "blockNumber": hex(101),
+        "logs": [],
+    }
+
+
+async def test_stuck_trade_is_replaced_then_cancelled(tmp_path, autojump_clock):
+    node = ScriptedNode()
+    pipe, emitted, ahead = _pipe(node, tmp_path)
+    flight = await pipe.handle(_order())
+    node.latest_count = 7  # our nonce 7 is not mined
+
+    async def cancel_mines_late():
+        while flight.cancel_hash is None:
+            await trio.sleep(1)
+        node.receipts[flight.cancel_hash] = _receipt(flight.cancel_hash)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(cancel_mines_late)
+        final = await track(pipe, flight)
+    assert len(flight.hashes) == 3 and len(set(flight.hashes)) == 3  # original, replacement, cancel
+    assert [u.reason for u in ahead[1:]] == [
+        "replaced: fees bumped",
+        "cancelling: replaced by a 0-value transfer",
+    ]
+    assert all(u.nonce == 7 for u in ahead)
+    assert len(node.sent) == 3
+    assert final.status is TradeStatus.DROPPED and final.reason == "cancelled: not mined in time"
+    assert final.gas_cost == 21000 * 10**9
+    assert emitted[-1] == final
+
+
+async def test_with_the_latch_tripped_a_stuck_trade_is_only_rebroadcast(tmp_path, autojump_clock):
+    node = ScriptedNode()
+    pipe, _, ahead = _pipe(node, tmp_path)
+    flight = await pipe.handle(_order())
+    pipe.latch.trip("test", "test")
+    with trio.move_on_after(35):
+        await track(pipe, flight)
+    assert len(flight.hashes) == 1 and len(ahead) == 1
+    assert len(node.sent) >= 3 and set(node.sent) == {flight.raw}
+
+
+async def test_nonce_taken_by_another_transaction_drops(tmp_path, autojump_clock):
+    node = ScriptedNode()
+    pipe, emitted, _ = _pipe(node, tmp_path)
+    flight = await pipe.handle(_order())
+    node.latest_count = 8  # nonce 7 used, but by none of our hashes
+    final = await track(pipe, flight)
+    assert (
+        final.status is TradeStatus.DROPPED
+        and "nonce 7 used by another transaction" in final.reason
+    )
+    assert emitted[-1] == final and len(node.sent) == 1  # neither replaced nor cancelled

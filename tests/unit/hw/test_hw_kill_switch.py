@@ -1,0 +1,360 @@
+"""Kill switch under gpiozero's MockFactory, with Trio's autojump clock for the holds."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+
+import pytest
+import trio
+import trio.testing
+from gpiozero.pins.mock import MockFactory
+
+from appliance.config.sections import HardwareConfig
+from appliance.events import (
+    KillSwitchPressed,
+    KillSwitchRearmed,
+    LedsChanged,
+    ModeChanged,
+    RearmRefused,
+    StartupCompleted,
+)
+from appliance.modes import Mode
+from appliance.safety import SafetyLatch, SigningHalted
+from hw import Phase, handle_sigusr1, run_hw
+
+CFG = HardwareConfig()  # BCM17 switch, 22/23/24 LEDs, hold 5 s, bounce 0.05 s
+
+
+class Rig:
+    """run_hw on a MockFactory, its events collected, health switchable."""
+
+    def __init__(self, tmp_path, factory) -> None:
+        self.tmp_path = tmp_path
+        self.factory = factory
+        self.latch = SafetyLatch(tmp_path)
+        self.events: list[object] = []
+        self.is_healthy = True
+        self.mode_send, self.mode_recv = trio.open_memory_channel(math.inf)
+        self.handle = None
+        self.healthy = lambda: self.is_healthy
+
+    @property
+    def switch(self):
+        return self.factory.pin(CFG.kill_switch_pin)
+
+    def led(self, name: str) -> bool:
+        return bool(self.factory.pin(getattr(CFG, f"{name}_pin")).state)
+
+    def of(self, kind):
+        return [e for e in self.events if isinstance(e, kind)]
+
+    async def start(self, nursery, cfg=CFG):
+        events_send, events_recv = trio.open_memory_channel(math.inf)
+
+        async def collect():
+            async for event in events_recv:
+                self.events.append(event)
+
+        nursery.start_soon(collect)
+        self.handle = await nursery.start(
+            lambda task_status: run_hw(
+                cfg,
+                latch=self.latch,
+                pin_factory=self.factory,
+                mode_recv=self.mode_recv,
+                events_send=events_send,
+                healthy=self.healthy,
+                task_status=task_status,
+            )
+        )
+        await trio.testing.wait_all_tasks_blocked()
+
+    async def settle(self, seconds: float = 0.0):
+        if seconds:
+            await trio.sleep(seconds)
+        await trio.testing.wait_all_tasks_blocked()
+
+
+@pytest.fixture
+def factory():
+    f = MockFactory()
+    yield f
+    f.reset()
+    f.close()
+
+
+async def test_press_trips_latch_synchronously_and_lights_red(tmp_path, factory, autojump_clock):
+    rig = Rig(tmp_path, factory)
+    async with trio.open_nursery() as nursery:
+        await rig.start(nursery)
+        await rig.mode_send.send(StartupCompleted(0.0))
+        await rig.mode_send.send(ModeChanged(0.0, Mode.PAUSED, Mode.NORMAL, "ok", "startup"))
+        await rig.settle()
+        assert rig.led("green") and not rig.led("red")
+        rig.switch.drive_low()
+        # No await in between: the halt does not wait for Trio.
+        assert rig.latch.tripped
+        with pytest.raises(SigningHalted):
+            rig.latch.check()
+        await rig.settle()
+        assert rig.led("red") and not rig.led("green") and not rig.led("yellow")
+        assert rig.of(KillSwitchPressed) == [
+            KillSwitchPressed(rig.of(KillSwitchPressed)[0].at, "gpio", True)
+        ]
+        assert rig.of(LedsChanged)[-1] == LedsChanged(green="off", yellow="off", red="on")
+        assert rig.latch.info["source"] == "kill_switch"
+        nursery.cancel_scope.cancel()
+
+
+async def test_latch_survives_restart(tmp_path, factory, autojump_clock):
+    rig = Rig(tmp_path, factory)
+    async with trio.open_nursery() as nursery:
+        await rig.start(nursery)
+        rig.switch.drive_low()
+        rig.switch.drive_high()
+        await rig.settle(1)
+        nursery.cancel_scope.cancel()
+    factory.reset()
+    # "Restart": a new latch object on the same directory, new devices.
+    again = Rig(tmp_path, factory)
+    assert again.latch.tripped
+    async with trio.open_nursery() as nursery:
+        await again.start(nursery)
+        await again.mode_send.send(
+            ModeChanged(0.0, Mode.PAUSED, Mode.NORMAL, "restored", "startup")
+        )
+        await again.settle()
+        assert again.led("red") and not again.led("green")
+        with pytest.raises(SigningHalted):
+            again.latch.check()
+        nursery.cancel_scope.cancel()
+
+
+async def test_holding_the_latching_press_never_rearms(tmp_path, factory, autojump_clock):
+    rig = Rig(tmp_path, factory)
+    async with trio.open_nursery() as nursery:
+        await rig.start(nursery)
+        rig.switch.drive_low()
+        await rig.settle(60)  # held for a minute, never released
+        assert rig.latch.tripped and not rig.of(KillSwitchRearmed)
+        assert rig.handle.kill_switch.phase is Phase.LATCHED_WAIT_RELEASE
+        nursery.cancel_scope.cancel()
+
+
+async def test_long_hold_after_release_rearms_with_led_feedback(tmp_path, factory, autojump_clock):
+    rig = Rig(tmp_path, factory)
+    async with trio.open_nursery() as nursery:
+        await rig.start(nursery)
+        rig.switch.drive_low()
+        await rig.settle(0.5)
+        rig.switch.drive_high()
+        await rig.settle(1)
+        rig.switch.drive_low()  # the deliberate hold starts
+        await rig.settle(0.05)
+        assert rig.of(LedsChanged)[-1] == LedsChanged(green="off", yellow="fast", red="on")
+        await rig.settle(CFG.rearm_hold_s - 1)
+        assert rig.latch.tripped  # not yet
+        await rig.settle(1)
+        assert not rig.latch.tripped
+        rig.latch.check()  # signing allowed again
+        (rearmed,) = rig.of(KillSwitchRearmed)
+        assert rearmed.held_s >= CFG.rearm_hold_s
+        assert not (tmp_path / "emergency.latch").exists()
+        # Release with contact bounce: must not re-trip.
+        rig.switch.drive_high()
+        rig.switch.drive_low()
+        rig.switch.drive_high()
+        await rig.settle(1)
+        assert not rig.latch.tripped
+        assert rig.handle.kill_switch.phase is Phase.ARMED
+        # Mode machine says PAUSED after the re-arm: yellow, no red.
+        await rig.mode_send.send(StartupCompleted(0.0))
+        await rig.mode_send.send(ModeChanged(0.0, Mode.EMERGENCY, Mode.PAUSED, "rearm", "rearm"))
+        await rig.settle()
+        assert rig.led("yellow") and not rig.led("red")
+        # A fresh press trips again.
+        rig.switch.drive_low()
+        assert rig.latch.tripped
+        nursery.cancel_scope.cancel()
+
+
+async def test_hold_refused_when_unhealthy_then_accepted(tmp_path, factory, autojump_clock):
+    rig = Rig(tmp_path, factory)
+    rig.is_healthy = False
+    async with trio.open_nursery() as nursery:
+        await rig.start(nursery)
+        rig.switch.drive_low()
+        rig.switch.drive_high()
+        await rig.settle(1)
+        rig.switch.drive_low()
+        await rig.settle(CFG.rearm_hold_s + 1)
+        assert rig.latch.tripped
+        assert len(rig.of(RearmRefused)) == 1
+        assert rig.of(LedsChanged)[-1].yellow == "off"  # hold feedback ended
+        # Healthy now, but the same (still held) hold does not count: release and hold again.
+        rig.is_healthy = True
+        await rig.settle(10)
+        assert rig.latch.tripped
+        rig.switch.drive_high()
+        await rig.settle(1)
+        rig.switch.drive_low()
+        await rig.settle(CFG.rearm_hold_s + 0.1)
+        assert not rig.latch.tripped
+        nursery.cancel_scope.cancel()
+
+
+async def test_broken_health_probe_never_rearms(tmp_path, factory, autojump_clock):
+    rig = Rig(tmp_path, factory)
+
+    def boom() -> bool:
+        raise RuntimeError("probe broke")
+
+    rig.healthy = boom
+    async with trio.open_nursery() as nursery:
+        await rig.start(nursery)
+        rig.switch.drive_low()
+        rig.switch.drive_high()
+        await rig.settle(1)
+        rig.switch.drive_low()
+        await rig.settle(CFG.rearm_hold_s + 1)
+        assert rig.latch.tripped
+        (refused,) = rig.of(RearmRefused)
+        assert "probe broke" in refused.reason
+        nursery.cancel_scope.cancel()
+
+
+async def test_press_bounce_is_ignored(tmp_path, factory, autojump_clock):
+    rig = Rig(tmp_path, factory)
+    async with trio.open_nursery() as nursery:
+        await rig.start(nursery)
+        # The latching press bounces (high for a few ms) and is then held for a long time.
+        rig.switch.drive_low()
+        await rig.settle(0.003)
+        rig.switch.drive_high()
+        await rig.settle(0.004)
+        rig.switch.drive_low()
+        await rig.settle(30)
+        assert rig.latch.tripped, "a bounce of the latching press must not count as a release"
+        assert not rig.of(KillSwitchRearmed)
+        assert [e.newly_latched for e in rig.of(KillSwitchPressed)] == [
+            True
+        ]  # one press, not three
+        nursery.cancel_scope.cancel()
+
+
+async def test_bounce_inside_a_hold_keeps_it_and_a_real_release_cancels_it(
+    tmp_path, factory, autojump_clock
+):
+    rig = Rig(tmp_path, factory)
+    async with trio.open_nursery() as nursery:
+        await rig.start(nursery)
+        rig.switch.drive_low()
+        rig.switch.drive_high()
+        await rig.settle(1)
+        # Hold with a 10 ms bounce after 2 s: the hold goes on.
+        rig.switch.drive_low()
+        await rig.settle(2)
+        rig.switch.drive_high()
+        await rig.settle(0.01)
+        rig.switch.drive_low()
+        await rig.settle(CFG.rearm_hold_s - 2 + 0.05)
+        assert not rig.latch.tripped
+        # Trip again, then a hold interrupted by a real 0.5 s release: no re-arm.
+        rig.switch.drive_high()
+        await rig.settle(1)
+        rig.switch.drive_low()
+        assert rig.latch.tripped
+        rig.switch.drive_high()
+        await rig.settle(1)
+        rig.switch.drive_low()
+        await rig.settle(3)
+        rig.switch.drive_high()
+        await rig.settle(0.5)
+        rig.switch.drive_low()
+        await rig.settle(3)
+        assert rig.latch.tripped
+        await rig.settle(CFG.rearm_hold_s)  # the second hold, long enough on its own
+        assert not rig.latch.tripped
+        nursery.cancel_scope.cancel()
+
+
+async def test_software_press_takes_the_same_path(tmp_path, factory, autojump_clock):
+    gpio = Rig(tmp_path / "gpio", factory)
+    soft = Rig(tmp_path / "soft", MockFactory())
+    async with trio.open_nursery() as nursery:
+        await gpio.start(nursery)
+        await soft.start(nursery)
+        gpio.switch.drive_low()
+        gpio.switch.drive_high()
+        assert soft.handle.press_from_software("sigusr1") is True
+        assert soft.latch.tripped and soft.latch.path.exists()
+        await gpio.settle(1)
+        for rig, source in ((gpio, "gpio"), (soft, "sigusr1")):
+            (pressed,) = rig.of(KillSwitchPressed)
+            assert (pressed.source, pressed.newly_latched) == (source, True)
+            assert rig.of(LedsChanged)[-1] == LedsChanged(green="off", yellow="off", red="on")
+            assert rig.led("red")
+            assert rig.handle.kill_switch.phase is Phase.LATCHED_READY
+            assert rig.latch.info["source"] == "kill_switch"
+        # Re-arm of a software trip is the same long hold on the switch.
+        soft.switch.drive_low()
+        await soft.settle(CFG.rearm_hold_s + 0.1)
+        assert not soft.latch.tripped
+        nursery.cancel_scope.cancel()
+
+
+async def test_disabled_hardware_still_has_the_software_switch(tmp_path, factory, autojump_clock):
+    from dataclasses import replace
+
+    rig = Rig(tmp_path, factory)
+    async with trio.open_nursery() as nursery:
+        await rig.start(nursery, cfg=replace(CFG, enabled=False))
+        assert rig.handle.leds is None and rig.handle.kill_switch.button is None
+        assert not factory.pins  # no pin touched
+        rig.handle.press_from_software()
+        await rig.settle()
+        assert rig.latch.tripped
+        assert rig.of(LedsChanged)[-1].red == "on"  # still reported for the state file
+        nursery.cancel_scope.cancel()
+
+
+async def test_real_sigusr1_trips_the_latch(tmp_path, factory):
+    rig = Rig(tmp_path, factory)
+    previous = signal.getsignal(signal.SIGUSR1)
+    async with trio.open_nursery() as nursery:
+        await rig.start(nursery)
+        with handle_sigusr1(rig.handle.kill_switch):
+            assert signal.getsignal(signal.SIGUSR1) is not previous
+            os.kill(os.getpid(), signal.SIGUSR1)
+            with trio.fail_after(10):  # a hang guard, not a timing assertion
+                while not rig.of(KillSwitchPressed):
+                    await trio.sleep(0.001)
+        assert signal.getsignal(signal.SIGUSR1) is previous  # restored
+        assert rig.latch.tripped and rig.latch.path.exists()
+        assert rig.of(KillSwitchPressed)[0].source == "sigusr1"
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_real_press_right_after_the_rearm_release_still_trips(
+    tmp_path, factory, autojump_clock
+):
+    rig = Rig(tmp_path, factory)
+    async with trio.open_nursery() as nursery:
+        await rig.start(nursery)
+        rig.switch.drive_low()
+        rig.switch.drive_high()
+        await rig.settle(1)
+        rig.switch.drive_low()
+        await rig.settle(CFG.rearm_hold_s + 0.1)
+        assert not rig.latch.tripped and rig.handle.kill_switch.phase is Phase.REARMED_WAIT_RELEASE
+        # Released, and pressed again 10 ms later (faster than the bounce window) and held:
+        rig.switch.drive_high()
+        await rig.settle(0.01)
+        rig.switch.drive_low()
+        assert not rig.latch.tripped  # inside the bounce window it could still be bounce...
+        await rig.settle(CFG.bounce_s + 0.01)
+        assert rig.latch.tripped  # ...but it stayed down: a real press
+        assert [e.newly_latched for e in rig.of(KillSwitchPressed)] == [True, True]
+        nursery.cancel_scope.cancel()

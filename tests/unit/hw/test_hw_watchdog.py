@@ -1,0 +1,124 @@
+"""sd_notify: READY, progress-gated WATCHDOG=1 pings and STATUS, against a real datagram socket."""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+import trio
+import trio.testing
+
+from appliance.watchdog import NOTIFIER, format_status, notify, run_watchdog, watchdog_interval
+
+
+@pytest.fixture
+def notify_socket():
+    # Short path: AF_UNIX addresses are limited to ~108 bytes, pytest's tmp_path may be longer.
+    tmp = Path(tempfile.mkdtemp(prefix="wd-", dir="/tmp"))
+    path = tmp / "notify"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.setblocking(False)
+    yield str(path), sock
+    sock.close()
+    path.unlink(missing_ok=True)
+    tmp.rmdir()
+
+
+def drain(sock) -> list[str]:
+    out = []
+    while True:
+        try:
+            out.append(sock.recv(4096).decode())
+        except BlockingIOError:
+            return out
+
+
+def test_interval_is_half_watchdog_usec():
+    assert watchdog_interval({"WATCHDOG_USEC": "30000000"}) == 15.0
+    assert watchdog_interval({}) is None
+    assert watchdog_interval({"WATCHDOG_USEC": "1000", "WATCHDOG_PID": "1"}) is None  # not our pid
+    assert watchdog_interval({"WATCHDOG_USEC": "1000", "WATCHDOG_PID": str(os.getpid())}) == 0.0005
+    assert watchdog_interval({"WATCHDOG_USEC": "soon"}) is None
+
+
+def test_format_status_is_exact():
+    assert (
+        format_status("NORMAL", 19_000_123, 12_345_678_900_000_000)
+        == "NORMAL · head 19000123 · P&L +0.012345 ETH"
+    )
+    assert format_status("PAUSED", None, -(10**18) - 1) == "PAUSED · head - · P&L -1.000000 ETH"
+
+
+async def test_ready_then_pings_only_while_progressing(notify_socket, autojump_clock):
+    path, sock = notify_socket
+    env = {"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "2000000"}  # ping every 1 s
+    counter = [0]
+    running = [True]
+
+    async def trading_loop():
+        while True:
+            await trio.sleep(0.4)
+            if running[0]:
+                counter[0] += 1
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(trading_loop)
+        handle = await nursery.start(
+            lambda task_status: run_watchdog(
+                progress_probe=lambda: counter[0],
+                status_probe=lambda: f"NORMAL · head {counter[0]}",
+                env=env,
+                task_status=task_status,
+            )
+        )
+        await trio.sleep(2.5)
+        before_ready = drain(sock)
+        assert before_ready and set(before_ready) == {"WATCHDOG=1"}  # start-up: unconditional
+        handle.ready()
+        await trio.sleep(5.05)
+        messages = drain(sock)
+        assert messages[0].startswith("READY=1\nSTATUS=NORMAL · head ")
+        assert messages.count("WATCHDOG=1") >= 4
+        assert any(m.startswith("STATUS=") for m in messages[1:])
+        # The trading loop stalls: pings stop (one in flight at most), systemd would kill us.
+        running[0] = False
+        await trio.sleep(1.05)
+        drain(sock)
+        await trio.sleep(10)
+        stalled = drain(sock)
+        assert "WATCHDOG=1" not in stalled
+        assert handle.stalls >= 9
+        # Progress resumes: pings resume.
+        running[0] = True
+        await trio.sleep(3)
+        assert drain(sock).count("WATCHDOG=1") >= 2
+        nursery.cancel_scope.cancel()
+    assert drain(sock) == ["STOPPING=1"]
+
+
+async def test_without_notify_socket_it_idles(autojump_clock):
+    async with trio.open_nursery() as nursery:
+        handle = await nursery.start(
+            lambda task_status: run_watchdog(
+                progress_probe=lambda: 0, status_probe=lambda: "x", env={}, task_status=task_status
+            )
+        )
+        handle.ready()
+        await trio.sleep(100)
+        assert handle.pings == 0
+        nursery.cancel_scope.cancel()
+    assert notify("READY=1", {}) is False
+
+
+def test_systemd_python_path_reaches_the_socket(notify_socket, monkeypatch):
+    path, sock = notify_socket
+    monkeypatch.setenv("NOTIFY_SOCKET", path)
+    assert NOTIFIER == "systemd-python"
+    assert notify("STATUS=hello") is True  # env is os.environ: systemd.daemon.notify
+    assert drain(sock) == ["STATUS=hello"]
+    assert notify("STATUS=fallback", {"NOTIFY_SOCKET": path}) is True  # the raw datagram path
+    assert drain(sock) == ["STATUS=fallback"]

@@ -1,0 +1,372 @@
+"""Read-only data access for the status screen: the state file and the journal, nothing else.
+
+Both are opened through the store's read API (:class:`appliance.store.statefile.StateReader`,
+mapped ``ACCESS_READ``; :class:`appliance.store.reader.JournalReader`, ``file:...?mode=ro``), so
+this process cannot write either. :meth:`StatusSource.load` is synchronous and runs in the app's
+worker thread; it never raises for missing, stale or half-written data: that is shown on the
+screen (:class:`~ui.status.Liveness`), never hidden.
+
+Why the clock is injected: the banner's "NOT LIVE" and every age on screen depend on *now*; the
+snapshot tests freeze it so the pictures are deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from appliance.safety import LATCH_NAME
+from appliance.store.errors import StoreError
+from appliance.store.reader import JournalReader
+from appliance.store.statefile import StateReader, StateSnapshot
+from appliance.sysinfo import disk_free_bytes, system_uptime_s
+from ui.status import (
+    AlertRow,
+    Endpoint,
+    Liveness,
+    OpportunityRow,
+    RiskView,
+    Status,
+    SystemView,
+    TradeRow,
+)
+
+__all__ = ["STALE_AFTER_S", "OsFacts", "StatusSource", "os_facts"]
+
+STALE_AFTER_S = 5.0  # the store task publishes at least every second (HEARTBEAT_S)
+PRIORITIES = {"0": "info", "1": "warning", "2": "critical"}
+
+
+@dataclass(frozen=True, slots=True)
+class OsFacts:
+    disk_free_bytes: int | None
+    uptime_s: float | None
+
+
+def os_facts(data_dir: Path) -> OsFacts:
+    """What the screen reads from the OS itself (the state file does not carry it)."""
+    return OsFacts(disk_free_bytes(data_dir), system_uptime_s())
+
+
+@dataclass
+class _JournalPart:
+    """The journal's share of a Status, cached between (slower) journal refreshes."""
+
+    loaded_at: float = -math.inf
+    mode: Any = None
+    head_block: int | None = None
+    head_timestamp: float | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    decisions: dict[str, int] = field(default_factory=dict)
+    trade_counts: dict[str, int] = field(default_factory=dict)
+    pnl_today: dict[str, int] = field(default_factory=dict)
+    pnl_7d: dict[str, int] = field(default_factory=dict)
+    equity_live: tuple[int, ...] = ()
+    equity_paper: tuple[int, ...] = ()
+    symbol: str = ""
+    decimals: int = 18
+    opportunities: tuple[OpportunityRow, ...] = ()
+    trades: tuple[TradeRow, ...] = ()
+    alerts: tuple[AlertRow, ...] = ()
+    exposure: int = 0
+    pending: int = 0
+
+
+class StatusSource:
+    """Builds one :class:`Status` per call of :meth:`load` (one owner: the refresh worker).
+
+    Args:
+        state_path: the state file (``<runtime_dir>/state.bin``).
+        journal_path: the journal (``<data_dir>/journal.sqlite``); the kill-switch latch file is
+            looked for beside it.
+        clock: unix time now (frozen in tests).
+        stale_after_s: a state file not updated for longer is shown as NOT LIVE.
+        journal_every_s: the journal is queried at most this often (the state file every time).
+        facts: the OS facts (disk free, uptime); injectable for deterministic tests.
+    """
+
+    def __init__(
+        self,
+        state_path: Path | str,
+        journal_path: Path | str,
+        *,
+        clock: Callable[[], float] = time.time,
+        stale_after_s: float = STALE_AFTER_S,
+        journal_every_s: float = 1.0,
+        reset_hour_utc: int = 0,
+        daily_loss_limit: int | None = None,
+        rearm_hold_s: float = 5.0,
+        paper: bool | None = None,
+        rows: int = 20,
+        facts: Callable[[], OsFacts] | None = None,
+    ) -> None:
+        self.state_path = Path(state_path)
+        self.journal_path = Path(journal_path)
+        self.clock = clock
+        self.stale_after_s = stale_after_s
+        self.journal_every_s = journal_every_s
+        self.reset_hour_utc = reset_hour_utc
+        self.daily_loss_limit = daily_loss_limit
+        self.rearm_hold_s = rearm_hold_s
+        self.paper = paper
+        self.rows = rows
+        data_dir = self.journal_path.parent
+        self.facts = facts if facts is not None else (lambda: os_facts(data_dir))
+        self._state: StateReader | None = None
+        self._journal: JournalReader | None = None
+        self._part: _JournalPart | None = None
+
+    # ---------------------------------------------------------------------------- sources
+    def _snapshot(self, problems: list[str]) -> StateSnapshot | None:
+        try:
+            if self._state is None:
+                self._state = StateReader(self.state_path)
+            return self._state.snapshot(prices=False)
+        except StoreError as exc:
+            problems.append(str(exc))
+            self._close_state()
+            return None
+
+    def _journal_part(self, now: float, problems: list[str]) -> _JournalPart | None:
+        tick = time.monotonic()
+        part = self._part
+        if part is not None and tick - part.loaded_at < self.journal_every_s:
+            return part
+        try:
+            if self._journal is None:
+                self._journal = JournalReader(self.journal_path)
+            part = _read_journal(self._journal, now, self.reset_hour_utc, self.rows)
+        except (StoreError, sqlite3.Error) as exc:
+            problems.append(str(exc))
+            self._close_journal()
+            return self._part  # the last good part, if any (shown as not live anyway when stale)
+        part.loaded_at = tick
+        self._part = part
+        return part
+
+    # ------------------------------------------------------------------------------- load
+    def load(self) -> Status:
+        now = self.clock()
+        problems: list[str] = []
+        snap = self._snapshot(problems)
+        part = self._journal_part(now, problems)
+        latched = (self.journal_path.parent / LATCH_NAME).exists()
+        facts = self.facts()
+
+        if snap is None and part is None:
+            liveness, why = Liveness.NO_DATA, "NO DATA: no state file and no journal"
+        elif snap is None:
+            liveness, why = Liveness.NOT_RUNNING, "SUPERVISOR NOT RUNNING (no state file)"
+        elif not snap.writer_alive():
+            liveness, why = Liveness.NOT_RUNNING, f"SUPERVISOR NOT RUNNING (pid {snap.pid} gone)"
+        elif snap.age_s(now) > self.stale_after_s:
+            liveness = Liveness.STALE
+            why = f"NOT LIVE: no update for {int(snap.age_s(now))}s (pid {snap.pid})"
+        else:
+            liveness, why = Liveness.LIVE, ""
+
+        part = part or _JournalPart()
+        paper = self.paper if self.paper is not None else (not snap.live if snap else True)
+        key = "paper" if paper else "live"
+        pnl_today = part.pnl_today.get(key) if part.pnl_today else None
+        if pnl_today is None and snap is not None:
+            pnl_today = snap.pnl_today
+        pnl_7d = part.pnl_7d.get(key) if part.pnl_7d else None
+
+        if snap is not None:
+            mode = snap.mode if snap.mode is not None else part.mode
+            head_block = snap.head_block
+            head_age = snap.head_age_s(now)
+            endpoints = tuple(
+                Endpoint(r.host, r.healthy, r.latency_ms, r.lagging, r.breaker, r.head)
+                for r in snap.rpc
+            )
+            breakers = dict(snap.breakers)
+            fault = (
+                snap.leds.get("red") in ("slow", "fast")
+                or "open" in breakers.values()
+                or bool(endpoints and not any(e.healthy for e in endpoints))
+            )
+            system = SystemView(
+                cpu_pct=None if math.isnan(snap.cpu_pct) else snap.cpu_pct,
+                rss_bytes=snap.rss_bytes or None,
+                temp_c=None if math.isnan(snap.temp_c) else snap.temp_c,
+                disk_free_bytes=facts.disk_free_bytes,
+                uptime_s=facts.uptime_s,
+                supervisor_uptime_s=max(0.0, now - snap.started_at) if liveness.live else None,
+            )
+            risk_values = snap.risk
+        else:
+            mode, head_block, endpoints, breakers, fault = part.mode, part.head_block, (), {}, False
+            head_age = None if part.head_timestamp is None else max(0.0, now - part.head_timestamp)
+            system = SystemView(disk_free_bytes=facts.disk_free_bytes, uptime_s=facts.uptime_s)
+            risk_values = {}
+
+        decisions = part.decisions
+        risk = RiskView(
+            breakers=breakers,
+            daily_loss=max(0, -(pnl_today or 0)),
+            daily_loss_limit=self.daily_loss_limit,
+            var95=float(risk_values.get("var95", 0.0)),
+            cvar95=float(risk_values.get("cvar95", 0.0)),
+            var99=float(risk_values.get("var99", 0.0)),
+            cvar99=float(risk_values.get("cvar99", 0.0)),
+            regime=str(risk_values.get("regime", "-")),
+            size_multiplier=float(risk_values.get("size_multiplier", 1.0)),
+            exposure=part.exposure,
+            pending=part.pending,
+        )
+        return Status(
+            now=now,
+            liveness=liveness,
+            liveness_detail=why,
+            mode=mode,
+            fault=fault,
+            kill_switch=latched or bool(snap and snap.kill_switch),
+            rearm_hold_s=self.rearm_hold_s,
+            paper=paper,
+            pid=snap.pid if snap else None,
+            head_block=head_block,
+            head_age_s=head_age,
+            updated_age_s=snap.age_s(now) if snap else None,
+            endpoints=endpoints,
+            n_pools=max(snap.n_pools if snap else 0, part.counts.get("pools", 0)),
+            n_tokens=max(snap.n_tokens if snap else 0, part.counts.get("tokens", 0)),
+            n_denied=max(snap.n_denied if snap else 0, part.counts.get("denied", 0)),
+            opportunities_total=max(snap.opportunities if snap else 0, sum(decisions.values())),
+            approved_total=max(snap.approved if snap else 0, decisions.get("approved", 0)),
+            rejected_total=max(snap.rejected if snap else 0, decisions.get("rejected", 0)),
+            trade_counts=dict(part.trade_counts or (snap.trades if snap else {})),
+            pnl_today=pnl_today,
+            pnl_7d=pnl_7d,
+            equity=part.equity_paper if paper else part.equity_live,
+            symbol=part.symbol,
+            decimals=part.decimals,
+            risk=risk,
+            system=system,
+            opportunities=part.opportunities,
+            trades=part.trades,
+            alerts=part.alerts,
+            problems=tuple(problems),
+        )
+
+    # ------------------------------------------------------------------------------ close
+    def _close_state(self) -> None:
+        if self._state is not None:
+            self._state.close()
+            self._state = None
+
+    def _close_journal(self) -> None:
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+
+    def close(self) -> None:
+        self._close_state()
+        self._close_journal()
+
+    def __enter__(self) -> StatusSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# -------------------------------------------------------------------------------- journal
+def _read_journal(jr: JournalReader, now: float, reset_hour: int, rows: int) -> _JournalPart:
+    """Everything the screen takes from the journal, in one read transaction."""
+    conn = jr.conn
+    conn.execute("BEGIN")  # one consistent view of the WAL for all the queries below
+    try:
+        last = jr.last_block()
+        tokens = {a: (s, d) for a, s, d in conn.execute("SELECT address, symbol, decimals FROM tokens")}
+        pools = {a: (t0, t1) for a, t0, t1 in conn.execute("SELECT address, token0, token1 FROM pools")}
+        opportunities = tuple(
+            OpportunityRow(
+                at=o["at"],
+                block=o["block"],
+                path=_path(o["base_token"], o["path"], pools, tokens),
+                amount_in=o["amount_in"],
+                net_profit=o["net_profit"],
+                decision=o["decision"],
+                reason=o["reason"],
+            )
+            for o in jr.latest_opportunities(rows)
+        )
+        trades = tuple(_trade(t) for t in jr.latest_trades(rows))
+        alerts = tuple(
+            AlertRow(a["at"], PRIORITIES.get(str(a["priority"]), str(a["priority"])).lower(), a["key"], a["text"])
+            for a in jr.alerts(rows)
+        )
+        pending = [int(v) for (v,) in conn.execute("SELECT amount_in FROM trades WHERE status IN ('signed', 'sent')")]
+        base = _base_token(conn)
+        symbol, decimals = tokens.get(base, ("", 18)) if base else ("", 18)
+        since = now - 7 * 86400
+        part = _JournalPart(
+            mode=jr.last_mode(),
+            head_block=None if last is None else last["number"],
+            head_timestamp=None if last is None else float(last["timestamp"]),
+            counts=jr.counts(),
+            decisions=jr.decision_counts(),
+            trade_counts=jr.trade_counts(),
+            pnl_today=jr.pnl_today(reset_hour_utc=reset_hour, now=now),
+            pnl_7d=jr.pnl_days(7, now=now),
+            equity_live=tuple(v for _, v in jr.equity_series(since)),
+            equity_paper=tuple(v for _, v in jr.equity_series(since, paper=True)),
+            symbol=symbol,
+            decimals=int(decimals),
+            opportunities=opportunities,
+            trades=trades,
+            alerts=alerts,
+            exposure=sum(pending),
+            pending=len(pending),
+        )
+    finally:
+        conn.execute("COMMIT")
+    return part
+
+
+def _base_token(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT base_token FROM opportunities ORDER BY id DESC LIMIT 1").fetchone()
+    return None if row is None else row[0]
+
+
+def _path(
+    base: str, pools: list[str], by_pool: dict[str, tuple[str, str]], tokens: dict[str, tuple[str, int]]
+) -> str:
+    """``WETH>USDC>WETH`` by walking the cycle from the base token; pool addresses when unknown."""
+    token = base
+    names = [tokens.get(base, (base[:6], 0))[0]]
+    for pool in pools:
+        t0, t1 = by_pool.get(pool, (None, None))
+        if token == t0:
+            token = t1
+        elif token == t1:
+            token = t0
+        else:
+            return ">".join(p[:6] for p in pools)
+        names.append(tokens.get(token, (str(token)[:6], 0))[0])
+    return ">".join(names)
+
+
+def _trade(t: dict[str, Any]) -> TradeRow:
+    profit = t["realized_profit"]
+    if profit is None and t["status"] == "paper":
+        profit = t["expected_profit"]
+    return TradeRow(
+        created_at=t["created_at"],
+        status=t["status"],
+        mode=t["mode"],
+        tx_hash=t["tx_hash"],
+        amount_in=t["amount_in"],
+        expected_profit=t["expected_profit"],
+        profit=profit,
+        gas_used=t["gas_used"],
+        gas_cost=t["gas_cost"],
+        reason=t["reason"],
+    )

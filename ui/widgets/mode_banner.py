@@ -1,0 +1,68 @@
+"""The large mode banner in the LED colours; "NOT LIVE" whenever the data is not live."""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.text import Text
+
+from appliance.modes import Mode
+from ui.status import Status
+from ui.widgets.panel import StatusPanel
+
+__all__ = ["ModeBanner", "banner_class"]
+
+_CLASSES = ("-normal", "-warn", "-emergency", "-fault", "-notlive")
+
+
+def banner_class(status: Status) -> str:
+    """The banner's colour class, by precedence: not live > emergency > fault > paused > normal."""
+    if not status.liveness.live:
+        return "-notlive"
+    if status.mode is Mode.EMERGENCY:
+        return "-emergency"
+    if status.fault:
+        return "-fault"
+    if status.mode is Mode.NORMAL:
+        return "-normal"
+    return "-warn"  # REDUCED, PAUSED, or starting (no mode yet)
+
+
+def _spaced(word: str) -> str:
+    return " ".join(word)
+
+
+class ModeBanner(StatusPanel):
+    """Two lines: the mode spelled wide, and what it means (or why nothing is live)."""
+
+    GREY_WHEN_STALE = False
+
+    def _show(self, status: Status | None) -> None:
+        if status is not None:
+            wanted = banner_class(status)
+            for name in _CLASSES:
+                self.set_class(name == wanted, name)
+        super()._show(status)
+
+    def render_status(self, status: Status, stale: bool) -> RenderableType:
+        mode = status.mode.name if status.mode is not None else "STARTING"
+        if not status.liveness.live:
+            text = Text(status.liveness_detail, style="bold", justify="center")
+            text.append(f"\nlast known mode: {mode} - numbers below are NOT live")
+            return text
+        if status.fault and status.mode is not Mode.EMERGENCY:
+            word, meaning = f"FAULT - {mode}", "no healthy RPC, a breaker open or repeated crashes"
+        else:
+            word = mode
+            meaning = {
+                "NORMAL": "trading",
+                "REDUCED": "trading with reduced sizes",
+                "PAUSED": "no new trades",
+                "EMERGENCY": "KILL SWITCH - all trading halted",
+                "STARTING": "starting up: not trading yet",
+            }[mode]
+        if status.paper:
+            meaning += " (paper)"
+        style = "bold blink" if status.fault else "bold"
+        text = Text(_spaced(word), style=style, justify="center")
+        text.append("\n" + meaning, style="bold")
+        return text

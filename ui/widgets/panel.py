@@ -1,0 +1,47 @@
+"""The base of every status widget: watch ``app.status``, render it, mark it stale."""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from textual.widgets import Static
+
+from ui.status import Status
+
+__all__ = ["StatusPanel"]
+
+
+class StatusPanel(Static):
+    """Renders ``app.status`` (a :class:`Status` or None before the first read).
+
+    When the supervisor is not live the widget gets the ``stale`` class (greyed by the
+    stylesheet), ``[STALE]`` in its border title, and :meth:`render_status` is asked for a
+    colourless rendering: a stale number must never look live.
+    """
+
+    TITLE = ""
+    GREY_WHEN_STALE = True  # the banner is never greyed: it carries the warning itself
+    can_focus = False
+
+    def on_mount(self) -> None:
+        if self.TITLE:
+            self.border_title = self.TITLE
+        self.watch(self.app, "status", self._show, init=True)
+
+    def on_resize(self) -> None:
+        self._show(getattr(self.app, "status", None))
+
+    def _show(self, status: Status | None) -> None:
+        if status is None:
+            self.update("waiting for data ...")
+            return
+        stale = not status.liveness.live
+        self.set_class(stale and self.GREY_WHEN_STALE, "stale")
+        if self.TITLE:
+            self.border_title = self.TITLE + (" [STALE]" if stale else "")
+        self.update(self.render_status(status, stale))
+
+    def render_status(self, status: Status, stale: bool) -> RenderableType:  # pragma: no cover
+        raise NotImplementedError
+
+    def width_hint(self, default: int = 30) -> int:
+        return self.content_size.width or default

@@ -1,0 +1,52 @@
+"""The latest trades: status, profit, gas and a short transaction hash."""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.table import Table
+
+from ui.format import short_hash, wei
+from ui.status import Status
+from ui.widgets.panel import StatusPanel
+
+__all__ = ["TradesPanel"]
+
+STATUS_COLOURS = {
+    "mined": "green",
+    "paper": "green",
+    "reverted": "red",
+    "dropped": "red",
+    "signed": "yellow",
+    "sent": "yellow",
+}
+
+
+class TradesPanel(StatusPanel):
+    TITLE = "Trades"
+
+    def __init__(self, rows: int = 20, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rows = rows
+
+    def render_status(self, status: Status, stale: bool) -> RenderableType:
+        counts = status.trade_counts
+        total = sum(counts.values())
+        self.border_title = f"Trades ({total})" + (" [STALE]" if stale else "")
+        d = status.decimals
+        table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1), expand=True)
+        table.add_column("status", no_wrap=True)
+        table.add_column("profit", justify="right", no_wrap=True)
+        table.add_column("gas", justify="right", no_wrap=True)
+        table.add_column("tx", no_wrap=True, overflow="ellipsis", ratio=1)
+        for t in status.trades[: self.rows]:
+            gas = "-" if t.gas_used is None else f"{t.gas_used}"
+            table.add_row(
+                t.status,
+                wei(t.profit, decimals=d, sign=True),
+                gas,
+                short_hash(t.tx_hash) if t.tx_hash else (t.reason or "-"),
+                style="" if stale else STATUS_COLOURS.get(t.status, ""),
+            )
+        if not status.trades:
+            table.add_row("(none yet)", "", "", "")
+        return table
