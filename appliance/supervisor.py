@@ -155,6 +155,7 @@ async def run_supervisor(
     results_send, results_recv = trio.open_memory_channel[Any](256)
     hw_send, hw_recv = trio.open_memory_channel[Any](64)
     alerts_send, alerts_recv = trio.open_memory_channel[Any](256)
+    found_send, found_recv = trio.open_memory_channel[CandidatesFound](4)
     cand_send, cand_recv = trio.open_memory_channel[CandidatesFound](4)
     orders_send, orders_recv = trio.open_memory_channel[Any](4)
     exec_out_send, exec_out_recv = trio.open_memory_channel[Any](256)
@@ -223,7 +224,8 @@ async def run_supervisor(
                 await records_send.send(request)
                 await request.wait()
 
-            await nursery.start(partial(run_relay, exec_out_recv, records_send.clone()))
+            await nursery.start(partial(run_relay, exec_out_recv, records_send))
+            await nursery.start(partial(run_relay, found_recv, cand_send, records_send))
             await nursery.start(
                 partial(
                     supervised,
@@ -262,7 +264,7 @@ async def run_supervisor(
                     run_market,
                     cfg,
                     market_recv,
-                    cand_send,
+                    found_send,
                     records_send,
                     on_unstable=on_unstable,
                     eth_call=rpc.eth_call,
@@ -342,14 +344,17 @@ async def run_health(
 
 async def run_relay(
     recv: trio.MemoryReceiveChannel,
-    send: trio.MemorySendChannel,
-    *,
+    *sends: trio.MemorySendChannel,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Execution's results onto the records bus (a separate channel so restarts keep it open)."""
+    """Forward every event to each of ``sends`` in order (the first is the latency-critical one).
+
+    Used between a restartable producer and its consumers: the producer gets its own channel,
+    so its restarts never close the consumers' ends.
+    """
     task_status.started()
-    async with send:
-        async for event in recv:
+    async for event in recv:
+        for send in sends:
             await send.send(event)
 
 

@@ -4,7 +4,9 @@ The breaker: ``failures`` consecutive failures open it; after ``reset_s`` it is 
 one probe through; a success closes it, a failure re-opens it. Independently, every failure puts
 the endpoint in an exponential backoff with jitter (so a flapping endpoint is not asked first
 while it recovers), cleared by the next success. Time comes from ``trio.current_time()`` so the
-logic runs under ``autojump_clock`` in unit tests.
+logic runs under ``autojump_clock`` in unit tests. ``healthy`` (for the screen, LEDs and
+metrics) means: breaker closed, not lagging, fewer than ``UNHEALTHY_AFTER`` failures in a row — a
+single lost request does not make an endpoint unhealthy.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from appliance.events import EndpointHealth
 __all__ = ["Breaker", "Endpoint", "LatencyStats"]
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
+UNHEALTHY_AFTER = 3  # failures in a row before the screen calls an endpoint unhealthy
 
 
 @dataclass
@@ -61,7 +64,6 @@ class LatencyStats:
     """EWMA of latency plus a window of recent samples for the hedging p90."""
 
     alpha: float = 0.2
-    window: int = 64
     ewma_s: float | None = None
     samples: deque[float] = field(default_factory=lambda: deque(maxlen=64))
 
@@ -120,7 +122,9 @@ class Endpoint:
         ewma = self.latency.ewma_s
         return EndpointHealth(
             host=self.host,
-            healthy=breaker == CLOSED and self.failures_in_row == 0 and not self.lagging,
+            healthy=breaker == CLOSED
+            and self.failures_in_row < UNHEALTHY_AFTER
+            and not self.lagging,
             latency_ms=round((ewma or 0.0) * 1000, 3),
             lagging=self.lagging,
             breaker=breaker,

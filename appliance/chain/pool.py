@@ -247,6 +247,28 @@ class RpcPool:
 
         return await self.run("eth_chainId", op)
 
+    async def check_chain_id(self, expected: int) -> None:
+        """Ask every endpoint for its chain id: any mismatch raises ChainIdMismatch (a wrong
+        secondary would be as dangerous as a wrong primary); an endpoint that does not answer
+        is skipped; none answering raises NoHealthyEndpoint."""
+
+        async def op(client: RpcClient) -> int:
+            return to_quantity(client.host, "eth_chainId", await client.call("eth_chainId", []))
+
+        answered = 0
+        errors: list[RpcError] = []
+        for ep in self.endpoints:
+            try:
+                got = await self._on(ep, "eth_chainId", op)
+            except RpcError as exc:
+                errors.append(exc)
+                continue
+            if got != expected:
+                raise ChainIdMismatch(ep.host, expected, got)
+            answered += 1
+        if not answered:
+            raise NoHealthyEndpoint("eth_chainId", tuple(errors))
+
     async def block_number(self) -> int:
         return await self.run("eth_blockNumber", self._block_number_op)
 
@@ -444,7 +466,8 @@ async def open_rpc_pool(
 ) -> AsyncIterator[RpcPool]:
     """Open one persistent client per ``cfg.rpc`` endpoint and yield the pool.
 
-    With ``check_chain_id`` the chain id is checked against ``cfg.chain_id`` (ChainIdMismatch).
+    With ``check_chain_id`` every endpoint's chain id is checked against ``cfg.chain_id``
+    (:class:`ChainIdMismatch`; :class:`NoHealthyEndpoint` if none answers).
     """
     async with AsyncExitStack() as stack:
         clients = [
@@ -463,7 +486,5 @@ async def open_rpc_pool(
             max_lag_blocks=cfg.max_lag_blocks,
         )
         if check_chain_id:
-            got = await pool.chain_id()
-            if got != cfg.chain_id:
-                raise ChainIdMismatch(pool.endpoints[0].host, cfg.chain_id, got)
+            await pool.check_chain_id(cfg.chain_id)
         yield pool

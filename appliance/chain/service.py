@@ -1,11 +1,16 @@
 """The chain subsystem: heads and reserves, in order, on one channel.
 
-Per block, in order: ``BlockSeen`` then ``ReservesUpdated`` for that block. Reserves come from
+Per block, in order: ``BlockSeen`` then ``ReservesUpdated`` for that block (with
+``PoolsDiscovered`` between them when a full refresh found new pools). Reserves come from
 the block's ``Sync`` logs, except for a full refresh (``full=True``, every pool) at start, after
 every reorg (``ReorgDetected`` goes out first) and every ``chain.full_refresh_blocks`` blocks —
 where the refreshed values are also compared with what the logs had built up (they must agree;
 a difference is logged as an error and the full values win). ``RpcHealthChanged`` goes out when
 an endpoint's health, lag or breaker state changes.
+
+New pools: with an :class:`AppConfig`, each full refresh first reads the factories'
+``PairCreated`` logs since the last check (one request per refresh, none per block); pools of
+watched tokens are announced as ``PoolsDiscovered`` and watched from that block on.
 """
 
 from __future__ import annotations
@@ -17,12 +22,20 @@ from typing import Any
 
 import trio
 
+from appliance.chain.discovery import discover, pairs_created
 from appliance.chain.errors import ChainError
 from appliance.chain.heads import poll_interval, run_head_follower
 from appliance.chain.pool import RpcPool
 from appliance.chain.reserves import fetch_reserves_by_logs, fetch_reserves_full
 from appliance.config import ChainConfig
-from appliance.events import BlockSeen, PoolInfo, ReorgDetected, ReservesUpdated, RpcHealthChanged
+from appliance.events import (
+    BlockSeen,
+    PoolInfo,
+    PoolsDiscovered,
+    ReorgDetected,
+    ReservesUpdated,
+    RpcHealthChanged,
+)
 
 __all__ = ["run_chain", "run_rpc_health"]
 
@@ -114,6 +127,8 @@ async def run_chain(
         known: dict[str, tuple[int, int]] = {}
         full_next = True
         last_full = -1
+        watch = cfg if hasattr(cfg, "dex") and hasattr(cfg, "tokens") else None
+        last_pair_check: int | None = None
         async with heads_recv:
             async for event in heads_recv:
                 if isinstance(event, ReorgDetected):
@@ -122,6 +137,15 @@ async def run_chain(
                     continue
                 await events_send.send(event)
                 periodic = last_full >= 0 and event.number - last_full >= chain.full_refresh_blocks
+                if watch is not None and (full_next or periodic):
+                    if last_pair_check is None:
+                        last_pair_check = event.number - 1
+                    found = await _new_pools(rpc, watch, pools, last_pair_check + 1, event)
+                    if found is not None:
+                        last_pair_check = event.number
+                        if found.pools:
+                            pools = pools + found.pools
+                            await events_send.send(found)
                 reserves, full = await _reserves(
                     rpc,
                     event,
@@ -141,6 +165,32 @@ async def run_chain(
                 await events_send.send(
                     ReservesUpdated(event.number, event.hash, reserves, full=full)
                 )
+
+
+async def _new_pools(
+    rpc: RpcPool, cfg: Any, pools: Sequence[PoolInfo], from_block: int, block: BlockSeen
+) -> PoolsDiscovered | None:
+    """Pools created (PairCreated) in ``from_block..block`` among the watched tokens, with their
+    tokens' metadata; None when the check failed (it is repeated at the next full refresh)."""
+    deny = set(cfg.tokens.deny)
+    tokens = [t for t in (*cfg.tokens.base, *(cfg.tokens.allow or ())) if t not in deny]
+    known = {p.address for p in pools}
+    try:
+        created = await pairs_created(
+            rpc, cfg.dex, tokens, from_block=from_block, to_block=block.number
+        )
+        fresh = {p.address for p in created if p.address not in known}
+        if not fresh:
+            return PoolsDiscovered((), ())
+        dexes = [d for d in cfg.dex if d.name in {p.dex for p in created if p.address in fresh}]
+        needed = sorted({t for p in created if p.address in fresh for t in (p.token0, p.token1)})
+        infos, found = await discover(rpc, dexes, needed, block=block.hash)
+    except ChainError as exc:
+        log.warning("PairCreated check of blocks %d..%d failed: %s", from_block, block.number, exc)
+        return None
+    new = tuple(p for p in found if p.address in fresh)
+    log.info("new pools at block %d: %s", block.number, [p.address for p in new])
+    return PoolsDiscovered(infos, new)
 
 
 def _compare(

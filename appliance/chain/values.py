@@ -29,7 +29,7 @@ __all__ = [
     "to_quantity",
 ]
 
-_QUANTITY = re.compile(r"0x(0|[1-9a-fA-F][0-9a-fA-F]{0,63})")
+_QUANTITY = re.compile(r"0x[0-9a-fA-F]{1,64}")  # leading zeros tolerated (some nodes emit them)
 _DATA = re.compile(r"0x([0-9a-fA-F]{2})*")
 _HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
@@ -53,11 +53,8 @@ def _bad(host: str, method: str, what: str, value: Any) -> MalformedResponse:
 
 
 def to_quantity(host: str, method: str, value: Any, what: str = "quantity") -> int:
-    """A JSON-RPC QUANTITY (``0x``-hex, no leading zeros tolerated beyond ``0x0``) as an int."""
-    if isinstance(value, str) and len(value) <= 66 and _QUANTITY.fullmatch(value):
-        return int(value, 16)
-    # Tolerate leading zeros (some nodes emit them) but still demand hex within 256 bits.
-    if isinstance(value, str) and len(value) <= 66 and re.fullmatch(r"0x[0-9a-fA-F]{1,64}", value):
+    """A JSON-RPC QUANTITY (``0x``-hex within 256 bits) as an exact int."""
+    if isinstance(value, str) and _QUANTITY.fullmatch(value):
         return int(value, 16)
     raise _bad(host, method, what, value)
 

@@ -121,6 +121,10 @@ async def _demo(dn, args: argparse.Namespace) -> None:
     from appliance.devnet.errors import DevnetError
     from appliance.devnet.service import run_market, stop_signals, wait_for_stop_signal
 
+    from appliance.devnet.executor import install_executor
+
+    executor = await install_executor(dn)
+    _say(f"executor {executor} deployed and funded")
     with stop_signals() as signals:
         async with trio.open_nursery() as nursery:
             stats = await nursery.start(

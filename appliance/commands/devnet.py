@@ -83,7 +83,10 @@ def main(args: argparse.Namespace) -> int:
         n_pools_extra=args.pools - CORE_POOLS,
         port=args.port,
     ) as dn:
-        doc = dn.to_json() | {"config_path": str(dn.config_path), "key_file": str(dn.key_file)}
+        from appliance.devnet.executor import install_executor
+
+        executor = trio.run(install_executor, dn)
+        doc = dn.to_json() | {"executor": executor, "config_path": str(dn.config_path), "key_file": str(dn.key_file)}
 
         async def serve() -> None:
             with stop_signals() as signals:

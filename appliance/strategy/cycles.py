@@ -102,7 +102,7 @@ def build_cycles(state: MarketState, base_tokens: Sequence[str], max_hops: int =
             if max_hops < 3:
                 continue
             for p2, y in adj[x]:
-                if y == b or y == x or prio_l[y] < pb:
+                if y in (b, x) or prio_l[y] < pb:
                     continue
                 toks2 = (b, x, y)
                 for p3 in edge[y, b]:

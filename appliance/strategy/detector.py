@@ -216,7 +216,10 @@ class Detector:
             key = (base_token, hops_n)
             if key not in gas_cost_cache:
                 gas_cost_cache[key] = gas_in_base(
-                    int(gas_native[hops_n]), base_token, self.native_token, quotes.get(base_token, [])
+                    int(gas_native[hops_n]),
+                    base_token,
+                    self.native_token,
+                    quotes.get(base_token, []),
                 )
             gas_cost = gas_cost_cache[key]
             if gas_cost is None:
@@ -239,5 +242,7 @@ class Detector:
             )
             if cand is not None:
                 found.append(cand)
-        token_value = {t: float(value[st.token_ids[t]]) for t in self.base_tokens if t in st.token_ids}
+        token_value = {
+            t: float(value[st.token_ids[t]]) for t in self.base_tokens if t in st.token_ids
+        }
         return rank_disjoint(found, token_value)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from appliance.events import Candidate, Leg
 from appliance.market.errors import SwapError
-from appliance.market.v2math import BPS, Hop, get_amount_in, get_amount_out, min_amount_in
+from appliance.market.v2math import BPS, Hop, get_amount_in, get_amount_out
 
 __all__ = [
     "Optimum",
@@ -38,7 +38,7 @@ __all__ = [
     "recheck",
 ]
 
-MAX_EVALS = 256
+MAX_EVALS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +107,18 @@ def _coarsest_position(x: int, hops: Sequence[Hop]) -> int:
 
 
 def optimal_input(
-    hops: Sequence[Hop], cap: int, *, floor: int = 0, max_evals: int = MAX_EVALS
+    hops: Sequence[Hop],
+    cap: int,
+    *,
+    floor: int = 0,
+    max_evals: int = MAX_EVALS,
+    tolerance: int = 0,
 ) -> Optimum | None:
     """The integer input in ``[1, cap]`` with the largest profit, or None if none exceeds ``floor``.
 
     ``floor`` (e.g. the gas cost) prunes: inputs that cannot earn more than it are not searched.
+    ``tolerance`` stops the search once the best profit is within that many wei of the bound
+    (0: search until proven or out of budget).
     """
     if cap < 1 or not hops:
         return None
@@ -127,14 +134,27 @@ def optimal_input(
         return None
     j = _coarsest_position(x_peak, hops)
     head, tail = hops[:j], hops[j:]
+    # per hop: (reserve_in·B, γ·reserve_out, γ, reserve_out) with γ = B − fee: the pair's formula
+    # out = y·γ·R_out // (R_in·B + y·γ), inlined (this loop is the hot path of the re-check)
+    consts = [(a * BPS, (BPS - fee) * b, BPS - fee, b) for a, b, fee in hops]
+    head_consts = consts[:j][::-1]
+
+    def forward(x: int) -> list[int] | None:
+        out = []
+        y = x
+        for a_b, g_b, g, _ in consts:
+            y = y * g_b // (a_b + y * g)
+            if y <= 0:
+                return None
+            out.append(y)
+        return out
 
     def x_of(t: int) -> int | None:
-        """Least input reaching amount ``t`` at position ``j``."""
-        try:
-            for reserve_in, reserve_out, fee_bps in reversed(head):
-                t = min_amount_in(t, reserve_in, reserve_out, fee_bps)
-        except SwapError:
-            return None
+        """Least input reaching amount ``t`` at position ``j`` (exact, see ``min_amount_in``)."""
+        for a_b, _, g, b in head_consts:
+            if t >= b:
+                return None
+            t = -(-t * a_b // (g * (b - t)))
         return t
 
     if j == 0:
@@ -147,10 +167,29 @@ def optimal_input(
         t_peak = at_peak[-1] if at_peak is not None else 1
         t_peak = min(max(t_peak, 1), t_max)
 
+    # P(t) = f_tail(t) - h(t): the real-valued profit at amount t of position j, with h the real
+    # least input (no rounding). It bounds the integer profit at t (x(t) >= h(t), the pools round
+    # down) and is concave in t, so once it falls on a side it keeps falling.
+    nh, dh, ch = fold_exact(head)
+    nt, dt, ct = fold_exact(tail)
+
+    def p_of(t: int) -> tuple[int, int]:
+        a, b = dt + ct * t, nh - ch * t
+        return nt * t * b - dh * t * a, a * b
+
+    def below(p: tuple[int, int], q: tuple[int, int]) -> bool:  # p <= q for positive denominators
+        return p[0] * q[1] <= q[0] * p[1]
+
+    p_peak = p_of(t_peak)
+    upper = min(upper, _real_max_floor(p_of, t_peak, t_max))
+    if upper <= floor:
+        return None
+
     best: tuple[int, int, list[int]] | None = None  # (profit, x, amounts)
     evals = 0
+    last = {1: p_peak, -1: p_peak}  # P of the last point visited on each side
 
-    def visit(t: int) -> bool:
+    def visit(t: int, side: int) -> bool:
         """Evaluate position-amount ``t``; False when this side is closed (bound or domain)."""
         nonlocal best, evals
         if t < 1 or t > t_max:
@@ -158,33 +197,54 @@ def optimal_input(
         x = x_of(t)
         if x is None or x > cap or x < 1:
             return False
-        if _ub(n, d, c, x) <= (floor if best is None else max(best[0], floor)):
+        bar = floor if best is None else max(best[0], floor)
+        if _ub(n, d, c, x) <= bar:  # ub(x) is unimodal in x, and x(t) is monotone in t
             return False
+        p = p_of(t)
+        if side and below(p, last[side]) and p[0] // p[1] <= bar:
+            return False  # past P's peak on this side and no better than the best: closed
+        last[side] = p
         evals += 1
-        amounts = _forward(x, hops)
+        amounts = forward(x)
         if amounts is not None:
             profit = amounts[-1] - x
             if best is None or profit > best[0]:
                 best = (profit, x, amounts)
         return True
 
-    visit(t_peak)
+    visit(t_peak, 0)
     left, right = t_peak - 1, t_peak + 1
     left_open = right_open = True
     while left_open or right_open:
-        if evals >= max_evals:
+        if evals >= max_evals or (best is not None and best[0] >= upper - tolerance):
             break
         if right_open:
-            right_open = visit(right)
+            right_open = visit(right, 1)
             right += 1
         if left_open:
-            left_open = visit(left)
+            left_open = visit(left, -1)
             left -= 1
     if best is None or best[0] <= floor:
         return None
     profit, x, amounts = best
-    proven = profit == upper or not (left_open or right_open)
-    return Optimum(x, tuple(amounts), profit, proven, evals, upper - profit)
+    proven = profit >= upper or not (left_open or right_open)
+    return Optimum(x, tuple(amounts), profit, proven, evals, max(upper - profit, 0))
+
+
+def _real_max_floor(p_of, t: int, t_max: int) -> int:
+    """``floor(max P)`` over integers in ``[1, t_max]``, climbing from ``t`` (P is concave)."""
+    p = p_of(t)
+
+    def greater(a: tuple[int, int], b: tuple[int, int]) -> bool:
+        return a[0] * b[1] > b[0] * a[1]
+
+    for step in (1, -1):
+        while 1 <= t + step <= t_max:
+            q = p_of(t + step)
+            if not greater(q, p):
+                break
+            t, p = t + step, q
+    return p[0] // p[1]
 
 
 def gas_in_base(
@@ -222,9 +282,10 @@ def recheck(
     gas_estimate: int,
     gas_cost: int,
     max_evals: int = MAX_EVALS,
+    tolerance: int = 0,
 ) -> Candidate | None:
     """The exact candidate of one cycle, or None when its net profit after gas is not positive."""
-    opt = optimal_input(hops, cap, floor=gas_cost, max_evals=max_evals)
+    opt = optimal_input(hops, cap, floor=gas_cost, max_evals=max_evals, tolerance=tolerance)
     if opt is None or opt.profit - gas_cost <= 0:
         return None
     return Candidate(
@@ -239,7 +300,9 @@ def recheck(
     )
 
 
-def rank_disjoint(candidates: Sequence[Candidate], value: Mapping[str, float] | None = None) -> tuple[Candidate, ...]:
+def rank_disjoint(
+    candidates: Sequence[Candidate], value: Mapping[str, float] | None = None
+) -> tuple[Candidate, ...]:
     """Best net profit first, at most one candidate per pool (greedy), net profit > 0 only.
 
     ``value`` converts each base token's wei into a common unit (native wei) for the ranking;

@@ -81,7 +81,9 @@ def compile_probe() -> dict[str, Any]:
     if not COMPILER.endswith(vyper.__version__):
         raise ProbeArtifactError(f"need {COMPILER}, found vyper {vyper.__version__!r}")
     source = _contract_file("probe.vy").read_text()
-    out = vyper.compile_code(source, contract_path="probe.vy", output_formats=["abi", "bytecode_runtime"])
+    out = vyper.compile_code(
+        source, contract_path="probe.vy", output_formats=["abi", "bytecode_runtime"]
+    )
     return {
         "contract": "probe",
         "compiler": COMPILER,
@@ -118,7 +120,7 @@ def _decode(raw: bytes) -> ProbeResult | str:
         try:
             (reason,) = abi_decode(["string"], resp[4:])
             return reason
-        except Exception:  # noqa: BLE001 - a malformed reason is still a revert
+        except Exception:
             return resp.hex()
     return "0x" + resp.hex() if resp else "reverted without reason"
 
@@ -165,7 +167,7 @@ async def probe_token(
         raise ProbeFailed(f"probe of {token} via {pair} failed: {exc}") from exc
     try:
         outcome = _decode(raw)
-    except Exception as exc:  # noqa: BLE001 - malformed data from the node
+    except Exception as exc:
         raise ProbeFailed(f"probe of {token} returned undecodable data {raw[:64].hex()!r}") from exc
     reason = classify(outcome)
     return None if reason is None else TokenDenied(token=token, reason=reason)

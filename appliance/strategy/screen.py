@@ -27,27 +27,26 @@ __all__ = ["Screen", "fold"]
 
 
 def fold(
-    cycles: CycleSet, r0: np.ndarray, r1: np.ndarray, gamma: np.ndarray, ids: np.ndarray, hops: int
+    reserves: np.ndarray,
+    in_idx: np.ndarray,
+    out_idx: np.ndarray,
+    gamma: np.ndarray,
+    hops: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(Ea, Eb)`` of the cycles ``ids`` (all of length ``hops``); 0/0 where a reserve is 0."""
-    p = cycles.pools[ids, :hops]
-    z = cycles.zero_for_one[ids, :hops]
-    a0, a1 = r0[p], r1[p]
-    r_in = np.where(z, a0, a1)
-    r_out = np.where(z, a1, a0)
-    g = gamma[p]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ea = r_in[:, 0] / g[:, 0]
-        eb = r_out[:, 0].copy()
-        for k in range(1, hops):
-            a2, b2, g2 = r_in[:, k], r_out[:, k], g[:, k]
-            geb = g2 * eb
-            den = a2 + geb
-            ea = ea * a2 / den
-            eb = geb * b2 / den
-    valid = (r_in > 0).all(axis=1) & (r_out > 0).all(axis=1)
-    ea = np.where(valid, ea, 1.0)
-    eb = np.where(valid, eb, 0.0)
+    """``(Ea, Eb)`` of cycles given per hop ``k`` as rows ``in_idx[k]``/``out_idx[k]`` (indices
+    into ``reserves``, the interleaved ``[r0, r1]`` of every pool) and ``gamma[k]``.
+
+    A zero reserve must be NaN in ``reserves``: it propagates, and ``Eb > Ea`` is then False.
+    """
+    a = reserves[in_idx[0]]
+    ea = a / gamma[0]
+    eb = reserves[out_idx[0]]
+    for k in range(1, hops):
+        a2 = reserves[in_idx[k]]
+        geb = gamma[k] * eb
+        den = a2 + geb
+        ea = ea * a2 / den
+        eb = geb * reserves[out_idx[k]] / den
     return ea, eb
 
 
@@ -55,7 +54,8 @@ class Screen:
     """Cached screening results for every cycle of a :class:`CycleSet`.
 
     ``update(ids)`` recomputes the given cycles; ``top(n, ...)`` ranks all cycles (fresh and
-    cached) by estimated profit net of gas, in native-coin units.
+    cached) by estimated profit net of gas, in native-coin units. The per-hop gather indices and
+    fees are laid out once per cycle set, hop-major, so a pass is a few contiguous array ops.
     """
 
     def __init__(self, cycles: CycleSet, state: MarketState) -> None:
@@ -65,35 +65,53 @@ class Screen:
         self.x_star = np.zeros(n)  # optimal input, base-token units (float)
         self.out_star = np.zeros(n)
         self.profit = np.zeros(n)  # gross profit at x*, base-token units (float); 0 if none
-        self._gamma = (10_000.0 - state.fee_bps.astype(np.float64)) / 10_000.0
+        pools = np.where(cycles.pools >= 0, cycles.pools, 0).T  # (max_hops, n)
+        zfo = cycles.zero_for_one.T
+        self._in_idx = np.ascontiguousarray(2 * pools + np.where(zfo, 0, 1))
+        self._out_idx = np.ascontiguousarray(2 * pools + np.where(zfo, 1, 0))
+        gamma_pool = (10_000.0 - state.fee_bps.astype(np.float64)) / 10_000.0
+        self._gamma = np.ascontiguousarray(gamma_pool[pools]) if n else np.ones((1, 0))
+
+    def _reserves(self) -> np.ndarray:
+        st = self.state
+        flat = np.empty(2 * len(st.r0))
+        flat[0::2] = st.r0
+        flat[1::2] = st.r1
+        flat[flat <= 0] = np.nan
+        return flat
 
     def update(self, ids: np.ndarray | None = None) -> int:
         """Re-screen ``ids`` (sorted cycle ids; all when None). Returns how many were evaluated."""
-        cycles, state = self.cycles, self.state
-        if len(state.fee_bps) != len(self._gamma):
-            self._gamma = (10_000.0 - state.fee_bps.astype(np.float64)) / 10_000.0
+        reserves = self._reserves()
         total = 0
-        for h, (start, end) in cycles.spans.items():
+        for h, (start, end) in self.cycles.spans.items():
             if end <= start:
                 continue
             if ids is None:
-                sel = np.arange(start, end)
+                sel: slice | np.ndarray = slice(start, end)
+                count = end - start
             else:
                 lo, hi = np.searchsorted(ids, (start, end))
                 if hi <= lo:
                     continue
                 sel = ids[lo:hi]
-            ea, eb = fold(cycles, state.r0, state.r1, self._gamma, sel, h)
-            good = eb > ea
-            with np.errstate(invalid="ignore"):
-                root = np.sqrt(ea * eb)
-                x = np.where(good, root - ea, 0.0)
-                out = np.where(good, eb * x / (ea + x), 0.0)
-                profit = np.where(good, (np.sqrt(eb) - np.sqrt(ea)) ** 2, 0.0)
+                count = hi - lo
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ea, eb = fold(
+                    reserves,
+                    self._in_idx[:h, sel],
+                    self._out_idx[:h, sel],
+                    self._gamma[:h, sel],
+                    h,
+                )
+                good = eb > ea
+                root_a, root_b = np.sqrt(ea), np.sqrt(eb)
+                x = np.where(good, root_a * root_b - ea, 0.0)
+                profit = np.where(good, (root_b - root_a) ** 2, 0.0)
             self.x_star[sel] = x
-            self.out_star[sel] = out
+            self.out_star[sel] = x + profit
             self.profit[sel] = profit
-            total += len(sel)
+            total += count
         return total
 
     def top(self, n: int, base_value: np.ndarray, gas_native: np.ndarray) -> np.ndarray:
@@ -103,9 +121,13 @@ class Screen:
         be priced: such cycles never pass, since their gas cannot be priced either);
         ``gas_native[h]`` is the estimated gas cost of an ``h``-leg cycle in native wei.
         """
-        score = self.profit * base_value[self.cycles.base] - gas_native[self.cycles.hops]
-        positive = np.flatnonzero((score > 0) & (self.profit > 0))
+        positive = np.flatnonzero(self.profit > 0)
+        cycles = self.cycles
+        score = self.profit[positive] * base_value[cycles.base[positive]]
+        score -= gas_native[cycles.hops[positive]]
+        keep = score > 0
+        positive, score = positive[keep], score[keep]
         if len(positive) > n:
-            part = np.argpartition(-score[positive], n - 1)[:n]
-            positive = positive[part]
-        return positive[np.argsort(-score[positive], kind="stable")]
+            part = np.argpartition(-score, n - 1)[:n]
+            positive, score = positive[part], score[part]
+        return positive[np.argsort(-score, kind="stable")]

@@ -48,7 +48,8 @@ async def run_market(
 ) -> None:
     """Run until ``events_recv`` is closed. ``task_status.started(detector)`` when ready."""
     detector = Detector(cfg, size_caps=size_caps, inventory=inventory)
-    blocks: OrderedDict[int, tuple[float, int | None]] = OrderedDict()  # number -> (seen_at, base fee)
+    # block number -> (time.monotonic() when seen, base fee)
+    blocks: OrderedDict[int, tuple[float, int | None]] = OrderedDict()
     probe = eth_call is not None and cfg.strategy.probe_tokens
     verdict_send, verdict_recv = trio.open_memory_channel[object](64)
     probe_send, probe_recv = trio.open_memory_channel[tuple[str, str, int]](1024)
@@ -74,7 +75,10 @@ async def run_market(
     def queue_probes() -> None:
         state = detector.state
         for pid, pool in enumerate(state.pools):
-            for token, reserve in ((pool.token0, state.reserve0[pid]), (pool.token1, state.reserve1[pid])):
+            for token, reserve in (
+                (pool.token0, state.reserve0[pid]),
+                (pool.token1, state.reserve1[pid]),
+            ):
                 if token in probed or token in detector.base_tokens or token in state.denied:
                     continue
                 if reserve < 1000:

@@ -22,7 +22,7 @@ class AlertsPanel(StatusPanel):
         table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1), expand=True, show_header=False)
         table.add_column("at", no_wrap=True)
         table.add_column("priority", no_wrap=True)
-        table.add_column("text", no_wrap=True, overflow="ellipsis", ratio=1)
+        table.add_column("text", no_wrap=True, overflow="crop", ratio=1)
         for a in status.alerts:
             at = dt.datetime.fromtimestamp(a.at, dt.UTC).strftime("%H:%M:%S")
             style = "" if stale else PRIORITY_COLOURS.get(a.priority, "")

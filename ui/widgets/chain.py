@@ -36,7 +36,7 @@ class ChainPanel(StatusPanel):
             f"pools {status.n_pools}  tokens {status.n_tokens}  denied {status.n_denied}"
         )
         table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1), expand=True)
-        table.add_column("rpc", no_wrap=True, overflow="ellipsis", ratio=1)
+        table.add_column("rpc", no_wrap=True, overflow="crop", ratio=1)
         table.add_column("state", no_wrap=True)
         table.add_column("latency", justify="right", no_wrap=True)
         for e in status.endpoints:

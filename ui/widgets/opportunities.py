@@ -29,10 +29,10 @@ class OpportunitiesPanel(StatusPanel):
         d = status.decimals
         table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1), expand=True)
         table.add_column("block", justify="right", no_wrap=True)
-        table.add_column("path", no_wrap=True, overflow="ellipsis", ratio=1)
+        table.add_column("path", no_wrap=True, overflow="crop", ratio=1)
         table.add_column("size", justify="right", no_wrap=True)
         table.add_column("net", justify="right", no_wrap=True)
-        table.add_column("decision", no_wrap=True, overflow="ellipsis", ratio=1)
+        table.add_column("decision", no_wrap=True, overflow="crop", ratio=1)
         for o in status.opportunities[: self.rows]:
             decision = o.decision + (f":{o.reason}" if o.reason else "")
             style = "" if stale else DECISION_COLOURS.get(o.decision, "")

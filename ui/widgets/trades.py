@@ -37,7 +37,7 @@ class TradesPanel(StatusPanel):
         table.add_column("status", no_wrap=True)
         table.add_column("profit", justify="right", no_wrap=True)
         table.add_column("gas", justify="right", no_wrap=True)
-        table.add_column("tx", no_wrap=True, overflow="ellipsis", ratio=1)
+        table.add_column("tx", no_wrap=True, overflow="crop", ratio=1)
         for t in status.trades[: self.rows]:
             gas = "-" if t.gas_used is None else f"{t.gas_used}"
             table.add_row(

@@ -24,6 +24,22 @@ async def test_open_rpc_pool_checks_the_chain_id(devnet):
             pass
 
 
+async def test_a_secondary_on_another_chain_is_refused(devnet):
+    from appliance.devnet import AnvilNode
+
+    other = AnvilNode(chain_id=5, no_mining=True)
+    await other.start_async()
+    try:
+        with pytest.raises(ChainIdMismatch) as info:
+            async with open_rpc_pool(
+                ChainConfig(chain_id=devnet.chain_id, rpc=(devnet.rpc, other.url))
+            ):
+                pass
+        assert info.value.host == f"127.0.0.1:{other.port}" and info.value.got == 5
+    finally:
+        other.cleanup()
+
+
 async def test_eth_call_and_revert_reason(devnet):
     pool = devnet.pools[0]
     async with pool_of(devnet.rpc) as rpc:

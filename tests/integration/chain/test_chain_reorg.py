@@ -77,3 +77,41 @@ async def test_reorg_rolls_back_reserves(devnet):
         assert refreshed.reserves[pool.address] == before  # the swap is gone
         assert refreshed.reserves == await devnet.all_reserves()
         nursery.cancel_scope.cancel()
+
+
+async def test_new_pool_is_announced_at_the_next_full_refresh(devnet):
+    import dataclasses
+
+    from appliance.config import load_config
+    from appliance.devnet._abi import calldata
+    from appliance.events import PoolsDiscovered
+
+    cfg = load_config(devnet.config_path)
+    cfg = dataclasses.replace(
+        cfg, chain=dataclasses.replace(cfg.chain, full_refresh_blocks=3, block_time_s=0.2)
+    )
+    existing = {(p.dex, frozenset((p.token0, p.token1))) for p in devnet.pools}
+    dex = devnet.dexes[1]
+    allowed = list(cfg.tokens.allow)
+    missing = next(
+        (a, b)
+        for i, a in enumerate(allowed)
+        for b in allowed[i + 1 :]
+        if (dex.name, frozenset((a, b))) not in existing
+    )
+    send, recv = trio.open_memory_channel(1000)
+    async with pool_of(devnet.rpc) as rpc, trio.open_nursery() as nursery:
+        await nursery.start(run_chain, cfg, rpc, devnet.pools, send)
+        start = await next_of(recv, ReservesUpdated)
+        await devnet.send_tx(
+            "deployer", dex.factory, calldata("createPair(address,address)", *missing)
+        )
+        await devnet.mine(3)
+        announced = await next_of(recv, PoolsDiscovered)
+        [pool] = announced.pools
+        assert pool.dex == dex.name and {pool.token0, pool.token1} == set(missing)
+        assert {t.address for t in announced.tokens} == set(missing)
+        refreshed = await next_of(recv, ReservesUpdated)
+        assert refreshed.full and refreshed.block > start.block
+        assert refreshed.reserves[pool.address] == (0, 0)
+        nursery.cancel_scope.cancel()

@@ -85,7 +85,10 @@ def test_anvil_dies_with_its_parent(tmp_path):
         "print(n.pid, flush=True)\n"
         "time.sleep(60)\n"
     )
-    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    env = dict(os.environ, TMPDIR=str(tmp_path))  # the killed parent leaves its stderr file here
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env
+    )
     try:
         pid = int(parent.stdout.readline())
         assert _alive(pid)

@@ -16,7 +16,7 @@ from appliance.devnet._abi import calldata
 from appliance.events import TradeStatus
 from appliance.execution.calldata import encode_execute, encode_withdraw
 
-pytestmark = pytest.mark.devnet
+pytestmark = [pytest.mark.devnet, pytest.mark.timeout(180)]
 
 
 async def _call_error(dn, sender: str, to: str, data: str) -> str:

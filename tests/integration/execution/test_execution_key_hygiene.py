@@ -14,7 +14,7 @@ from appliance.events import TradeStatus
 from appliance.metrics import Metrics
 from appliance.store.journal import Journal
 
-pytestmark = pytest.mark.devnet
+pytestmark = [pytest.mark.devnet, pytest.mark.timeout(180)]
 
 
 class _Lines(logging.Handler):

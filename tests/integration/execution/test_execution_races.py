@@ -9,7 +9,7 @@ from exec_helpers import Harness, exec_config, make_candidate, order_for, plant
 
 from appliance.events import TradeStatus
 
-pytestmark = pytest.mark.devnet
+pytestmark = [pytest.mark.devnet, pytest.mark.timeout(180)]
 
 
 async def test_state_moved_before_sending_simulation_drops(chain, journal, latch):

@@ -16,7 +16,7 @@ from exec_helpers import Harness, exec_config, make_candidate, order_for, plant
 from appliance.events import TradeStatus
 from appliance.store.journal import Journal
 
-pytestmark = pytest.mark.devnet
+pytestmark = [pytest.mark.devnet, pytest.mark.timeout(180)]
 CHILD = Path(__file__).parent / "exec_kill_child.py"
 
 

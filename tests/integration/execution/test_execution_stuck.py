@@ -8,7 +8,7 @@ from exec_helpers import Harness, exec_config, make_candidate, order_for, plant
 
 from appliance.events import TradeStatus
 
-pytestmark = pytest.mark.devnet
+pytestmark = [pytest.mark.devnet, pytest.mark.timeout(180)]
 
 
 async def test_a_stuck_trade_is_replaced_and_the_replacement_lands(chain, journal, latch):

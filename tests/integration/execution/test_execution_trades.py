@@ -8,7 +8,7 @@ from exec_helpers import Harness, exec_config, make_candidate, order_for, plant
 
 from appliance.events import TradeStatus
 
-pytestmark = pytest.mark.devnet
+pytestmark = [pytest.mark.devnet, pytest.mark.timeout(180)]
 
 
 @pytest.mark.parametrize("hops", [2, 3])

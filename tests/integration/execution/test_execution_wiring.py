@@ -14,9 +14,9 @@ from appliance.events import OrderApproved, TradeStatus, TradeUpdated
 from appliance.execution import run_execution, store_write_ahead
 from appliance.store.journal import Journal
 from appliance.store.schema import JOURNAL_NAME
-from appliance.store.writer import run_store
+from appliance.store.writer import Flush, run_store
 
-pytestmark = pytest.mark.devnet
+pytestmark = [pytest.mark.devnet, pytest.mark.timeout(180)]
 
 
 async def test_trade_through_rpc_pool_and_store_task(chain, tmp_path, latch):
@@ -56,7 +56,10 @@ async def test_trade_through_rpc_pool_and_store_task(chain, tmp_path, latch):
                 if update.status in (TradeStatus.MINED, TradeStatus.REVERTED, TradeStatus.DROPPED):
                     break
         await orders_send.aclose()
-        await store_send.aclose()
+        flush = Flush()
+        await store_send.send(flush)
+        await flush.wait()  # everything sent so far is committed
+        nursery.cancel_scope.cancel()
     final = seen[-1]
     assert [u.status for u in seen] == [TradeStatus.SIGNED, TradeStatus.SENT, TradeStatus.MINED], (
         final.reason

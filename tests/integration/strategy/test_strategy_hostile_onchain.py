@@ -36,12 +36,17 @@ async def add_fot_pools(dn) -> tuple[str, list[PoolInfo]]:
     await dn.send_tx("deployer", dn.weth, calldata("deposit()"), value=100 * 10**18)
     pools = []
     for dex in dn.dexes[:2]:
-        await dn.send_tx("deployer", dex.factory, calldata("createPair(address,address)", fot, dn.weth))
+        await dn.send_tx(
+            "deployer", dex.factory, calldata("createPair(address,address)", fot, dn.weth)
+        )
         (pair,) = decode_words(
-            ["address"], await dn.eth_call(dex.factory, calldata("getPair(address,address)", fot, dn.weth))
+            ["address"],
+            await dn.eth_call(dex.factory, calldata("getPair(address,address)", fot, dn.weth)),
         )
         await dn.send_tx("deployer", fot, calldata("transfer(address,uint256)", pair, 10**24))
-        await dn.send_tx("deployer", dn.weth, calldata("transfer(address,uint256)", pair, 10 * 10**18))
+        await dn.send_tx(
+            "deployer", dn.weth, calldata("transfer(address,uint256)", pair, 10 * 10**18)
+        )
         await dn.send_tx("deployer", pair, calldata("mint(address)", deployer))
         pair = to_checksum_address(pair)
         t0, t1 = (fot, dn.weth) if fot.lower() < dn.weth.lower() else (dn.weth, fot)
@@ -64,18 +69,26 @@ async def test_fee_on_transfer_pools_are_deny_listed_and_honest_tokens_pass(devn
         for symbol, info in dn.tokens.items():
             p = next(p for p in dn.pools if info.address in (p.token0, p.token1))
             r = all_reserves[p.address][0 if p.token0 == info.address else 1]
-            assert await probe_token(rpc.eth_call, token=info.address, pair=p.address, reserve=r) is None, symbol
+            assert (
+                await probe_token(rpc.eth_call, token=info.address, pair=p.address, reserve=r)
+                is None
+            ), symbol
 
         # the market task probes new tokens itself and journals the denial
         cfg = load_config(dn.config_path)
         events_send, events_recv = trio.open_memory_channel(16)
-        cand_send, cand_recv = trio.open_memory_channel(16)
+        cand_send, _cand_recv = trio.open_memory_channel(16)
         rec_send, rec_recv = trio.open_memory_channel(16)
         tokens = (*dn.tokens.values(), TokenInfo(fot, "FOT", 18))
         async with trio.open_nursery() as nursery:
             detector = await nursery.start(
                 lambda task_status=trio.TASK_STATUS_IGNORED: run_market(
-                    cfg, events_recv, cand_send, rec_send, eth_call=rpc.eth_call, task_status=task_status
+                    cfg,
+                    events_recv,
+                    cand_send,
+                    rec_send,
+                    eth_call=rpc.eth_call,
+                    task_status=task_status,
                 )
             )
             await events_send.send(PoolsDiscovered(tuple(tokens), (*dn.pools, *fot_pools)))
@@ -83,7 +96,10 @@ async def test_fee_on_transfer_pools_are_deny_listed_and_honest_tokens_pass(devn
             all_reserves.update({p.address: await dn.reserves(p.address) for p in fot_pools})
             block = await dn.block_number()
             fot_cycles_before = sum(
-                1 for cid in range(len(detector.cycles)) for leg in detector.cycles.legs(cid, detector.state) if leg.token_in == fot
+                1
+                for cid in range(len(detector.cycles))
+                for leg in detector.cycles.legs(cid, detector.state)
+                if leg.token_in == fot
             )
             await events_send.send(ReservesUpdated(block, "0x" + "22" * 32, all_reserves, True))
             with trio.fail_after(30):
@@ -95,4 +111,8 @@ async def test_fee_on_transfer_pools_are_deny_listed_and_honest_tokens_pass(devn
         assert fot in detector.state.denied
         assert set(detector.state.denied) == {fot}  # no honest token was denied
         cycles = detector.cycles
-        assert all(leg.token_in != fot for cid in range(len(cycles)) for leg in cycles.legs(cid, detector.state))
+        assert all(
+            leg.token_in != fot
+            for cid in range(len(cycles))
+            for leg in cycles.legs(cid, detector.state)
+        )

@@ -24,7 +24,13 @@ async def router_amounts(dn, requests):
             [
                 (
                     "eth_call",
-                    [{"to": router, "data": calldata("getAmountsOut(uint256,address[])", amount, path)}, "latest"],
+                    [
+                        {
+                            "to": router,
+                            "data": calldata("getAmountsOut(uint256,address[])", amount, path),
+                        },
+                        "latest",
+                    ],
                 )
                 for router, amount, path in requests
             ]
@@ -42,7 +48,9 @@ async def test_get_amount_out_equals_the_router_on_random_onchain_cases(devnet):
         if round_:  # move the reserves with real swaps between rounds
             for _ in range(6):
                 pool = rng.choice(dn.pools)
-                t_in, t_out = (pool.token0, pool.token1) if rng.random() < 0.5 else (pool.token1, pool.token0)
+                t_in, t_out = (
+                    (pool.token0, pool.token1) if rng.random() < 0.5 else (pool.token1, pool.token0)
+                )
                 r_in = (await dn.reserves(pool))[0 if t_in == pool.token0 else 1]
                 balance = await dn.balance(by_symbol[t_in], "simulator")
                 amount = min(balance, int(r_in * rng.uniform(0.001, 0.2))) or 1
@@ -64,7 +72,11 @@ async def test_get_amount_out_equals_the_router_on_random_onchain_cases(devnet):
             pools = [p for p in dn.pools if p.dex == dex]
             p1 = rng.choice(pools)
             t_in, mid = (p1.token0, p1.token1) if rng.random() < 0.5 else (p1.token1, p1.token0)
-            nxt = [p for p in pools if mid in (p.token0, p.token1) and p is not p1 and t_in not in (p.token0, p.token1)]
+            nxt = [
+                p
+                for p in pools
+                if mid in (p.token0, p.token1) and p is not p1 and t_in not in (p.token0, p.token1)
+            ]
             if not nxt:
                 continue
             p2 = rng.choice(nxt)
@@ -107,7 +119,9 @@ async def test_detector_candidate_legs_equal_the_routers_after_a_planted_disloca
         assert cand.net_profit > 0
         amount, outs = cand.amount_in, []
         for leg in cand.legs:
-            (got,) = await router_amounts(dn, [(routers[dex_of[leg.pool]], amount, [leg.token_in, leg.token_out])])
+            (got,) = await router_amounts(
+                dn, [(routers[dex_of[leg.pool]], amount, [leg.token_in, leg.token_out])]
+            )
             amount = got[-1]
             outs.append(amount)
         assert tuple(outs) == cand.amounts

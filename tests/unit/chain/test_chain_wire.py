@@ -192,7 +192,14 @@ def test_any_batch_answer_is_values_or_a_typed_error(body):
     assert len(out) == 2
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(max_size=300) | st.binary(max_size=100).map(lambda b: "0x" + b.hex()) | _json)
+_selectors = st.sampled_from([b"\x08\xc3\x79\xa0", b"\x4e\x48\x7b\x71", b""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=300)
+    | st.tuples(_selectors, st.binary(max_size=200)).map(lambda t: "0x" + (t[0] + t[1]).hex())
+    | _json
+)
 def test_any_revert_data_decodes_to_text(data):
     assert isinstance(decode_revert_reason(data), str)

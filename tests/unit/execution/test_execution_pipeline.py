@@ -224,3 +224,26 @@ async def test_nonce_taken_by_another_transaction_drops(tmp_path, autojump_clock
         and "nonce 7 used by another transaction" in final.reason
     )
     assert emitted[-1] == final and len(node.sent) == 1  # neither replaced nor cancelled
+
+
+class _Raising:
+    def __init__(self, exc):
+        self.exc = exc
+
+    async def call(self, method, params):
+        raise self.exc
+
+
+async def test_chain_errors_are_translated_at_the_boundary():
+    from appliance.chain.errors import ExecutionReverted, NoHealthyEndpoint, RpcTimeout
+    from appliance.execution.errors import RpcUnavailable
+
+    data = "0x08c379a0" + encode(["string"], ["executor: profit below minimum"]).hex()
+    with pytest.raises(NodeError) as info:
+        await ExecRpc(
+            _Raising(ExecutionReverted("h:1", "eth_call", 3, "execution reverted", data))
+        ).call("eth_call", [])
+    assert (info.value.code, info.value.data) == (3, data)
+    for exc in (RpcTimeout("h:1", "eth_call", "timeout"), NoHealthyEndpoint("eth_call")):
+        with pytest.raises(RpcUnavailable):
+            await ExecRpc(_Raising(exc)).call("eth_call", [])

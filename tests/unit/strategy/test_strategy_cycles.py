@@ -81,7 +81,9 @@ def test_denied_tokens_drop_their_cycles():
     st.deny("Y", "fee_on_transfer")
     cs = build_cycles(st, ["W"], 3)
     assert len(cs) < before
-    assert all("Y" not in (leg.token_in, leg.token_out) for i in range(len(cs)) for leg in cs.legs(i, st))
+    assert all(
+        "Y" not in (leg.token_in, leg.token_out) for i in range(len(cs)) for leg in cs.legs(i, st)
+    )
 
 
 def test_pool_index_finds_exactly_the_cycles_using_a_pool():

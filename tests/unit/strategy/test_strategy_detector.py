@@ -6,7 +6,15 @@ import dataclasses
 
 import pytest
 
-from appliance.config import AppConfig, ChainConfig, DexConfig, ExecutionConfig, RiskConfig, StrategyConfig, TokensConfig
+from appliance.config import (
+    AppConfig,
+    ChainConfig,
+    DexConfig,
+    ExecutionConfig,
+    RiskConfig,
+    StrategyConfig,
+    TokensConfig,
+)
 from appliance.events import BlockSeen, ReorgDetected
 from appliance.market import get_amounts_out
 from appliance.market.synthetic import NoiseMarket, fake_address
@@ -33,7 +41,9 @@ def independent_check(market: NoiseMarket, cand, base_fee: int, cfg: AppConfig) 
     for leg in cand.legs:
         pool = by_address[leg.pool]
         r0, r1 = market.reserves[leg.pool]
-        hops.append((r0, r1, pool.fee_bps) if leg.token_in == pool.token0 else (r1, r0, pool.fee_bps))
+        hops.append(
+            (r0, r1, pool.fee_bps) if leg.token_in == pool.token0 else (r1, r0, pool.fee_bps)
+        )
         assert leg.fee_bps == pool.fee_bps
     amounts = get_amounts_out(cand.amount_in, hops)
     assert tuple(amounts[1:]) == cand.amounts

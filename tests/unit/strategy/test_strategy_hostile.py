@@ -13,15 +13,24 @@ from appliance.strategy.hostile import MAGIC, ProbeResult, compile_probe, load_p
 
 
 def test_committed_artifact_equals_a_fresh_compile():
-    committed = json.loads(resources.files("appliance.strategy").joinpath("contracts", "probe.json").read_text())
+    committed = json.loads(
+        resources.files("appliance.strategy").joinpath("contracts", "probe.json").read_text()
+    )
     assert committed == compile_probe()
     assert load_probe_runtime() == bytes.fromhex(committed["bytecode_runtime"].removeprefix("0x"))
 
 
 def honest(**changes) -> ProbeResult:
     values = dict(
-        expected=1000, received=1000, sent=500, kept=500, sink_before=7, sink_after=507,
-        transfer_ok=True, pair_reserve=10**6, pair_balance=10**6,
+        expected=1000,
+        received=1000,
+        sent=500,
+        kept=500,
+        sink_before=7,
+        sink_after=507,
+        transfer_ok=True,
+        pair_reserve=10**6,
+        pair_balance=10**6,
     )
     values.update(changes)
     return ProbeResult(**values)
@@ -61,7 +70,9 @@ async def test_probe_token_injects_the_probe_and_decodes_the_verdict():
         calls.append((to, data, block, override))
         return _answer(MAGIC + encode(fields, measured))
 
-    denied = await probe_token(eth_call, token="0x" + "11" * 20, pair="0x" + "22" * 20, reserve=10**6)
+    denied = await probe_token(
+        eth_call, token="0x" + "11" * 20, pair="0x" + "22" * 20, reserve=10**6
+    )
     assert denied is not None and denied.reason.startswith("fee_on_transfer")
     (to, data, block, override) = calls[0]
     assert to == PROBE_ADDRESS and block == "latest"
@@ -71,9 +82,13 @@ async def test_probe_token_injects_the_probe_and_decodes_the_verdict():
 
 async def test_probe_token_reports_a_blocked_swap_and_rpc_failures():
     async def reverted(to, data, block, override):
-        return _answer(bytes.fromhex("08c379a0") + encode(["string"], ["UniswapV2: TRANSFER_FAILED"]))
+        return _answer(
+            bytes.fromhex("08c379a0") + encode(["string"], ["UniswapV2: TRANSFER_FAILED"])
+        )
 
-    denied = await probe_token(reverted, token="0x" + "11" * 20, pair="0x" + "22" * 20, reserve=10**6)
+    denied = await probe_token(
+        reverted, token="0x" + "11" * 20, pair="0x" + "22" * 20, reserve=10**6
+    )
     assert denied is not None and "TRANSFER_FAILED" in denied.reason
 
     async def broken(to, data, block, override):

@@ -5,12 +5,11 @@ from __future__ import annotations
 import time
 
 import trio
+from test_strategy_detector import GWEI, make_cfg
 
 from appliance.events import BlockSeen, CandidatesFound, TokenDenied
 from appliance.market.synthetic import NoiseMarket
 from appliance.strategy import Detector, run_market
-
-from test_strategy_detector import GWEI, make_cfg
 
 
 async def test_run_market_turns_blocks_into_candidates_and_journals_denials():

@@ -1,0 +1,93 @@
+"""``arb-appliance run`` as a real process: sd_notify READY/WATCHDOG, SIGUSR1, SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import trio
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from sup_helpers import appliance_config
+
+pytestmark = pytest.mark.devnet
+
+ROOT = Path(__file__).parents[3]
+CLI = [sys.executable, "-m", "appliance"]
+
+
+def _status(config: Path) -> dict:
+    out = subprocess.run([*CLI, "status", "--json", "--config", str(config)], capture_output=True, text=True, check=False)
+    return json.loads(out.stdout)
+
+
+async def _messages(sock: socket.socket, seconds: float) -> list[str]:
+    got: list[str] = []
+    with trio.move_on_after(seconds):
+        while True:
+            await trio.lowlevel.wait_readable(sock)
+            got.append(sock.recv(4096).decode())
+    return got
+
+
+async def _mine_forever(dn, period: float = 0.3) -> None:
+    while True:
+        await dn.mine(1)
+        await trio.sleep(period)
+
+
+async def test_run_notifies_pings_latches_and_stops(fresh_devnet, tmp_path: Path) -> None:
+    dn = fresh_devnet
+    config = await appliance_config(dn, tmp_path)
+    notify = tmp_path / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(notify))
+    sock.setblocking(False)
+    env = dict(os.environ, NOTIFY_SOCKET=str(notify), WATCHDOG_USEC="1000000", GPIOZERO_PIN_FACTORY="mock")
+    proc = subprocess.Popen([*CLI, "run", "--config", str(config)], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_mine_forever, dn)
+            seen: list[str] = []
+            with trio.fail_after(90):
+                while not any("READY=1" in m for m in seen):
+                    seen += await _messages(sock, 1.0)
+            pings = [m for m in await _messages(sock, 3.0) if "WATCHDOG=1" in m]
+            assert len(pings) >= 2, seen
+
+            # SIGUSR1: the software kill switch takes the GPIO path -> EMERGENCY, latched
+            proc.send_signal(signal.SIGUSR1)
+            with trio.fail_after(30):
+                while True:
+                    doc = await trio.to_thread.run_sync(_status, config)
+                    if doc.get("mode") == "EMERGENCY":
+                        break
+                    await trio.sleep(0.2)
+            assert doc["kill_switch"] is True
+            assert (tmp_path / "data" / "emergency.latch").exists()
+
+            # a stalled loop (no blocks processed) stops the pings
+            nursery.cancel_scope.cancel()
+        await _messages(sock, 2.5)  # let in-flight pings drain
+        stalled = [m for m in await _messages(sock, 3.0) if "WATCHDOG=1" in m]
+        assert stalled == []
+
+        proc.send_signal(signal.SIGTERM)
+        code = await trio.to_thread.run_sync(lambda: proc.wait(timeout=30))
+        out = proc.stdout.read()
+        assert code == 0, out
+        assert "Traceback" not in out
+        assert any("STOPPING=1" in m for m in await _messages(sock, 0.5))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        sock.close()
