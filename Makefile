@@ -7,8 +7,8 @@ PY         := $(VENV)/bin/python
 STAMP_PY   := $(VENV)/.installed
 STAMP_NPM  := tools/node_modules/.installed
 STAMP_SYS  := $(VENV)/.system-packages
-SYS_PKGS   := libsystemd-dev pkg-config tmux fdisk dosfstools mtools e2fsprogs binutils xz-utils
-PYTEST_ARGS ?=
+SYS_PKGS   := libsystemd-dev pkg-config tmux systemd fdisk dosfstools mtools e2fsprogs binutils xz-utils
+PYTEST_ARGS ?= -n 2 --dist loadgroup --timeout=900
 
 .PHONY: all setup demo test bench lint clean distclean
 

@@ -230,7 +230,7 @@ class Metrics:
             RiskUpdated: self._risk,
             RpcHealthChanged: self._rpc,
             AlertRaised: lambda e: self.alerts_raised.labels(e.priority.name.lower()).inc(),
-            PoolsDiscovered: lambda e: self.pools.set(len(e.pools)),
+            PoolsDiscovered: lambda e: self.pools.inc(len(e.pools)),  # announcements are additive
             TokenDenied: lambda e: self.tokens_denied.inc(),
         }
 

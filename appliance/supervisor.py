@@ -52,6 +52,7 @@ from appliance.events import (
     KillSwitchPressed,
     KillSwitchRearmed,
     ModeChanged,
+    OrderApproved,
     PoolsDiscovered,
     Priority,
     ReorgDetected,
@@ -96,6 +97,7 @@ class Supervisor:
     metrics_url: str | None
     state_path: Any
     journal_path: Any
+    risk: Any = None  # the RiskEngine: read-only for others (its mode, caps, snapshot)
     ready: trio.Event = field(default_factory=trio.Event)
 
 
@@ -144,7 +146,6 @@ async def run_supervisor(
         pin_factory, notice = make_pin_factory(env, runtime_dir=runtime_dir)
         if notice:
             log.warning("%s", notice)
-    pending = _pending_trades(data_dir)
     live = _Live()
     metrics = Metrics(latch=latch, data_dir=data_dir)
 
@@ -180,7 +181,16 @@ async def run_supervisor(
         Subscriber(
             "market",
             market_send,
-            (BlockSeen, ReorgDetected, ReservesUpdated, PoolsDiscovered, TokenDenied, SizingUpdated),
+            (
+                BlockSeen,
+                ReorgDetected,
+                ReservesUpdated,
+                PoolsDiscovered,
+                TokenDenied,
+                SizingUpdated,
+                OrderApproved,
+                TradeUpdated,
+            ),
             must=True,
         ),
         Subscriber("risk-results", results_send, (TradeUpdated,), must=True),
@@ -238,7 +248,7 @@ async def run_supervisor(
                     on_unstable=on_unstable,
                     latch=latch,
                     write_ahead=write_ahead,
-                    pending=pending,
+                    pending=partial(_pending_trades, data_dir),  # re-read at each (re)start
                 )
             )
             engine = await nursery.start(
@@ -303,6 +313,7 @@ async def run_supervisor(
                 metrics_url=getattr(server, "url", None),
                 state_path=store.state_path,
                 journal_path=store.journal_path,
+                risk=engine,
             )
             task_status.started(handle)
             await _await_synced(cfg, live, risk_in_send)

@@ -163,10 +163,10 @@ class StatusSource:
         elif snap is None:
             liveness, why = Liveness.NOT_RUNNING, "SUPERVISOR NOT RUNNING (no state file)"
         elif not snap.writer_alive():
-            liveness, why = Liveness.NOT_RUNNING, f"SUPERVISOR NOT RUNNING (pid {snap.pid} gone)"
+            liveness, why = Liveness.NOT_RUNNING, "SUPERVISOR NOT RUNNING (its process is gone)"
         elif snap.age_s(now) > self.stale_after_s:
             liveness = Liveness.STALE
-            why = f"NOT LIVE: no update for {int(snap.age_s(now))}s (pid {snap.pid})"
+            why = f"NOT LIVE: no update for {int(snap.age_s(now))}s (supervisor hung?)"
         else:
             liveness, why = Liveness.LIVE, ""
 

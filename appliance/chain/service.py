@@ -189,8 +189,9 @@ async def _new_pools(
         log.warning("PairCreated check of blocks %d..%d failed: %s", from_block, block.number, exc)
         return None
     new = tuple(p for p in found if p.address in fresh)
+    seen = {t for p in pools for t in (p.token0, p.token1)}  # announced with earlier pools
     log.info("new pools at block %d: %s", block.number, [p.address for p in new])
-    return PoolsDiscovered(infos, new)
+    return PoolsDiscovered(tuple(t for t in infos if t.address not in seen), new)
 
 
 def _compare(

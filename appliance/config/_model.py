@@ -49,8 +49,12 @@ class AppConfig:
         return self.strategy.mode == "live"
 
 
-def load_config(path: Path | str) -> AppConfig:
-    """Read, parse and validate ``path``. Raises :class:`ConfigError` naming file, key and why."""
+def load_config(path: Path | str, *, check_key: bool = True) -> AppConfig:
+    """Read, parse and validate ``path``. Raises :class:`ConfigError` naming file, key and why.
+
+    ``check_key=False`` is for readers that never sign (the status screen runs as another user
+    and must not need the key file at all).
+    """
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -70,7 +74,7 @@ def load_config(path: Path | str) -> AppConfig:
         raise ConfigError(path, "path", "unknown key")
     cfg: AppConfig = parse_section(AppConfig, table, path)
     cfg = _with_path(cfg, path)
-    _cross_checks(cfg, path)
+    _cross_checks(cfg, path, check_key=check_key)
     return cfg
 
 
@@ -80,7 +84,7 @@ def _with_path(cfg: AppConfig, path: Path) -> AppConfig:
     return dataclasses.replace(cfg, path=path.resolve())
 
 
-def _cross_checks(cfg: AppConfig, path: Path) -> None:
+def _cross_checks(cfg: AppConfig, path: Path, *, check_key: bool = True) -> None:
     names = [d.name for d in cfg.dex]
     for i, name in enumerate(names):
         if names.index(name) != i:
@@ -99,7 +103,7 @@ def _cross_checks(cfg: AppConfig, path: Path) -> None:
         raise ConfigError(path, "account.key_file", "is required when strategy.mode = 'live'")
     if cfg.live and cfg.execution.funding == "inventory" and cfg.account.executor is None:
         pass  # deploy-executor may still be run; the supervisor refuses to trade live without one
-    if cfg.account.key_file is not None:
+    if cfg.account.key_file is not None and check_key:
         check_key_file(cfg.account.key_file, path)
     risk = cfg.risk
     if risk.max_trade_wei <= risk.min_profit_wei:

@@ -202,6 +202,7 @@ class Pipeline:
             head = head or await self.head()
             data, deadline = self.calldata(cand, head)
             profit = await self.simulate(data, head) if simulate else cand.gross_profit
+            fees = await self.fees(head)
         except ValueError as exc:
             await self.emit(_replace(base, reason=f"bad candidate: {exc}"))
             return None
@@ -211,7 +212,6 @@ class Pipeline:
         except (RpcUnavailable, NodeError) as exc:
             await self.emit(_replace(base, reason=f"rpc: {exc}"))
             return None
-        fees = await self.fees(head)
         if self.paper:
             return await self._paper(order, base, data, head, fees, profit)
         assert self.nonces is not None

@@ -8,14 +8,15 @@ handed to ``write_ahead`` and acknowledged before the transaction is sent.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import trio
 from eth_utils import to_checksum_address
 
 from appliance.config import AppConfig
-from appliance.events import OrderApproved, TradeUpdated
+from appliance.events import OrderApproved, TradeStatus, TradeUpdated
 from appliance.execution.errors import ExecutionError, ExecutorMissing
 from appliance.execution.keys import Signer, load_signer
 from appliance.execution.pipeline import Pipeline, WriteAhead
@@ -25,6 +26,8 @@ from appliance.execution.tracker import track
 from appliance.safety import SafetyLatch
 
 __all__ = ["run_execution"]
+
+log = logging.getLogger(__name__)
 
 
 async def run_execution(
@@ -36,7 +39,8 @@ async def run_execution(
     latch: SafetyLatch,
     write_ahead: WriteAhead,
     signer: Signer | None = None,
-    pending: Iterable[TradeUpdated | Mapping[str, Any]] = (),
+    pending: Iterable[TradeUpdated | Mapping[str, Any]]
+    | Callable[[], Iterable[TradeUpdated | Mapping[str, Any]]] = (),
     task_status: trio.TaskStatus[Pipeline] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run until ``orders_recv`` is closed and every tracked trade has settled.
@@ -45,7 +49,9 @@ async def run_execution(
         rpc: an :class:`ExecRpc` or any client with ``async call(method, params)``.
         signer: defaults to loading ``account.key_file`` (checked: mode 0600, our uid).
         pending: the journal's unfinished trades (``Journal.pending_trades()`` rows or
-            TradeUpdated), reconciled from the chain before the first order.
+            TradeUpdated), reconciled from the chain before the first order. Pass a callable
+            (e.g. ``journal.pending_trades``) when the task may be restarted: a fixed list would
+            be reconciled again, and settled trades reported twice.
     """
     rpc = rpc if isinstance(rpc, ExecRpc) else ExecRpc(rpc)
     executor = cfg.account.executor
@@ -78,7 +84,7 @@ async def run_execution(
             rpc,
             latch=latch,
             write_ahead=write_ahead,
-            emit=results_send.send,
+            emit=_logged(results_send),
             executor=executor,
             sender=sender,
             chain_id=chain_id,
@@ -86,7 +92,10 @@ async def run_execution(
             send_rpc=send_rpc,
         )
         if cfg.live:
-            for flight in await recover(pipe, pending):
+            rows = (
+                pending() if callable(pending) else pending
+            )  # a callable: re-read at each restart
+            for flight in await recover(pipe, rows):
                 nursery.start_soon(track, pipe, flight)
         task_status.started(pipe)
         async with orders_recv:
@@ -94,6 +103,33 @@ async def run_execution(
                 flight = await pipe.handle(order)
                 if flight is not None:
                     nursery.start_soon(track, pipe, flight)
+
+
+def _logged(results_send: trio.MemorySendChannel[TradeUpdated]):
+    """Every status change is logged (one line: order, status, hash, nonce, amounts, reason)."""
+
+    async def emit(update: TradeUpdated) -> None:
+        level = (
+            logging.WARNING
+            if update.status in (TradeStatus.REVERTED, TradeStatus.DROPPED)
+            else logging.INFO
+        )
+        log.log(
+            level,
+            "trade %s %s tx=%s nonce=%s in=%d expected=%d realized=%s gas=%s reason=%s",
+            update.order_id,
+            update.status,
+            update.tx_hash,
+            update.nonce,
+            update.amount_in,
+            update.expected_profit,
+            update.realized_profit,
+            update.gas_cost,
+            update.reason or "-",
+        )
+        await results_send.send(update)
+
+    return emit
 
 
 async def _owner(rpc: ExecRpc, executor: str) -> str:

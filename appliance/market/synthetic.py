@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from eth_utils import keccak, to_checksum_address
 
+from appliance.config import AppConfig
 from appliance.events import Candidate, PoolInfo, PoolsDiscovered, ReservesUpdated, TokenInfo
 from appliance.market.v2math import check_k, get_amount_out
 
@@ -82,6 +83,26 @@ class NoiseMarket:
     def _units(self, token: str, native_value: float) -> int:
         idx = next(i for i, t in enumerate(self.tokens) if t.address == token)
         return max(int(native_value / self.price[idx]), 1000)
+
+    def app_config(self, **strategy: object) -> AppConfig:
+        """A configuration for this market (its DEXes and base tokens, no size limit)."""
+        from appliance.config import (
+            ChainConfig,
+            DexConfig,
+            ExecutionConfig,
+            RiskConfig,
+            StrategyConfig,
+            TokensConfig,
+        )
+
+        return AppConfig(
+            chain=ChainConfig(chain_id=31337, rpc=("http://127.0.0.1:8545",)),
+            dex=tuple(DexConfig(name=n, factory=fake_address(n), fee_bps=f) for n, f in self.dexes),
+            tokens=TokensConfig(base=tuple(self.base)),
+            strategy=StrategyConfig(**strategy),
+            execution=ExecutionConfig(tip_gwei=1.0),
+            risk=RiskConfig(max_trade_wei=10**30),
+        )
 
     def discovered(self) -> PoolsDiscovered:
         return PoolsDiscovered(tuple(self.tokens), tuple(self.pools))

@@ -208,6 +208,8 @@ async def run_risk(
                 orders, records = engine.on_candidates(batch)
                 await emit(records)
                 for order in orders:
+                    # journaled (and seen by the market) before execution can report on it
+                    await records_send.send(order)
                     await orders_send.send(order)
             if engine.take_dirty():
                 await save(False)

@@ -43,13 +43,20 @@ class CycleSet:
 
     def affected(self, pool_ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Sorted unique ids of the cycles that use any of ``pool_ids``."""
-        if len(pool_ids) == 0 or len(self.idx) == 0:
+        pools = np.asarray(pool_ids, dtype=np.int64)
+        pools = pools[(pools >= 0) & (pools + 1 < len(self.ptr))]
+        if len(pools) == 0 or len(self.idx) == 0:
             return np.zeros(0, dtype=np.int64)
-        ptr = self.ptr
-        parts = [self.idx[ptr[p] : ptr[p + 1]] for p in pool_ids if p + 1 < len(ptr)]
-        if not parts:
+        starts, ends = self.ptr[pools], self.ptr[pools + 1]
+        lens = ends - starts
+        total = int(lens.sum())
+        if total == 0:
             return np.zeros(0, dtype=np.int64)
-        return np.unique(np.concatenate(parts))
+        # the CSR rows of all pools in one gather: position i of row r is starts[r] + i
+        offsets = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
+        mark = np.zeros(len(self.hops), dtype=bool)
+        mark[self.idx[offsets]] = True
+        return np.flatnonzero(mark)
 
     def legs(self, cycle_id: int, state: MarketState) -> tuple[Leg, ...]:
         """The cycle as :class:`appliance.events.Leg` objects (addresses, not ids)."""

@@ -15,6 +15,7 @@ the ranking still covers every cycle, so an opportunity nobody took last block i
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping
 
@@ -80,10 +81,16 @@ class Detector:
         self.inventory: dict[str, int] | None = None if inventory is None else dict(inventory)
         self.state = MarketState()
         self.stats = DetectorStats()
+        # Pools a paper fill consumed: in paper mode nothing moves the chain, so an opportunity
+        # that was "filled" would otherwise be filled again every block. It is offered again
+        # only once one of its pools changes, as it would after a real trade.
+        self.filled: set[str] = set()
         for token in cfg.tokens.deny:
             self.state.deny(token, "config")
         self._cycles: CycleSet | None = None
         self._screen: Screen | None = None
+        # the last evaluation, reused while nothing it depends on changed (a quiet block)
+        self._last: tuple[int, tuple[Candidate, ...]] | None = None  # (gas price, candidates)
 
     # ------------------------------------------------------------------ inputs
     def on_pools(self, event: PoolsDiscovered) -> list[int]:
@@ -99,11 +106,20 @@ class Detector:
             return False  # base tokens are the operator's choice; config forbids denying them
         return self.state.deny(token, reason)
 
+    def mark_filled(self, pools) -> None:
+        """A paper fill consumed the opportunity in ``pools`` (see ``filled``)."""
+        self.filled.update(pools)
+
     def set_size_caps(self, size_caps: Mapping[str, int]) -> None:
-        self.size_caps = dict(size_caps)
+        if dict(size_caps) != self.size_caps:
+            self.size_caps = dict(size_caps)
+            self._last = None
 
     def set_inventory(self, inventory: Mapping[str, int] | None) -> None:
-        self.inventory = None if inventory is None else dict(inventory)
+        inventory = None if inventory is None else dict(inventory)
+        if inventory != self.inventory:
+            self.inventory = inventory
+            self._last = None
 
     def on_reorg(self, event: ReorgDetected) -> None:
         """Roll reserves back to ``event.common_ancestor`` (or forget them if too deep)."""
@@ -112,6 +128,7 @@ class Detector:
         except ReorgTooDeep:
             self.stats.deep_reorgs += 1
             self.state.clear_reserves()
+            self._last = None
             if self._screen is not None:
                 self._screen.update(None)
             return
@@ -124,7 +141,12 @@ class Detector:
         changed = self.state.apply(event)
         self._refresh(changed)
         self.stats.blocks += 1
+        if self.filled:
+            for pid in changed.tolist():
+                self.filled.discard(self.state.pools[pid].address)
         found = self.evaluate(event.block, base_fee)
+        if self.filled:
+            found = tuple(c for c in found if self.filled.isdisjoint(c.pools))
         if not found:
             return None
         self.stats.candidates += len(found)
@@ -145,6 +167,7 @@ class Detector:
         """Rebuild cycles and the whole screen when the pool set changed. True if rebuilt."""
         if self._cycles is not None and self._cycles.version == self.state.version:
             return False
+        self._last = None
         self._cycles = build_cycles(self.state, self.base_tokens, self.max_hops)
         self._screen = Screen(self._cycles, self.state)
         self.stats.cycles_screened += self._screen.update(None)
@@ -153,6 +176,7 @@ class Detector:
     def _refresh(self, changed: np.ndarray) -> None:
         if self._ensure_cycles() or len(changed) == 0:
             return
+        self._last = None
         assert self._cycles is not None and self._screen is not None
         self.stats.cycles_screened += self._screen.update(self._cycles.affected(changed))
 
@@ -202,6 +226,8 @@ class Detector:
         if len(cycles) == 0:
             return ()
         gas_price = self.gas_price(base_fee)
+        if self._last is not None and self._last[0] == gas_price:
+            return tuple(dataclasses.replace(c, block=block) for c in self._last[1])
         gas_native = self.gas_units * gas_price
         value, quotes = self._base_values()
         ids = screen.top(self.top_n, value, gas_native.astype(np.float64))
@@ -245,4 +271,6 @@ class Detector:
         token_value = {
             t: float(value[st.token_ids[t]]) for t in self.base_tokens if t in st.token_ids
         }
-        return rank_disjoint(found, token_value)
+        chosen = rank_disjoint(found, token_value)
+        self._last = (gas_price, chosen)
+        return chosen

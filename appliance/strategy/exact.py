@@ -7,15 +7,21 @@ reserves and fees) bounds the integer one from above: every pool rounds down, so
 ``x* = (sqrt(N·D) − D)/C`` (``math.isqrt``: exact).
 
 The search is a branch and bound around that peak. It walks outwards from it, one step at a time
-on both sides, and closes a side as soon as ``ub`` there is no better than the best profit found:
-everything further out is bounded lower still, so the result is *proven* optimal. It walks in the
-coordinate with the coarsest steps: the amount at the position of the cycle whose unit is worth
-the most input (e.g. a 6-decimals token inside a WETH cycle), with ``x`` = the least input that
-reaches that amount (``min_amount_in``, exact). Only the least such ``x`` can be optimal, so no
-integer is skipped that could win. The walk has a budget (``max_evals``); past it the best found so
-far is returned with ``proven=False`` and its ``gap`` to the bound. On deep 18-decimals pools the
-bound is flat over ~1e10 inputs and the last wei cannot be certified cheaply: there the result is
-within ``gap`` (measured: at most 1 wei) of the optimum.
+on both sides, and closes a side as soon as the bound there is no better than the best profit
+found: everything further out is bounded lower still, so the result is *proven* optimal. It walks
+in the coordinate with the coarsest steps: the amount ``t`` at the position of the cycle whose
+unit is worth the most input (e.g. a 6-decimals token inside a WETH cycle), with ``x`` = the least
+input that reaches ``t`` (``min_amount_in``, exact). Only the least such ``x`` can be optimal, so
+no integer is skipped that could win. Two bounds close a side: ``ub(x)`` above, and the tighter
+``P(t) = f_tail(t) − h(t)`` (real-valued rest of the path minus the real least input; concave in
+``t``), which already accounts for the rounding before position ``t``.
+
+The walk has a budget (``max_evals``, default 64); past it the best found so far is returned
+with ``proven=False`` and its ``gap`` to the bound. When two positions are coarse, or the pools are
+deep 18-decimals pools (the bound is flat over ~1e10 inputs), certifying the last wei would take
+thousands of steps: measured on the bench market, the budget costs at most 4e-8 of the profit.
+Tests check proven optimality against exhaustive brute force on small pools, and against a
+ternary + local search on deep ones.
 """
 
 from __future__ import annotations

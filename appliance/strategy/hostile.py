@@ -12,10 +12,10 @@ overrides (geth, erigon, reth, anvil).
 
 Verdicts (:func:`classify`):
 
-* ``fee_on_transfer``  — fewer tokens arrived than the pair sent, or the sink got fewer than sent;
+* ``transfer_blocked`` — the pair's transfer out, or ours, reverted or returned false;
 * ``rebasing``         — the pair holds fewer tokens than its recorded reserve (balances moved by
                          themselves: an honest token can only leave a surplus, never a deficit);
-* ``transfer_blocked`` — the pair's transfer out, or ours, reverted or returned false.
+* ``fee_on_transfer``  — fewer tokens arrived than the pair sent, or the sink got fewer than sent.
 """
 
 from __future__ import annotations
@@ -131,14 +131,14 @@ def classify(result: ProbeResult | str) -> str | None:
         return f"transfer_blocked: swap out of the pair reverted ({result})"
     if not result.transfer_ok:
         return "transfer_blocked: transfer to another holder failed"
+    if result.pair_balance < result.pair_reserve:
+        return f"rebasing: pair holds {result.pair_balance} < reserve {result.pair_reserve}"
     if result.received < result.expected:
         return f"fee_on_transfer: {result.expected} sent by the pair, {result.received} received"
     credited = result.sink_after - result.sink_before
     debited = result.received - result.kept
     if debited != result.sent or credited != result.sent:
         return f"fee_on_transfer: sent {result.sent}, debited {debited}, credited {credited}"
-    if result.pair_balance < result.pair_reserve:
-        return f"rebasing: pair holds {result.pair_balance} < reserve {result.pair_reserve}"
     return None
 
 

@@ -1,11 +1,14 @@
 """``run_market``: the supervisor task that turns chain events into candidates.
 
 Inputs (from the chain task): ``BlockSeen``, ``ReorgDetected``, ``ReservesUpdated``,
-``PoolsDiscovered``, ``TokenDenied``. Outputs: ``CandidatesFound`` on ``candidates_send`` (to risk)
-and ``TokenDenied`` for every token this task deny-lists on ``records_send`` (to the store, which
-journals the reason). When an ``eth_call`` is given, every new non-base token is probed for
-hostility in a child task; its verdicts come back through an internal channel, so the
-:class:`Detector` is only ever touched by the one loop below.
+``PoolsDiscovered``, ``TokenDenied``, ``SizingUpdated`` (risk caps and inventory), and
+``OrderApproved``/``TradeUpdated`` (a paper fill consumes its pools until they change). Outputs: ``CandidatesFound`` on ``candidates_send`` (to risk)
+and, on ``records_send`` (to the store, which journals the reason), a ``TokenDenied`` for every
+token this task's own probe deny-lists (a ``TokenDenied`` that came in is applied, not echoed).
+When an ``eth_call`` is given, every new non-base token is probed for hostility in a child task;
+its verdicts come back through an internal channel, so the :class:`Detector` is only ever
+touched by the one loop below. A probe that fails (RPC trouble) is retried on a later block, up
+to :data:`PROBE_ATTEMPTS` times; a token that cannot be probed is left tradeable and logged.
 """
 
 from __future__ import annotations
@@ -14,25 +17,40 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import trio
 
 from appliance.events import (
     BlockSeen,
     PoolsDiscovered,
+    OrderApproved,
     ReorgDetected,
     ReservesUpdated,
+    SizingUpdated,
     TokenDenied,
+    TradeStatus,
+    TradeUpdated,
 )
 from appliance.strategy.detector import Detector
 from appliance.strategy.errors import ProbeFailed
 from appliance.strategy.hostile import EthCall, probe_token
 
-__all__ = ["run_market"]
+__all__ = ["PROBE_ATTEMPTS", "run_market"]
 
 log = logging.getLogger(__name__)
 
 _BLOCKS_REMEMBERED = 256
+PROBE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """The prober's answer about one token: denied (a TokenDenied) or failed (None)."""
+
+    token: str
+    denied: TokenDenied | None
+    failed: bool = False
 
 
 async def run_market(
@@ -50,10 +68,12 @@ async def run_market(
     detector = Detector(cfg, size_caps=size_caps, inventory=inventory)
     # block number -> (time.monotonic() when seen, base fee)
     blocks: OrderedDict[int, tuple[float, int | None]] = OrderedDict()
+    approved: OrderedDict[str, tuple[str, ...]] = OrderedDict()  # order id -> pools (paper fills)
     probe = eth_call is not None and cfg.strategy.probe_tokens
     verdict_send, verdict_recv = trio.open_memory_channel[object](64)
     probe_send, probe_recv = trio.open_memory_channel[tuple[str, str, int]](1024)
     probed: set[str] = set()
+    attempts: dict[str, int] = {}
 
     async def forward() -> None:
         async with events_recv, verdict_send:
@@ -68,9 +88,9 @@ async def run_market(
                     denied = await probe_token(eth_call, token=token, pair=pair, reserve=reserve)
                 except ProbeFailed as exc:
                     log.warning("hostile-token probe failed: %s", exc)
+                    await send.send(_Verdict(token, None, failed=True))
                     continue
-                if denied is not None:
-                    await send.send(denied)
+                await send.send(_Verdict(token, denied))
 
     def queue_probes() -> None:
         state = detector.state
@@ -118,9 +138,28 @@ async def run_market(
                     blocks[event.new_head.number] = (time.monotonic(), event.new_head.base_fee)
                 elif isinstance(event, PoolsDiscovered):
                     detector.on_pools(event)
+                elif isinstance(event, _Verdict):
+                    if event.denied is not None:
+                        await deny(event.token, event.denied.reason, journal=True)
+                    elif event.failed:
+                        attempts[event.token] = attempts.get(event.token, 0) + 1
+                        if attempts[event.token] < PROBE_ATTEMPTS:
+                            probed.discard(event.token)  # probe again on a later block
+                        else:
+                            log.warning("token %s could not be probed; left tradeable", event.token)
                 elif isinstance(event, TokenDenied):
-                    # from the chain layer or from our prober: only our own verdicts are new rows
-                    await deny(event.token, event.reason, journal=True)
+                    await deny(event.token, event.reason, journal=False)
+                elif isinstance(event, OrderApproved):
+                    approved[event.order_id] = event.candidate.pools
+                    while len(approved) > _BLOCKS_REMEMBERED:
+                        approved.popitem(last=False)
+                elif isinstance(event, TradeUpdated):
+                    pools = approved.pop(event.order_id, None)
+                    if pools is not None and event.status is TradeStatus.PAPER:
+                        detector.mark_filled(pools)
+                elif isinstance(event, SizingUpdated):
+                    detector.set_size_caps(event.size_caps)
+                    detector.set_inventory(event.inventory)
                 else:
                     log.debug("market task ignores %s", type(event).__name__)
         nursery.cancel_scope.cancel()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import (
+from imagekit import (
     BOOT_SECTORS,
     BOOT_START,
     CMDLINE,
@@ -351,6 +351,22 @@ def test_image_nothing_world_writable_and_no_key(built):
     assert mtype(built, "arb-appliance.key") is None
     assert not [p for p in modes if p.endswith((".key", "/var/lib/arb-appliance/key"))]
     assert stat(built, "/etc/arb-appliance.toml") is None  # imported on the device, not baked in
+
+
+def test_image_shipped_template_is_a_valid_config(built, tmp_path):
+    from appliance.config import load_config
+
+    path = tmp_path / "arb-appliance.toml"
+    path.write_bytes(mtype(built, "arb-appliance.toml"))
+    cfg = load_config(path)
+    assert not cfg.live  # paper trading until the owner decides otherwise
+    assert str(cfg.storage.data_dir) == "/var/lib/arb-appliance"
+
+
+def test_image_refuses_its_own_output(built, tmp_path):
+    proc = run_build(built.image, tmp_path / "again.img.xz")
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "already contains /opt/arb-appliance" in proc.stderr
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ async def test_ui_pilot_live_overview_shows_store_values(scenario, make_app):
         assert "head #1011 age 13s" in text  # last block at T0 - 12 s, clock at T0 + 1 s
         # P&L: the 4 paper trades' realized profit (one lost its gas), exact wei -> 6 places
         assert "P&L today +0.007860 WETH" in text
-        assert "WETH>USDC>WETH" in text and "rejected:min_profit" in text
+        assert "WETH>USDC>WETH" in text and "REJ min_profit" in text
         assert "0x0000..c3f3" in text  # the latest trade's short tx hash
         assert "127.0.0.1:8546" in text and "LAG" in text
         assert "Kill switch: armed" in text
@@ -61,7 +61,7 @@ async def test_ui_pilot_health_view(scenario, make_app):
         assert "VaR95 0.0021" in text
         assert "CPU 12.5%  RSS 61.3 MB" in text
         assert "disk free 12.3 GB" in text
-        assert "supervisor pid" in text and "up 3h02m" in text
+        assert "supervisor up 3h02m" in text
 
 
 @on_asyncio

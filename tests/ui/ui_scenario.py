@@ -95,15 +95,15 @@ def _candidate(block: int, legs: tuple[Leg, ...], amount_in: int, profit: int) -
     )
 
 
-def scenario_events(blocks: int = 12) -> list[tuple[float, object]]:
-    """``(now, event)`` pairs of a short paper-trading session ending at :data:`T0`."""
+def scenario_events(blocks: int = 12, t0: float = T0) -> list[tuple[float, object]]:
+    """``(now, event)`` pairs of a short paper-trading session ending at ``t0``."""
     pair = (Leg(POOLS[0].address, WETH, USDC, 30), Leg(POOLS[1].address, USDC, WETH, 30))
     tri = (
         Leg(POOLS[0].address, WETH, USDC, 30),
         Leg(POOLS[2].address, USDC, DAI, 30),
         Leg(POOLS[3].address, DAI, WETH, 30),
     )
-    start = T0 - 12 * blocks
+    start = t0 - 12 * blocks
     out: list[tuple[float, object]] = [
         (start - 5, ModeChanged(start - 5, Mode.PAUSED, Mode.NORMAL, "synced", "startup")),
         (start - 5, LedsChanged("on", "off", "off")),
@@ -179,9 +179,9 @@ def scenario_events(blocks: int = 12) -> list[tuple[float, object]]:
                     ),
                 )
             )
-    out.append((T0 - 30, AlertRaised(T0 - 30, Priority.WARNING, "rpc:lag", "127.0.0.1:8546 is 9 blocks behind")))
-    out.append((T0 - 2, AlertRaised(T0 - 2, Priority.INFO, "startup", "supervisor synced, trading (paper)")))
-    out.append((T0, SystemSampled(T0, cpu_pct=12.5, rss_bytes=61_300_000, temp_c=48.2)))
+    out.append((t0 - 30, AlertRaised(t0 - 30, Priority.WARNING, "rpc:lag", "127.0.0.1:8546 is 9 blocks behind")))
+    out.append((t0 - 2, AlertRaised(t0 - 2, Priority.INFO, "startup", "supervisor synced, trading (paper)")))
+    out.append((t0, SystemSampled(t0, cpu_pct=12.5, rss_bytes=61_300_000, temp_c=48.2)))
     return out
 
 

@@ -34,7 +34,7 @@ class OpportunitiesPanel(StatusPanel):
         table.add_column("net", justify="right", no_wrap=True)
         table.add_column("decision", no_wrap=True, overflow="crop", ratio=1)
         for o in status.opportunities[: self.rows]:
-            decision = o.decision + (f":{o.reason}" if o.reason else "")
+            decision = f"REJ {o.reason}" if o.decision == "rejected" else o.decision
             style = "" if stale else DECISION_COLOURS.get(o.decision, "")
             table.add_row(
                 str(o.block),

@@ -17,8 +17,7 @@ class SystemPanel(StatusPanel):
 
     def render_status(self, status: Status, stale: bool) -> RenderableType:
         s = status.system
-        pid = "-" if status.pid is None else str(status.pid)
-        text = Text(f"supervisor pid {pid} up {age(s.supervisor_uptime_s)}")
+        text = Text(f"supervisor up {age(s.supervisor_uptime_s)}")
         text.append(f"\nCPU {percent(s.cpu_pct)}  RSS {size(s.rss_bytes)}")
         text.append(f"\ntemp {temperature(s.temp_c)}")
         text.append(f"\ndisk free {size(s.disk_free_bytes)}")

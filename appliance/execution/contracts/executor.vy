@@ -67,7 +67,6 @@ def execute(base: address, amount_in: uint256, min_profit: uint256, hops: DynArr
     assert deadline == 0 or block.number <= deadline, "executor: deadline passed"
     assert len(hops) >= 2, "executor: need at least 2 hops"
     start: uint256 = staticcall IERC20(base).balanceOf(self)
-    amount_out: uint256 = 0
     if flash:
         first: Hop = hops[0]
         out0: uint256 = self._amount_out(first, amount_in)
@@ -80,7 +79,7 @@ def execute(base: address, amount_in: uint256, min_profit: uint256, hops: DynArr
         assert self._flash_pair == self, "executor: no callback"
     else:
         self._transfer(base, hops[0].pool, amount_in)
-        amount_out = self._run_legs(hops, 0, amount_in)
+        self._run_legs(hops, 0, amount_in)
     final: uint256 = staticcall IERC20(base).balanceOf(self)
     assert final >= start + min_profit, "executor: profit below minimum"
     log Executed(base=base, amount_in=amount_in, amount_out=amount_in + final - start, profit=final - start, flash=flash)

@@ -92,5 +92,10 @@ def uniswapV2Call(sender: address, amount0: uint256, amount1: uint256, data: Byt
 
 
 @external
-def pancakeCall(sender: address, amount0: uint256, amount1: uint256, data: Bytes[64]):
+def __default__():
+    # Forks name the flash-swap callback differently (pancakeCall, ...) but keep its arguments:
+    # (address sender, uint256 amount0, uint256 amount1, bytes data) after the 4-byte selector.
+    assert len(msg.data) >= 100, "probe: not a swap callback"
+    amount0: uint256 = convert(slice(msg.data, 36, 32), uint256)
+    amount1: uint256 = convert(slice(msg.data, 68, 32), uint256)
     self._measure(amount0 + amount1)

@@ -1,4 +1,4 @@
-"""Fee-on-transfer token pools on Anvil are deny-listed by the state-override probe."""
+"""Hostile tokens on Anvil (fee-on-transfer, honeypot, rebasing) are deny-listed by the probe."""
 
 from __future__ import annotations
 
@@ -18,40 +18,71 @@ from appliance.strategy import probe_token, run_market
 
 pytestmark = pytest.mark.devnet
 
-FOT_SOURCE = Path(__file__).with_name("fot_token.vy")
+HERE = Path(__file__).parent
 
 
-def compile_fot() -> bytes:
+def compile_token(name: str) -> bytes:
     import vyper
 
-    out = vyper.compile_code(FOT_SOURCE.read_text(), output_formats=["bytecode"])
+    out = vyper.compile_code((HERE / name).read_text(), output_formats=["bytecode"])
     return bytes.fromhex(out["bytecode"].removeprefix("0x"))
 
 
-async def add_fot_pools(dn) -> tuple[str, list[PoolInfo]]:
-    """Deploy the FOT token and a FOT/WETH pool with liquidity on two DEXes."""
-    supply = 10**27
-    fot = await dn.deploy("deployer", compile_fot() + encode(["uint256"], [supply]))
+async def add_pools(dn, token: str, *, n_dexes: int = 2, before_mint=None) -> list[PoolInfo]:
+    """Token/WETH pools with liquidity on ``n_dexes`` DEXes (``before_mint(pair)`` may prepare)."""
     deployer = dn.address_of("deployer")
     await dn.send_tx("deployer", dn.weth, calldata("deposit()"), value=100 * 10**18)
     pools = []
-    for dex in dn.dexes[:2]:
+    for dex in dn.dexes[:n_dexes]:
         await dn.send_tx(
-            "deployer", dex.factory, calldata("createPair(address,address)", fot, dn.weth)
+            "deployer", dex.factory, calldata("createPair(address,address)", token, dn.weth)
         )
         (pair,) = decode_words(
             ["address"],
-            await dn.eth_call(dex.factory, calldata("getPair(address,address)", fot, dn.weth)),
+            await dn.eth_call(dex.factory, calldata("getPair(address,address)", token, dn.weth)),
         )
-        await dn.send_tx("deployer", fot, calldata("transfer(address,uint256)", pair, 10**24))
+        pair = to_checksum_address(pair)
+        if before_mint is not None:
+            await before_mint(pair)
+        await dn.send_tx("deployer", token, calldata("transfer(address,uint256)", pair, 10**24))
         await dn.send_tx(
             "deployer", dn.weth, calldata("transfer(address,uint256)", pair, 10 * 10**18)
         )
         await dn.send_tx("deployer", pair, calldata("mint(address)", deployer))
-        pair = to_checksum_address(pair)
-        t0, t1 = (fot, dn.weth) if fot.lower() < dn.weth.lower() else (dn.weth, fot)
+        t0, t1 = (token, dn.weth) if token.lower() < dn.weth.lower() else (dn.weth, token)
         pools.append(PoolInfo(pair, dex.name, t0, t1, dex.fee_bps))
-    return fot, pools
+    return pools
+
+
+async def add_fot_pools(dn) -> tuple[str, list[PoolInfo]]:
+    """Deploy the FOT token and a FOT/WETH pool with liquidity on two DEXes."""
+    fot = await dn.deploy("deployer", compile_token("fot_token.vy") + encode(["uint256"], [10**27]))
+    return fot, await add_pools(dn, fot)
+
+
+async def probe_first_pool(rpc, dn, token: str, pool: PoolInfo):
+    reserves = await dn.reserves(pool.address)
+    reserve = reserves[0 if pool.token0 == token else 1]
+    return await probe_token(rpc.eth_call, token=token, pair=pool.address, reserve=reserve)
+
+
+async def test_honeypot_and_rebasing_tokens_are_denied(devnet):
+    dn = devnet
+    supply = encode(["uint256"], [10**27])
+    honeypot = await dn.deploy("deployer", compile_token("honeypot_token.vy") + supply)
+
+    async def exempt(pair: str) -> None:  # the pair may sell to buyers; buyers may not sell
+        await dn.send_tx("deployer", honeypot, calldata("set_exempt(address,bool)", pair, True))
+
+    honeypot_pools = await add_pools(dn, honeypot, n_dexes=1, before_mint=exempt)
+    rebasing = await dn.deploy("deployer", compile_token("rebase_token.vy") + supply)
+    rebasing_pools = await add_pools(dn, rebasing, n_dexes=1)
+    await dn.send_tx("deployer", rebasing, calldata("rebase(uint256)", 9 * 10**17))  # -10 %
+    async with open_rpc_pool(ChainConfig(chain_id=dn.chain_id, rpc=(dn.rpc,))) as rpc:
+        denied = await probe_first_pool(rpc, dn, honeypot, honeypot_pools[0])
+        assert denied is not None and denied.reason.startswith("transfer_blocked"), denied
+        denied = await probe_first_pool(rpc, dn, rebasing, rebasing_pools[0])
+        assert denied is not None and denied.reason.startswith("rebasing"), denied
 
 
 async def test_fee_on_transfer_pools_are_deny_listed_and_honest_tokens_pass(devnet):
@@ -60,10 +91,7 @@ async def test_fee_on_transfer_pools_are_deny_listed_and_honest_tokens_pass(devn
     chain = ChainConfig(chain_id=dn.chain_id, rpc=(dn.rpc,))
     async with open_rpc_pool(chain) as rpc:
         # the probe, directly: the FOT token is caught, every devnet token passes
-        pool = fot_pools[0]
-        reserves = await dn.reserves(pool.address)
-        r_fot = reserves[0 if pool.token0 == fot else 1]
-        denied = await probe_token(rpc.eth_call, token=fot, pair=pool.address, reserve=r_fot)
+        denied = await probe_first_pool(rpc, dn, fot, fot_pools[0])
         assert denied is not None and denied.reason.startswith("fee_on_transfer"), denied
         all_reserves = await dn.all_reserves()
         for symbol, info in dn.tokens.items():

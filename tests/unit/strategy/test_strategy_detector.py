@@ -6,32 +6,17 @@ import dataclasses
 
 import pytest
 
-from appliance.config import (
-    AppConfig,
-    ChainConfig,
-    DexConfig,
-    ExecutionConfig,
-    RiskConfig,
-    StrategyConfig,
-    TokensConfig,
-)
+from appliance.config import AppConfig
 from appliance.events import BlockSeen, ReorgDetected
 from appliance.market import get_amounts_out
-from appliance.market.synthetic import NoiseMarket, fake_address
+from appliance.market.synthetic import NoiseMarket
 from appliance.strategy import Detector
 
 GWEI = 10**9
 
 
 def make_cfg(market: NoiseMarket, **strategy) -> AppConfig:
-    return AppConfig(
-        chain=ChainConfig(chain_id=31337, rpc=("http://127.0.0.1:8545",)),
-        dex=tuple(DexConfig(name=n, factory=fake_address(n), fee_bps=f) for n, f in market.dexes),
-        tokens=TokensConfig(base=tuple(market.base)),
-        strategy=StrategyConfig(**strategy),
-        execution=ExecutionConfig(tip_gwei=1.0),
-        risk=RiskConfig(max_trade_wei=10**30),
-    )
+    return market.app_config(**strategy)
 
 
 def independent_check(market: NoiseMarket, cand, base_fee: int, cfg: AppConfig) -> None:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
+import pytest
 import trio
-from test_strategy_detector import GWEI, make_cfg
+import trio.testing
+from eth_abi import encode
+from eth_utils import to_checksum_address
 
-from appliance.events import BlockSeen, CandidatesFound, TokenDenied
+from appliance.events import BlockSeen, CandidatesFound, SizingUpdated, TokenDenied
 from appliance.market.synthetic import NoiseMarket
 from appliance.strategy import Detector, run_market
+from appliance.strategy.hostile import MAGIC
+from appliance.strategy.task import PROBE_ATTEMPTS
 
 
 async def test_run_market_turns_blocks_into_candidates_and_journals_denials():
@@ -41,7 +47,55 @@ async def test_run_market_turns_blocks_into_candidates_and_journals_denials():
         assert found.candidates[0].gas_cost == found.candidates[0].gas_estimate * 3 * GWEI
         assert found.seen_at >= before
         other = pool.token1 if pool.token0 == market.base[0] else pool.token0
-        await events_send.send(TokenDenied(other, "fee_on_transfer: test"))
-        assert await rec_recv.receive() == TokenDenied(other, "fee_on_transfer: test")
+        await events_send.send(TokenDenied(other, "fee_on_transfer: from the chain layer"))
+        await events_send.send(SizingUpdated({market.base[0]: 7}, {market.base[0]: 5}))
+        await trio.testing.wait_all_tasks_blocked()
+        assert detector.size_caps == {market.base[0]: 7}
+        assert detector.inventory == {market.base[0]: 5}
         await events_send.aclose()
-    assert other in detector.state.denied
+    assert detector.state.denied == {other: "fee_on_transfer: from the chain layer"}
+    with pytest.raises(trio.WouldBlock):
+        rec_recv.receive_nowait()  # applied, not echoed to the journal
+
+
+async def test_probe_verdicts_are_journaled_and_failed_probes_retried():
+    market = NoiseMarket(n_tokens=5, seed=3)
+    cfg = make_cfg(market)
+    hostile = market.tokens[3].address
+    calls: dict[str, int] = {}
+    fields = ["uint256"] * 6 + ["bool", "uint256", "uint256"]
+
+    async def eth_call(to, data, block, override):
+        token = to_checksum_address(data[4 + 32 + 12 : 4 + 64])
+        calls[token] = calls.get(token, 0) + 1
+        if token == market.tokens[2].address:
+            raise OSError("node has no state override")
+        sent = 100 if token != hostile else 98
+        measured = [100, sent, sent // 2, sent - sent // 2, 0, sent // 2, True, 10**6, 10**6]
+        return encode(["bytes"], [MAGIC + encode(fields, measured)])
+
+    events_send, events_recv = trio.open_memory_channel(16)
+    cand_send, _cand_recv = trio.open_memory_channel(16)
+    rec_send, rec_recv = trio.open_memory_channel(16)
+    async with trio.open_nursery() as nursery:
+        detector = await nursery.start(
+            partial(run_market, cfg, events_recv, cand_send, rec_send, eth_call=eth_call)
+        )
+        await events_send.send(market.discovered())
+        for _ in range(5):
+            await events_send.send(market.step(trades=3))
+            await trio.testing.wait_all_tasks_blocked()
+        denied = await rec_recv.receive()
+        assert denied.token == hostile and denied.reason.startswith("fee_on_transfer")
+        await events_send.aclose()
+    assert set(detector.state.denied) == {hostile}
+    assert calls[market.tokens[2].address] == PROBE_ATTEMPTS
+    assert calls[hostile] == 1 and calls[market.tokens[4].address] == 1
+    assert market.base[0] not in calls and market.base[1] not in calls
+
+
+GWEI = 10**9
+
+
+def make_cfg(market: NoiseMarket, **strategy):
+    return market.app_config(**strategy)

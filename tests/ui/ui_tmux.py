@@ -1,0 +1,75 @@
+"""A private tmux server for the real-terminal tests (its own socket: never touches others')."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+__all__ = ["Tmux", "open_for_writing", "writable_mappings"]
+
+
+class Tmux:
+    def __init__(self, socket: Path, width: int, height: int, command: str) -> None:
+        self.socket = str(socket)
+        self._tmux("new-session", "-d", "-s", "ui", "-x", str(width), "-y", str(height), command)
+
+    def _tmux(self, *args: str) -> str:
+        out = subprocess.run(
+            ["tmux", "-S", self.socket, *args], capture_output=True, text=True, timeout=30
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"tmux {args[0]} failed: {out.stderr.strip()!r}")
+        return out.stdout
+
+    def capture(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", "ui")
+
+    def pane_pid(self) -> int:
+        return int(self._tmux("display-message", "-p", "-t", "ui", "#{pane_pid}").strip())
+
+    def resize(self, width: int, height: int) -> None:
+        self._tmux("resize-window", "-t", "ui", "-x", str(width), "-y", str(height))
+
+    def send(self, *keys: str) -> None:
+        self._tmux("send-keys", "-t", "ui", *keys)
+
+    def wait_for(self, *needles: str, timeout: float = 60.0, check=None) -> str:
+        """The pane once it shows every needle and ``check(text)`` holds (generous timeout:
+        the machine may be busy; this waits for a state, it does not assert a duration)."""
+        deadline = time.monotonic() + timeout
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.capture()
+            if all(n in text for n in needles) and (check is None or check(text)):
+                return text
+            time.sleep(0.2)
+        raise AssertionError(f"the pane never showed {needles!r}; it shows:\n{text}")
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True, timeout=30)
+
+
+def open_for_writing(pid: int) -> list[str]:
+    """Regular files the process holds open with write access (from /proc/<pid>/fdinfo)."""
+    bad = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            flags = int(Path(f"/proc/{pid}/fdinfo/{fd}").read_text().split("flags:")[1].split()[0], 8)
+        except (OSError, IndexError):
+            continue
+        if target.startswith("/") and os.path.isfile(target) and flags & os.O_ACCMODE != os.O_RDONLY:
+            bad.append(f"{target} (flags {flags:o})")
+    return bad
+
+
+def writable_mappings(pid: int, under: str) -> list[str]:
+    """Shared file mappings under ``under`` that are writable (from /proc/<pid>/maps)."""
+    bad = []
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        parts = line.split(maxsplit=5)
+        if len(parts) == 6 and parts[5].startswith(under) and "w" in parts[1]:
+            bad.append(line)
+    return bad
