@@ -41,7 +41,6 @@ from eth_utils import function_signature_to_4byte_selector
 from appliance.alerts import alert_for, offer_alert, run_alerts
 from appliance.bus import Subscriber, run_bus
 from appliance.chain import ChainError, open_rpc_pool
-from appliance.chain.discovery import discover
 from appliance.chain.service import run_chain
 from appliance.config import AppConfig, ConfigError
 from appliance.events import (
@@ -74,6 +73,7 @@ from appliance.safety import SafetyLatch
 from appliance.store.journal import JOURNAL_NAME, Journal
 from appliance.store.writer import SystemSampled, WriteAhead, run_store
 from appliance.strategy.task import run_market
+from appliance.pool_cache import discover_cached
 from appliance.supervision import supervised
 from appliance.sysinfo import CpuMeter, sample
 from appliance.watchdog import format_status, run_watchdog
@@ -205,8 +205,7 @@ async def run_supervisor(
     observers = [live.observe, metrics.observe, to_alerts]
 
     async with open_rpc_pool(cfg.chain) as rpc:
-        tokens = tuple(dict.fromkeys((*cfg.tokens.base, *(cfg.tokens.allow or ()))))
-        token_infos, pools = await discover(rpc, cfg.dex, tokens)
+        token_infos, pools, discovered = await discover_cached(rpc, cfg)
         log.info("discovered %d pools of %d tokens on %d DEXes", len(pools), len(token_infos), len(cfg.dex))
         async with trio.open_nursery() as nursery:
             store = await nursery.start(partial(run_store, cfg, store_recv, n_pools_hint=max(len(pools), 16)))
@@ -228,6 +227,7 @@ async def run_supervisor(
             metrics.watch_alerts(alert_stats.snapshot)
             await nursery.start(partial(run_bus, records_recv, subscribers, observers))
             await records_send.send(PoolsDiscovered(token_infos, pools))
+            await records_send.send(discovered)  # the cache key, after the pools it vouches for
 
             async def write_ahead(trade: TradeUpdated) -> None:
                 request = WriteAhead(trade)

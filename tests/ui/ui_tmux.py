@@ -45,7 +45,8 @@ class Tmux:
             if all(n in text for n in needles) and (check is None or check(text)):
                 return text
             time.sleep(0.2)
-        raise AssertionError(f"the pane never showed {needles!r}; it shows:\n{text}")
+        size = self._tmux("display-message", "-p", "-t", "ui", "#{pane_width}x#{pane_height}").strip()
+        raise AssertionError(f"the pane ({size}) never showed {needles!r}; it shows:\n{text}")
 
     def kill(self) -> None:
         subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True, timeout=30)
