@@ -61,6 +61,8 @@ async def run_bus(
                 except trio.WouldBlock:
                     sub.dropped += 1
                     if sub.dropped in (1, 10, 100) or sub.dropped % 1000 == 0:
-                        log.warning("bus: %s is slow, %d event(s) dropped for it", sub.name, sub.dropped)
+                        log.warning(
+                            "bus: %s is slow, %d event(s) dropped for it", sub.name, sub.dropped
+                        )
                 except (trio.BrokenResourceError, trio.ClosedResourceError):
                     pass  # that subscriber is gone (restarting); the others carry on

@@ -54,7 +54,9 @@ def default_config_path() -> Path:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="arb-appliance", description="Arbitrage appliance for Uniswap V2-style pools.")
+    parser = _Parser(
+        prog="arb-appliance", description="Arbitrage appliance for Uniswap V2-style pools."
+    )
     parser.add_argument("--version", action="version", version=f"arb-appliance {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True

@@ -41,7 +41,9 @@ def fingerprint(cfg: AppConfig) -> str:
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
-def _cached(cfg: AppConfig, journal_path: Path, fp: str) -> tuple[tuple[TokenInfo, ...], tuple[PoolInfo, ...], int] | None:
+def _cached(
+    cfg: AppConfig, journal_path: Path, fp: str
+) -> tuple[tuple[TokenInfo, ...], tuple[PoolInfo, ...], int] | None:
     if not journal_path.exists():
         return None
     journal = Journal(journal_path)
@@ -58,7 +60,9 @@ def _cached(cfg: AppConfig, journal_path: Path, fp: str) -> tuple[tuple[TokenInf
         )
         pools = tuple(
             PoolInfo(a, dex, t0, t1, fees[dex])
-            for a, dex, t0, t1 in journal.conn.execute("SELECT address, dex, token0, token1 FROM pools ORDER BY id")
+            for a, dex, t0, t1 in journal.conn.execute(
+                "SELECT address, dex, token0, token1 FROM pools ORDER BY id"
+            )
             if dex in fees and t0 in watched and t1 in watched
         )
         return tokens, pools, int(saved["block"])
@@ -66,14 +70,22 @@ def _cached(cfg: AppConfig, journal_path: Path, fp: str) -> tuple[tuple[TokenInf
         journal.close()
 
 
-async def discover_cached(rpc: Any, cfg: AppConfig) -> tuple[tuple[TokenInfo, ...], tuple[PoolInfo, ...], SaveState]:
+async def discover_cached(
+    rpc: Any, cfg: AppConfig
+) -> tuple[tuple[TokenInfo, ...], tuple[PoolInfo, ...], SaveState]:
     """Tokens and pools to watch, plus the record that stores the cache key (send it to the store)."""
     fp = fingerprint(cfg)
     head = await rpc.block_number()
     cached = _cached(cfg, Path(cfg.storage.data_dir) / JOURNAL_NAME, fp)
     if cached is not None:
         tokens, pools, block = cached
-        new = await pairs_created(rpc, cfg.dex, watched_tokens(cfg), from_block=block + 1, to_block=head) if head > block else ()
+        new = (
+            await pairs_created(
+                rpc, cfg.dex, watched_tokens(cfg), from_block=block + 1, to_block=head
+            )
+            if head > block
+            else ()
+        )
         known = {p.address for p in pools}
         pools = pools + tuple(p for p in new if p.address not in known)
         log.info("pools from the journal (scanned at block %d) + %d created since", block, len(new))

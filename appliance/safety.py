@@ -56,7 +56,9 @@ class SafetyLatch:
     def check(self) -> None:
         """Call right before signing: raises :class:`SigningHalted` when tripped."""
         if self._halt.is_set():
-            raise SigningHalted(f"signing halted: kill switch latched ({self._info.get('reason', 'emergency')})")
+            raise SigningHalted(
+                f"signing halted: kill switch latched ({self._info.get('reason', 'emergency')})"
+            )
 
     def trip(self, reason: str, source: str) -> bool:
         """Latch EMERGENCY. Returns True when this call tripped it (False if already tripped)."""
@@ -71,10 +73,7 @@ class SafetyLatch:
     def rearm(self) -> None:
         """Remove the latch (the deliberate long-hold re-arm). Durable before it returns."""
         with self._lock:
-            try:
-                self._path.unlink()
-            except FileNotFoundError:
-                pass
+            self._path.unlink(missing_ok=True)
             _fsync_dir(self._path.parent)
             self._info = {}
             self._halt.clear()

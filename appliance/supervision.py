@@ -81,7 +81,13 @@ async def supervised(
             if first:
                 raise
             delay, unstable = policy.record(time.monotonic())
-            log.error("subsystem %s crashed: %s: %s; restart in %.1fs", name, type(exc).__name__, exc, delay)
+            log.error(
+                "subsystem %s crashed: %s: %s; restart in %.1fs",
+                name,
+                type(exc).__name__,
+                exc,
+                delay,
+            )
             if unstable:
                 on_unstable(name, exc)
             await trio.sleep(delay)

@@ -66,6 +66,7 @@ from appliance.events import (
 from appliance.execution.service import run_execution
 from appliance.metrics import Metrics, run_metrics
 from appliance.modes import Mode
+from appliance.pool_cache import discover_cached
 from appliance.risk.inputs import HealthReported, HoldRequested, InventoryObserved
 from appliance.risk.state import RiskStateFile
 from appliance.risk.task import run_risk
@@ -73,7 +74,6 @@ from appliance.safety import SafetyLatch
 from appliance.store.journal import JOURNAL_NAME, Journal
 from appliance.store.writer import SystemSampled, WriteAhead, run_store
 from appliance.strategy.task import run_market
-from appliance.pool_cache import discover_cached
 from appliance.supervision import supervised
 from appliance.sysinfo import CpuMeter, sample
 from appliance.watchdog import format_status, run_watchdog
@@ -141,7 +141,9 @@ async def run_supervisor(
     runtime_dir.mkdir(parents=True, exist_ok=True)
     latch = latch if latch is not None else SafetyLatch(data_dir)
     if latch.tripped:
-        log.warning("kill switch latch present (%s): starting in EMERGENCY", latch.info.get("reason"))
+        log.warning(
+            "kill switch latch present (%s): starting in EMERGENCY", latch.info.get("reason")
+        )
     if pin_factory is None and cfg.hardware.enabled:
         pin_factory, notice = make_pin_factory(env, runtime_dir=runtime_dir)
         if notice:
@@ -164,9 +166,7 @@ async def run_supervisor(
     def on_unstable(name: str, exc: BaseException) -> None:
         text = f"subsystem {name} crashed repeatedly ({type(exc).__name__}: {exc}); trading paused"
         log.error("%s", text)
-        for event in (
-            HoldRequested(f"crashes:{name}", Mode.PAUSED, text, "supervisor"),
-        ):
+        for event in (HoldRequested(f"crashes:{name}", Mode.PAUSED, text, "supervisor"),):
             _offer(risk_in_send, event)
         _offer(hw_send, FaultChanged(f"crashes:{name}", True, text))
         _offer(records_send, AlertRaised(time.time(), Priority.CRITICAL, f"crashes:{name}", text))
@@ -200,15 +200,26 @@ async def run_supervisor(
             (BlockSeen, RpcHealthChanged, TokenDenied, KillSwitchPressed, KillSwitchRearmed),
             must=True,
         ),
-        Subscriber("hw", hw_send, (ModeChanged, StartupCompleted, FaultChanged, RpcHealthChanged, RiskUpdated)),
+        Subscriber(
+            "hw",
+            hw_send,
+            (ModeChanged, StartupCompleted, FaultChanged, RpcHealthChanged, RiskUpdated),
+        ),
     ]
     observers = [live.observe, metrics.observe, to_alerts]
 
     async with open_rpc_pool(cfg.chain) as rpc:
         token_infos, pools, discovered = await discover_cached(rpc, cfg)
-        log.info("discovered %d pools of %d tokens on %d DEXes", len(pools), len(token_infos), len(cfg.dex))
+        log.info(
+            "discovered %d pools of %d tokens on %d DEXes",
+            len(pools),
+            len(token_infos),
+            len(cfg.dex),
+        )
         async with trio.open_nursery() as nursery:
-            store = await nursery.start(partial(run_store, cfg, store_recv, n_pools_hint=max(len(pools), 16)))
+            store = await nursery.start(
+                partial(run_store, cfg, store_recv, n_pools_hint=max(len(pools), 16))
+            )
             hw = await nursery.start(
                 partial(
                     run_hw,
@@ -281,7 +292,16 @@ async def run_supervisor(
                 )
             )
             await nursery.start(
-                partial(supervised, "chain", run_chain, cfg, rpc, pools, records_send, on_unstable=on_unstable)
+                partial(
+                    supervised,
+                    "chain",
+                    run_chain,
+                    cfg,
+                    rpc,
+                    pools,
+                    records_send,
+                    on_unstable=on_unstable,
+                )
             )
             nursery.start_soon(
                 partial(
@@ -320,7 +340,9 @@ async def run_supervisor(
             watchdog.ready()
             await records_send.send(StartupCompleted(time.time()))
             handle.ready.set()
-            log.info("ready: head %s, mode %s", live.head.number if live.head else "?", live.mode.name)
+            log.info(
+                "ready: head %s, mode %s", live.head.number if live.head else "?", live.mode.name
+            )
             nursery.start_soon(partial(run_health, cfg, live, risk_in_send))
 
 
@@ -410,7 +432,9 @@ async def run_system_sampler(
     cpu = CpuMeter()
     while True:
         s = sample(data_dir, cpu)
-        await records_send.send(SystemSampled(time.time(), s.cpu_percent or 0.0, s.rss_bytes or 0, s.temperature_c))
+        await records_send.send(
+            SystemSampled(time.time(), s.cpu_percent or 0.0, s.rss_bytes or 0, s.temperature_c)
+        )
         await trio.sleep(SYSTEM_EVERY_S)
 
 

@@ -95,7 +95,9 @@ class StatusApp(App, inherit_bindings=False):
         return None if self.kiosk else "q"
 
     def view_keys(self) -> list[tuple[str, str, str]]:
-        return [(k, name, cls.TITLE) for k, (name, cls) in zip(VIEW_KEYS, VIEWS.items(), strict=True)]
+        return [
+            (k, name, cls.TITLE) for k, (name, cls) in zip(VIEW_KEYS, VIEWS.items(), strict=True)
+        ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "quit":

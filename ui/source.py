@@ -284,8 +284,12 @@ def _read_journal(jr: JournalReader, now: float, reset_hour: int, rows: int) -> 
     conn.execute("BEGIN")  # one consistent view of the WAL for all the queries below
     try:
         last = jr.last_block()
-        tokens = {a: (s, d) for a, s, d in conn.execute("SELECT address, symbol, decimals FROM tokens")}
-        pools = {a: (t0, t1) for a, t0, t1 in conn.execute("SELECT address, token0, token1 FROM pools")}
+        tokens = {
+            a: (s, d) for a, s, d in conn.execute("SELECT address, symbol, decimals FROM tokens")
+        }
+        pools = {
+            a: (t0, t1) for a, t0, t1 in conn.execute("SELECT address, token0, token1 FROM pools")
+        }
         opportunities = tuple(
             OpportunityRow(
                 at=o["at"],
@@ -300,10 +304,20 @@ def _read_journal(jr: JournalReader, now: float, reset_hour: int, rows: int) -> 
         )
         trades = tuple(_trade(t) for t in jr.latest_trades(rows))
         alerts = tuple(
-            AlertRow(a["at"], PRIORITIES.get(str(a["priority"]), str(a["priority"])).lower(), a["key"], a["text"])
+            AlertRow(
+                a["at"],
+                PRIORITIES.get(str(a["priority"]), str(a["priority"])).lower(),
+                a["key"],
+                a["text"],
+            )
             for a in jr.alerts(rows)
         )
-        pending = [int(v) for (v,) in conn.execute("SELECT amount_in FROM trades WHERE status IN ('signed', 'sent')")]
+        pending = [
+            int(v)
+            for (v,) in conn.execute(
+                "SELECT amount_in FROM trades WHERE status IN ('signed', 'sent')"
+            )
+        ]
         base = _base_token(conn)
         symbol, decimals = tokens.get(base, ("", 18)) if base else ("", 18)
         since = now - 7 * 86400
@@ -337,7 +351,10 @@ def _base_token(conn: sqlite3.Connection) -> str | None:
 
 
 def _path(
-    base: str, pools: list[str], by_pool: dict[str, tuple[str, str]], tokens: dict[str, tuple[str, int]]
+    base: str,
+    pools: list[str],
+    by_pool: dict[str, tuple[str, str]],
+    tokens: dict[str, tuple[str, int]],
 ) -> str:
     """``WETH>USDC>WETH`` by walking the cycle from the base token; pool addresses when unknown."""
     token = base

@@ -19,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def effective(cfg: AppConfig) -> dict[str, Any]:
     """The config as plain data with every ``secret`` setting replaced by ``<redacted>``."""
+
     def plain(value: Any) -> Any:
         if dataclasses.is_dataclass(value):
             out = {}
@@ -50,7 +51,12 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _print_table(data: dict[str, Any], prefix: str) -> None:
-    scalars = {k: v for k, v in data.items() if not isinstance(v, (dict, list)) or (isinstance(v, list) and not (v and isinstance(v[0], dict)))}
+    scalars = {
+        k: v
+        for k, v in data.items()
+        if not isinstance(v, (dict, list))
+        or (isinstance(v, list) and not (v and isinstance(v[0], dict)))
+    }
     for key, value in scalars.items():
         print(f"{prefix}{key} = {json.dumps(value)}")
     for key, value in data.items():

@@ -17,7 +17,8 @@ __all__ = ["main"]
 
 
 def main(args: argparse.Namespace) -> int:
-    from appliance.execution import ExecRpc, HttpRpc, deploy_executor, load_signer
+    from appliance.chain.rpc import RpcClient
+    from appliance.execution import ExecRpc, deploy_executor, load_signer
     from appliance.execution.errors import RpcUnavailable
 
     cfg = load_config(args.config)
@@ -28,7 +29,7 @@ def main(args: argparse.Namespace) -> int:
     async def deploy() -> str:
         last: Exception | None = None
         for url in cfg.chain.rpc:
-            async with HttpRpc(url, timeout_s=cfg.chain.request_timeout_s) as client:
+            async with RpcClient(url, timeout_s=cfg.chain.request_timeout_s) as client:
                 rpc = ExecRpc(client)
                 try:
                     chain_id = await rpc.chain_id()

@@ -86,7 +86,11 @@ def main(args: argparse.Namespace) -> int:
         from appliance.devnet.executor import install_executor
 
         executor = trio.run(install_executor, dn)
-        doc = dn.to_json() | {"executor": executor, "config_path": str(dn.config_path), "key_file": str(dn.key_file)}
+        doc = dn.to_json() | {
+            "executor": executor,
+            "config_path": str(dn.config_path),
+            "key_file": str(dn.key_file),
+        }
 
         async def serve() -> None:
             with stop_signals() as signals:

@@ -7,6 +7,7 @@ switch, taking the same path as the GPIO press.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import threading
@@ -22,7 +23,9 @@ log = logging.getLogger("appliance.run")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    parser.add_argument(
+        "--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -33,13 +36,17 @@ def main(args: argparse.Namespace) -> int:
     check_runnable(cfg)
     redaction = setup_logging(getattr(logging, args.log_level))
     if cfg.account.key_file is not None:
-        try:
+        # an unreadable key is reported by the executor with its own one-line error
+        with contextlib.suppress(OSError):
             redaction.add_secret(cfg.account.key_file.read_text().strip())
-        except OSError:
-            pass  # the executor reports an unreadable key with its own one-line error
     latch = SafetyLatch(cfg.storage.data_dir)
     # Until the kill switch exists, SIGUSR1 trips the latch directly (its default would kill us).
-    signal.signal(signal.SIGUSR1, lambda *_: threading.Thread(target=latch.trip, args=("SIGUSR1 during start-up", "sigusr1")).start())
+    signal.signal(
+        signal.SIGUSR1,
+        lambda *_: threading.Thread(
+            target=latch.trip, args=("SIGUSR1 during start-up", "sigusr1")
+        ).start(),
+    )
     try:
         trio.run(_run, cfg, latch)
     except BaseExceptionGroup as group:
@@ -51,9 +58,8 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def _run(cfg, latch) -> None:
-    from hw import handle_sigusr1
-
     from appliance.supervisor import run_supervisor
+    from hw import handle_sigusr1
 
     with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
         async with trio.open_nursery() as nursery:

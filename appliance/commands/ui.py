@@ -17,11 +17,28 @@ __all__ = ["add_arguments", "main"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--state", type=Path, metavar="PATH", help="state file (default: <storage.runtime_dir>/state.bin)")
-    parser.add_argument("--journal", type=Path, metavar="PATH", help="journal (default: <storage.data_dir>/journal.sqlite)")
+    parser.add_argument(
+        "--state",
+        type=Path,
+        metavar="PATH",
+        help="state file (default: <storage.runtime_dir>/state.bin)",
+    )
+    parser.add_argument(
+        "--journal",
+        type=Path,
+        metavar="PATH",
+        help="journal (default: <storage.data_dir>/journal.sqlite)",
+    )
     parser.add_argument("--kiosk", action="store_true", help="no quit key (the console on tty1)")
-    parser.add_argument("--view", default="overview", choices=("overview", "trading", "health"), help="the first view shown")
-    parser.add_argument("--refresh-hz", type=float, default=4.0, metavar="HZ", help="refresh rate (default 4)")
+    parser.add_argument(
+        "--view",
+        default="overview",
+        choices=("overview", "trading", "health"),
+        help="the first view shown",
+    )
+    parser.add_argument(
+        "--refresh-hz", type=float, default=4.0, metavar="HZ", help="refresh rate (default 4)"
+    )
 
 
 def main(args: argparse.Namespace) -> int:

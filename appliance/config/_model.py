@@ -107,12 +107,22 @@ def _cross_checks(cfg: AppConfig, path: Path, *, check_key: bool = True) -> None
         check_key_file(cfg.account.key_file, path)
     risk = cfg.risk
     if risk.max_trade_wei <= risk.min_profit_wei:
-        raise ConfigError(path, "risk.max_trade_wei", f"must exceed risk.min_profit_wei ({risk.min_profit_wei})")
+        raise ConfigError(
+            path, "risk.max_trade_wei", f"must exceed risk.min_profit_wei ({risk.min_profit_wei})"
+        )
     _risk_cross_checks(risk, path)
     if cfg.execution.tip_gwei > cfg.execution.max_fee_gwei:
-        raise ConfigError(path, "execution.tip_gwei", f"{cfg.execution.tip_gwei} exceeds execution.max_fee_gwei ({cfg.execution.max_fee_gwei})")
+        raise ConfigError(
+            path,
+            "execution.tip_gwei",
+            f"{cfg.execution.tip_gwei} exceeds execution.max_fee_gwei ({cfg.execution.max_fee_gwei})",
+        )
     if cfg.execution.max_fee_gwei > risk.max_gas_price_gwei:
-        raise ConfigError(path, "execution.max_fee_gwei", f"{cfg.execution.max_fee_gwei} exceeds risk.max_gas_price_gwei ({risk.max_gas_price_gwei})")
+        raise ConfigError(
+            path,
+            "execution.max_fee_gwei",
+            f"{cfg.execution.max_fee_gwei} exceeds risk.max_gas_price_gwei ({risk.max_gas_price_gwei})",
+        )
     if cfg.metrics.host not in ("127.0.0.1", "::1", "localhost") and cfg.metrics.enabled:
         pass  # allowed, but the supervisor logs a notice: metrics are exposed beyond loopback
 
@@ -120,13 +130,29 @@ def _cross_checks(cfg: AppConfig, path: Path, *, check_key: bool = True) -> None
 def _risk_cross_checks(risk: RiskConfig, path: Path) -> None:
     """Settings of ``[risk]`` that contradict each other (owner: risk)."""
     if risk.max_trade_pct_inventory > risk.max_token_exposure_pct:
-        raise ConfigError(path, "risk.max_trade_pct_inventory", f"{risk.max_trade_pct_inventory} exceeds risk.max_token_exposure_pct ({risk.max_token_exposure_pct}): a full-size trade would always break the exposure limit")
+        raise ConfigError(
+            path,
+            "risk.max_trade_pct_inventory",
+            f"{risk.max_trade_pct_inventory} exceeds risk.max_token_exposure_pct ({risk.max_token_exposure_pct}): a full-size trade would always break the exposure limit",
+        )
     if risk.max_trade_pct_inventory > risk.max_pool_exposure_pct:
-        raise ConfigError(path, "risk.max_trade_pct_inventory", f"{risk.max_trade_pct_inventory} exceeds risk.max_pool_exposure_pct ({risk.max_pool_exposure_pct}): a full-size trade would always break the pool limit")
+        raise ConfigError(
+            path,
+            "risk.max_trade_pct_inventory",
+            f"{risk.max_trade_pct_inventory} exceeds risk.max_pool_exposure_pct ({risk.max_pool_exposure_pct}): a full-size trade would always break the pool limit",
+        )
     if risk.vol_medium >= risk.vol_high:
-        raise ConfigError(path, "risk.vol_medium", f"{risk.vol_medium} must be below risk.vol_high ({risk.vol_high})")
+        raise ConfigError(
+            path,
+            "risk.vol_medium",
+            f"{risk.vol_medium} must be below risk.vol_high ({risk.vol_high})",
+        )
     if risk.max_orders_per_block > risk.max_pending_trades:
-        raise ConfigError(path, "risk.max_orders_per_block", f"{risk.max_orders_per_block} exceeds risk.max_pending_trades ({risk.max_pending_trades}): the extra orders could never be approved")
+        raise ConfigError(
+            path,
+            "risk.max_orders_per_block",
+            f"{risk.max_orders_per_block} exceeds risk.max_pending_trades ({risk.max_pending_trades}): the extra orders could never be approved",
+        )
 
 
 def check_key_file(key_file: Path, where: Path, *, key: str = "account.key_file") -> None:
@@ -141,6 +167,14 @@ def check_key_file(key_file: Path, where: Path, *, key: str = "account.key_file"
         raise ConfigError(where, key, f"key file {str(key_file)!r} is not a regular file")
     mode = stat.S_IMODE(st.st_mode)
     if mode & 0o077:
-        raise ConfigError(where, key, f"key file {str(key_file)!r} has mode {mode:04o}; it must be 0600 (chmod 600)")
+        raise ConfigError(
+            where,
+            key,
+            f"key file {str(key_file)!r} has mode {mode:04o}; it must be 0600 (chmod 600)",
+        )
     if st.st_uid != os.geteuid():
-        raise ConfigError(where, key, f"key file {str(key_file)!r} is owned by uid {st.st_uid}, not by the running user (uid {os.geteuid()})")
+        raise ConfigError(
+            where,
+            key,
+            f"key file {str(key_file)!r} is owned by uid {st.st_uid}, not by the running user (uid {os.geteuid()})",
+        )

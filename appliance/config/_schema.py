@@ -29,8 +29,8 @@ def setting(
     default: Any = REQUIRED,
     *,
     doc: str,
-    min: float | None = None,  # noqa: A002 - mirrors the TOML vocabulary
-    max: float | None = None,  # noqa: A002
+    min: float | None = None,
+    max: float | None = None,
     choices: tuple[Any, ...] | None = None,
     check: Check | None = None,
     secret: bool = False,
@@ -106,7 +106,9 @@ def _coerce(tp: Any, value: Any, key: str, where: Path, base_dir: Path) -> Any:
         return value
     if tp is Path:
         if not isinstance(value, str) or not value:
-            raise ConfigError(where, key, f"must be a non-empty path string, not {_describe(value)}")
+            raise ConfigError(
+                where, key, f"must be a non-empty path string, not {_describe(value)}"
+            )
         path = Path(value).expanduser()
         return path if path.is_absolute() else (base_dir / path)
     raise TypeError(f"unsupported config type {tp!r} for {key}")  # a bug in a section, not input

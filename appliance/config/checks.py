@@ -16,7 +16,9 @@ def checksum_address(value: str) -> str | None:
     if not _HEX40.match(value) or not is_hex_address(value):
         return f"must be a 0x-prefixed 20-byte hex address, not {value!r}"
     if not is_checksum_address(value):
-        return f"address {value!r} is not EIP-55 checksummed (expected {to_checksum_address(value)})"
+        return (
+            f"address {value!r} is not EIP-55 checksummed (expected {to_checksum_address(value)})"
+        )
     return None
 
 

@@ -1,6 +1,6 @@
 """Errors of the config package::
 
-    ConfigError(UserError)   the file, the key and why; the CLI prints it on one line, exit code 2
+ConfigError(UserError)   the file, the key and why; the CLI prints it on one line, exit code 2
 """
 
 from __future__ import annotations

@@ -30,41 +30,71 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ChainConfig:
-    chain_id: int = setting(REQUIRED, doc="EIP-155 chain id; checked against eth_chainId at start", min=1)
-    rpc: tuple[str, ...] = setting(
-        REQUIRED, doc="JSON-RPC endpoints in failover order (http/https)", check=http_url, min_items=1
+    chain_id: int = setting(
+        REQUIRED, doc="EIP-155 chain id; checked against eth_chainId at start", min=1
     )
-    block_time_s: float = setting(12.0, doc="expected block time; sets the head poll interval", min=0.05, max=600)
+    rpc: tuple[str, ...] = setting(
+        REQUIRED,
+        doc="JSON-RPC endpoints in failover order (http/https)",
+        check=http_url,
+        min_items=1,
+    )
+    block_time_s: float = setting(
+        12.0, doc="expected block time; sets the head poll interval", min=0.05, max=600
+    )
     request_timeout_s: float = setting(2.0, doc="timeout of one JSON-RPC request", min=0.05, max=60)
     hedge: bool = setting(True, doc="ask the next endpoint when the first is slower than its p90")
-    breaker_failures: int = setting(5, doc="consecutive failures that open an endpoint's breaker", min=1, max=1000)
-    breaker_reset_s: float = setting(60.0, doc="seconds before an open endpoint is tried again", min=1, max=3600)
-    max_lag_blocks: int = setting(3, doc="an endpoint this many blocks behind the best is lagging", min=1, max=1000)
-    full_refresh_blocks: int = setting(100, doc="full reserve refresh every N blocks (a check of the log path)", min=1, max=100000)
-    multicall: str | None = setting(None, doc="Multicall3 address, if deployed", check=checksum_address)
+    breaker_failures: int = setting(
+        5, doc="consecutive failures that open an endpoint's breaker", min=1, max=1000
+    )
+    breaker_reset_s: float = setting(
+        60.0, doc="seconds before an open endpoint is tried again", min=1, max=3600
+    )
+    max_lag_blocks: int = setting(
+        3, doc="an endpoint this many blocks behind the best is lagging", min=1, max=1000
+    )
+    full_refresh_blocks: int = setting(
+        100, doc="full reserve refresh every N blocks (a check of the log path)", min=1, max=100000
+    )
+    multicall: str | None = setting(
+        None, doc="Multicall3 address, if deployed", check=checksum_address
+    )
     max_response_bytes: int = setting(16_000_000, doc="refuse answers larger than this", min=1024)
 
 
 @dataclass(frozen=True)
 class AccountConfig:
     key_file: Path | None = setting(
-        None, doc="file holding the 0x-hex private key; mode 0600, owned by the service user", secret=True
+        None,
+        doc="file holding the 0x-hex private key; mode 0600, owned by the service user",
+        secret=True,
     )
-    executor: str | None = setting(None, doc="deployed executor contract (arb-appliance deploy-executor)", check=checksum_address)
+    executor: str | None = setting(
+        None,
+        doc="deployed executor contract (arb-appliance deploy-executor)",
+        check=checksum_address,
+    )
 
 
 @dataclass(frozen=True)
 class DexConfig:
     name: str = setting(REQUIRED, doc="a short name for the DEX (unique)")
     factory: str = setting(REQUIRED, doc="the V2 factory address", check=checksum_address)
-    fee_bps: int = setting(30, doc="swap fee in basis points (Uniswap V2: 30, PancakeSwap V2: 25)", min=0, max=1000)
-    router: str | None = setting(None, doc="the DEX's router (devnet simulator only)", check=checksum_address)
+    fee_bps: int = setting(
+        30, doc="swap fee in basis points (Uniswap V2: 30, PancakeSwap V2: 25)", min=0, max=1000
+    )
+    router: str | None = setting(
+        None, doc="the DEX's router (devnet simulator only)", check=checksum_address
+    )
 
 
 @dataclass(frozen=True)
 class TokensConfig:
     base: tuple[str, ...] = setting(
-        REQUIRED, doc="base tokens: every cycle starts and ends in one of them", check=checksum_address, min_items=1
+        REQUIRED,
+        doc="base tokens: every cycle starts and ends in one of them",
+        check=checksum_address,
+        min_items=1,
     )
     allow: tuple[str, ...] | None = setting(
         None, doc="tokens to watch (default: base tokens only)", check=checksum_address
@@ -74,66 +104,151 @@ class TokensConfig:
 
 @dataclass(frozen=True)
 class StrategyConfig:
-    mode: str = setting("paper", doc="paper (simulate, never send) or live", choices=("paper", "live"))
+    mode: str = setting(
+        "paper", doc="paper (simulate, never send) or live", choices=("paper", "live")
+    )
     max_hops: int = setting(3, doc="longest cycle: 3 = triangles, 4 = quadrilaterals", min=2, max=4)
     top_n: int = setting(10, doc="candidates re-checked exactly per block", min=1, max=1000)
     gas_per_hop: int = setting(60_000, doc="gas estimate per swap leg", min=1)
-    gas_overhead: int = setting(45_000, doc="gas estimate per transaction on top of the legs", min=0)
-    native_token: str | None = setting(
-        None, doc="the wrapped native coin (WETH); gas is priced through it (default: first base token)", check=checksum_address
+    gas_overhead: int = setting(
+        45_000, doc="gas estimate per transaction on top of the legs", min=0
     )
-    probe_tokens: bool = setting(True, doc="probe every new non-base token for fee-on-transfer, rebasing and blocking")
+    native_token: str | None = setting(
+        None,
+        doc="the wrapped native coin (WETH); gas is priced through it (default: first base token)",
+        check=checksum_address,
+    )
+    probe_tokens: bool = setting(
+        True, doc="probe every new non-base token for fee-on-transfer, rebasing and blocking"
+    )
 
 
 @dataclass(frozen=True)
 class ExecutionConfig:
-    funding: str = setting("inventory", doc="inventory (executor holds base tokens) or flash (flash swap)", choices=("inventory", "flash"))
+    funding: str = setting(
+        "inventory",
+        doc="inventory (executor holds base tokens) or flash (flash swap)",
+        choices=("inventory", "flash"),
+    )
     max_fee_gwei: float = setting(200.0, doc="EIP-1559 max fee cap per gas", min=0, max=100_000)
     tip_gwei: float = setting(1.0, doc="EIP-1559 priority fee", min=0, max=100_000)
-    gas_limit: int = setting(600_000, doc="gas limit of an arbitrage transaction", min=21_000, max=30_000_000)
-    receipt_timeout_s: float = setting(30.0, doc="replace or cancel a transaction not mined by then", min=1, max=3600)
-    private_rpc: str | None = setting(None, doc="send transactions here instead of the public endpoints", check=http_url)
-    receipt_poll_s: float = setting(0.5, doc="how often a sent transaction's receipt is polled", min=0.01, max=60)
-    deadline_blocks: int = setting(2, doc="the executor reverts when mined more than N blocks after the head it was simulated at (0: no deadline)", min=0, max=1000)
+    gas_limit: int = setting(
+        600_000, doc="gas limit of an arbitrage transaction", min=21_000, max=30_000_000
+    )
+    receipt_timeout_s: float = setting(
+        30.0, doc="replace or cancel a transaction not mined by then", min=1, max=3600
+    )
+    private_rpc: str | None = setting(
+        None, doc="send transactions here instead of the public endpoints", check=http_url
+    )
+    receipt_poll_s: float = setting(
+        0.5, doc="how often a sent transaction's receipt is polled", min=0.01, max=60
+    )
+    deadline_blocks: int = setting(
+        2,
+        doc="the executor reverts when mined more than N blocks after the head it was simulated at (0: no deadline)",
+        min=0,
+        max=1000,
+    )
 
 
 @dataclass(frozen=True)
 class StorageConfig:
-    data_dir: Path = setting(Path("/var/lib/arb-appliance"), doc="journal directory (journal.sqlite)")
+    data_dir: Path = setting(
+        Path("/var/lib/arb-appliance"), doc="journal directory (journal.sqlite)"
+    )
     runtime_dir: Path = setting(Path("/run/arb-appliance"), doc="state file directory (tmpfs)")
-    retention_days: int = setting(7, doc="raw reserve rows kept this many days, then one per pool per minute", min=1, max=3650)
-    commit_interval_s: float = setting(10.0, doc="bulk journal rows (whole blocks) are committed at most this often; trades and mode changes at once. Fewer commits, less SD wear", min=0, max=300)
-    checkpoint_interval_s: float = setting(300.0, doc="WAL checkpoint (TRUNCATE) this often", min=1, max=86400)
+    retention_days: int = setting(
+        7, doc="raw reserve rows kept this many days, then one per pool per minute", min=1, max=3650
+    )
+    commit_interval_s: float = setting(
+        10.0,
+        doc="bulk journal rows (whole blocks) are committed at most this often; trades and mode changes at once. Fewer commits, less SD wear",
+        min=0,
+        max=300,
+    )
+    checkpoint_interval_s: float = setting(
+        300.0, doc="WAL checkpoint (TRUNCATE) this often", min=1, max=86400
+    )
 
 
 @dataclass(frozen=True)
 class RiskConfig:
     min_profit_wei: int = setting(0, doc="minimum net profit after gas, in base-token wei", min=0)
-    min_profit_bps: float = setting(5.0, doc="minimum net profit in bps of the input", min=0, max=10_000)
+    min_profit_bps: float = setting(
+        5.0, doc="minimum net profit in bps of the input", min=0, max=10_000
+    )
     max_trade_wei: int = setting(10**18, doc="largest input of one trade, base-token wei", min=1)
-    max_trade_pct_inventory: float = setting(25.0, doc="largest input as % of inventory", min=0.01, max=100)
-    max_gas_price_gwei: float = setting(300.0, doc="no trade when base fee + tip exceeds this", min=0)
+    max_trade_pct_inventory: float = setting(
+        25.0, doc="largest input as % of inventory", min=0.01, max=100
+    )
+    max_gas_price_gwei: float = setting(
+        300.0, doc="no trade when base fee + tip exceeds this", min=0
+    )
     max_head_age_s: float = setting(30.0, doc="no trade when the head is older than this", min=0.1)
     max_pending_trades: int = setting(1, doc="unconfirmed trades at once", min=1, max=100)
     max_orders_per_block: int = setting(1, doc="orders per block", min=1, max=100)
-    consecutive_failures: int = setting(5, doc="reverted/failed trades in a row that open the trade breaker", min=1, max=1000)
-    breaker_cooldown_s: float = setting(300.0, doc="open trade breaker goes half-open after this", min=1)
-    breaker_close_after: int = setting(2, doc="successes in half-open that close the breaker", min=1, max=1000)
+    consecutive_failures: int = setting(
+        5, doc="reverted/failed trades in a row that open the trade breaker", min=1, max=1000
+    )
+    breaker_cooldown_s: float = setting(
+        300.0, doc="open trade breaker goes half-open after this", min=1
+    )
+    breaker_close_after: int = setting(
+        2, doc="successes in half-open that close the breaker", min=1, max=1000
+    )
     session_loss_wei: int = setting(10**17, doc="loss since start that pauses trading", min=0)
     daily_loss_wei: int = setting(10**17, doc="loss per UTC day that pauses trading", min=0)
     daily_reset_hour_utc: int = setting(0, doc="hour (UTC) the daily loss resets", min=0, max=23)
-    max_drawdown_pct: float = setting(20.0, doc="drawdown from peak equity that pauses trading", min=0.1, max=100)
-    max_reserves_lag_blocks: int = setting(0, doc="no trade on reserves this many blocks older than the head", min=0, max=100)
-    max_token_exposure_pct: float = setting(50.0, doc="unconfirmed trades' input in one base token, % of its inventory", min=0.01, max=100)
-    max_pool_exposure_pct: float = setting(25.0, doc="unconfirmed trades' input through one pool, % of the base token's inventory", min=0.01, max=100)
-    reduced_size_factor: float = setting(0.5, doc="size multiplier in REDUCED mode", min=0.01, max=1)
-    var_window: int = setting(1000, doc="realized P&L / inventory values kept for VaR and CVaR", min=10, max=100_000)
-    vol_window: int = setting(100, doc="blocks of price returns for the volatility regime and correlations", min=5, max=100_000)
-    vol_medium: float = setting(0.005, doc="per-block stdev of log price returns from which the regime is medium (size x0.5)", min=0)
-    vol_high: float = setting(0.02, doc="per-block stdev of log price returns from which the regime is high (size x0.25)", min=0)
-    kelly_fraction: float = setting(0.25, doc="fraction of the Kelly bet used for size caps", min=0, max=1)
-    kelly_cap_pct: float = setting(25.0, doc="Kelly size cap never above this % of inventory", min=0, max=100)
-    kelly_min_trades: int = setting(20, doc="settled trades needed before Kelly sizing applies", min=1, max=100_000)
+    max_drawdown_pct: float = setting(
+        20.0, doc="drawdown from peak equity that pauses trading", min=0.1, max=100
+    )
+    max_reserves_lag_blocks: int = setting(
+        0, doc="no trade on reserves this many blocks older than the head", min=0, max=100
+    )
+    max_token_exposure_pct: float = setting(
+        50.0,
+        doc="unconfirmed trades' input in one base token, % of its inventory",
+        min=0.01,
+        max=100,
+    )
+    max_pool_exposure_pct: float = setting(
+        25.0,
+        doc="unconfirmed trades' input through one pool, % of the base token's inventory",
+        min=0.01,
+        max=100,
+    )
+    reduced_size_factor: float = setting(
+        0.5, doc="size multiplier in REDUCED mode", min=0.01, max=1
+    )
+    var_window: int = setting(
+        1000, doc="realized P&L / inventory values kept for VaR and CVaR", min=10, max=100_000
+    )
+    vol_window: int = setting(
+        100,
+        doc="blocks of price returns for the volatility regime and correlations",
+        min=5,
+        max=100_000,
+    )
+    vol_medium: float = setting(
+        0.005,
+        doc="per-block stdev of log price returns from which the regime is medium (size x0.5)",
+        min=0,
+    )
+    vol_high: float = setting(
+        0.02,
+        doc="per-block stdev of log price returns from which the regime is high (size x0.25)",
+        min=0,
+    )
+    kelly_fraction: float = setting(
+        0.25, doc="fraction of the Kelly bet used for size caps", min=0, max=1
+    )
+    kelly_cap_pct: float = setting(
+        25.0, doc="Kelly size cap never above this % of inventory", min=0, max=100
+    )
+    kelly_min_trades: int = setting(
+        20, doc="settled trades needed before Kelly sizing applies", min=1, max=100_000
+    )
 
 
 @dataclass(frozen=True)
@@ -142,7 +257,9 @@ class HardwareConfig:
     kill_switch_pin: int = setting(17, doc="BCM pin of the kill switch (to GND)", min=0, max=27)
     pull_up: bool = setting(True, doc="internal pull-up on the kill switch pin")
     bounce_s: float = setting(0.05, doc="debounce time of the kill switch", min=0, max=1)
-    rearm_hold_s: float = setting(5.0, doc="hold the switch this long (after release) to re-arm", min=1, max=60)
+    rearm_hold_s: float = setting(
+        5.0, doc="hold the switch this long (after release) to re-arm", min=1, max=60
+    )
     green_pin: int = setting(22, doc="BCM pin of the green LED", min=0, max=27)
     yellow_pin: int = setting(23, doc="BCM pin of the yellow LED", min=0, max=27)
     red_pin: int = setting(24, doc="BCM pin of the red LED", min=0, max=27)
@@ -162,10 +279,21 @@ class MetricsConfig:
 
 @dataclass(frozen=True)
 class WebhookConfig:
-    kind: str = setting(REQUIRED, doc="telegram, discord, slack or generic", choices=("telegram", "discord", "slack", "generic"))
-    url: str = setting(REQUIRED, doc="the webhook URL (Telegram: https://api.telegram.org/bot<token>)", check=webhook_url, secret=True)
+    kind: str = setting(
+        REQUIRED,
+        doc="telegram, discord, slack or generic",
+        choices=("telegram", "discord", "slack", "generic"),
+    )
+    url: str = setting(
+        REQUIRED,
+        doc="the webhook URL (Telegram: https://api.telegram.org/bot<token>)",
+        check=webhook_url,
+        secret=True,
+    )
     chat_id: str | None = setting(None, doc="Telegram chat id")
-    min_priority: str = setting("warning", doc="lowest priority sent", choices=("info", "warning", "critical"))
+    min_priority: str = setting(
+        "warning", doc="lowest priority sent", choices=("info", "warning", "critical")
+    )
 
     def __post_init__(self) -> None:
         if self.kind == "telegram" and not self.chat_id:
@@ -175,6 +303,10 @@ class WebhookConfig:
 @dataclass(frozen=True)
 class AlertsConfig:
     webhooks: tuple[WebhookConfig, ...] = setting((), doc="[[alerts.webhooks]] tables")
-    rate_per_minute: int = setting(20, doc="at most this many alerts per minute per webhook", min=1, max=10_000)
-    dedup_s: float = setting(300.0, doc="the same alert key is not repeated within this window", min=0)
+    rate_per_minute: int = setting(
+        20, doc="at most this many alerts per minute per webhook", min=1, max=10_000
+    )
+    dedup_s: float = setting(
+        300.0, doc="the same alert key is not repeated within this window", min=0
+    )
     timeout_s: float = setting(5.0, doc="timeout of one webhook request", min=0.1, max=120)

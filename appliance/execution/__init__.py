@@ -21,7 +21,7 @@ from appliance.execution.keys import SignedTx, Signer, load_signer
 from appliance.execution.nonce import NonceManager
 from appliance.execution.pipeline import Head, InFlight, Pipeline, WriteAhead
 from appliance.execution.recovery import recover
-from appliance.execution.rpc import ExecRpc, HttpRpc
+from appliance.execution.rpc import ExecRpc
 from appliance.execution.service import run_execution
 from appliance.execution.tracker import track
 
@@ -34,7 +34,6 @@ __all__ = [
     "Fill",
     "GasToBase",
     "Head",
-    "HttpRpc",
     "InFlight",
     "KeyFileError",
     "NodeError",

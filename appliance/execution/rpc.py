@@ -1,60 +1,22 @@
 """The few JSON-RPC calls execution needs, over any client that has ``async call(method, params)``.
 
-The chain package's pool (failover, hedging, breakers) is the production client; :class:`HttpRpc`
-is a minimal httpx client for one endpoint (the private relay, tests, ``deploy-executor``).
-:class:`ExecRpc` wraps either and turns hex answers into ints.
+The chain package's pool (failover, hedging, breakers) is the production client; its single-endpoint
+``RpcClient`` serves the private relay, ``deploy-executor`` and tests. :class:`ExecRpc` wraps
+either and turns hex answers into ints.
 """
 
 from __future__ import annotations
 
-import itertools
 from typing import Any, Protocol
-
-import httpx
 
 from appliance.chain.errors import ChainError, RpcCallError
 from appliance.execution.errors import NodeError, RpcUnavailable
 
-__all__ = ["CallClient", "ExecRpc", "HttpRpc"]
+__all__ = ["CallClient", "ExecRpc"]
 
 
 class CallClient(Protocol):
     async def call(self, method: str, params: list[Any]) -> Any: ...
-
-
-class HttpRpc:
-    """One endpoint, one persistent connection. Use as ``async with HttpRpc(url) as rpc``."""
-
-    def __init__(self, url: str, *, timeout_s: float = 5.0) -> None:
-        self._url = url
-        self._client = httpx.AsyncClient(
-            timeout=timeout_s, headers={"content-type": "application/json"}
-        )
-        self._ids = itertools.count(1)
-
-    async def __aenter__(self) -> HttpRpc:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
-    async def call(self, method: str, params: list[Any]) -> Any:
-        body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
-        try:
-            resp = await self._client.post(self._url, json=body)
-            data = resp.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            host = httpx.URL(self._url).host  # never the full URL: it may carry an API key
-            raise RpcUnavailable(f"{method}: no answer from {host}: {type(exc).__name__}") from None
-        if "error" in data and data["error"] is not None:
-            err = data["error"]
-            raise NodeError(
-                method, int(err.get("code", 0)), str(err.get("message", "")), err.get("data")
-            )
-        return data.get("result")
 
 
 class ExecRpc:

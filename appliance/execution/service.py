@@ -15,13 +15,14 @@ from typing import Any
 import trio
 from eth_utils import to_checksum_address
 
+from appliance.chain.rpc import RpcClient
 from appliance.config import AppConfig
 from appliance.events import OrderApproved, TradeStatus, TradeUpdated
 from appliance.execution.errors import ExecutionError, ExecutorMissing
 from appliance.execution.keys import Signer, load_signer
 from appliance.execution.pipeline import Pipeline, WriteAhead
 from appliance.execution.recovery import recover
-from appliance.execution.rpc import ExecRpc, HttpRpc
+from appliance.execution.rpc import ExecRpc
 from appliance.execution.tracker import track
 from appliance.safety import SafetyLatch
 
@@ -74,7 +75,7 @@ async def run_execution(
         send_rpc = None
         if cfg.execution.private_rpc:
             private = await stack.enter_async_context(
-                HttpRpc(cfg.execution.private_rpc, timeout_s=cfg.chain.request_timeout_s)
+                RpcClient(cfg.execution.private_rpc, timeout_s=cfg.chain.request_timeout_s)
             )
             send_rpc = ExecRpc(private)
         await stack.enter_async_context(results_send)

@@ -23,8 +23,8 @@ import trio
 
 from appliance.events import (
     BlockSeen,
-    PoolsDiscovered,
     OrderApproved,
+    PoolsDiscovered,
     ReorgDetected,
     ReservesUpdated,
     SizingUpdated,

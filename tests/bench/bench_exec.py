@@ -28,8 +28,9 @@ from exec_helpers import (
     plant,
 )
 
+from appliance.chain.rpc import RpcClient
 from appliance.devnet import start_devnet
-from appliance.execution import ExecRpc, HttpRpc, NonceManager, Pipeline, load_signer
+from appliance.execution import ExecRpc, NonceManager, Pipeline, load_signer
 from appliance.safety import SafetyLatch
 from appliance.store.journal import Journal
 
@@ -84,7 +85,7 @@ async def gas_table(dn, inv: str, flash: str) -> list[tuple[int, str, int, int]]
                 await plant(dn, hops)
                 cand = await make_candidate(dn, hops)
                 cfg = exec_config(dn, executor, funding=funding)
-                async with HttpRpc(dn.rpc) as client:
+                async with RpcClient(dn.rpc) as client:
                     rpc = ExecRpc(client)
                     with tempfile.TemporaryDirectory() as d:
 
@@ -117,7 +118,7 @@ async def latency(dn, inv: str) -> dict[str, list[float]]:
             with journal.transaction(durable=True):
                 journal.upsert_trade(u)
 
-        async with HttpRpc(dn.rpc) as client:
+        async with RpcClient(dn.rpc) as client:
             rpc = ExecRpc(client)
             head = await _head(rpc)
             pipe = await _pipeline(dn, cfg, rpc, no_journal, Path(d))

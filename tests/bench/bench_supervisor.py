@@ -16,7 +16,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,7 +54,11 @@ def bench_kill_switch(presses: int) -> None:
             factory = MockFactory()
             pin = factory.pin(KILL_PIN)
             async with trio.open_nursery() as nursery:
-                sup = await nursery.start(lambda task_status: run_supervisor(cfg, pin_factory=factory, task_status=task_status))
+                sup = await nursery.start(
+                    lambda task_status: run_supervisor(
+                        cfg, pin_factory=factory, task_status=task_status
+                    )
+                )
                 await sup.ready.wait()
                 for _ in range(presses):
                     t0 = time.perf_counter()
@@ -76,8 +79,12 @@ def bench_kill_switch(presses: int) -> None:
 
         trio.run(main)
     ms = lambda v: f"{v * 1e3:.3f} ms"  # noqa: E731
-    print(f"kill switch drive_low -> signing refused: p50 {ms(pct(refused, 50))}  p99 {ms(pct(refused, 99))}  (goal p99 <= 1 ms, n={len(refused)})")
-    print(f"kill switch drive_low -> mode EMERGENCY:  p50 {ms(pct(emergency, 50))}  p99 {ms(pct(emergency, 99))}  (n={len(emergency)})")
+    print(
+        f"kill switch drive_low -> signing refused: p50 {ms(pct(refused, 50))}  p99 {ms(pct(refused, 99))}  (goal p99 <= 1 ms, n={len(refused)})"
+    )
+    print(
+        f"kill switch drive_low -> mode EMERGENCY:  p50 {ms(pct(emergency, 50))}  p99 {ms(pct(emergency, 99))}  (n={len(emergency)})"
+    )
 
 
 def proc_rss_cpu(pid: int) -> tuple[int, float]:
@@ -94,7 +101,10 @@ def bench_process(pools: int, minutes: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         devnet = subprocess.Popen(
             [*CLI, "devnet", "--block-time", "1", "--pools", str(pools), "--data-dir", tmp],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=ROOT,
         )
         try:
             doc = json.loads(_read_json(devnet))
@@ -103,8 +113,13 @@ def bench_process(pools: int, minutes: float) -> None:
             sock.bind(str(notify))
             env = dict(os.environ, NOTIFY_SOCKET=str(notify), GPIOZERO_PIN_FACTORY="mock")
             t0 = time.perf_counter()
-            run = subprocess.Popen([*CLI, "run", "--config", doc["config_path"]], env=env, cwd=ROOT,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            run = subprocess.Popen(
+                [*CLI, "run", "--config", doc["config_path"]],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             sock.settimeout(120)
             while b"READY=1" not in sock.recv(4096):
                 pass
@@ -118,16 +133,22 @@ def bench_process(pools: int, minutes: float) -> None:
                 peak = max(peak, rss)
             rss, cpu1 = proc_rss_cpu(run.pid)
             cpu_pct = 100 * (cpu1 - cpu0) / (time.perf_counter() - w0)
-            status = subprocess.run([*CLI, "status", "--json", "--config", doc["config_path"]], capture_output=True, text=True)
+            status = subprocess.run(
+                [*CLI, "status", "--json", "--config", doc["config_path"]],
+                capture_output=True,
+                text=True,
+            )
             st = json.loads(status.stdout)
             run.send_signal(signal.SIGTERM)
             t1 = time.perf_counter()
             run.wait(30)
             stop_s = time.perf_counter() - t1
-            print(f"{pools} pools, 1 s blocks: start -> READY {ready_s:.2f} s (goal <= 5 s); "
-                  f"after {minutes:g} min: RSS {rss / 2**20:.1f} MB (peak {peak / 2**20:.1f} MB; goal <= 150 MB at 2,000), "
-                  f"CPU {cpu_pct:.1f}% of one core (goal <= 25% at 500); SIGTERM -> exit {stop_s:.2f} s (goal <= 2 s); "
-                  f"head #{st.get('head_block')}, trades {st.get('trades')}")
+            print(
+                f"{pools} pools, 1 s blocks: start -> READY {ready_s:.2f} s (goal <= 5 s); "
+                f"after {minutes:g} min: RSS {rss / 2**20:.1f} MB (peak {peak / 2**20:.1f} MB; goal <= 150 MB at 2,000), "
+                f"CPU {cpu_pct:.1f}% of one core (goal <= 25% at 500); SIGTERM -> exit {stop_s:.2f} s (goal <= 2 s); "
+                f"head #{st.get('head_block')}, trades {st.get('trades')}"
+            )
         finally:
             devnet.send_signal(signal.SIGINT)
             devnet.wait(30)

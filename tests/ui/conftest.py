@@ -11,11 +11,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import ui_scenario  # noqa: E402
-from ui_helpers import FACTS  # noqa: E402
+import ui_scenario
+from ui_helpers import FACTS
 
-from ui.app import StatusApp  # noqa: E402
-from ui.source import StatusSource  # noqa: E402
+from ui.app import StatusApp
+from ui.source import StatusSource
 
 
 @pytest.fixture

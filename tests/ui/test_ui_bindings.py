@@ -65,22 +65,31 @@ def test_ui_bindings_no_action_methods_beyond_the_allow_list():
 
 
 @on_asyncio
-async def test_ui_bindings_textual_builtin_actions_are_refused(scenario, make_app, tmp_path, monkeypatch):
+async def test_ui_bindings_textual_builtin_actions_are_refused(
+    scenario, make_app, tmp_path, monkeypatch
+):
     cwd = tmp_path / "cwd"  # where Textual's screenshot action would write
     cwd.mkdir()
     monkeypatch.chdir(cwd)
     app = make_app(scenario)
     async with app.run_test(size=(80, 25)) as pilot:
         await loaded(pilot)
-        builtins = [n[len("action_"):] for n in dir(app) if n.startswith("action_")]
+        builtins = [n[len("action_") :] for n in dir(app) if n.startswith("action_")]
         assert "screenshot" in builtins and "command_palette" in builtins  # the probe works
         for name in builtins:
             expected = name in ALLOWED_ACTIONS
             assert bool(app.check_action(name, ("overview",))) is expected, name
             assert bool(app.screen.check_action(name, ("overview",))) is expected, name
-        for action in ("app.screenshot", "app.toggle_dark", "app.command_palette",
-                       "app.change_theme", "screen.copy_text", "app.suspend_process",
-                       "app.switch_mode('nonexistent')", "app.push_screen('overview')"):
+        for action in (
+            "app.screenshot",
+            "app.toggle_dark",
+            "app.command_palette",
+            "app.change_theme",
+            "screen.copy_text",
+            "app.suspend_process",
+            "app.switch_mode('nonexistent')",
+            "app.push_screen('overview')",
+        ):
             assert await app.run_action(action) is False, action
         assert list(cwd.iterdir()) == []  # no screenshot was written
         assert app.is_running and app.current_mode == "overview"

@@ -37,7 +37,14 @@ def test_ui_format_wei_is_exact_truncation(amount, decimals, places):
 
 
 def test_ui_format_age_and_units():
-    assert [age(s) for s in (None, 0, 59.9, 61, 3725, 90061)] == ["-", "0s", "59s", "1m01s", "1h02m", "1d01h"]
+    assert [age(s) for s in (None, 0, 59.9, 61, 3725, 90061)] == [
+        "-",
+        "0s",
+        "59s",
+        "1m01s",
+        "1h02m",
+        "1d01h",
+    ]
     assert size(61_300_000) == "61.3 MB" and size(512) == "512 B" and size(None) == "-"
     assert latency(3.21) == "3.2 ms" and latency(41.0) == "41 ms"
     assert short_hash("0x" + "ab" * 32) == "0xabab..abab" and short_hash(None) == "-"

@@ -27,7 +27,10 @@ def test_ui_source_live_values_come_from_the_store(scenario, make_source):
     assert status.trades[0].tx_hash == events[-1].tx_hash
     assert [e.host for e in status.endpoints] == ["127.0.0.1:8545", "127.0.0.1:8546"]
     assert status.risk.breakers == {"trade": "closed", "daily_loss": "closed", "rpc": "closed"}
-    assert status.system.rss_bytes == 61_300_000 and status.system.supervisor_uptime_s == 3 * 3600 + 126
+    assert (
+        status.system.rss_bytes == 61_300_000
+        and status.system.supervisor_uptime_s == 3 * 3600 + 126
+    )
 
 
 def test_ui_source_stale_and_dead_writer(tmp_path, scenario, make_source):

@@ -36,10 +36,10 @@ pytestmark = [
 def _config(base: Path, data: Path, run: Path) -> Path:
     path = base / "arb-appliance.toml"
     path.write_text(
-        "[chain]\nchain_id = 31337\nrpc = [\"http://127.0.0.1:9\"]\n\n"
-        "[[dex]]\nname = \"uniswap\"\nfactory = \"0x0000000000000000000000000000000000000101\"\n\n"
-        "[tokens]\nbase = [\"0x0000000000000000000000000000000000000001\"]\n\n"
-        f"[storage]\ndata_dir = \"{data}\"\nruntime_dir = \"{run}\"\n\n"
+        '[chain]\nchain_id = 31337\nrpc = ["http://127.0.0.1:9"]\n\n'
+        '[[dex]]\nname = "uniswap"\nfactory = "0x0000000000000000000000000000000000000101"\n\n'
+        '[tokens]\nbase = ["0x0000000000000000000000000000000000000001"]\n\n'
+        f'[storage]\ndata_dir = "{data}"\nruntime_dir = "{run}"\n\n'
         "[risk]\ndaily_loss_wei = 50000000000000000\n\n[hardware]\nrearm_hold_s = 5.0\n"
     )
     path.chmod(0o644)
@@ -60,7 +60,9 @@ def _relaid_out(width: int):
     """True once the app has redrawn for ``width`` columns (a full-width box's corner there)."""
 
     def check(text: str) -> bool:
-        return any(line.startswith("+-") and len(line.rstrip()) == width for line in text.splitlines())
+        return any(
+            line.startswith("+-") and len(line.rstrip()) == width for line in text.splitlines()
+        )
 
     return check
 
@@ -75,7 +77,10 @@ def _ui_command(config: Path, *extra: str) -> str:
 def test_ui_tmux_live_emergency_and_not_running(world):
     data, run = world / "data", world / "run"
     feeder = subprocess.Popen(
-        [sys.executable, str(FEEDER), str(data), str(run)], stdout=subprocess.PIPE, text=True, cwd=ROOT
+        [sys.executable, str(FEEDER), str(data), str(run)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     tmux = None
     try:
@@ -93,13 +98,18 @@ def test_ui_tmux_live_emergency_and_not_running(world):
 
         pid = tmux.pane_pid()
         assert "arb-appliance" in Path(f"/proc/{pid}/cmdline").read_text()
-        names = {os.path.basename(os.readlink(f"/proc/{pid}/fd/{fd}")) for fd in os.listdir(f"/proc/{pid}/fd")}
+        names = {
+            os.path.basename(os.readlink(f"/proc/{pid}/fd/{fd}"))
+            for fd in os.listdir(f"/proc/{pid}/fd")
+        }
         assert {"journal.sqlite", "state.bin"} <= names  # the probe sees the data files
         if os.geteuid() == 0 and shutil.which("setpriv"):
             assert open_for_writing(pid) == []
             assert writable_mappings(pid, str(world)) == []
         else:  # as the files' owner SQLite may open -wal/-shm read-write: check the rest only
-            assert [f for f in open_for_writing(pid) if not f.split(" ")[0].endswith(("-wal", "-shm"))] == []
+            assert [
+                f for f in open_for_writing(pid) if not f.split(" ")[0].endswith(("-wal", "-shm"))
+            ] == []
 
         tmux.send("3")
         tmux.wait_for("3:HEALTH", "daily loss 0.000000 / 0.050000 (0%)", "CPU 12.5%")
@@ -142,7 +152,9 @@ def test_ui_tmux_follows_run_to_emergency_on_sigusr1(fresh_devnet, tmp_path):
     config = fresh_devnet.config_path
     env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock"}
     log = open(tmp_path / "run.log", "w")  # noqa: SIM115 - closed in finally
-    supervisor = subprocess.Popen([str(ARB), "run", "--config", str(config)], stdout=log, stderr=log, env=env, cwd=ROOT)
+    supervisor = subprocess.Popen(
+        [str(ARB), "run", "--config", str(config)], stdout=log, stderr=log, env=env, cwd=ROOT
+    )
     tmux = Tmux(tmp_path / "tmux.sock", 80, 25, f"exec env TERM=linux {ARB} ui --config {config}")
     try:
         text = tmux.wait_for("head #", "Kill switch: armed", timeout=120)

@@ -20,10 +20,10 @@ import trio
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import ui_scenario  # noqa: E402
+import ui_scenario
 
-from appliance.config.sections import StorageConfig  # noqa: E402
-from appliance.store.writer import Flush, run_store  # noqa: E402
+from appliance.config.sections import StorageConfig
+from appliance.store.writer import Flush, run_store
 
 
 async def _send_all(send, events) -> None:

@@ -21,8 +21,8 @@ from appliance.events import (
     Candidate,
     CandidatesFound,
     EndpointHealth,
-    Leg,
     LedsChanged,
+    Leg,
     ModeChanged,
     OrderApproved,
     OrderRejected,
@@ -43,7 +43,15 @@ from appliance.store.schema import JOURNAL_NAME
 from appliance.store.statefile import STATE_FILE_NAME, StateWriter
 from appliance.store.writer import SystemSampled
 
-__all__ = ["T0", "Scenario", "build", "emergency_events", "feed", "open_recorder", "scenario_events"]
+__all__ = [
+    "T0",
+    "Scenario",
+    "build",
+    "emergency_events",
+    "feed",
+    "open_recorder",
+    "scenario_events",
+]
 
 T0 = 1_790_000_000.0 + 13 * 3600  # a fixed afternoon (UTC): today's trades are all "today"
 E18 = 10**18
@@ -179,8 +187,18 @@ def scenario_events(blocks: int = 12, t0: float = T0) -> list[tuple[float, objec
                     ),
                 )
             )
-    out.append((t0 - 30, AlertRaised(t0 - 30, Priority.WARNING, "rpc:lag", "127.0.0.1:8546 is 9 blocks behind")))
-    out.append((t0 - 2, AlertRaised(t0 - 2, Priority.INFO, "startup", "supervisor synced, trading (paper)")))
+    out.append(
+        (
+            t0 - 30,
+            AlertRaised(t0 - 30, Priority.WARNING, "rpc:lag", "127.0.0.1:8546 is 9 blocks behind"),
+        )
+    )
+    out.append(
+        (
+            t0 - 2,
+            AlertRaised(t0 - 2, Priority.INFO, "startup", "supervisor synced, trading (paper)"),
+        )
+    )
     out.append((t0, SystemSampled(t0, cpu_pct=12.5, rss_bytes=61_300_000, temp_c=48.2)))
     return out
 

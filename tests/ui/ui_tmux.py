@@ -13,11 +13,17 @@ __all__ = ["Tmux", "open_for_writing", "writable_mappings"]
 class Tmux:
     def __init__(self, socket: Path, width: int, height: int, command: str) -> None:
         self.socket = str(socket)
+        conf = Path(socket).with_suffix(".conf")
+        conf.write_text("set -g remain-on-exit on\n")  # a crash stays readable in the pane
+        self._conf = str(conf)
         self._tmux("new-session", "-d", "-s", "ui", "-x", str(width), "-y", str(height), command)
 
     def _tmux(self, *args: str) -> str:
         out = subprocess.run(
-            ["tmux", "-S", self.socket, *args], capture_output=True, text=True, timeout=30
+            ["tmux", "-S", self.socket, "-f", self._conf, *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
         if out.returncode != 0:
             raise RuntimeError(f"tmux {args[0]} failed: {out.stderr.strip()!r}")
@@ -45,7 +51,9 @@ class Tmux:
             if all(n in text for n in needles) and (check is None or check(text)):
                 return text
             time.sleep(0.2)
-        size = self._tmux("display-message", "-p", "-t", "ui", "#{pane_width}x#{pane_height}").strip()
+        size = self._tmux(
+            "display-message", "-p", "-t", "ui", "#{pane_width}x#{pane_height}"
+        ).strip()
         raise AssertionError(f"the pane ({size}) never showed {needles!r}; it shows:\n{text}")
 
     def kill(self) -> None:
@@ -58,10 +66,16 @@ def open_for_writing(pid: int) -> list[str]:
     for fd in os.listdir(f"/proc/{pid}/fd"):
         try:
             target = os.readlink(f"/proc/{pid}/fd/{fd}")
-            flags = int(Path(f"/proc/{pid}/fdinfo/{fd}").read_text().split("flags:")[1].split()[0], 8)
+            flags = int(
+                Path(f"/proc/{pid}/fdinfo/{fd}").read_text().split("flags:")[1].split()[0], 8
+            )
         except (OSError, IndexError):
             continue
-        if target.startswith("/") and os.path.isfile(target) and flags & os.O_ACCMODE != os.O_RDONLY:
+        if (
+            target.startswith("/")
+            and os.path.isfile(target)
+            and flags & os.O_ACCMODE != os.O_RDONLY
+        ):
             bad.append(f"{target} (flags {flags:o})")
     return bad
 

@@ -19,7 +19,14 @@ class AlertsPanel(StatusPanel):
     TITLE = "Alerts"
 
     def render_status(self, status: Status, stale: bool) -> RenderableType:
-        table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1), expand=True, show_header=False)
+        table = Table(
+            box=None,
+            show_edge=False,
+            pad_edge=False,
+            padding=(0, 1),
+            expand=True,
+            show_header=False,
+        )
         table.add_column("at", no_wrap=True)
         table.add_column("priority", no_wrap=True)
         table.add_column("text", no_wrap=True, overflow="crop", ratio=1)

@@ -32,9 +32,7 @@ class ChainPanel(StatusPanel):
     def render_status(self, status: Status, stale: bool) -> RenderableType:
         head = "-" if status.head_block is None else f"#{status.head_block}"
         top = Text(f"head {head}  age {age(status.head_age_s)}\n")
-        top.append(
-            f"pools {status.n_pools}  tokens {status.n_tokens}  denied {status.n_denied}"
-        )
+        top.append(f"pools {status.n_pools}  tokens {status.n_tokens}  denied {status.n_denied}")
         table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1), expand=True)
         table.add_column("rpc", no_wrap=True, overflow="crop", ratio=1)
         table.add_column("state", no_wrap=True)

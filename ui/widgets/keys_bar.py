@@ -14,7 +14,9 @@ class KeysBar(Static):
         self, views: list[tuple[str, str, str]], *, current: str, quit_key: str | None
     ) -> None:
         """``views``: ``(key, view name, title)``; the current view's title is upper-cased."""
-        parts = [f"{key}:{title.upper() if name == current else title}" for key, name, title in views]
+        parts = [
+            f"{key}:{title.upper() if name == current else title}" for key, name, title in views
+        ]
         if quit_key:
             parts.append(f"{quit_key}:quit")
         super().__init__("  ".join(parts) + "   (read-only)", markup=False)

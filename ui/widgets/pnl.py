@@ -26,7 +26,9 @@ class PnlPanel(StatusPanel):
         kind = "paper" if status.paper else "live"
         d = status.decimals
         text = Text(f"today ({kind}) ")
-        text.append(wei(status.pnl_today, decimals=d, sign=True) + unit, _colour(status.pnl_today, stale))
+        text.append(
+            wei(status.pnl_today, decimals=d, sign=True) + unit, _colour(status.pnl_today, stale)
+        )
         text.append("\n7 days       ")
         text.append(wei(status.pnl_7d, decimals=d, sign=True) + unit, _colour(status.pnl_7d, stale))
         spark = sparkline(status.equity, max(1, self.width_hint() - 7))

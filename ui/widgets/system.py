@@ -23,5 +23,9 @@ class SystemPanel(StatusPanel):
         text.append(f"\ndisk free {size(s.disk_free_bytes)}")
         text.append(f"\nboard up {age(s.uptime_s)}")
         updated = age(status.updated_age_s)
-        text.append(f"\nstate updated {updated} ago" if status.updated_age_s is not None else "\nno state file")
+        text.append(
+            f"\nstate updated {updated} ago"
+            if status.updated_age_s is not None
+            else "\nno state file"
+        )
         return text

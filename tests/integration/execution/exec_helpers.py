@@ -10,11 +10,12 @@ from typing import Any
 
 import trio
 
+from appliance.chain.rpc import RpcClient
 from appliance.config import AppConfig, load_config
 from appliance.devnet import Devnet
 from appliance.devnet._abi import calldata
 from appliance.events import Candidate, Leg, OrderApproved, TradeStatus, TradeUpdated
-from appliance.execution import ExecRpc, HttpRpc, deploy_executor, load_signer, run_execution
+from appliance.execution import ExecRpc, deploy_executor, load_signer, run_execution
 from appliance.market.v2math import get_amount_out
 from appliance.modes import Mode
 from appliance.safety import SafetyLatch
@@ -115,7 +116,7 @@ async def deploy_executors(dn: Devnet, *, inventory_weth: int = 50 * 10**18) -> 
     cfg = load_config(dn.config_path)
     await dn.set_automine(True)
     try:
-        async with HttpRpc(dn.rpc) as client:
+        async with RpcClient(dn.rpc) as client:
             inv = await deploy_executor(ExecRpc(client), signer, cfg.execution)
             flash = await deploy_executor(ExecRpc(client), signer, cfg.execution)
         await dn.send_tx(
@@ -166,7 +167,7 @@ class Harness:
         self.write_ahead_rows.append(update)
 
     async def start(self, nursery: trio.Nursery, **kwargs: Any) -> Any:
-        client = HttpRpc(self.cfg.chain.rpc[0])
+        client = RpcClient(self.cfg.chain.rpc[0])
         self.pipe = await nursery.start(
             lambda task_status: run_execution(
                 self.cfg,

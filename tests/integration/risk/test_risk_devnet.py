@@ -10,6 +10,7 @@ import time
 import pytest
 import trio
 
+from appliance.chain.rpc import RpcClient
 from appliance.config import AppConfig, load_config
 from appliance.devnet import Devnet
 from appliance.devnet._abi import calldata
@@ -22,7 +23,7 @@ from appliance.events import (
     TradeStatus,
     TradeUpdated,
 )
-from appliance.execution import ExecRpc, HttpRpc, deploy_executor, load_signer, run_execution
+from appliance.execution import ExecRpc, deploy_executor, load_signer, run_execution
 from appliance.market.v2math import get_amount_out
 from appliance.modes import Mode
 from appliance.risk import HealthReported, RiskStateFile, run_risk
@@ -121,7 +122,7 @@ async def _setup(dn: Devnet, tmp_path, **risk) -> AppConfig:
     cfg = load_config(dn.config_path)
     await dn.set_automine(True)
     try:
-        async with HttpRpc(dn.rpc) as client:
+        async with RpcClient(dn.rpc) as client:
             executor = await deploy_executor(ExecRpc(client), signer, cfg.execution)
         await dn.send_tx(
             "appliance", dn.weth, calldata("transfer(address,uint256)", executor, 50 * ETH)
@@ -184,7 +185,7 @@ class Appliance:
         await nursery.start(
             lambda task_status: run_execution(
                 self.cfg,
-                HttpRpc(self.cfg.chain.rpc[0]),
+                RpcClient(self.cfg.chain.rpc[0]),
                 self.orders_recv,
                 self.exec_send,
                 latch=self.latch,

@@ -12,7 +12,7 @@ SYMBOL_WETH = "WETH"
 
 async def appliance_config(dn: Devnet, tmp: Path, *, live: bool = False, extra: str = "") -> Path:
     """Copy the devnet's config into ``tmp`` with a deployed, funded executor and fresh storage."""
-    from appliance.devnet.executor import deploy_funded_executor  # noqa: PLC0415
+    from appliance.devnet.executor import deploy_funded_executor
 
     executor = await deploy_funded_executor(dn)
     text = dn.config_path.read_text()

@@ -54,11 +54,15 @@ async def test_paper_trades_then_kill_switch_latches_across_restart(fresh_devnet
     cfg = load_config(await appliance_config(dn, tmp_path))
     factory = MockFactory()
     async with trio.open_nursery() as nursery:
-        sup = await nursery.start(lambda task_status: run_supervisor(cfg, pin_factory=factory, task_status=task_status))
+        sup = await nursery.start(
+            lambda task_status: run_supervisor(cfg, pin_factory=factory, task_status=task_status)
+        )
         await sup.ready.wait()
         await _dislocate(dn)
         await dn.mine(2)
-        await _until(lambda: _rows(cfg, "SELECT count(*) FROM trades WHERE status = 'paper'")[0][0] > 0)
+        await _until(
+            lambda: _rows(cfg, "SELECT count(*) FROM trades WHERE status = 'paper'")[0][0] > 0
+        )
         # the kill switch: the latch trips in the pin callback itself, before Trio hears of it
         factory.pin(KILL_PIN).drive_low()
         assert sup.latch.tripped
@@ -78,7 +82,9 @@ async def test_paper_trades_then_kill_switch_latches_across_restart(fresh_devnet
     assert SafetyLatch(cfg.storage.data_dir).tripped
     factory2 = MockFactory()
     async with trio.open_nursery() as nursery:
-        sup = await nursery.start(lambda task_status: run_supervisor(cfg, pin_factory=factory2, task_status=task_status))
+        sup = await nursery.start(
+            lambda task_status: run_supervisor(cfg, pin_factory=factory2, task_status=task_status)
+        )
         await sup.ready.wait()
         await _until(lambda: _mode(cfg) is Mode.EMERGENCY)
         await _until(lambda: factory2.pin(RED_PIN).state == 1)

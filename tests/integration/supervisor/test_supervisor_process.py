@@ -24,7 +24,12 @@ CLI = [sys.executable, "-m", "appliance"]
 
 
 def _status(config: Path) -> dict:
-    out = subprocess.run([*CLI, "status", "--json", "--config", str(config)], capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [*CLI, "status", "--json", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return json.loads(out.stdout)
 
 
@@ -50,9 +55,17 @@ async def test_run_notifies_pings_latches_and_stops(fresh_devnet, tmp_path: Path
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(str(notify))
     sock.setblocking(False)
-    env = dict(os.environ, NOTIFY_SOCKET=str(notify), WATCHDOG_USEC="1000000", GPIOZERO_PIN_FACTORY="mock")
-    proc = subprocess.Popen([*CLI, "run", "--config", str(config)], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = dict(
+        os.environ, NOTIFY_SOCKET=str(notify), WATCHDOG_USEC="1000000", GPIOZERO_PIN_FACTORY="mock"
+    )
+    proc = subprocess.Popen(
+        [*CLI, "run", "--config", str(config)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_mine_forever, dn)

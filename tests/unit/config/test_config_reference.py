@@ -11,4 +11,6 @@ def test_readme_reference_up_to_date() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     text = (ROOT / "README.md").read_text()
-    assert module.render(text) == text, "README config reference is stale: run python tools/update_readme.py"
+    assert module.render(text) == text, (
+        "README config reference is stale: run python tools/update_readme.py"
+    )
