@@ -53,7 +53,8 @@ def default_config_path() -> Path:
     return DEFAULT_CONFIG_PATHS[0]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported (for its own arguments)."""
     parser = _Parser(
         prog="arb-appliance", description="Arbitrage appliance for Uniswap V2-style pools."
     )
@@ -69,9 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="PATH",
             help=f"config file (default: ${ENV_CONFIG} or /boot/firmware/arb-appliance.toml)",
         )
-        module = _command_module(name)
-        if module is not None and hasattr(module, "add_arguments"):
-            module.add_arguments(p)
+        if name == command:
+            module = _command_module(name)
+            if module is not None and hasattr(module, "add_arguments"):
+                module.add_arguments(p)
     return parser
 
 
@@ -86,7 +88,9 @@ def _command_module(name: str):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if a in COMMANDS), None)
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     if args.config is None:
         args.config = default_config_path()

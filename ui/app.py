@@ -56,7 +56,7 @@ class StatusApp(App, inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "arb-appliance"
     ENABLE_COMMAND_PALETTE = False
-    MODES = VIEWS  # noqa: RUF012 - Textual's declared ClassVar
+    MODES = VIEWS
     BINDINGS = [  # noqa: RUF012
         *(
             Binding(key, f"switch_mode('{name}')", cls.TITLE, show=False)

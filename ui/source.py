@@ -50,7 +50,13 @@ class OsFacts:
 
 def os_facts(data_dir: Path) -> OsFacts:
     """What the screen reads from the OS itself (the state file does not carry it)."""
-    return OsFacts(disk_free_bytes(data_dir), system_uptime_s())
+    free = disk_free_bytes(data_dir)
+    return OsFacts(None if free is None else int(float(f"{free:.3g}")), _seconds(system_uptime_s()))
+
+
+def _seconds(value: float | None) -> float | None:
+    """Whole seconds: what the screen shows (finer values would only cause redraws)."""
+    return None if value is None else float(math.floor(value))
 
 
 @dataclass
@@ -181,7 +187,7 @@ class StatusSource:
         if snap is not None:
             mode = snap.mode if snap.mode is not None else part.mode
             head_block = snap.head_block
-            head_age = snap.head_age_s(now)
+            head_age = _seconds(snap.head_age_s(now))
             endpoints = tuple(
                 Endpoint(r.host, r.healthy, r.latency_ms, r.lagging, r.breaker, r.head)
                 for r in snap.rpc
@@ -198,12 +204,18 @@ class StatusSource:
                 temp_c=None if math.isnan(snap.temp_c) else snap.temp_c,
                 disk_free_bytes=facts.disk_free_bytes,
                 uptime_s=facts.uptime_s,
-                supervisor_uptime_s=max(0.0, now - snap.started_at) if liveness.live else None,
+                supervisor_uptime_s=_seconds(max(0.0, now - snap.started_at))
+                if liveness.live
+                else None,
             )
             risk_values = snap.risk
         else:
             mode, head_block, endpoints, breakers, fault = part.mode, part.head_block, (), {}, False
-            head_age = None if part.head_timestamp is None else max(0.0, now - part.head_timestamp)
+            head_age = (
+                None
+                if part.head_timestamp is None
+                else _seconds(max(0.0, now - part.head_timestamp))
+            )
             system = SystemView(disk_free_bytes=facts.disk_free_bytes, uptime_s=facts.uptime_s)
             risk_values = {}
 
@@ -233,7 +245,7 @@ class StatusSource:
             pid=snap.pid if snap else None,
             head_block=head_block,
             head_age_s=head_age,
-            updated_age_s=snap.age_s(now) if snap else None,
+            updated_age_s=_seconds(snap.age_s(now)) if snap else None,
             endpoints=endpoints,
             n_pools=max(snap.n_pools if snap else 0, part.counts.get("pools", 0)),
             n_tokens=max(snap.n_tokens if snap else 0, part.counts.get("tokens", 0)),

@@ -104,9 +104,13 @@ class SystemView:
 
 @dataclass(frozen=True, slots=True)
 class Status:
-    """One consistent picture; numbers are the last known ones when ``liveness`` is not LIVE."""
+    """One consistent picture; numbers are the last known ones when ``liveness`` is not LIVE.
 
-    now: float
+    Ages are whole seconds and ``now`` does not take part in ``==``: two refreshes that would
+    draw the same picture compare equal, and the screen is not redrawn (CPU on a Pi).
+    """
+
+    now: float = field(compare=False)
     liveness: Liveness
     liveness_detail: str  # why it is not live, for the banner ("" when live)
     mode: Mode | None = None

@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from appliance.errors import UserError
-
 __all__ = ["add_arguments", "main"]
 
 
@@ -46,7 +44,9 @@ def main(args: argparse.Namespace) -> int:
     from appliance.store.statefile import STATE_FILE_NAME
 
     if not 0.2 <= args.refresh_hz <= 20:
-        raise UserError(f"--refresh-hz must be between 0.2 and 20, not {args.refresh_hz!r}")
+        from ui.errors import UiUsageError
+
+        raise UiUsageError(f"--refresh-hz must be between 0.2 and 20, not {args.refresh_hz!r}")
     cfg = None
     if args.state is None or args.journal is None or Path(args.config).exists():
         from appliance.config import load_config

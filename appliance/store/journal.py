@@ -198,9 +198,12 @@ class Journal:
         """Insert the trade or update it; fields the update leaves None keep their value."""
         now = time.time() if now is None else now
         self.conn.execute(
-            "INSERT INTO trades VALUES (:order_id, :opportunity_id, :sender, :tx_hash, :nonce, "
+            "INSERT INTO trades (order_id, opportunity_id, sender, tx_hash, nonce, status, mode, "
+            "amount_in, expected_profit, realized_profit, gas_used, gas_cost, block_sent, "
+            "block_mined, reason, created_at, updated_at, net_profit, slippage_bps) "
+            "VALUES (:order_id, :opportunity_id, :sender, :tx_hash, :nonce, "
             ":status, :mode, :amount_in, :expected_profit, :realized_profit, :gas_used, :gas_cost, "
-            ":block_sent, :block_mined, :reason, :now, :now) "
+            ":block_sent, :block_mined, :reason, :now, :now, :net_profit, :slippage_bps) "
             "ON CONFLICT (order_id) DO UPDATE SET "
             "opportunity_id = coalesce(excluded.opportunity_id, opportunity_id), "
             "sender = coalesce(excluded.sender, sender), "
@@ -211,6 +214,8 @@ class Journal:
             "gas_cost = coalesce(excluded.gas_cost, gas_cost), "
             "block_sent = coalesce(excluded.block_sent, block_sent), "
             "block_mined = coalesce(excluded.block_mined, block_mined), "
+            "net_profit = coalesce(excluded.net_profit, net_profit), "
+            "slippage_bps = coalesce(excluded.slippage_bps, slippage_bps), "
             "reason = CASE excluded.reason WHEN '' THEN reason ELSE excluded.reason END, "
             "updated_at = excluded.updated_at",
             {
@@ -230,6 +235,8 @@ class Journal:
                 "block_mined": trade.block_mined,
                 "reason": trade.reason,
                 "now": now,
+                "net_profit": _dec(trade.net_profit),
+                "slippage_bps": trade.slippage_bps,
             },
         )
 

@@ -138,7 +138,15 @@ CREATE TABLE IF NOT EXISTS state (
 );
 """
 
+_V2 = """
+ALTER TABLE trades ADD COLUMN net_profit TEXT;
+ALTER TABLE trades ADD COLUMN slippage_bps REAL;
+"""
+
 # (version, description, SQL script). Append only; never edit an applied migration.
-MIGRATIONS: tuple[tuple[int, str, str], ...] = ((1, "initial schema", _V1),)
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "initial schema", _V1),
+    (2, "trades: net profit after gas (exact) and slippage vs expected (bps)", _V2),
+)
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -47,6 +48,16 @@ def bench_kill_switch(presses: int) -> None:
     from appliance.supervisor import run_supervisor
 
     refused, emergency = [], []
+
+    class StampedEvent(threading.Event):
+        """The latch's halt event, stamping the instant it is set (= signing refused)."""
+
+        stamp = 0.0
+
+        def set(self) -> None:
+            StampedEvent.stamp = time.perf_counter()
+            super().set()
+
     with tempfile.TemporaryDirectory() as tmp, start_devnet(seed=1, block_time=1.0) as dn:
 
         async def main() -> None:
@@ -60,13 +71,14 @@ def bench_kill_switch(presses: int) -> None:
                     )
                 )
                 await sup.ready.wait()
+                sup.latch._halt = StampedEvent()  # bench seam: observe the set() itself
                 for _ in range(presses):
                     t0 = time.perf_counter()
                     pin.drive_low()
                     try:
                         sup.latch.check()
                     except SigningHalted:
-                        refused.append(time.perf_counter() - t0)
+                        refused.append(StampedEvent.stamp - t0)
                     while sup.risk.mode is not Mode.EMERGENCY:
                         await trio.sleep(0)
                     emergency.append(time.perf_counter() - t0)

@@ -78,6 +78,7 @@ async def test_ui_pilot_stale_state_file_is_not_live(scenario, make_app):
         assert "N O R M A L" not in text
         for panel in app.screen.query(".box"):
             assert panel.has_class("stale")
+        assert text.count("[STALE]") >= 1 + len(app.screen.query(".box"))  # every title too
 
 
 @on_asyncio
@@ -168,3 +169,36 @@ def test_ui_pilot_no_signal_handlers_changed():
     """Sanity for the tmux tests: SIGUSR1 is for ``run``, the screen never installs a handler."""
     assert signal.getsignal(signal.SIGUSR1) in (signal.SIG_DFL, None)
     assert os.getpid() > 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "css", "words"),
+    [
+        ("paused", "-warn", "P A U S E D"),
+        ("reduced", "-warn", "R E D U C E D"),
+        ("fault", "-fault", "F A U L T"),
+    ],
+)
+@on_asyncio
+async def test_ui_pilot_banner_colours_follow_the_leds(tmp_path, make_app, extra, css, words):
+    from appliance.events import LedsChanged, ModeChanged
+    from appliance.modes import Mode
+
+    at = ui_scenario.T0
+    more = {
+        "paused": [(at, ModeChanged(at, Mode.NORMAL, Mode.PAUSED, "daily loss", "breaker"))],
+        "reduced": [(at, ModeChanged(at, Mode.NORMAL, Mode.REDUCED, "volatility", "breaker"))],
+        "fault": [(at, LedsChanged("off", "off", "fast"))],
+    }[extra]
+    sc = ui_scenario.build(tmp_path, [*ui_scenario.scenario_events(), *more])
+    app = make_app(sc)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await loaded(pilot)
+        banner = app.screen.query_one(ModeBanner)
+        assert banner.has_class(css)
+        assert [
+            c
+            for c in ("-normal", "-warn", "-emergency", "-fault", "-notlive")
+            if banner.has_class(c)
+        ] == [css]
+        assert words in screen_text(app)

@@ -60,7 +60,7 @@ def test_ui_source_journal_only_and_nothing(tmp_path, scenario, make_source):
 def test_ui_source_fault_from_leds_and_breakers(tmp_path, make_source):
     from appliance.events import LedsChanged
 
-    events = ui_scenario.scenario_events() + [(ui_scenario.T0, LedsChanged("off", "off", "fast"))]
+    events = [*ui_scenario.scenario_events(), (ui_scenario.T0, LedsChanged("off", "off", "fast"))]
     sc = ui_scenario.build(tmp_path, events)
     with make_source(sc) as source:
         status = source.load()

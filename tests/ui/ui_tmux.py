@@ -24,6 +24,7 @@ class Tmux:
             capture_output=True,
             text=True,
             timeout=30,
+            env=_clean_env(),
         )
         if out.returncode != 0:
             raise RuntimeError(f"tmux {args[0]} failed: {out.stderr.strip()!r}")
@@ -58,6 +59,12 @@ class Tmux:
 
     def kill(self) -> None:
         subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True, timeout=30)
+
+
+def _clean_env() -> dict[str, str]:
+    """Our environment minus COLUMNS/LINES (set by a pytest plugin): Textual would believe them
+    over the terminal and never follow a resize."""
+    return {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
 
 
 def open_for_writing(pid: int) -> list[str]:

@@ -16,6 +16,7 @@ PRIORITY_COLOURS = {"critical": "bold red", "warning": "yellow", "info": ""}
 
 
 class AlertsPanel(StatusPanel):
+    FIELDS = ("alerts",)
     TITLE = "Alerts"
 
     def render_status(self, status: Status, stale: bool) -> RenderableType:

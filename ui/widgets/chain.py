@@ -27,6 +27,7 @@ def endpoint_state(e: Endpoint) -> tuple[str, str]:
 
 
 class ChainPanel(StatusPanel):
+    FIELDS = ("head_block", "head_age_s", "n_pools", "n_tokens", "n_denied", "endpoints")
     TITLE = "Chain"
 
     def render_status(self, status: Status, stale: bool) -> RenderableType:

@@ -12,6 +12,8 @@ __all__ = ["KillSwitchPanel"]
 
 
 class KillSwitchPanel(StatusPanel):
+    FIELDS = ("kill_switch", "rearm_hold_s")
+
     def render_status(self, status: Status, stale: bool) -> RenderableType:
         if status.kill_switch:
             text = Text("Kill switch: LATCHED", style="" if stale else "bold red")

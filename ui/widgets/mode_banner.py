@@ -34,6 +34,8 @@ def _spaced(word: str) -> str:
 class ModeBanner(StatusPanel):
     """Two lines: the mode spelled wide, and what it means (or why nothing is live)."""
 
+    FIELDS = ("liveness_detail", "mode", "fault", "paper")
+
     GREY_WHEN_STALE = False
 
     def _show(self, status: Status | None) -> None:

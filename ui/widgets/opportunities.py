@@ -15,6 +15,7 @@ DECISION_COLOURS = {"approved": "green", "rejected": "yellow", "candidate": ""}
 
 
 class OpportunitiesPanel(StatusPanel):
+    FIELDS = ("opportunities", "opportunities_total", "approved_total", "decimals")
     TITLE = "Opportunities"
 
     def __init__(self, rows: int = 20, **kwargs) -> None:
@@ -22,9 +23,8 @@ class OpportunitiesPanel(StatusPanel):
         self.rows = rows
 
     def render_status(self, status: Status, stale: bool) -> RenderableType:
-        self.border_title = (
-            f"Opportunities ({status.opportunities_total}, {status.approved_total} approved)"
-            + (" [STALE]" if stale else "")
+        self.set_title(
+            f"Opportunities ({status.opportunities_total}, {status.approved_total} approved)", stale
         )
         d = status.decimals
         table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1), expand=True)
@@ -45,5 +45,5 @@ class OpportunitiesPanel(StatusPanel):
                 style=style,
             )
         if not status.opportunities:
-            table.add_row("", "(none yet)", "", "", "")
+            table.add_row("", "(none journaled yet)", "", "", "")
         return table

@@ -20,25 +20,36 @@ class StatusPanel(Static):
 
     TITLE = ""
     GREY_WHEN_STALE = True  # the banner is never greyed: it carries the warning itself
+    FIELDS: tuple[str, ...] = ()  # the Status fields drawn: redraw only when one changed
     can_focus = False
 
     def on_mount(self) -> None:
+        self._key: tuple | None = None
         if self.TITLE:
             self.border_title = self.TITLE
         self.watch(self.app, "status", self._show, init=True)
 
     def on_resize(self) -> None:
+        self._key = None
         self._show(getattr(self.app, "status", None))
 
     def _show(self, status: Status | None) -> None:
         if status is None:
             self.update("waiting for data ...")
             return
+        key = (status.liveness, *(getattr(status, f) for f in self.FIELDS))
+        if key == self._key:
+            return
+        self._key = key
         stale = not status.liveness.live
         self.set_class(stale and self.GREY_WHEN_STALE, "stale")
         if self.TITLE:
-            self.border_title = self.TITLE + (" [STALE]" if stale else "")
+            self.set_title(self.TITLE, stale)
         self.update(self.render_status(status, stale))
+
+    def set_title(self, title: str, stale: bool) -> None:
+        """The border title, ``[STALE]`` appended when not live (escaped: titles are markup)."""
+        self.border_title = (title + (" [STALE]" if stale else "")).replace("[", r"\[")
 
     def render_status(self, status: Status, stale: bool) -> RenderableType:  # pragma: no cover
         raise NotImplementedError

@@ -19,6 +19,7 @@ def _colour(value: int | None, stale: bool) -> str:
 
 
 class PnlPanel(StatusPanel):
+    FIELDS = ("pnl_today", "pnl_7d", "equity", "symbol", "decimals", "paper", "trade_counts")
     TITLE = "P&L"
 
     def render_status(self, status: Status, stale: bool) -> RenderableType:

@@ -15,6 +15,7 @@ BREAKER_COLOURS = {"closed": "green", "half-open": "yellow", "open": "red"}
 
 
 class RiskPanel(StatusPanel):
+    FIELDS = ("risk", "decimals")
     TITLE = "Risk"
 
     def render_status(self, status: Status, stale: bool) -> RenderableType:

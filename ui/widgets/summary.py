@@ -13,6 +13,8 @@ __all__ = ["SummaryBar"]
 
 
 class SummaryBar(StatusPanel):
+    FIELDS = ("head_block", "head_age_s", "pnl_today", "pnl_7d", "symbol", "decimals")
+
     def render_status(self, status: Status, stale: bool) -> RenderableType:
         unit = f" {status.symbol}" if status.symbol else ""
         head = "-" if status.head_block is None else f"#{status.head_block}"

@@ -13,6 +13,7 @@ __all__ = ["SystemPanel"]
 
 
 class SystemPanel(StatusPanel):
+    FIELDS = ("system", "updated_age_s", "pid")
     TITLE = "System"
 
     def render_status(self, status: Status, stale: bool) -> RenderableType:

@@ -22,6 +22,7 @@ STATUS_COLOURS = {
 
 
 class TradesPanel(StatusPanel):
+    FIELDS = ("trades", "trade_counts", "decimals")
     TITLE = "Trades"
 
     def __init__(self, rows: int = 20, **kwargs) -> None:
@@ -31,7 +32,7 @@ class TradesPanel(StatusPanel):
     def render_status(self, status: Status, stale: bool) -> RenderableType:
         counts = status.trade_counts
         total = sum(counts.values())
-        self.border_title = f"Trades ({total})" + (" [STALE]" if stale else "")
+        self.set_title(f"Trades ({total})", stale)
         d = status.decimals
         table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1), expand=True)
         table.add_column("status", no_wrap=True)
@@ -48,5 +49,5 @@ class TradesPanel(StatusPanel):
                 style="" if stale else STATUS_COLOURS.get(t.status, ""),
             )
         if not status.trades:
-            table.add_row("(none yet)", "", "", "")
+            table.add_row("(none journaled yet)", "", "", "")
         return table

@@ -1,0 +1,45 @@
+"""``arb-appliance ui`` command line: operator mistakes are one line and exit code 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ARB = Path(sys.executable).with_name("arb-appliance")
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(ARB), "ui", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_ui_command_missing_config_is_one_line(tmp_path):
+    out = _run("--config", str(tmp_path / "nope.toml"))
+    assert out.returncode == 2
+    assert (
+        out.stderr.count("\n") == 1 and "nope.toml" in out.stderr and "no such file" in out.stderr
+    )
+
+
+def test_ui_command_bad_refresh_rate(tmp_path):
+    out = _run(
+        "--config",
+        str(tmp_path / "nope.toml"),
+        "--state",
+        "s",
+        "--journal",
+        "j",
+        "--refresh-hz",
+        "100",
+    )
+    assert out.returncode == 2
+    assert (
+        out.stderr.strip() == "arb-appliance ui: --refresh-hz must be between 0.2 and 20, not 100.0"
+    )
+
+
+def test_ui_command_help_lists_the_options():
+    out = _run("--help")
+    assert out.returncode == 0
+    for option in ("--state", "--journal", "--kiosk", "--view", "--refresh-hz", "--config"):
+        assert option in out.stdout
