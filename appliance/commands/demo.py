@@ -68,17 +68,33 @@ def _appliance_cmd(*argv: str) -> list[str]:
     return [sys.executable, "-m", "appliance", *argv]
 
 
-async def _stop(proc: trio.Process, name: str) -> None:
-    if proc.returncode is not None:
+def _spawn(argv: list[str], **kwargs) -> subprocess.Popen:
+    """Start a child from *this* (the main) thread.
+
+    PR_SET_PDEATHSIG fires when the thread that forked the child exits, not the process; Trio
+    forks from worker threads that retire after a few idle seconds, which would SIGTERM the child
+    seconds after it started. The main thread lives as long as the demo does.
+    """
+    return subprocess.Popen(argv, preexec_fn=_die_with_parent, **kwargs)
+
+
+async def _wait(proc: subprocess.Popen) -> int:
+    while proc.poll() is None:
+        await trio.sleep(0.1)
+    return proc.returncode
+
+
+async def _stop(proc: subprocess.Popen, name: str) -> None:
+    if proc.poll() is not None:
         return
     with trio.CancelScope(shield=True):
         proc.send_signal(signal.SIGTERM)
         with trio.move_on_after(_STOP_GRACE_S):
-            await proc.wait()
-        if proc.returncode is None:
+            await _wait(proc)
+        if proc.poll() is None:
             _say(f"{name} did not stop within {_STOP_GRACE_S:g} s: killing it")
             proc.kill()
-            await proc.wait()
+            proc.wait()
 
 
 async def _run_supervisor(
@@ -86,17 +102,16 @@ async def _run_supervisor(
 ) -> None:
     """``arb-appliance run`` as a child in its own process group; stopped with SIGTERM."""
     with open(log_path, "ab") as log:
-        proc = await trio.lowlevel.open_process(
+        proc = _spawn(
             _appliance_cmd("run", "--config", str(config)),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
         )
     task_status.started()
     try:
-        await proc.wait()
+        await _wait(proc)
     finally:
         await _stop(proc, "the supervisor")
     text = log_path.read_text(errors="replace")
@@ -108,11 +123,9 @@ async def _run_supervisor(
 
 async def _run_ui(config: Path) -> int:
     """``arb-appliance ui`` on this terminal (same process group: it gets the keyboard)."""
-    proc = await trio.lowlevel.open_process(
-        _appliance_cmd("ui", "--config", str(config)), preexec_fn=_die_with_parent
-    )
+    proc = _spawn(_appliance_cmd("ui", "--config", str(config)))
     try:
-        return await proc.wait()
+        return await _wait(proc)
     finally:
         await _stop(proc, "the status screen")
 
