@@ -6,8 +6,12 @@ counter moved since the previous check (the loop calls ``progress()`` per block 
 stalled loop stops the pings and systemd restarts the service after ``WatchdogSec``. Before READY
 (start-up, bounded by ``TimeoutStartSec``) pings are sent unconditionally.
 
-Messages go through systemd-python's ``systemd.daemon.notify``; only when that import fails do we
-write the ``NOTIFY_SOCKET`` datagram ourselves (``NOTIFIER`` names which one is in use).
+Messages are written to ``NOTIFY_SOCKET`` as non-blocking datagrams. Not through systemd-python's
+``systemd.daemon.notify``: that call blocks when the receiver's queue is full (a busy or stuck
+service manager, or a test socket nobody reads), and it runs on the Trio thread — a full queue
+would freeze the trading loop and the SIGTERM handler with it. A message that cannot be queued
+at once is dropped and counted; the next ping or status carries the news. (systemd-python still
+serves journald logging, see :mod:`appliance.logs`.)
 """
 
 from __future__ import annotations
@@ -31,21 +35,15 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-try:
-    from systemd import daemon as _daemon
-except ImportError:  # pragma: no cover - systemd-python is a dependency on Linux
-    _daemon = None
-
-NOTIFIER = "systemd-python" if _daemon is not None else "socket"
+NOTIFIER = "socket (non-blocking)"
 
 
 def notify(message: str, env: Mapping[str, str] = os.environ) -> bool:
-    """Send one sd_notify message; False when not under systemd (no ``NOTIFY_SOCKET``)."""
+    """Send one sd_notify message without ever blocking; False when not under systemd (no
+    ``NOTIFY_SOCKET``), when the receiver's queue is full, or on a socket error."""
     address = env.get("NOTIFY_SOCKET")
     if not address:
         return False
-    if _daemon is not None and env is os.environ:
-        return bool(_daemon.notify(message))
     return _notify_socket(message, address)
 
 
@@ -54,8 +52,12 @@ def _notify_socket(message: str, address: str) -> bool:
         address = "\0" + address[1:]  # abstract namespace
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
-            sock.connect(address)
-            sock.sendall(message.encode())
+            sock.sendto(message.encode(), socket.MSG_DONTWAIT, address)
+    except BlockingIOError:
+        log.warning(
+            "sd_notify: the service manager's queue is full; %r dropped", message.split("\n")[0]
+        )
+        return False
     except OSError as exc:
         log.warning("sd_notify to %r failed: %s", address, exc)
         return False
