@@ -126,7 +126,7 @@ def test_notify_reaches_the_socket(notify_socket, monkeypatch):
 
 def test_a_full_receiver_never_blocks_the_sender(notify_socket):
     """Nobody reads the socket: messages are dropped once its queue is full, never waited on."""
-    path, sock = notify_socket
+    path, _sock = notify_socket
     results = [notify(f"STATUS={i}", {"NOTIFY_SOCKET": path}) for i in range(2000)]
     assert results[0] is True
     assert results[-1] is False  # the queue filled up and the sender went on
