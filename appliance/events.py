@@ -178,6 +178,10 @@ class TradeUpdated:
     reason: str = ""
     net_profit: int | None = None  # base-token wei, after gas
     slippage_bps: float | None = None  # shortfall of realized vs expected gross profit
+    base_token: str | None = None  # the cycle's base token (the unit of the profit fields)
+    # net result after gas in the reference token (strategy.native_token or tokens.base[0], the
+    # wrapped native coin gas is priced in), exact wei: the one unit P&L can be summed in
+    value_ref: int | None = None
 
 
 # --------------------------------------------------------------------------------- modes, alerts

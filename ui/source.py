@@ -79,7 +79,7 @@ class _JournalPart:
     opportunities: tuple[OpportunityRow, ...] = ()
     trades: tuple[TradeRow, ...] = ()
     alerts: tuple[AlertRow, ...] = ()
-    exposure: int = 0
+    exposure: tuple[tuple[str, int, int], ...] = ()
     pending: int = 0
 
 
@@ -94,6 +94,8 @@ class StatusSource:
         stale_after_s: a state file not updated for longer is shown as NOT LIVE.
         journal_every_s: the journal is queried at most this often (the state file every time).
         facts: the OS facts (disk free, uptime); injectable for deterministic tests.
+        ref_token: the token P&L is counted and shown in (``strategy.native_token or
+            tokens.base[0]``); default the one the store task recorded in the journal.
     """
 
     def __init__(
@@ -110,7 +112,9 @@ class StatusSource:
         paper: bool | None = None,
         rows: int = 20,
         facts: Callable[[], OsFacts] | None = None,
+        ref_token: str | None = None,
     ) -> None:
+        self.ref_token = ref_token
         self.state_path = Path(state_path)
         self.journal_path = Path(journal_path)
         self.clock = clock
@@ -146,7 +150,7 @@ class StatusSource:
         try:
             if self._journal is None:
                 self._journal = JournalReader(self.journal_path)
-            part = _read_journal(self._journal, now, self.reset_hour_utc, self.rows)
+            part = _read_journal(self._journal, now, self.reset_hour_utc, self.rows, self.ref_token)
         except (StoreError, sqlite3.Error) as exc:
             problems.append(str(exc))
             self._close_journal()
@@ -290,8 +294,14 @@ class StatusSource:
 
 
 # -------------------------------------------------------------------------------- journal
-def _read_journal(jr: JournalReader, now: float, reset_hour: int, rows: int) -> _JournalPart:
-    """Everything the screen takes from the journal, in one read transaction."""
+def _read_journal(
+    jr: JournalReader, now: float, reset_hour: int, rows: int, ref_token: str | None = None
+) -> _JournalPart:
+    """Everything the screen takes from the journal, in one read transaction.
+
+    Amounts of opportunities and trades are in their own base token (each row carries its
+    symbol and decimals); P&L is in the reference token (``ref_token``, else the one recorded).
+    """
     conn = jr.conn
     conn.execute("BEGIN")  # one consistent view of the WAL for all the queries below
     try:
@@ -299,6 +309,7 @@ def _read_journal(jr: JournalReader, now: float, reset_hour: int, rows: int) -> 
         tokens = {
             a: (s, d) for a, s, d in conn.execute("SELECT address, symbol, decimals FROM tokens")
         }
+        units = {a.lower(): (str(s), int(d)) for a, (s, d) in tokens.items()}
         pools = {
             a: (t0, t1) for a, t0, t1 in conn.execute("SELECT address, token0, token1 FROM pools")
         }
@@ -311,10 +322,17 @@ def _read_journal(jr: JournalReader, now: float, reset_hour: int, rows: int) -> 
                 net_profit=o["net_profit"],
                 decision=o["decision"],
                 reason=o["reason"],
+                symbol=_unit(o["base_token"], units)[0],
+                decimals=_unit(o["base_token"], units)[1],
             )
             for o in jr.latest_opportunities(rows)
         )
-        trades = tuple(_trade(t) for t in jr.latest_trades(rows))
+        latest = jr.latest_trades(rows)
+        bases = _opportunity_bases(conn, [t["opportunity_id"] for t in latest])
+        trades = tuple(
+            _trade(t, _unit(t.get("base_token") or bases.get(t["opportunity_id"]), units))
+            for t in latest
+        )
         alerts = tuple(
             AlertRow(
                 a["at"],
@@ -324,14 +342,18 @@ def _read_journal(jr: JournalReader, now: float, reset_hour: int, rows: int) -> 
             )
             for a in jr.alerts(rows)
         )
-        pending = [
-            int(v)
-            for (v,) in conn.execute(
-                "SELECT amount_in FROM trades WHERE status IN ('signed', 'sent')"
-            )
-        ]
-        base = _base_token(conn)
-        symbol, decimals = tokens.get(base, ("", 18)) if base else ("", 18)
+        exposure: dict[str, int] = {}
+        pending = 0
+        for amount, base in conn.execute(
+            "SELECT t.amount_in, coalesce(t.base_token, o.base_token) FROM trades t "
+            "LEFT JOIN opportunities o ON o.id = t.opportunity_id "
+            "WHERE t.status IN ('signed', 'sent')"
+        ):
+            pending += 1
+            key = str(base or "").lower()
+            exposure[key] = exposure.get(key, 0) + int(amount)
+        ref = ref_token or jr.reference_token()
+        symbol, decimals = _unit(ref, units) if ref else ("", 18)
         since = now - 7 * 86400
         part = _JournalPart(
             mode=jr.last_mode(),
@@ -340,26 +362,42 @@ def _read_journal(jr: JournalReader, now: float, reset_hour: int, rows: int) -> 
             counts=jr.counts(),
             decisions=jr.decision_counts(),
             trade_counts=jr.trade_counts(),
-            pnl_today=jr.pnl_today(reset_hour_utc=reset_hour, now=now),
-            pnl_7d=jr.pnl_days(7, now=now),
-            equity_live=tuple(v for _, v in jr.equity_series(since)),
-            equity_paper=tuple(v for _, v in jr.equity_series(since, paper=True)),
+            pnl_today=jr.pnl_today(reset_hour_utc=reset_hour, now=now, ref_token=ref),
+            pnl_7d=jr.pnl_days(7, now=now, ref_token=ref),
+            equity_live=tuple(v for _, v in jr.equity_series(since, ref_token=ref)),
+            equity_paper=tuple(v for _, v in jr.equity_series(since, paper=True, ref_token=ref)),
             symbol=symbol,
             decimals=int(decimals),
             opportunities=opportunities,
             trades=trades,
             alerts=alerts,
-            exposure=sum(pending),
-            pending=len(pending),
+            exposure=tuple(
+                (*_unit(base, units), amount) for base, amount in sorted(exposure.items())
+            ),
+            pending=pending,
         )
     finally:
         conn.execute("COMMIT")
     return part
 
 
-def _base_token(conn: sqlite3.Connection) -> str | None:
-    row = conn.execute("SELECT base_token FROM opportunities ORDER BY id DESC LIMIT 1").fetchone()
-    return None if row is None else row[0]
+def _unit(token: str | None, units: dict[str, tuple[str, int]]) -> tuple[str, int]:
+    """``(symbol, decimals)`` of ``token``: a short address when the journal does not know it,
+    ``("", 18)`` when the row does not say (rows from before trades carried their base token)."""
+    if not token:
+        return "", 18
+    return units.get(token.lower(), (token[:6], 18))
+
+
+def _opportunity_bases(conn: sqlite3.Connection, ids: list[int | None]) -> dict[int, str]:
+    """Base token of each opportunity in ``ids`` (a trade's unit when it does not carry it)."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    marks = ",".join("?" * len(wanted))
+    return dict(
+        conn.execute(f"SELECT id, base_token FROM opportunities WHERE id IN ({marks})", wanted)
+    )
 
 
 def _path(
@@ -383,7 +421,7 @@ def _path(
     return ">".join(names)
 
 
-def _trade(t: dict[str, Any]) -> TradeRow:
+def _trade(t: dict[str, Any], unit: tuple[str, int] = ("", 18)) -> TradeRow:
     profit = t["realized_profit"]
     if profit is None and t["status"] == "paper":
         profit = t["expected_profit"]
@@ -398,4 +436,6 @@ def _trade(t: dict[str, Any]) -> TradeRow:
         gas_used=t["gas_used"],
         gas_cost=t["gas_cost"],
         reason=t["reason"],
+        symbol=unit[0],
+        decimals=unit[1],
     )

@@ -53,6 +53,8 @@ class OpportunityRow:
     net_profit: int
     decision: str  # candidate | approved | rejected
     reason: str
+    symbol: str = ""  # the row's own base token: the unit of amount_in and net_profit
+    decimals: int = 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,8 @@ class TradeRow:
     gas_used: int | None
     gas_cost: int | None
     reason: str
+    symbol: str = ""  # the row's own base token (its own or its opportunity's): profit's unit
+    decimals: int = 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +84,7 @@ class AlertRow:
 @dataclass(frozen=True, slots=True)
 class RiskView:
     breakers: dict[str, str] = field(default_factory=dict)
-    daily_loss: int = 0  # >= 0, base-token wei lost today (0 when in profit)
+    daily_loss: int = 0  # >= 0, reference-token wei lost today (0 when in profit)
     daily_loss_limit: int | None = None
     var95: float = 0.0
     cvar95: float = 0.0
@@ -88,7 +92,8 @@ class RiskView:
     cvar99: float = 0.0
     regime: str = "-"
     size_multiplier: float = 1.0
-    exposure: int = 0  # amount_in of trades not yet final (signed/sent), base-token wei
+    # amount_in of trades not yet final (signed/sent) per base token: (symbol, decimals, wei)
+    exposure: tuple[tuple[str, int, int], ...] = ()
     pending: int = 0
 
 
@@ -133,7 +138,8 @@ class Status:
     pnl_today: int | None = None
     pnl_7d: int | None = None
     equity: tuple[int, ...] = ()
-    symbol: str = ""  # the base token's symbol for P&L, when the journal knows it
+    # the P&L unit: the reference token (the wrapped native coin gas is priced in), when known
+    symbol: str = ""
     decimals: int = 18
     risk: RiskView = field(default_factory=RiskView)
     system: SystemView = field(default_factory=SystemView)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from appliance.config import load_config
@@ -69,7 +70,7 @@ def render(doc: dict[str, Any]) -> str:
         f"{opp['rejected']} rejected"
     )
     lines.append("trades         " + " ".join(f"{k} {v}" for k, v in doc["trades"].items()))
-    lines.append(f"pnl today      {doc['pnl_today']:+,} wei")
+    lines.append(f"pnl today      {_amount(doc['pnl_today'], doc.get('pnl_decimals'), doc.get('pnl_unit'))}")
     breakers = doc["breakers"]
     lines.append(
         "breakers       "
@@ -80,3 +81,11 @@ def render(doc: dict[str, Any]) -> str:
     for problem in doc["problems"]:
         lines.append(f"note           {problem}")
     return "\n".join(lines)
+
+
+def _amount(wei: int, decimals: int | None, unit: str | None) -> str:
+    """Exact wei shown in whole tokens (6 places) when the unit is known, else as wei."""
+    if decimals is None or not unit:
+        return f"{wei:+,} wei"
+    whole = Decimal(wei).scaleb(-decimals).quantize(Decimal("0.000001"), rounding=ROUND_DOWN)
+    return f"{whole:+,} {unit}"

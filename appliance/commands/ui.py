@@ -51,10 +51,11 @@ def main(args: argparse.Namespace) -> int:
     if args.state is None or args.journal is None or Path(args.config).exists():
         from appliance.config import load_config
 
-        cfg = load_config(args.config)
+        cfg = load_config(args.config, check_key=False)  # the screen never signs
     state = args.state or Path(cfg.storage.runtime_dir) / STATE_FILE_NAME
     journal = args.journal or Path(cfg.storage.data_dir) / JOURNAL_NAME
 
+    from appliance.store.reader import config_reference_token
     from ui.app import StatusApp
     from ui.source import StatusSource
 
@@ -65,6 +66,7 @@ def main(args: argparse.Namespace) -> int:
         daily_loss_limit=cfg.risk.daily_loss_wei if cfg else None,
         rearm_hold_s=cfg.hardware.rearm_hold_s if cfg else 5.0,
         paper=(not cfg.live) if cfg else None,
+        ref_token=config_reference_token(cfg) if cfg else None,
     )
     StatusApp(source, kiosk=args.kiosk, refresh_hz=args.refresh_hz, view=args.view).run()
     return 0

@@ -4,12 +4,18 @@
   with the executor's ``Executed`` event, which also names the base token after a restart);
 * gas: ``gasUsed × effectiveGasPrice`` in native wei, converted to base-token wei by
   :class:`GasToBase` (exact when the base token is the wrapped native coin);
-* net = realized − gas in base; slippage = shortfall of realized vs expected gross, in bps.
+* net = realized − gas in base; slippage = shortfall of realized vs expected gross, in bps;
+* value_ref = the net in the *reference* token (the wrapped native coin gas is priced in): the one
+  unit in which the P&L of cycles over different base tokens can be added up. Exact when the base
+  token is the reference token; otherwise the base profit is converted at the candidate's own
+  rate (``gas_estimate × gas_price`` native wei for ``gas_cost`` base wei), floored.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from eth_utils import to_checksum_address
@@ -37,6 +43,18 @@ class GasToBase:
             return native_wei
         return native_wei * self.base_per_native_num // max(1, self.base_per_native_den)
 
+    def value_ref(self, base_token: str | None, base_wei: int, gas_cost: int) -> int | None:
+        """``base_wei`` (base-token wei, before gas) minus ``gas_cost`` (native wei), in native
+        (= reference-token) wei. None when the base token is unknown or no rate is known."""
+        if base_token is None:
+            return None
+        if self.wrapped_native is not None and base_token.lower() == self.wrapped_native.lower():
+            return base_wei - gas_cost
+        if self.base_per_native_num <= 0 or self.base_per_native_den <= 0:
+            return None
+        native_per_base = Fraction(self.base_per_native_den, self.base_per_native_num)
+        return math.floor(base_wei * native_per_base) - gas_cost
+
 
 @dataclass(frozen=True, slots=True)
 class Fill:
@@ -48,6 +66,7 @@ class Fill:
     net_profit: int  # base-token wei, after gas
     slippage_bps: float
     block: int | None = None
+    value_ref: int | None = None  # net after gas in reference-token (native) wei; None: no rate
 
 
 def slippage_bps(expected: int, realized: int) -> float:
@@ -119,6 +138,7 @@ def fill_from_receipt(
         net_profit=realized - gas_base,
         slippage_bps=slippage_bps(expected_profit, realized),
         block=block,
+        value_ref=gas_to_base.value_ref(base_token, realized, gas_cost),
     )
 
 
@@ -143,4 +163,5 @@ def fill_from_simulation(
         net_profit=profit - gas_to_base(base_token, gas_cost),
         slippage_bps=slippage_bps(expected_profit, profit),
         block=block,
+        value_ref=gas_to_base.value_ref(base_token, profit, gas_cost),
     )

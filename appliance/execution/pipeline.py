@@ -197,6 +197,7 @@ class Pipeline:
             mode=order.mode,
             amount_in=cand.amount_in,
             expected_profit=cand.gross_profit,
+            base_token=cand.base_token,
         )
         try:
             head = head or await self.head()
@@ -332,5 +333,7 @@ def fill_update(
         net_profit=fill.net_profit,
         slippage_bps=fill.slippage_bps,
         block_mined=fill.block,
+        base_token=fill.base_token or base.base_token,
+        value_ref=fill.value_ref,
         **changes,
     )

@@ -43,6 +43,7 @@ def trade_from_row(row: Mapping[str, Any] | TradeUpdated) -> TradeUpdated:
         amount_in=int(row.get("amount_in") or 0),
         expected_profit=int(row.get("expected_profit") or 0),
         block_sent=None if row.get("block_sent") is None else int(row["block_sent"]),
+        base_token=row.get("base_token"),
     )
 
 
@@ -94,7 +95,7 @@ def _flight(pipe: Pipeline, row: TradeUpdated, tx: dict[str, Any]) -> InFlight:
         amount_in=row.amount_in,
         expected_profit=row.expected_profit,
         gas_to_base=GasToBase(pipe.native_token),
-        base_token=None,
+        base_token=row.base_token,
         raw=b"",
         hashes=[tx_hash],
         cancel_hash=tx_hash if is_cancel else None,

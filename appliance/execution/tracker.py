@@ -61,6 +61,7 @@ def _base(flight: InFlight) -> TradeUpdated:
         amount_in=flight.amount_in,
         expected_profit=flight.expected_profit,
         block_sent=flight.block_sent,
+        base_token=flight.base_token,
     )
 
 
@@ -82,6 +83,7 @@ async def settle(pipe: Pipeline, flight: InFlight, receipt: dict[str, Any]) -> T
                 realized_profit=0,
                 net_profit=-flight.gas_to_base(flight.base_token or "", fill.gas_cost),
                 slippage_bps=0.0,
+                value_ref=-fill.gas_cost,  # native wei = reference-token wei, exact
             ),
             TradeStatus.DROPPED,
             reason="cancelled: not mined in time",

@@ -5,10 +5,11 @@ Every ``on_*`` method is synchronous and returns the records it produced (``Mode
 :func:`appliance.risk.task.run_risk` only moves messages. The safety latch is consulted before
 every decision (it is tripped from other threads), so a kill switch wins every race.
 
-Accounting assumptions (documented limits): P&L is integer wei of the candidate's base token
-and the breakers add P&L of all base tokens together, so they are meant for one base-token unit
-(the first of ``tokens.base``); gas, paid in the native coin, is counted as base-token wei (right
-for WETH on its own chain).
+Accounting: the breakers' P&L is integer wei of the *reference* token: a trade's ``value_ref``
+(its net after gas, converted by the executor into the wrapped native coin gas is priced in, =
+the equity token when ``tokens.base[0]`` is that coin), so cycles over different base tokens add
+up in one unit. Updates without ``value_ref`` (older producers) fall back to the old
+assumption: their base-token profit minus gas counted as if in that one unit.
 """
 
 from __future__ import annotations
@@ -243,8 +244,8 @@ class RiskEngine:
                 else update.expected_profit
             )
             success, pnl = True, gross - gas
-            if candidate is not None and update.realized_profit is not None:
-                base = candidate.base_token
+            base = update.base_token or (candidate.base_token if candidate is not None else None)
+            if base is not None and update.realized_profit is not None:
                 self._inventory[base] = self._inventory.get(base, 0) + update.realized_profit
         elif update.status is TradeStatus.PAPER:
             gross = (
@@ -258,7 +259,11 @@ class RiskEngine:
             success, pnl = False, -gas
         else:  # DROPPED: never mined, no gas spent
             success, pnl = False, 0
-        if update.net_profit is not None:  # the executor's own accounting wins when it has one
+        if update.value_ref is not None:
+            # net of gas in the reference token (the equity token when tokens.base[0] is the
+            # wrapped native coin): the only figure that adds up across base tokens
+            pnl = update.value_ref
+        elif update.net_profit is not None:  # the executor's own accounting (base-token wei)
             pnl = update.net_profit
         now = self._clock()
         self._tick()

@@ -200,10 +200,12 @@ class Journal:
         self.conn.execute(
             "INSERT INTO trades (order_id, opportunity_id, sender, tx_hash, nonce, status, mode, "
             "amount_in, expected_profit, realized_profit, gas_used, gas_cost, block_sent, "
-            "block_mined, reason, created_at, updated_at, net_profit, slippage_bps) "
+            "block_mined, reason, created_at, updated_at, net_profit, slippage_bps, base_token, "
+            "value_ref) "
             "VALUES (:order_id, :opportunity_id, :sender, :tx_hash, :nonce, "
             ":status, :mode, :amount_in, :expected_profit, :realized_profit, :gas_used, :gas_cost, "
-            ":block_sent, :block_mined, :reason, :now, :now, :net_profit, :slippage_bps) "
+            ":block_sent, :block_mined, :reason, :now, :now, :net_profit, :slippage_bps, "
+            ":base_token, :value_ref) "
             "ON CONFLICT (order_id) DO UPDATE SET "
             "opportunity_id = coalesce(excluded.opportunity_id, opportunity_id), "
             "sender = coalesce(excluded.sender, sender), "
@@ -216,6 +218,8 @@ class Journal:
             "block_mined = coalesce(excluded.block_mined, block_mined), "
             "net_profit = coalesce(excluded.net_profit, net_profit), "
             "slippage_bps = coalesce(excluded.slippage_bps, slippage_bps), "
+            "base_token = coalesce(excluded.base_token, base_token), "
+            "value_ref = coalesce(excluded.value_ref, value_ref), "
             "reason = CASE excluded.reason WHEN '' THEN reason ELSE excluded.reason END, "
             "updated_at = excluded.updated_at",
             {
@@ -237,6 +241,8 @@ class Journal:
                 "now": now,
                 "net_profit": _dec(trade.net_profit),
                 "slippage_bps": trade.slippage_bps,
+                "base_token": trade.base_token,
+                "value_ref": _dec(trade.value_ref),
             },
         )
 

@@ -14,6 +14,7 @@ from appliance.modes import Mode
 from appliance.store.schema import SCHEMA_VERSION
 
 __all__ = [
+    "REFERENCE_KEY",
     "WEI_COLUMNS",
     "alerts",
     "counts_by_status",
@@ -28,6 +29,8 @@ __all__ = [
     "mode_changes",
     "pnl_between",
     "pools",
+    "reference_token",
+    "reference_unit",
     "schema_version",
     "too_new_message",
 ]
@@ -44,9 +47,11 @@ WEI_COLUMNS = frozenset(
         "reserve0",
         "reserve1",
         "base_fee",
+        "value_ref",
     }
 )
 TRADE_STATUSES = ("signed", "sent", "mined", "reverted", "dropped", "paper")
+REFERENCE_KEY = "store.reference_token"  # state row: the reference token's address (JSON str)
 LATEST_WINDOW = 200_000  # reserve rows searched for each pool's latest reserves (no index)
 
 
@@ -120,48 +125,114 @@ def decision_counts(conn: sqlite3.Connection) -> dict[str, int]:
     return counts
 
 
-def pnl_between(conn: sqlite3.Connection, start: float, end: float | None = None) -> dict[str, int]:
+def reference_token(conn: sqlite3.Connection) -> str | None:
+    """The reference token's address as recorded by the store task at startup, if any."""
+    row = conn.execute("SELECT value FROM state WHERE key = ?", (REFERENCE_KEY,)).fetchone()
+    if row is None:
+        return None
+    value = json.loads(row[0])
+    return value if isinstance(value, str) and value else None
+
+
+def reference_unit(conn: sqlite3.Connection, token: str | None) -> tuple[str, int]:
+    """``(symbol, decimals)`` of ``token`` from the tokens table; ``("", 18)`` when unknown."""
+    if not token:
+        return "", 18
+    row = conn.execute(
+        "SELECT symbol, decimals FROM tokens WHERE lower(address) = ?", (token.lower(),)
+    ).fetchone()
+    return ("", 18) if row is None else (str(row[0]), int(row[1]))
+
+
+def _ref_value(
+    status: str,
+    realized: str | None,
+    expected: str | None,
+    gas_cost: str | None,
+    base_token: str | None,
+    value_ref: str | None,
+    ref: str | None,
+) -> int | None:
+    """A finished trade's net in reference-token wei; None when it cannot be said exactly.
+
+    ``value_ref`` when recorded. Rows without it (written before it existed) keep the old
+    arithmetic only when their profit is in the reference token's unit: no ``base_token`` (the
+    old single-unit assumption) or the reference token itself. Paper rows without ``value_ref``
+    count their gross profit (the old behaviour: no gas was spent).
+    """
+    if value_ref is not None:
+        return int(value_ref)
+    if base_token is not None and (ref is None or base_token.lower() != ref.lower()):
+        return None  # another unit and no conversion recorded: never add it up as this one
+    if status == "paper":
+        return int(realized if realized is not None else expected or 0)
+    profit = int(realized) if status == "mined" and realized is not None else 0
+    return profit - int(gas_cost or 0)
+
+
+_PNL_COLUMNS = "status, realized_profit, expected_profit, gas_cost, base_token, value_ref"
+
+
+def pnl_between(
+    conn: sqlite3.Connection,
+    start: float,
+    end: float | None = None,
+    *,
+    ref_token: str | None = None,
+) -> dict[str, int]:
     """Realized P&L of trades created in ``[start, end)``: ``{"live", "paper", "gas"}`` in wei.
 
-    ``live`` = realized profit of mined trades minus the gas of every sent trade (mined or
-    reverted); ``paper`` = realized (else expected) profit of paper trades. Gas is counted in
-    native-coin wei, profit in base-token wei: equal units when the base token is the wrapped
-    native coin (the usual configuration).
+    ``live`` and ``paper`` are in **reference-token wei** (the wrapped native coin gas is priced
+    in; ``ref_token``, default the one the store recorded): the sum of each finished trade's
+    ``value_ref`` (net after gas; a cancelled trade's is minus its gas). ``live`` counts mined,
+    reverted and cancelled trades, ``paper`` the paper trades; ``gas`` is the native-coin wei
+    spent by live trades. Rows that predate ``value_ref`` are counted as before only when their
+    profit is in the reference token (see :func:`_ref_value`); others are left out, never mixed.
     """
-    sql = "SELECT status, realized_profit, expected_profit, gas_cost FROM trades WHERE created_at >= ?"
+    ref = ref_token if ref_token is not None else reference_token(conn)
+    sql = f"SELECT {_PNL_COLUMNS} FROM trades WHERE created_at >= ?"
     params: list[Any] = [start]
     if end is not None:
         sql += " AND created_at < ?"
         params.append(end)
     live = paper = gas = 0
-    for status, realized, expected, gas_cost in conn.execute(sql, params):
+    for row in conn.execute(sql, params):
+        status, gas_cost = row[0], row[3]
+        value = _ref_value(*row, ref)
         if status == "paper":
-            paper += int(realized if realized is not None else expected)
+            paper += value or 0
             continue
         if gas_cost is not None:
             gas += int(gas_cost)
-        if status == "mined" and realized is not None:
-            live += int(realized)
-    return {"live": live - gas, "paper": paper, "gas": gas}
+        live += value or 0
+    return {"live": live, "paper": paper, "gas": gas}
 
 
 def equity_series(
-    conn: sqlite3.Connection, start: float = 0.0, *, paper: bool = False
+    conn: sqlite3.Connection,
+    start: float = 0.0,
+    *,
+    paper: bool = False,
+    ref_token: str | None = None,
 ) -> list[tuple[float, int]]:
-    """Cumulative P&L after each finished trade since ``start``: ``[(unix time, wei), ...]``."""
-    statuses = ("paper",) if paper else ("mined", "reverted")
+    """Cumulative P&L (reference-token wei, as :func:`pnl_between`) after each finished trade
+    since ``start``: ``[(unix time, wei), ...]``. Trades whose value is unknown are skipped."""
+    ref = ref_token if ref_token is not None else reference_token(conn)
+    statuses = ("paper",) if paper else ("mined", "reverted", "dropped")
     out: list[tuple[float, int]] = []
     total = 0
-    for at, status, realized, expected, gas_cost in conn.execute(
-        "SELECT updated_at, status, realized_profit, expected_profit, gas_cost FROM trades "
+    for at, *row in conn.execute(
+        f"SELECT updated_at, {_PNL_COLUMNS} FROM trades "
         f"WHERE created_at >= ? AND status IN ({','.join('?' * len(statuses))}) "
         "ORDER BY updated_at",
         (start, *statuses),
     ):
-        if status == "paper":
-            total += int(realized if realized is not None else expected)
-        else:
-            total += int(realized or 0) - int(gas_cost or 0)
+        if row[0] == "dropped" and row[5] is None and row[3] is None:
+            continue  # dropped before the wire: no effect on equity, no point
+        value = _ref_value(*row, ref)
+        if value is None:
+            continue
+        total += value
         out.append((at, total))
     return out
 

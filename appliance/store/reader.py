@@ -24,7 +24,7 @@ from appliance.store.errors import JournalCorrupt, JournalMissing, JournalTooNew
 from appliance.store.schema import JOURNAL_NAME, SCHEMA_VERSION
 from appliance.store.statefile import STATE_FILE_NAME, StateReader, StateSnapshot
 
-__all__ = ["STALE_AFTER_S", "JournalReader", "status_document"]
+__all__ = ["STALE_AFTER_S", "JournalReader", "config_reference_token", "status_document"]
 
 STALE_AFTER_S = 15.0  # the writer publishes at least every second; older means it is not running
 
@@ -77,16 +77,31 @@ class JournalReader:
         """Opportunities by decision: candidate, approved, rejected."""
         return queries.decision_counts(self.conn)
 
-    def pnl_today(self, *, reset_hour_utc: int = 0, now: float | None = None) -> dict[str, int]:
-        """P&L since the last daily reset: ``{"live", "paper", "gas"}`` in wei."""
-        return queries.pnl_between(self.conn, day_start(reset_hour_utc, now))
+    def reference_token(self) -> str | None:
+        """The token P&L is counted in (recorded by the store task; None before it ran)."""
+        return queries.reference_token(self.conn)
 
-    def pnl_days(self, days: int = 7, *, now: float | None = None) -> dict[str, int]:
+    def reference_unit(self, token: str | None = None) -> tuple[str, int]:
+        """``(symbol, decimals)`` of ``token`` (default the reference token); ``("", 18)``."""
+        return queries.reference_unit(self.conn, token or self.reference_token())
+
+    def pnl_today(
+        self, *, reset_hour_utc: int = 0, now: float | None = None, ref_token: str | None = None
+    ) -> dict[str, int]:
+        """P&L since the last daily reset: ``{"live", "paper", "gas"}``; live and paper in
+        reference-token wei, gas in native wei (see :func:`queries.pnl_between`)."""
+        return queries.pnl_between(self.conn, day_start(reset_hour_utc, now), ref_token=ref_token)
+
+    def pnl_days(
+        self, days: int = 7, *, now: float | None = None, ref_token: str | None = None
+    ) -> dict[str, int]:
         now = time.time() if now is None else now
-        return queries.pnl_between(self.conn, now - days * 86400)
+        return queries.pnl_between(self.conn, now - days * 86400, ref_token=ref_token)
 
-    def equity_series(self, since: float = 0.0, *, paper: bool = False) -> list[tuple[float, int]]:
-        return queries.equity_series(self.conn, since, paper=paper)
+    def equity_series(
+        self, since: float = 0.0, *, paper: bool = False, ref_token: str | None = None
+    ) -> list[tuple[float, int]]:
+        return queries.equity_series(self.conn, since, paper=paper, ref_token=ref_token)
 
     def alerts(self, limit: int = 20) -> list[dict[str, Any]]:
         return queries.alerts(self.conn, limit)
@@ -127,6 +142,13 @@ def _storage(cfg: Any) -> Any:
     return getattr(cfg, "storage", cfg)
 
 
+def config_reference_token(cfg: Any) -> str | None:
+    """``strategy.native_token or tokens.base[0]`` of an ``AppConfig``; None for other configs."""
+    native = getattr(getattr(cfg, "strategy", None), "native_token", None)
+    base = tuple(getattr(getattr(cfg, "tokens", None), "base", None) or ())
+    return native or (base[0] if base else None)
+
+
 def status_document(cfg: Any, *, now: float | None = None) -> dict[str, Any]:
     """The live status as plain data (``arb-appliance status --json``).
 
@@ -134,6 +156,8 @@ def status_document(cfg: Any, *, now: float | None = None) -> dict[str, Any]:
     picture, the journal for totals and as a fallback. ``supervisor`` is ``running``,
     ``stale`` (the writer's pid exists but it stopped publishing) or ``not running``; with neither
     file present ``mode`` is ``unknown`` and ``sources`` is empty. Wei amounts are JSON integers.
+    ``pnl_today`` is in reference-token wei (the wrapped native coin gas is priced in), named by
+    ``pnl_unit`` (its symbol, "" when unknown) and ``pnl_decimals``.
     """
     now = time.time() if now is None else now
     storage = _storage(cfg)
@@ -141,6 +165,8 @@ def status_document(cfg: Any, *, now: float | None = None) -> dict[str, Any]:
     journal_path = Path(storage.data_dir) / JOURNAL_NAME
     live_cfg = getattr(cfg, "live", None)
     reset_hour = getattr(getattr(cfg, "risk", None), "daily_reset_hour_utc", 0)
+    ref = config_reference_token(cfg)
+    unit: tuple[str, int] = ("", 18)
     problems: list[str] = []
 
     snap: StateSnapshot | None = None
@@ -155,12 +181,14 @@ def status_document(cfg: Any, *, now: float | None = None) -> dict[str, Any]:
         with JournalReader(journal_path) as jr:
             last = jr.last_block()
             mode = jr.last_mode()
+            ref = ref or jr.reference_token()
+            unit = jr.reference_unit(ref)
             journal = {
                 "mode": None if mode is None else mode.name,
                 "head": last,
                 "trades": jr.trade_counts(),
                 "decisions": jr.decision_counts(),
-                "pnl": jr.pnl_today(reset_hour_utc=reset_hour, now=now),
+                "pnl": jr.pnl_today(reset_hour_utc=reset_hour, now=now, ref_token=ref),
                 "counts": jr.counts(),
             }
     except (JournalMissing, JournalCorrupt, JournalTooNew) as exc:
@@ -180,6 +208,8 @@ def status_document(cfg: Any, *, now: float | None = None) -> dict[str, Any]:
         "opportunities": {"detected": 0, "approved": 0, "rejected": 0},
         "trades": dict.fromkeys(queries.TRADE_STATUSES, 0),
         "pnl_today": 0,
+        "pnl_unit": unit[0],
+        "pnl_decimals": unit[1],
         "pnl_today_detail": {"live": 0, "paper": 0, "gas": 0},
         "breakers": {},
         "risk": {},

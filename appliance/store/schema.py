@@ -30,6 +30,11 @@ Tables (version 1)::
     mode_changes   (id PK, at, old, new, reason, source)   append-only (triggers refuse changes)
     alerts         (id PK, at, priority, key, text, extra)
     state          (key PK, value JSON, updated_at)        persisted breaker/risk state
+
+Version 2 adds to ``trades``: ``net_profit`` (base-token wei after gas), ``slippage_bps``,
+``base_token`` (the unit of the trade's profit columns) and ``value_ref`` (the net after gas in
+the *reference* token, the wrapped native coin gas is priced in: the one unit P&L is summed in).
+The reference token's address is kept in ``state`` under ``store.reference_token``.
 """
 
 from __future__ import annotations
@@ -141,12 +146,19 @@ CREATE TABLE IF NOT EXISTS state (
 _V2 = """
 ALTER TABLE trades ADD COLUMN net_profit TEXT;
 ALTER TABLE trades ADD COLUMN slippage_bps REAL;
+ALTER TABLE trades ADD COLUMN base_token TEXT;
+ALTER TABLE trades ADD COLUMN value_ref TEXT;
 """
 
 # (version, description, SQL script). Append only; never edit an applied migration.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "initial schema", _V1),
-    (2, "trades: net profit after gas (exact) and slippage vs expected (bps)", _V2),
+    (
+        2,
+        "trades: net profit after gas (exact), slippage vs expected (bps), base token and the "
+        "net in the reference token (exact)",
+        _V2,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

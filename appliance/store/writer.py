@@ -28,8 +28,10 @@ from typing import Any
 import trio
 
 from appliance.events import TradeUpdated
+from appliance.store import queries
 from appliance.store.errors import StoreError, WriteAheadFailed
 from appliance.store.journal import Journal
+from appliance.store.reader import config_reference_token
 from appliance.store.recorder import Batch, Recorder
 from appliance.store.schema import JOURNAL_NAME
 from appliance.store.statefile import STATE_FILE_NAME, StateWriter
@@ -117,6 +119,9 @@ async def run_store(
 
     journal = Journal(journal_path)
     try:
+        ref = config_reference_token(cfg)
+        if ref is not None:  # readers without the config (the status screen) count P&L in it
+            journal.save_state(queries.REFERENCE_KEY, ref)
         n = max(n_pools_hint, len(journal.pool_ids()), 16)
         state = StateWriter(state_path, capacity=1 << (n - 1).bit_length())
     except BaseException:

@@ -57,7 +57,7 @@ async def test_ui_pilot_health_view(scenario, make_app):
         await loaded(pilot)
         text = screen_text(app)
         assert "trade closed" in text
-        assert "daily loss 0.000000 / 0.100000 (0%)" in text
+        assert "daily loss 0.000000 / 0.100000 WETH" in text  # the P&L (reference) unit
         assert "VaR95 0.0021" in text
         assert "CPU 12.5%  RSS 61.3 MB" in text
         assert "disk free 12.3 GB" in text

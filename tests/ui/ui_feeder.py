@@ -15,6 +15,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import trio
 
@@ -35,7 +36,14 @@ async def _send_all(send, events) -> None:
 
 
 async def main(data_dir: Path, runtime_dir: Path) -> None:
-    cfg = StorageConfig(data_dir=data_dir, runtime_dir=runtime_dir, commit_interval_s=0.0)
+    storage = StorageConfig(data_dir=data_dir, runtime_dir=runtime_dir, commit_interval_s=0.0)
+    # the parts of an AppConfig run_store reads: it records the reference token (P&L unit)
+    cfg = SimpleNamespace(
+        storage=storage,
+        live=False,
+        tokens=SimpleNamespace(base=(ui_scenario.WETH,)),
+        strategy=SimpleNamespace(native_token=None),
+    )
     send, recv = trio.open_memory_channel(256)
     with trio.open_signal_receiver(signal.SIGUSR1, signal.SIGTERM) as signals:
         async with trio.open_nursery() as nursery:

@@ -38,6 +38,7 @@ from appliance.events import (
 )
 from appliance.modes import Mode
 from appliance.store.journal import Journal
+from appliance.store.queries import REFERENCE_KEY
 from appliance.store.recorder import Recorder
 from appliance.store.schema import JOURNAL_NAME
 from appliance.store.statefile import STATE_FILE_NAME, StateWriter
@@ -217,6 +218,7 @@ def emergency_events(at: float) -> list[tuple[float, object]]:
 
 def open_recorder(data_dir: Path, runtime_dir: Path) -> Recorder:
     journal = Journal(Path(data_dir) / JOURNAL_NAME)
+    journal.save_state(REFERENCE_KEY, WETH)  # as the store task records it at startup
     state = StateWriter(Path(runtime_dir) / STATE_FILE_NAME, capacity=64)
     return Recorder(journal, state, live=False)
 

@@ -1,4 +1,7 @@
-"""The latest opportunities: path, size, expected net profit, decision and reason."""
+"""The latest opportunities: path, size, expected net profit, decision and reason.
+
+Size and net are in the row's own base token (its decimals; the path starts with its symbol).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ DECISION_COLOURS = {"approved": "green", "rejected": "yellow", "candidate": ""}
 
 
 class OpportunitiesPanel(StatusPanel):
-    FIELDS = ("opportunities", "opportunities_total", "approved_total", "decimals")
+    FIELDS = ("opportunities", "opportunities_total", "approved_total")
     TITLE = "Opportunities"
 
     def __init__(self, rows: int = 20, **kwargs) -> None:
@@ -26,7 +29,6 @@ class OpportunitiesPanel(StatusPanel):
         self.set_title(
             f"Opportunities ({status.opportunities_total}, {status.approved_total} approved)", stale
         )
-        d = status.decimals
         table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1), expand=True)
         table.add_column("block", justify="right", no_wrap=True)
         table.add_column("path", no_wrap=True, overflow="crop", ratio=1)
@@ -39,8 +41,8 @@ class OpportunitiesPanel(StatusPanel):
             table.add_row(
                 str(o.block),
                 o.path,
-                wei(o.amount_in, decimals=d, places=4),
-                wei(o.net_profit, decimals=d, sign=True),
+                wei(o.amount_in, decimals=o.decimals, places=4),
+                wei(o.net_profit, decimals=o.decimals, sign=True),
                 decision,
                 style=style,
             )

@@ -15,11 +15,12 @@ BREAKER_COLOURS = {"closed": "green", "half-open": "yellow", "open": "red"}
 
 
 class RiskPanel(StatusPanel):
-    FIELDS = ("risk", "decimals")
+    FIELDS = ("risk", "decimals", "symbol")
     TITLE = "Risk"
 
     def render_status(self, status: Status, stale: bool) -> RenderableType:
-        r, d = status.risk, status.decimals
+        r, d = status.risk, status.decimals  # daily loss: the P&L (reference) token's unit
+        unit = f" {status.symbol}" if status.symbol else ""
         text = Text("breakers ")
         if not r.breakers:
             text.append("(none reported)")
@@ -33,11 +34,21 @@ class RiskPanel(StatusPanel):
         over = r.daily_loss_limit is not None and r.daily_loss >= r.daily_loss_limit > 0
         text.append("\ndaily loss ")
         text.append(
-            f"{wei(r.daily_loss, decimals=d)} / {limit}{used}",
+            f"{wei(r.daily_loss, decimals=d)} / {limit}{unit}{used}",
             style="bold red" if over and not stale else "",
         )
         text.append(f"\nVaR95 {r.var95:.4g} CVaR95 {r.cvar95:.4g}")
         text.append(f"\nVaR99 {r.var99:.4g} CVaR99 {r.cvar99:.4g}")
-        text.append(f"\nexposure {wei(r.exposure, decimals=d)} in {r.pending} pending")
+        text.append(f"\nexposure {_exposure(r.exposure)} in {r.pending} pending")
         text.append(f"\nregime {r.regime}  size x{r.size_multiplier:g}")
         return text
+
+
+def _exposure(per_token: tuple[tuple[str, int, int], ...]) -> str:
+    """Pending input per base token, each in its own unit (never summed across tokens)."""
+    if not per_token:
+        return wei(0)
+    return " + ".join(
+        f"{wei(amount, decimals=decimals, places=4)}{' ' + symbol if symbol else ''}"
+        for symbol, decimals, amount in per_token
+    )

@@ -1,4 +1,4 @@
-"""The latest trades: status, profit, gas and a short transaction hash."""
+"""The latest trades: status, profit (in the trade's own base token), gas and a short hash."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ STATUS_COLOURS = {
 
 
 class TradesPanel(StatusPanel):
-    FIELDS = ("trades", "trade_counts", "decimals")
+    FIELDS = ("trades", "trade_counts")
     TITLE = "Trades"
 
     def __init__(self, rows: int = 20, **kwargs) -> None:
@@ -33,7 +33,6 @@ class TradesPanel(StatusPanel):
         counts = status.trade_counts
         total = sum(counts.values())
         self.set_title(f"Trades ({total})", stale)
-        d = status.decimals
         table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1), expand=True)
         table.add_column("status", no_wrap=True)
         table.add_column("profit", justify="right", no_wrap=True)
@@ -43,7 +42,7 @@ class TradesPanel(StatusPanel):
             gas = "-" if t.gas_used is None else f"{t.gas_used}"
             table.add_row(
                 t.status,
-                wei(t.profit, decimals=d, sign=True),
+                _profit(t.profit, t.decimals, t.symbol),
                 gas,
                 short_hash(t.tx_hash) if t.tx_hash else (t.reason or "-"),
                 style="" if stale else STATUS_COLOURS.get(t.status, ""),
@@ -51,3 +50,8 @@ class TradesPanel(StatusPanel):
         if not status.trades:
             table.add_row("(none journaled yet)", "", "", "")
         return table
+
+
+def _profit(amount: int | None, decimals: int, symbol: str) -> str:
+    text = wei(amount, decimals=decimals, sign=True)
+    return f"{text} {symbol[:5]}" if symbol and amount is not None else text

@@ -97,3 +97,60 @@ def test_slippage():
     assert slippage_bps(100, 90) == 1000.0
     assert slippage_bps(100, 110) == -1000.0
     assert slippage_bps(0, 5) == 0.0
+
+
+def test_value_ref_is_exact_in_the_native_base_and_converted_at_the_candidate_rate():
+    from fractions import Fraction
+
+    from appliance.execution.accounting import fill_from_simulation
+
+    # WETH is the reference token: profit - gas, both in wei of the same coin, exact
+    weth = fill_from_simulation(
+        profit=5 * 10**15 + 1,
+        gas_used=150_000,
+        gas_price=2 * 10**9,
+        base_token=WETH,
+        expected_profit=5 * 10**15,
+        gas_to_base=GasToBase(WETH, 7, 11),
+        block=9,
+    )
+    assert weth.value_ref == 5 * 10**15 + 1 - 150_000 * 2 * 10**9
+    # USDC: the candidate priced 200_000 gas at 2 gwei as 0.7 USDC (700_000 wei), so one USDC
+    # wei is worth 4e14 / 7e5 native wei; floor(12345 * that) - gas
+    rate = GasToBase(WETH, base_per_native_num=700_000, base_per_native_den=200_000 * 2 * 10**9)
+    usdc = fill_from_simulation(
+        profit=12345,
+        gas_used=150_000,
+        gas_price=2 * 10**9,
+        base_token=USDC,
+        expected_profit=20000,
+        gas_to_base=rate,
+        block=9,
+    )
+    converted = 7_054_285_714_285  # floor(12345 * 4e14 / 7e5) = floor(7054285714285.71...)
+    assert converted == int(Fraction(12345 * 4 * 10**14, 700_000))
+    assert usdc.value_ref == converted - 150_000 * 2 * 10**9
+    assert usdc.net_profit == 12345 - rate(USDC, 150_000 * 2 * 10**9)  # unchanged, base wei
+    # no rate known (e.g. after a restart): no value rather than a wrong one
+    assert GasToBase(WETH).value_ref(USDC, 12345, 1) is None
+    assert GasToBase(WETH).value_ref(None, 12345, 1) is None
+
+
+def test_value_ref_of_a_mined_receipt_and_a_revert():
+    logs = [_transfer(WETH, EXE, PAIR_A, 10**18), _transfer(WETH, PAIR_B, EXE, 10**18 + 7)]
+    fill = fill_from_receipt(
+        _receipt(logs),
+        executor=EXE,
+        expected_profit=7,
+        gas_to_base=GasToBase(WETH),
+        base_token=WETH,
+    )
+    assert fill.value_ref == 7 - 200_000 * 2 * 10**9
+    reverted = fill_from_receipt(
+        _receipt([], status=0),
+        executor=EXE,
+        expected_profit=7,
+        gas_to_base=GasToBase(WETH),
+        base_token=WETH,
+    )
+    assert reverted.value_ref == -200_000 * 2 * 10**9

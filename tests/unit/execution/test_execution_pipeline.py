@@ -13,6 +13,7 @@ from eth_account import Account
 from appliance.config import AppConfig, ChainConfig, DexConfig, ExecutionConfig, TokensConfig
 from appliance.config.sections import AccountConfig, StrategyConfig
 from appliance.events import Candidate, Leg, OrderApproved, TradeStatus
+from appliance.execution.calldata import TRANSFER_TOPIC
 from appliance.execution.errors import NodeError
 from appliance.execution.keys import Signer
 from appliance.execution.nonce import NonceManager
@@ -198,6 +199,7 @@ async def test_stuck_trade_is_replaced_then_cancelled(tmp_path, autojump_clock):
     assert all(u.nonce == 7 for u in ahead)
     assert len(node.sent) == 3
     assert final.status is TradeStatus.DROPPED and final.reason == "cancelled: not mined in time"
+    assert final.base_token == WETH and final.value_ref == -21000 * 10**9  # the cancel's gas
     assert final.gas_cost == 21000 * 10**9
     assert emitted[-1] == final
 
@@ -247,3 +249,57 @@ async def test_chain_errors_are_translated_at_the_boundary():
     for exc in (RpcTimeout("h:1", "eth_call", "timeout"), NoHealthyEndpoint("eth_call")):
         with pytest.raises(RpcUnavailable):
             await ExecRpc(_Raising(exc)).call("eth_call", [])
+
+
+def _usdc_order() -> OrderApproved:
+    legs = (
+        Leg("0x00000000000000000000000000000000000000AA", USDC, WETH, 30),
+        Leg("0x00000000000000000000000000000000000000BB", WETH, USDC, 30),
+    )
+    cand = Candidate(
+        block=100,
+        legs=legs,
+        base_token=USDC,
+        amount_in=1000 * 10**6,
+        amount_out=1000 * 10**6 + 20000,
+        gas_estimate=200_000,
+        gas_cost=700_000,  # 0.7 USDC for 200_000 gas at the 2 gwei price used below
+    )
+    return OrderApproved(candidate=cand, mode=Mode.NORMAL, order_id="o2")
+
+
+async def test_paper_fills_carry_the_base_token_and_the_value_in_the_reference_token(tmp_path):
+    node = ScriptedNode()  # simulated profit 12345, 150_000 gas, base fee 1 gwei + 1 gwei tip
+    pipe, emitted, _ = _pipe(node, tmp_path, live=False)
+    await pipe.handle(_order())
+    await pipe.handle(_usdc_order())
+    weth, usdc = emitted
+    gas = 150_000 * 2 * 10**9
+    assert weth.base_token == WETH and weth.value_ref == 12345 - gas
+    assert usdc.base_token == USDC and usdc.gas_cost == gas
+    # native per USDC wei = 200_000 * 2e9 / 700_000, floored after converting the profit
+    assert usdc.value_ref == (12345 * 200_000 * 2 * 10**9) // 700_000 - gas
+
+
+async def test_live_updates_carry_the_base_token_and_the_mined_value(tmp_path, autojump_clock):
+    node = ScriptedNode()
+    pipe, emitted, ahead = _pipe(node, tmp_path)
+    flight = await pipe.handle(_usdc_order())
+    assert {u.base_token for u in [*emitted, *ahead]} == {USDC}
+    assert all(u.value_ref is None for u in emitted)  # not final yet
+    receipt = _receipt(flight.hashes[0])
+    pair = "0x" + "00" * 12 + "00" * 19 + "bb"
+    receipt["logs"] = [  # 54321 USDC wei flow into the executor: the realized profit
+        {
+            "address": USDC,
+            "topics": [TRANSFER_TOPIC, pair, "0x" + "00" * 12 + EXECUTOR[2:].lower()],
+            "data": "0x" + encode(["uint256"], [54321]).hex(),
+        }
+    ]
+    node.receipts[flight.hashes[0]] = receipt
+    final = await track(pipe, flight)
+    assert final.status is TradeStatus.MINED and final.base_token == USDC
+    gas = int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
+    price = flight.gas_to_base.base_per_native_den // 200_000
+    assert final.realized_profit == 54321
+    assert final.value_ref == 54321 * 200_000 * price // 700_000 - gas

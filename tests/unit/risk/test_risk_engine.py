@@ -414,3 +414,52 @@ def test_supervisor_holds(tmp_path):
     assert engine.mode is Mode.PAUSED
     engine.release("crashes:market", "market stable")
     assert engine.mode is Mode.NORMAL
+
+
+def test_breakers_count_value_ref_across_base_tokens(tmp_path):
+    """A WETH and a USDC trade: the daily and session P&L are the exact sum of their values in
+    the reference token, not WETH wei plus USDC wei (the USDC profit alone is 5e9 'wei')."""
+    usdc = "0x" + "33" * 20
+    clock = Clock(T0)
+    engine, _ = make_engine(
+        tmp_path, clock, config=cfg(daily_loss_wei=ETH // 100, session_loss_wei=ETH)
+    )
+    weth_value = 2 * ETH // 1000 - ETH // 10_000
+    engine.on_trade(
+        TradeUpdated(
+            "w",
+            TradeStatus.MINED,
+            Mode.NORMAL,
+            realized_profit=2 * ETH // 1000,
+            gas_cost=ETH // 10_000,
+            base_token=BASE,
+            value_ref=weth_value,
+        )
+    )
+    usdc_value = -(ETH // 50)  # a loss worth 0.02 WETH: more than the daily limit on its own
+    engine.on_trade(
+        TradeUpdated(
+            "u",
+            TradeStatus.MINED,
+            Mode.NORMAL,
+            realized_profit=5 * 10**9,  # +5000 USDC in its own unit: must not count as wei
+            gas_cost=ETH // 10_000,
+            net_profit=5 * 10**9 - 300_000,
+            base_token=usdc,
+            value_ref=usdc_value,
+        )
+    )
+    assert engine.breakers.pnl_today == weth_value + usdc_value
+    assert engine.breakers.pnl_session == weth_value + usdc_value
+    assert engine.breakers.states["daily"] == "open" and engine.mode is Mode.PAUSED
+    # inventory is booked per the trade's own base token, in its own unit
+    assert engine._inventory[usdc] == 5 * 10**9
+    assert engine._inventory[BASE] == 100 * ETH + 2 * ETH // 1000
+
+
+def test_updates_without_value_ref_keep_the_old_accounting(tmp_path):
+    engine, _ = make_engine(tmp_path, Clock(T0))
+    engine.on_trade(
+        TradeUpdated("m", TradeStatus.MINED, Mode.NORMAL, realized_profit=100, gas_cost=30)
+    )
+    assert engine.breakers.pnl_session == 70

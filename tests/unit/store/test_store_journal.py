@@ -276,3 +276,78 @@ def test_reader_queries(journal):
         assert reader.mode_changes()[0]["new"] == "PAUSED" and reader.last_mode() is Mode.PAUSED
         assert [t["order_id"] for t in reader.latest_trades(2)] == ["pap", "rev"]
         assert reader.trade_counts()["mined"] == 2
+
+
+WETH = "0x" + "11" * 20
+USDC = "0x" + "22" * 20
+
+
+def test_pnl_adds_up_value_ref_of_every_base_token_in_the_reference_token(journal):
+    """A WETH trade and a USDC trade: P&L is the exact sum of their reference-token values, never
+    WETH wei plus USDC wei; old rows count only when their unit is the reference token."""
+    from appliance.events import TokenInfo
+    from appliance.store import queries
+
+    now = time.time()
+    journal.upsert_tokens([TokenInfo(WETH, "WETH", 18), TokenInfo(USDC, "USDC", 6)])
+    journal.save_state(queries.REFERENCE_KEY, WETH)
+    weth_gas, usdc_gas = 150_000 * 2 * 10**9, 160_000 * 2 * 10**9
+    weth_value = 3 * 10**15 - weth_gas  # exact: WETH is the reference token
+    usdc_profit = 7_250_000  # 7.25 USDC
+    usdc_value = usdc_profit * 10**18 // (3000 * 10**6) - usdc_gas  # at 3000 USDC per ETH
+    journal.upsert_trade(_trade("w", TradeStatus.SIGNED, base_token=WETH), now=now)
+    journal.upsert_trade(
+        _trade(
+            "w",
+            TradeStatus.MINED,
+            realized_profit=3 * 10**15,
+            gas_cost=weth_gas,
+            value_ref=weth_value,
+        ),
+        now=now + 1,
+    )
+    journal.upsert_trade(
+        _trade(
+            "u",
+            TradeStatus.MINED,
+            realized_profit=usdc_profit,
+            gas_cost=usdc_gas,
+            base_token=USDC,
+            value_ref=usdc_value,
+        ),
+        now=now + 2,
+    )
+    # a USDC row without a value (no rate known): left out, never added as if it were WETH
+    journal.upsert_trade(
+        _trade("u2", TradeStatus.MINED, realized_profit=10**9, gas_cost=5, base_token=USDC),
+        now=now + 3,
+    )
+    # an old WETH row without a value: the old arithmetic, profit - gas
+    journal.upsert_trade(
+        _trade("w2", TradeStatus.MINED, realized_profit=1000, gas_cost=400, base_token=WETH),
+        now=now + 4,
+    )
+    # paper trades: their value_ref, net of the estimated gas
+    journal.upsert_trade(
+        _trade("pu", TradeStatus.PAPER, realized_profit=5, base_token=USDC, value_ref=-77),
+        now=now + 5,
+    )
+    row = journal.trade("w")
+    assert row["base_token"] == WETH and row["value_ref"] == weth_value  # coalesced, exact int
+    expected_live = weth_value + usdc_value + (1000 - 400)
+    with JournalReader(journal.path) as reader:
+        assert reader.reference_token() == WETH and reader.reference_unit() == ("WETH", 18)
+        pnl = reader.pnl_today(now=now + 10)
+        assert pnl == {
+            "live": expected_live,
+            "paper": -77,
+            "gas": weth_gas + usdc_gas + 5 + 400,
+        }
+        assert reader.pnl_days(7, now=now + 10)["live"] == expected_live
+        series = [v for _, v in reader.equity_series()]
+        assert series == [weth_value, weth_value + usdc_value, expected_live]
+        assert reader.equity_series(paper=True)[-1][1] == -77
+        # naming another reference token: WETH rows without a value drop out instead
+        assert reader.pnl_today(now=now + 10, ref_token=USDC)["live"] == (
+            weth_value + usdc_value + (10**9 - 5)
+        )

@@ -159,3 +159,38 @@ def test_read_side_imports_no_trading_chain_hw_or_ui_code():
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_status_pnl_today_is_in_the_reference_token_with_its_unit(config, tmp_path):
+    from appliance.config import load_config
+    from appliance.events import TokenInfo
+
+    usdc = to_checksum_address("0x" + "ee" * 20)
+    weth_value, usdc_value = 4 * 10**15 - 3 * 10**14, 2 * 10**15 - 3 * 10**14
+    with Journal(tmp_path / "data" / "journal.sqlite") as j:
+        j.upsert_tokens([TokenInfo(TOKEN, "WETH", 18), TokenInfo(usdc, "USDC", 6)])
+        j.upsert_trade(
+            TradeUpdated(
+                "w",
+                TradeStatus.PAPER,
+                Mode.NORMAL,
+                realized_profit=4 * 10**15,
+                gas_cost=3 * 10**14,
+                base_token=TOKEN,
+                value_ref=weth_value,
+            )
+        )
+        j.upsert_trade(
+            TradeUpdated(
+                "u",
+                TradeStatus.PAPER,
+                Mode.NORMAL,
+                realized_profit=6_000_000,  # 6 USDC
+                gas_cost=3 * 10**14,
+                base_token=usdc,
+                value_ref=usdc_value,
+            )
+        )
+    doc = status_document(load_config(config))  # reference token: tokens.base[0] (no native)
+    assert doc["pnl_today"] == weth_value + usdc_value
+    assert doc["pnl_unit"] == "WETH" and doc["pnl_decimals"] == 18

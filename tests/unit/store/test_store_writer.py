@@ -326,3 +326,24 @@ async def test_a_clean_stop_says_not_running(cfg):
     await _with_store(cfg, body)
     doc = status_document(cfg)
     assert doc["supervisor"] == "not running" and doc["head_block"] == 1
+
+
+async def test_the_store_records_the_reference_token_for_config_less_readers(cfg):
+    from types import SimpleNamespace
+
+    from appliance.store import queries
+
+    app = SimpleNamespace(  # the parts of an AppConfig run_store reads
+        storage=cfg,
+        live=False,
+        tokens=SimpleNamespace(base=(USDC, WETH)),
+        strategy=SimpleNamespace(native_token=WETH),
+    )
+
+    async def body(send, handle):
+        await send.send(block(1))
+
+    await _with_store(app, body)
+    with Journal(cfg.data_dir / "journal.sqlite") as j:
+        assert j.load_state(queries.REFERENCE_KEY) == WETH  # native_token wins over base[0]
+        assert queries.reference_token(j.conn) == WETH
