@@ -20,7 +20,7 @@ from pathlib import Path
 
 import trio
 
-from appliance.commands.devnet import CORE_POOLS, raise_on_sigterm
+from appliance.commands.devnet import CORE_POOLS, add_market_arguments, raise_on_sigterm
 from appliance.errors import UserError
 
 _NOT_YET = "not available yet"
@@ -28,25 +28,8 @@ _STOP_GRACE_S = 10.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--seed", type=int, default=1, help="market and swap-sequence seed (default 1)"
-    )
-    parser.add_argument(
-        "--block-time", type=float, default=1.0, metavar="S", help="seconds per block (default 1)"
-    )
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        metavar="D",
-        help="config, key, journal and logs (default: a temporary directory)",
-    )
-    parser.add_argument(
-        "--pools",
-        type=int,
-        default=CORE_POOLS,
-        metavar="N",
-        help=f"number of pools (at least {CORE_POOLS})",
+    add_market_arguments(
+        parser, data_dir_help="config, key, journal and logs (default: a temporary directory)"
     )
     parser.add_argument(
         "--no-ui", action="store_true", help="do not start the status screen even on a terminal"

@@ -20,7 +20,8 @@ from appliance.errors import UserError
 CORE_POOLS = 24
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_market_arguments(parser: argparse.ArgumentParser, *, data_dir_help: str) -> None:
+    """The market options ``devnet`` and ``demo`` share."""
     parser.add_argument(
         "--seed", type=int, default=1, help="market and swap-sequence seed (default 1)"
     )
@@ -32,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="D",
-        help="where to write the config and key (default: a temporary directory)",
+        help=data_dir_help,
     )
     parser.add_argument(
         "--pools",
@@ -40,6 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=CORE_POOLS,
         metavar="N",
         help=f"number of pools (at least {CORE_POOLS}; more adds extra tokens)",
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_market_arguments(
+        parser, data_dir_help="where to write the config and key (default: a temporary directory)"
     )
     parser.add_argument("--port", type=int, default=None, help="Anvil port (default: a free one)")
     parser.add_argument("--no-simulator", action="store_true", help="no noise-trader swaps")

@@ -70,7 +70,9 @@ def render(doc: dict[str, Any]) -> str:
         f"{opp['rejected']} rejected"
     )
     lines.append("trades         " + " ".join(f"{k} {v}" for k, v in doc["trades"].items()))
-    lines.append(f"pnl today      {_amount(doc['pnl_today'], doc.get('pnl_decimals'), doc.get('pnl_unit'))}")
+    lines.append(
+        f"pnl today      {_amount(doc['pnl_today'], doc.get('pnl_decimals'), doc.get('pnl_unit'))}"
+    )
     breakers = doc["breakers"]
     lines.append(
         "breakers       "

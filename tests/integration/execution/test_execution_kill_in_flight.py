@@ -66,7 +66,13 @@ async def test_press_during_simulation_stops_signing(chain, journal, latch) -> N
         async with trio.open_nursery() as nursery:
             await nursery.start(
                 lambda task_status: run_execution(
-                    cfg, rpc, orders_recv, results_send, latch=latch, write_ahead=write_ahead, task_status=task_status
+                    cfg,
+                    rpc,
+                    orders_recv,
+                    results_send,
+                    latch=latch,
+                    write_ahead=write_ahead,
+                    task_status=task_status,
                 )
             )
             await orders_send.send(order_for(cand))
