@@ -8,6 +8,7 @@
     ├── metrics    Prometheus exporter (loopback)
     ├── alerts     webhooks, fed best-effort
     ├── bus        fans records out: store (never dropped), risk, market, hw, alerts, metrics
+    ├── relays     market -> risk (+ journal) and execution -> bus, on channels of their own
     ├── execution  OrderApproved -> TradeUpdated (write-ahead through the store)
     ├── risk       CandidatesFound -> OrderApproved / OrderRejected, modes, breakers
     ├── market     chain events -> CandidatesFound
@@ -166,8 +167,7 @@ async def run_supervisor(
     def on_unstable(name: str, exc: BaseException) -> None:
         text = f"subsystem {name} crashed repeatedly ({type(exc).__name__}: {exc}); trading paused"
         log.error("%s", text)
-        for event in (HoldRequested(f"crashes:{name}", Mode.PAUSED, text, "supervisor"),):
-            _offer(risk_in_send, event)
+        _offer(risk_in_send, HoldRequested(f"crashes:{name}", Mode.PAUSED, text, "supervisor"))
         _offer(hw_send, FaultChanged(f"crashes:{name}", True, text))
         _offer(records_send, AlertRaised(time.time(), Priority.CRITICAL, f"crashes:{name}", text))
 
