@@ -36,6 +36,11 @@ TOKEN0 = bytes.fromhex("0dfe1681")
 TOKEN1 = bytes.fromhex("d21220a7")
 DECIMALS = bytes.fromhex("313ce567")
 SYMBOL = bytes.fromhex("95d89b41")
+ALL_PAIRS_LENGTH = bytes.fromhex("574f2ba3")
+ALL_PAIRS = bytes.fromhex("1e3dd18b")
+# Enumerating a factory costs 3 calls per pair it has (allPairs, token0, token1); asking getPair
+# costs 1 call per token pair watched. Enumerate when that is cheaper by this factor.
+ENUMERATE_FACTOR = 2
 ZERO = "0x" + "00" * 20
 CHUNK = 250
 
@@ -104,7 +109,16 @@ async def discover(
     ref = block_ref(block)
     tokens = list(dict.fromkeys(to_checksum_address(t) for t in tokens))
     pairs = [(a, b) for a, b in itertools.combinations(tokens, 2)]
-    asks = [(dex, a, b) for dex in dexes for a, b in pairs]
+    lengths = await _calls(rpc, [(dex.factory, ALL_PAIRS_LENGTH) for dex in dexes], ref)
+    scan: list[DexConfig] = []
+    found: list[tuple[DexConfig, str, str, str]] = []
+    for dex, data in zip(dexes, lengths, strict=True):
+        n = int.from_bytes(data, "big") if data and len(data) == 32 else None
+        if n is not None and 3 * n * ENUMERATE_FACTOR <= len(pairs):
+            found += await _enumerate(rpc, dex, n, set(tokens), ref)
+        else:
+            scan.append(dex)
+    asks = [(dex, a, b) for dex in scan for a, b in pairs]
     answers = await _calls(
         rpc,
         [
@@ -113,7 +127,6 @@ async def discover(
         ],
         ref,
     )
-    found: list[tuple[DexConfig, str, str, str]] = []
     for (dex, a, b), data in zip(asks, answers, strict=True):
         pair = _word_address(data) if data else None
         if pair is not None and pair != to_checksum_address(ZERO):
@@ -155,6 +168,23 @@ async def discover(
         )
     used = {t for p in pools for t in (p.token0, p.token1)}
     return tuple(infos[t] for t in tokens if t in infos and t in used), tuple(pools)
+
+
+async def _enumerate(
+    rpc: RpcPool, dex: DexConfig, n: int, watched: set[str], ref: Any
+) -> list[tuple[DexConfig, str, str, str]]:
+    """Every pair of a small factory (``allPairs``), kept when both its tokens are watched."""
+    addrs = await _calls(
+        rpc, [(dex.factory, ALL_PAIRS + i.to_bytes(32, "big")) for i in range(n)], ref
+    )
+    pairs = [a for a in (_word_address(d or b"") for d in addrs) if a is not None]
+    sides = await _calls(rpc, [(p, sel) for p in pairs for sel in (TOKEN0, TOKEN1)], ref)
+    out = []
+    for j, pair in enumerate(pairs):
+        t0, t1 = _word_address(sides[2 * j] or b""), _word_address(sides[2 * j + 1] or b"")
+        if t0 in watched and t1 in watched:
+            out.append((dex, t0, t1, pair))
+    return out
 
 
 async def pairs_created(

@@ -61,6 +61,22 @@ async def test_discovery_finds_every_devnet_pool(devnet):
             assert by_address[token.address] == token
 
 
+async def test_enumerating_small_factories_finds_the_same_pools(devnet, monkeypatch):
+    """allPairs enumeration (chosen for factories with few pairs) equals the getPair scan."""
+    import appliance.chain.discovery as discovery
+
+    tokens = [t.address for t in devnet.tokens.values()]
+    async with pool_of(devnet.rpc) as rpc:
+        scanned = await discover(rpc, dex_configs(devnet), tokens)
+        monkeypatch.setattr(discovery, "ENUMERATE_FACTOR", 0)  # always enumerate
+        enumerated = await discover(rpc, dex_configs(devnet), tokens)
+        # a watched-token subset: enumeration must still drop pools with an unwatched token
+        subset = await discover(rpc, dex_configs(devnet), tokens[:3])
+    assert set(enumerated[1]) == set(scanned[1]) == set(devnet.pools)
+    assert set(enumerated[0]) == set(scanned[0])
+    assert subset[1] and all({p.token0, p.token1} <= set(tokens[:3]) for p in subset[1])
+
+
 async def test_new_pairs_come_from_pair_created_logs(devnet):
     from eth_abi import encode
 
