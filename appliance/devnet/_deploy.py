@@ -163,7 +163,7 @@ async def deploy_market(rpc: DevnetRpc, plan: MarketPlan, accounts: dict[str, st
     latest = await rpc.call("eth_getBlockByNumber", ["latest", False])
     gas_limit = int(latest["gasLimit"], 16)
     await rpc.batch(
-        [("evm_setBlockGasLimit", [hex(_BIG_BLOCK)])]
+        [("evm_setBlockGasLimit", [hex(_BIG_BLOCK)]), ("anvil_autoImpersonateAccount", [True])]
         + [
             (
                 "anvil_setBalance",

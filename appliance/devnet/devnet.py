@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import trio
-from eth_utils import to_checksum_address
+from eth_account import Account
+from eth_utils import keccak, to_checksum_address
 
 from appliance.devnet._abi import calldata, decode_words, encode_args
 from appliance.devnet._config_file import write_config, write_key
@@ -39,19 +40,14 @@ ACCOUNT_NAMES = ("deployer", "appliance", "simulator", "competitor")
 SWAP_GAS = 400_000
 _DEADLINE = 2**63
 
-# Anvil's well-known dev accounts (mnemonic "test test ... junk"), public by design.
-_DEV_KEYS = (
-    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
-    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
-    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+# Devnet accounts: keys derived from their names, so addresses (and every contract address the
+# deployer creates) are the same on every run, and no key is written down in the repository.
+# Anvil sends for them because the deployment turns on auto-impersonation; they are funded
+# with anvil_setBalance.
+_DEV_KEYS = tuple(
+    "0x" + keccak(text=f"arb-appliance devnet account: {name}").hex() for name in ACCOUNT_NAMES
 )
-_DEV_ADDRESSES = (
-    "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
-    "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-    "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
-    "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
-)
+_DEV_ADDRESSES = tuple(Account.from_key(key).address for key in _DEV_KEYS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import pickle
 
 import pytest
 from eth_account import Account
+from eth_utils import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,7 @@ from appliance.errors import UserError
 from appliance.execution.errors import KeyFileError
 from appliance.execution.keys import Signer, load_signer
 
-KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+KEY = "0x" + keccak(text="arb-appliance test key").hex()  # derived: no key in the repo
 
 
 def _write(tmp_path, text, mode=0o600):

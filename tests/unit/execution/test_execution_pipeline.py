@@ -9,6 +9,7 @@ import pytest
 import trio
 from eth_abi import encode
 from eth_account import Account
+from eth_utils import keccak
 
 from appliance.config import AppConfig, ChainConfig, DexConfig, ExecutionConfig, TokensConfig
 from appliance.config.sections import AccountConfig, StrategyConfig
@@ -23,7 +24,7 @@ from appliance.execution.tracker import track
 from appliance.modes import Mode
 from appliance.safety import SafetyLatch
 
-KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+KEY = "0x" + keccak(text="arb-appliance test key").hex()  # derived: no key in the repo
 WETH = "0x1111111111111111111111111111111111111111"
 USDC = "0x2222222222222222222222222222222222222222"
 EXECUTOR = "0x3333333333333333333333333333333333333333"
