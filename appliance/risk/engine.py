@@ -14,6 +14,7 @@ assumption: their base-token profit minus gas counted as if in that one unit.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
@@ -72,9 +73,12 @@ class RiskEngine:
         inventory: Mapping[str, int] | None = None,
         equity_token: str | None = None,
         pending_timeout_s: float = 120.0,
+        flash: bool = False,
     ) -> None:
         self.cfg = cfg
-        self.limits = Limits.from_config(cfg)
+        # flash-swap funding: nothing held is at stake, so only the absolute size cap applies
+        self.limits = dataclasses.replace(Limits.from_config(cfg), inventory_limits=not flash)
+        self._flash = flash
         self._latch = latch
         self._clock = clock
         self._monotonic = monotonic
@@ -376,8 +380,11 @@ class RiskEngine:
         pct = Fraction(self.cfg.max_trade_pct_inventory) / 100
         caps = {}
         for token, balance in self._inventory.items():
-            if not trading or balance <= 0:
+            if not trading or (balance <= 0 and not self._flash):
                 caps[token] = 0
+                continue
+            if self._flash:
+                caps[token] = int(Fraction(self.limits.max_trade_wei) * mult) if trading else 0
                 continue
             cap = min(Fraction(self.limits.max_trade_wei) * mult, balance * pct * mult)
             if self._kelly_bet is not None:

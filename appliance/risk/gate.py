@@ -65,6 +65,10 @@ class Limits:
     max_orders_per_block: int
     max_token_exposure_pct: tuple[int, int]
     max_pool_exposure_pct: tuple[int, int]
+    # False with flash-swap funding: the input is borrowed and repaid in the same transaction, so
+    # no inventory is at stake and the %-of-inventory and exposure limits do not apply (the
+    # absolute max_trade_wei still does).
+    inventory_limits: bool = True
 
     @classmethod
     def from_config(cls, cfg) -> Limits:  # cfg: appliance.config.RiskConfig
@@ -191,6 +195,28 @@ def gate(candidate: Candidate, ctx: GateContext, limits: Limits) -> Decision:
         return _refuse(
             "max_trade_size", f"input {amount_in} wei above cap {limits.max_trade_wei} × {mult}"
         )
+    if limits.inventory_limits:
+        refusal = _inventory_refusal(candidate, ctx, limits, mult)
+        if refusal is not None:
+            return refusal
+
+    if ctx.pending >= limits.max_pending:
+        return _refuse(
+            "max_pending", f"{ctx.pending} unconfirmed trade(s) (max {limits.max_pending})"
+        )
+    if ctx.orders_this_block >= limits.max_orders_per_block:
+        return _refuse(
+            "orders_per_block",
+            f"{ctx.orders_this_block} order(s) in block {ctx.head_block} (max {limits.max_orders_per_block})",
+        )
+    return APPROVED
+
+
+def _inventory_refusal(
+    candidate: Candidate, ctx: GateContext, limits: Limits, mult: float
+) -> Decision | None:
+    """The limits relative to the inventory held: % per trade, per-token and per-pool exposure."""
+    amount_in = candidate.amount_in
     base = candidate.base_token
     inventory = ctx.inventory.get(base, 0)
     cnum, cden = _scaled_cap(inventory, limits.max_trade_pct, mult)
@@ -212,14 +238,4 @@ def gate(candidate: Candidate, ctx: GateContext, limits: Limits) -> Decision:
             return _refuse(
                 "pool_exposure", f"exposure {pool_exposure} wei through pool {pool} above its limit"
             )
-
-    if ctx.pending >= limits.max_pending:
-        return _refuse(
-            "max_pending", f"{ctx.pending} unconfirmed trade(s) (max {limits.max_pending})"
-        )
-    if ctx.orders_this_block >= limits.max_orders_per_block:
-        return _refuse(
-            "orders_per_block",
-            f"{ctx.orders_this_block} order(s) in block {ctx.head_block} (max {limits.max_orders_per_block})",
-        )
-    return APPROVED
+    return None

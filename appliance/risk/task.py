@@ -136,6 +136,7 @@ async def run_risk(
         inventory=inventory,
         equity_token=cfg.tokens.base[0],
         pending_timeout_s=2 * cfg.execution.receipt_timeout_s + 30,
+        flash=cfg.execution.funding == "flash",
     )
 
     async def save(clean: bool) -> None:

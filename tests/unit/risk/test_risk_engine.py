@@ -66,7 +66,7 @@ def block(n: int) -> BlockSeen:
     )
 
 
-def make_engine(tmp_path, clock, *, state=None, config=None, inventory=None):
+def make_engine(tmp_path, clock, *, state=None, config=None, inventory=None, flash=False):
     latch = SafetyLatch(tmp_path)
     engine = RiskEngine(
         config or cfg(),
@@ -77,6 +77,7 @@ def make_engine(tmp_path, clock, *, state=None, config=None, inventory=None):
         state=state,
         inventory=inventory if inventory is not None else {BASE: 100 * ETH},
         equity_token=BASE,
+        flash=flash,
     )
     engine.startup_records()
     engine.on_health(synced=True, healthy=True)
@@ -463,3 +464,14 @@ def test_updates_without_value_ref_keep_the_old_accounting(tmp_path):
         TradeUpdated("m", TradeStatus.MINED, Mode.NORMAL, realized_profit=100, gas_cost=30)
     )
     assert engine.breakers.pnl_session == 70
+
+
+def test_flash_funding_trades_with_an_empty_executor(tmp_path):
+    config = cfg(max_trade_wei=2 * ETH)
+    engine, _ = make_engine(tmp_path, Clock(T0), config=config, inventory={BASE: 0}, flash=True)
+    assert engine.size_caps() == {BASE: 2 * ETH}
+    engine.on_block(block(10))
+    orders, recs = engine.on_candidates(CandidatesFound(10, (cand(10, 0),), seen_at=100.0))
+    assert len(orders) == 1, recs
+    held, _ = make_engine(tmp_path / "held", Clock(T0), config=config, inventory={BASE: 0})
+    assert held.size_caps() == {BASE: 0}

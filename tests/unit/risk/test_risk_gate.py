@@ -307,3 +307,12 @@ def test_limits_round_toward_safety():
     cfg = dataclasses.replace(RiskConfig(), max_gas_price_gwei=0.1 + 0.2)  # 0.30000000000000004
     limits = Limits.from_config(cfg)
     assert Fraction(limits.max_gas_price_wei) <= Fraction(cfg.max_gas_price_gwei) * GWEI
+
+
+def test_flash_funding_needs_no_inventory_but_keeps_the_absolute_cap():
+    flash = dataclasses.replace(LIMITS, inventory_limits=False)
+    empty = context(inventory={BASE: 0})
+    assert gate(candidate(), empty, LIMITS).reason == "max_trade_pct_inventory"
+    assert gate(candidate(), empty, flash).approved
+    too_big = candidate(amount_in=LIMITS.max_trade_wei + 1, profit=LIMITS.max_trade_wei // 10)
+    assert gate(too_big, empty, flash).reason == "max_trade_size"
