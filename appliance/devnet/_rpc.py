@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from appliance.chain.errors import ChainError, MalformedResponse, RpcCallError
+from appliance.chain.rpc import RpcClient
 from appliance.devnet.errors import DevnetRpcError
 
 __all__ = ["DevnetRpc"]
@@ -21,15 +23,20 @@ _BATCH_BYTES = 1_000_000  # Anvil refuses very large request bodies ("Invalid re
 
 
 class DevnetRpc:
-    """``await rpc.call(method, params)``; ``await rpc.batch([(method, params), ...])``."""
+    """``await rpc.call(method, params)``; ``await rpc.batch([(method, params), ...])``.
+
+    The transport and answer validation are the chain package's :class:`RpcClient`; this class
+    adds what deployment needs on top: large batches split by count and body size, the first
+    failed call raised (a deployment step either works or stops), and one error type.
+    """
 
     def __init__(
         self, url: str, *, timeout: float = 60.0, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.url = url
-        # Loopback HTTP only: skip loading the CA bundle (~100 ms per client on a Pi-class CPU).
-        self._client = httpx.AsyncClient(timeout=timeout, verify=False, transport=transport)
-        self._id = 0
+        self._client = RpcClient(
+            url, timeout_s=timeout, max_response_bytes=256_000_000, transport=transport
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -40,42 +47,33 @@ class DevnetRpc:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    def _next_id(self) -> int:
-        self._id += 1
-        return self._id
-
-    async def _post(self, payload: Any) -> Any:
-        try:
-            response = await self._client.post(self.url, json=payload)
-            return response.json()
-        except httpx.HTTPError as exc:
-            raise DevnetRpcError(f"devnet RPC {self.url} failed: {exc!r}") from exc
-        except ValueError as exc:
-            raise DevnetRpcError(f"devnet RPC {self.url} answered non-JSON: {exc}") from exc
-
     async def call(self, method: str, params: list[Any] | tuple[Any, ...] = ()) -> Any:
-        answer = await self._post(
-            {"jsonrpc": "2.0", "id": self._next_id(), "method": method, "params": list(params)}
-        )
-        return _result(method, answer)
+        try:
+            return await self._client.call(method, list(params))
+        except ChainError as exc:
+            raise _devnet_error(method, exc) from exc
 
     async def batch(self, calls: list[tuple[str, list[Any]]], *, chunk: int = _BATCH) -> list[Any]:
         """Results in order; the first error raises :class:`DevnetRpcError` naming the call."""
         results: list[Any] = []
         for part in _chunks(calls, chunk):
-            base = self._id
-            payload = [
-                {"jsonrpc": "2.0", "id": base + i + 1, "method": m, "params": list(p)}
-                for i, (m, p) in enumerate(part)
-            ]
-            self._id += len(part)
-            answers = await self._post(payload)
-            if not isinstance(answers, list):
-                raise DevnetRpcError(f"devnet RPC batch answered {str(answers)[:200]!r}")
-            by_id = {a.get("id"): a for a in answers}
-            for i, (method, _params) in enumerate(part):
-                results.append(_result(method, by_id.get(base + i + 1)))
+            try:
+                answers = await self._client.batch([(m, list(p)) for m, p in part])
+            except ChainError as exc:
+                raise _devnet_error(f"batch of {len(part)}", exc) from exc
+            for (method, _params), answer in zip(part, answers, strict=True):
+                if isinstance(answer, ChainError):
+                    raise _devnet_error(method, answer)
+                results.append(answer)
         return results
+
+
+def _devnet_error(method: str, exc: ChainError) -> DevnetRpcError:
+    if isinstance(exc, RpcCallError):  # the node answered with a JSON-RPC error
+        return DevnetRpcError(f"{method} failed: {exc.message}")
+    if isinstance(exc, MalformedResponse):
+        return DevnetRpcError(f"devnet RPC {exc.host} answered non-JSON or malformed: {exc.detail}")
+    return DevnetRpcError(f"devnet RPC {getattr(exc, 'host', '?')} failed: {exc}")
 
 
 def _chunks(calls: list[tuple[str, list[Any]]], limit: int) -> list[list[tuple[str, list[Any]]]]:
@@ -93,13 +91,3 @@ def _chunks(calls: list[tuple[str, list[Any]]], limit: int) -> list[list[tuple[s
     if part:
         out.append(part)
     return out
-
-
-def _result(method: str, answer: Any) -> Any:
-    if not isinstance(answer, dict):
-        raise DevnetRpcError(f"{method}: no answer")
-    if "error" in answer:
-        err = answer["error"]
-        msg = err.get("message", err) if isinstance(err, dict) else err
-        raise DevnetRpcError(f"{method} failed: {msg}")
-    return answer.get("result")

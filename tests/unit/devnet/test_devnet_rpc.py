@@ -1,4 +1,4 @@
-"""The devnet's small JSON-RPC client at the protocol level (malformed answers, batching)."""
+"""The devnet's JSON-RPC layer (over the chain RpcClient) at the protocol level: malformed answers, batching."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ async def test_batch_with_a_missing_answer():
         return httpx.Response(200, json=[])
 
     async with _rpc(handler) as rpc:
-        with pytest.raises(DevnetRpcError, match="eth_blockNumber: no answer"):
+        with pytest.raises(DevnetRpcError, match="1 of 1 requests unanswered"):
             await rpc.batch([("eth_blockNumber", [])])
 
 
