@@ -238,13 +238,24 @@ class Devnet:
 
     # ------------------------------------------------------------------ writes
     async def _send(
-        self, rpc: DevnetRpc, sender: str, to: str | None, data: str, value: int, gas: int | None
+        self,
+        rpc: DevnetRpc,
+        sender: str,
+        to: str | None,
+        data: str,
+        value: int,
+        gas: int | None,
+        *,
+        tip_gwei: int | None = None,
     ) -> str:
         tx: dict[str, Any] = {"from": sender, "data": data, "value": hex(value)}
         if to is not None:
             tx["to"] = to
         if gas is not None:
             tx["gas"] = hex(gas)
+        if tip_gwei is not None:  # a chosen priority fee: e.g. a competitor outbidding us
+            tx["maxPriorityFeePerGas"] = hex(tip_gwei * 10**9)
+            tx["maxFeePerGas"] = hex(max(500, 2 * tip_gwei) * 10**9)
         return await rpc.call("eth_sendTransaction", [tx])
 
     async def _receipt(self, rpc: DevnetRpc, tx_hash: str, *, mine: bool) -> dict[str, Any]:
@@ -316,11 +327,13 @@ class Devnet:
         account: str = "simulator",
         mine: bool = True,
         amount_out_min: int = 0,
+        tip_gwei: int | None = None,
     ) -> str:
         """``swapExactTokensForTokens`` through ``dex_name``'s router; returns the tx hash.
 
         Approves the router once (max) when the allowance is short. With ``mine=True`` the
-        swap is mined and must succeed.
+        swap is mined and must succeed; with ``mine=False`` and a ``tip_gwei`` it waits in the
+        pool to be ordered by its tip (a front-runner).
         """
         router = self.dex(dex_name).router
         t_in, t_out = self.token(token_in).address, self.token(token_out).address
@@ -356,7 +369,7 @@ class Devnet:
                 sender,
                 _DEADLINE,
             )
-            tx_hash = await self._send(rpc, sender, router, data, 0, SWAP_GAS)
+            tx_hash = await self._send(rpc, sender, router, data, 0, SWAP_GAS, tip_gwei=tip_gwei)
             if mine:
                 receipt = await self._receipt(rpc, tx_hash, mine=True)
                 if int(receipt["status"], 16) != 1:

@@ -77,23 +77,12 @@ async def test_competing_swap_earlier_in_the_block_reverts_with_reason(
 
 async def _competing_swap(dn, *, tip_gwei: int) -> str:
     """USDC -> WETH on the cheap pool through the real router, unmined, with a higher tip."""
-    from appliance.devnet._abi import calldata
-
-    sender = dn.accounts["competitor"].address
-    data = calldata(
-        "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)",
+    return await dn.swap(
+        "uniswap",
+        "USDC",
+        "WETH",
         200_000 * 10**6,
-        0,
-        [dn.token("USDC").address, dn.weth],
-        sender,
-        2**63,
+        account="competitor",
+        mine=False,
+        tip_gwei=tip_gwei,
     )
-    tx = {
-        "from": sender,
-        "to": dn.dex("uniswap").router,
-        "data": data,
-        "gas": hex(300_000),
-        "maxPriorityFeePerGas": hex(tip_gwei * 10**9),
-        "maxFeePerGas": hex(500 * 10**9),
-    }
-    return await dn.call("eth_sendTransaction", [tx])

@@ -80,24 +80,9 @@ async def _candidate(dn: Devnet) -> Candidate:
 
 async def _front_run(dn: Devnet) -> str:
     """The competitor takes the dislocation back through the router, unmined, tip 50 gwei."""
-    sender = dn.accounts["competitor"].address
-    data = calldata(
-        "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)",
-        200_000 * 10**6,
-        0,
-        [dn.token("USDC").address, dn.weth],
-        sender,
-        2**63,
+    return await dn.swap(
+        "uniswap", "USDC", "WETH", 200_000 * 10**6, account="competitor", mine=False, tip_gwei=50
     )
-    tx = {
-        "from": sender,
-        "to": dn.dex("uniswap").router,
-        "data": data,
-        "gas": hex(300_000),
-        "maxPriorityFeePerGas": hex(50 * 10**9),
-        "maxFeePerGas": hex(500 * 10**9),
-    }
-    return await dn.call("eth_sendTransaction", [tx])
 
 
 async def _head(dn: Devnet) -> BlockSeen:
