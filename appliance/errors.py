@@ -14,7 +14,13 @@ Each package below `appliance` has its own family rooted here (``chain.errors.Ch
 
 from __future__ import annotations
 
-__all__ = ["ApplianceError", "OperationalError", "ToolMissing", "UserError"]
+__all__ = [
+    "ApplianceError",
+    "OperationalError",
+    "ToolMissing",
+    "UserError",
+    "first_appliance_error",
+]
 
 
 class ApplianceError(Exception):
@@ -35,3 +41,17 @@ class ToolMissing(UserError):
 
 class OperationalError(ApplianceError):
     """The appliance cannot continue; the supervisor stops and alerts."""
+
+
+def first_appliance_error(exc: BaseException) -> BaseException:
+    """The first ApplianceError (or KeyboardInterrupt) inside nested exception groups, else ``exc``.
+
+    Trio nurseries wrap a child's error in an ExceptionGroup; the CLI wants the operator-facing
+    error inside it, to print its one line instead of a traceback.
+    """
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = first_appliance_error(inner)
+            if isinstance(found, (ApplianceError, KeyboardInterrupt)):
+                return found
+    return exc

@@ -16,7 +16,7 @@ from functools import partial
 import trio
 
 from appliance.config import load_config
-from appliance.errors import ApplianceError
+from appliance.errors import ApplianceError, first_appliance_error
 from appliance.safety import SafetyLatch
 
 log = logging.getLogger("appliance.run")
@@ -50,8 +50,8 @@ def main(args: argparse.Namespace) -> int:
     try:
         trio.run(_run, cfg, latch)
     except BaseExceptionGroup as group:
-        leaf = _first_appliance_error(group)
-        if leaf is None:
+        leaf = first_appliance_error(group)
+        if not isinstance(leaf, ApplianceError):
             raise
         raise leaf from None
     return 0
@@ -69,14 +69,3 @@ async def _run(cfg, latch) -> None:
                     log.info("%s: stopping", signal.Signals(signum).name)
                     nursery.cancel_scope.cancel()
                     break
-
-
-def _first_appliance_error(exc: BaseException) -> ApplianceError | None:
-    if isinstance(exc, ApplianceError):
-        return exc
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            found = _first_appliance_error(inner)
-            if found is not None:
-                return found
-    return None

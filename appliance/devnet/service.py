@@ -15,7 +15,7 @@ import trio
 from appliance.devnet.devnet import Devnet
 from appliance.devnet.errors import AnvilFailed
 from appliance.devnet.simulator import run_simulator
-from appliance.errors import ApplianceError
+from appliance.errors import first_appliance_error
 
 __all__ = [
     "first_appliance_error",
@@ -56,16 +56,6 @@ async def wait_for_stop_signal(signals) -> int:
     async for signum in signals:
         return int(signum)
     return 0  # pragma: no cover
-
-
-def first_appliance_error(exc: BaseException) -> BaseException:
-    """The first ApplianceError (or KeyboardInterrupt) inside nested exception groups, else ``exc``."""
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            found = first_appliance_error(inner)
-            if isinstance(found, (ApplianceError, KeyboardInterrupt)):
-                return found
-    return exc
 
 
 async def run_market(
