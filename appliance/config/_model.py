@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 import tomllib
@@ -73,15 +74,9 @@ def load_config(path: Path | str, *, check_key: bool = True) -> AppConfig:
     if "path" in table:
         raise ConfigError(path, "path", "unknown key")
     cfg: AppConfig = parse_section(AppConfig, table, path)
-    cfg = _with_path(cfg, path)
+    cfg = dataclasses.replace(cfg, path=path.resolve())
     _cross_checks(cfg, path, check_key=check_key)
     return cfg
-
-
-def _with_path(cfg: AppConfig, path: Path) -> AppConfig:
-    import dataclasses
-
-    return dataclasses.replace(cfg, path=path.resolve())
 
 
 def _cross_checks(cfg: AppConfig, path: Path, *, check_key: bool = True) -> None:
@@ -101,8 +96,6 @@ def _cross_checks(cfg: AppConfig, path: Path, *, check_key: bool = True) -> None
             raise ConfigError(path, "tokens.deny", f"denies base token {token}")
     if cfg.live and cfg.account.key_file is None:
         raise ConfigError(path, "account.key_file", "is required when strategy.mode = 'live'")
-    if cfg.live and cfg.execution.funding == "inventory" and cfg.account.executor is None:
-        pass  # deploy-executor may still be run; the supervisor refuses to trade live without one
     if cfg.account.key_file is not None and check_key:
         check_key_file(cfg.account.key_file, path)
     risk = cfg.risk
@@ -123,8 +116,6 @@ def _cross_checks(cfg: AppConfig, path: Path, *, check_key: bool = True) -> None
             "execution.max_fee_gwei",
             f"{cfg.execution.max_fee_gwei} exceeds risk.max_gas_price_gwei ({risk.max_gas_price_gwei})",
         )
-    if cfg.metrics.host not in ("127.0.0.1", "::1", "localhost") and cfg.metrics.enabled:
-        pass  # allowed, but the supervisor logs a notice: metrics are exposed beyond loopback
 
 
 def _risk_cross_checks(risk: RiskConfig, path: Path) -> None:
