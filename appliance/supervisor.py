@@ -149,6 +149,8 @@ async def run_supervisor(
         pin_factory, notice = make_pin_factory(env, runtime_dir=runtime_dir)
         if notice:
             log.warning("%s", notice)
+    if cfg.metrics.enabled and cfg.metrics.host not in ("127.0.0.1", "::1", "localhost"):
+        log.warning("metrics are served on %s, beyond loopback", cfg.metrics.host)
     live = _Live()
     metrics = Metrics(latch=latch, data_dir=data_dir)
 
@@ -404,21 +406,26 @@ async def run_inventory(
     task_status.started()
     executor = cfg.account.executor
     while True:
-        balances: dict[str, int] = {}
-        if executor is not None:
-            for token in cfg.tokens.base:
-                data = _BALANCE_OF + bytes(12) + bytes.fromhex(executor[2:])
-                try:
-                    (balance,) = abi_decode(["uint256"], await rpc.eth_call(token, data))
-                except (ChainError, ValueError) as exc:
-                    log.warning("inventory: balanceOf(%s) failed: %s", token, exc)
-                    break
-                balances[token] = int(balance)
-            else:
-                await risk_in_send.send(InventoryObserved(balances))
-        unlimited = cfg.execution.funding == "flash"
-        await records_send.send(SizingUpdated(size_caps(), None if unlimited else balances))
+        balances = await _balances(rpc, cfg.tokens.base, executor) if executor else {}
+        if balances is not None:  # None: a read failed; the previous figures stay in force
+            await risk_in_send.send(InventoryObserved(balances))
+            unlimited = cfg.execution.funding == "flash"
+            await records_send.send(SizingUpdated(size_caps(), None if unlimited else balances))
         await trio.sleep(INVENTORY_EVERY_S)
+
+
+async def _balances(rpc: Any, tokens: tuple[str, ...], holder: str) -> dict[str, int] | None:
+    """``balanceOf(holder)`` of each token, or None when any read fails."""
+    data = _BALANCE_OF + bytes(12) + bytes.fromhex(holder[2:])
+    balances = {}
+    for token in tokens:
+        try:
+            (balance,) = abi_decode(["uint256"], await rpc.eth_call(token, data))
+        except (ChainError, ValueError) as exc:
+            log.warning("inventory: balanceOf(%s) failed: %s", token, exc)
+            return None
+        balances[token] = int(balance)
+    return balances
 
 
 async def run_system_sampler(
