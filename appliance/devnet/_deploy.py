@@ -179,10 +179,12 @@ async def deploy_market(rpc: DevnetRpc, plan: MarketPlan, accounts: dict[str, st
 
     # ---------------------------------------------------------------- phase 1: the deployer
     b = _Batch(nonces)
-    weth = create_address(
-        deployer,
-        b.add(deployer, None, "0x" + weth_code.hex(), gas=_DEPLOY_GAS, label="deploy WETH9"),
-    )
+
+    def deploy(code: bytes, label: str) -> str:
+        nonce = b.add(deployer, None, "0x" + code.hex(), gas=_DEPLOY_GAS, label=label)
+        return create_address(deployer, nonce)
+
+    weth = deploy(weth_code, "deploy WETH9")
     need = needed_per_token(plan)
     token_addr: dict[str, str] = {WETH: weth}
     for spec in plan.tokens:
@@ -195,43 +197,18 @@ async def deploy_market(rpc: DevnetRpc, plan: MarketPlan, accounts: dict[str, st
             ["string", "string", "uint8", "uint256"],
             (spec.name, spec.symbol, spec.decimals, supply),
         )
-        nonce = b.add(
-            deployer,
-            None,
-            "0x" + (token_code + args).hex(),
-            gas=_DEPLOY_GAS,
-            label=f"deploy {spec.symbol}",
+        token_addr[spec.symbol] = deploy(token_code + args, f"deploy {spec.symbol}")
+    factories = [
+        deploy(factory_code + encode_args(["address"], (deployer,)), f"deploy {name} factory")
+        for name in DEX_NAMES
+    ]
+    routers = [
+        deploy(
+            router_code + encode_args(["address", "address"], (factory, weth)),
+            f"deploy {name} router",
         )
-        token_addr[spec.symbol] = create_address(deployer, nonce)
-    factories, routers = [], []
-    for name in DEX_NAMES:
-        code = factory_code + encode_args(["address"], (deployer,))
-        factories.append(
-            create_address(
-                deployer,
-                b.add(
-                    deployer,
-                    None,
-                    "0x" + code.hex(),
-                    gas=_DEPLOY_GAS,
-                    label=f"deploy {name} factory",
-                ),
-            )
-        )
-    for name, factory in zip(DEX_NAMES, factories, strict=True):
-        code = router_code + encode_args(["address", "address"], (factory, weth))
-        routers.append(
-            create_address(
-                deployer,
-                b.add(
-                    deployer,
-                    None,
-                    "0x" + code.hex(),
-                    gas=_DEPLOY_GAS,
-                    label=f"deploy {name} router",
-                ),
-            )
-        )
+        for name, factory in zip(DEX_NAMES, factories, strict=True)
+    ]
     b.add(
         deployer, weth, calldata("deposit()"), gas=_SMALL_GAS, value=need[WETH], label="wrap WETH"
     )
