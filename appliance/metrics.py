@@ -363,9 +363,8 @@ class Metrics:
         self.head_seen.set(self._wall_clock())
 
     def _inventory(self, e: InventoryObserved) -> None:
-        gas = getattr(e, "gas_balance_wei", None)  # optional: None when not read
-        if gas is not None:
-            self.optional.set("arb_gas_balance_wei", gas)
+        if e.gas_balance_wei is not None:  # None: not read this time
+            self.optional.set("arb_gas_balance_wei", e.gas_balance_wei)
 
     def _reorg(self, e: ReorgDetected) -> None:
         self.reorgs.inc()

@@ -1,0 +1,145 @@
+"""What a fleet's Prometheus needs from one box: the exporter's allow-list (real sockets on
+loopback), host-only endpoint labels, and the figures behind the fleet alerts."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+import trio
+
+from appliance.config import ConfigError
+from appliance.config._schema import parse_section
+from appliance.config.sections import MetricsConfig, RiskConfig
+from appliance.events import BlockSeen, EndpointHealth, ReorgDetected, RpcHealthChanged
+from appliance.metrics import Metrics, endpoint_label, run_metrics, storage_written_bytes
+from appliance.risk.inputs import InventoryObserved
+
+
+def value(m: Metrics, metric: str, /, **labels) -> float | None:
+    return m.registry.get_sample_value(metric, labels)
+
+
+async def _get(cfg: MetricsConfig, m: Metrics) -> httpx.Response:
+    async with trio.open_nursery() as nursery:
+        server = await nursery.start(run_metrics, cfg, m)
+        async with httpx.AsyncClient() as client:
+            r = await client.get(server.url)
+        nursery.cancel_scope.cancel()
+    return r
+
+
+async def test_loopback_is_allowed_by_default():
+    r = await _get(MetricsConfig(port=0), Metrics(process=False))
+    assert r.status_code == 200 and "arb_mode" in r.text
+
+
+async def test_a_client_outside_the_allow_list_gets_403_and_one_log_line(caplog):
+    cfg = MetricsConfig(port=0, allow=("10.0.0.0/8", "192.168.1.7"))
+    m = Metrics(process=False)
+    with caplog.at_level(logging.WARNING, logger="appliance.metrics"):
+        async with trio.open_nursery() as nursery:
+            server = await nursery.start(run_metrics, cfg, m)
+            async with httpx.AsyncClient() as client:
+                first = await client.get(server.url)
+                second = await client.get(server.url)
+            nursery.cancel_scope.cancel()
+    for r in (first, second):
+        assert r.status_code == 403
+        assert "arb_" not in r.text  # not a byte of the metrics
+    refusals = [rec for rec in caplog.records if "refused a scrape from 127.0.0.1" in rec.message]
+    assert len(refusals) == 1  # once per address, not once per scrape
+
+
+async def test_an_allow_list_naming_loopback_serves_it():
+    r = await _get(MetricsConfig(port=0, allow=("10.0.0.0/8", "127.0.0.1/32")), Metrics())
+    assert r.status_code == 200
+
+
+async def test_an_empty_allow_list_refuses_everyone():
+    r = await _get(MetricsConfig(port=0, allow=()), Metrics(process=False))
+    assert r.status_code == 403
+
+
+def test_a_bad_network_is_a_one_line_config_error_naming_the_key():
+    with pytest.raises(ConfigError) as info:
+        parse_section(MetricsConfig, {"allow": ["10.0.0.0/33"]}, Path("box.toml"), prefix="metrics")
+    text = str(info.value)
+    assert "metrics.allow" in text and "10.0.0.0/33" in text and "\n" not in text
+
+
+@pytest.mark.parametrize(
+    "given, label",
+    [
+        ("rpc.example:443", "rpc.example:443"),
+        ("https://eth.example/v2/SECRETKEY", "eth.example"),
+        ("https://user:SECRET@eth.example:8545/?apikey=SECRET#x", "eth.example:8545"),
+        ("eth.example/SECRET", "eth.example"),
+    ],
+)
+def test_endpoint_labels_are_host_only(given, label):
+    assert endpoint_label(given) == label
+
+
+def test_a_url_handed_to_the_metrics_never_becomes_a_label():
+    m = Metrics(process=False)
+    m.observe(RpcHealthChanged((EndpointHealth("https://u:KEY1@eth.example/v2/KEY2", True, 5.0),)))
+    text = m.render().decode()
+    assert "KEY1" not in text and "KEY2" not in text
+    assert value(m, "arb_rpc_healthy", endpoint="eth.example") == 1
+
+
+def test_head_timestamps_follow_heads_and_reorgs():
+    wall = iter([1000.0, 1010.0, 1020.0])
+    m = Metrics(process=False, wall_clock=lambda: next(wall))
+    assert value(m, "arb_head_seen_timestamp_seconds") == 1000.0  # the start until a head
+    assert value(m, "arb_head_block_timestamp_seconds") == 0
+    m.observe(BlockSeen(5, "0x5", "0x4", 1_700_000_060, None))
+    assert value(m, "arb_head_seen_timestamp_seconds") == 1010.0
+    assert value(m, "arb_head_block_timestamp_seconds") == 1_700_000_060
+    m.observe(ReorgDetected(4, 5, BlockSeen(6, "0x6", "0x4", 1_700_000_072, None)))
+    assert value(m, "arb_head_seen_timestamp_seconds") == 1020.0
+    assert value(m, "arb_head_block") == 6
+
+
+def test_gas_balance_is_absent_until_read_then_follows_the_inventory():
+    m = Metrics(process=False)
+    m.observe(InventoryObserved({"0x" + "11" * 20: 5}))  # no gas figure: nothing to show
+    assert b"arb_gas_balance_wei" not in m.render()
+    m.observe(InventoryObserved({}, gas_balance_wei=3 * 10**16))
+    assert value(m, "arb_gas_balance_wei") == 3e16
+    m.observe(InventoryObserved({}))  # a read without gas keeps the last figure
+    assert value(m, "arb_gas_balance_wei") == 3e16
+
+
+def test_loss_limits_come_from_the_risk_config_and_are_absent_without_it():
+    assert b"arb_daily_loss_limit_wei" not in Metrics(process=False).render()
+    m = Metrics(process=False, risk=RiskConfig(daily_loss_wei=7 * 10**16, session_loss_wei=10**17))
+    assert value(m, "arb_daily_loss_limit_wei") == 7e16
+    assert value(m, "arb_session_loss_limit_wei") == 1e17
+
+
+def test_storage_written_bytes_from_proc_io(tmp_path):
+    io = tmp_path / "io"
+    io.write_text("rchar: 1\nwchar: 2\nread_bytes: 3\nwrite_bytes: 409600\n")
+    m = Metrics(process=False, proc_io=io)
+    assert value(m, "arb_storage_written_bytes_total") == 409600
+    io.write_text("write_bytes: 819200\n")
+    assert value(m, "arb_storage_written_bytes_total") == 819200  # read at scrape time
+    assert storage_written_bytes(tmp_path / "absent") is None
+    assert b"arb_storage_written_bytes" not in Metrics(process=False, proc_io=tmp_path).render()
+
+
+def test_this_process_has_a_real_write_count():
+    if not Path("/proc/self/io").exists():
+        pytest.skip("no /proc/self/io on this system")
+    assert storage_written_bytes() is not None
+    assert value(Metrics(process=False), "arb_storage_written_bytes_total") >= 0
+
+
+def test_build_info_names_the_version():
+    from appliance import __version__
+
+    assert value(Metrics(process=False), "arb_build_info", version=__version__) == 1
