@@ -1,0 +1,192 @@
+"""A real Prometheus on loopback scrapes a real appliance on the devnet, with the shipped rules.
+
+The appliance's RPC URL carries credentials (userinfo and an ``apikey`` query, which Anvil
+ignores): they must not reach any label, neither in the exporter's text nor in Prometheus.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import trio
+from gpiozero.pins.mock import MockFactory
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "supervisor"))
+
+from sup_helpers import appliance_config
+
+from appliance.config import load_config
+from appliance.supervisor import run_supervisor
+
+pytestmark = [
+    pytest.mark.devnet,
+    pytest.mark.skipif(
+        shutil.which("prometheus") is None,
+        reason="Debian's prometheus is not installed (`make setup` installs it)",
+    ),
+]
+
+MONITORING = Path(__file__).resolve().parents[3] / "monitoring"
+KILL_PIN = 17
+USER_SECRET, QUERY_SECRET = "u5er-S3CRET-pass", "Qk3y-S3CRET-api"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _prometheus_config(tmp: Path, target: str) -> Path:
+    rules = "\n".join(
+        f"  - {MONITORING / 'rules' / name}" for name in ("recording.yml", "alerts.yml")
+    )
+    path = tmp / "prometheus.yml"
+    path.write_text(
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\n  evaluation_interval: 1s\n"
+        f"rule_files:\n{rules}\n"
+        "scrape_configs:\n  - job_name: arb-appliance\n    static_configs:\n"
+        f'      - targets: ["{target}"]\n        labels: {{chain: devnet, box: devnet-1}}\n'
+    )
+    return path
+
+
+class Prometheus:
+    """``prometheus`` on a free loopback port with its own storage; stopped on exit."""
+
+    def __init__(self, tmp: Path, target: str) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = (tmp / "prometheus.log").open("wb")
+        self.proc = subprocess.Popen(
+            [
+                "prometheus",
+                f"--config.file={_prometheus_config(tmp, target)}",
+                f"--storage.tsdb.path={tmp / 'tsdb'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--log.level=warn",
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+    async def query(self, client: httpx.AsyncClient, expr: str) -> list[dict]:
+        r = await client.get(f"{self.url}/api/v1/query", params={"query": expr})
+        body = r.json()
+        assert body["status"] == "success", body
+        return body["data"]["result"]
+
+    async def until(self, client, expr: str, *, timeout: float = 30.0) -> list[dict]:
+        """The first non-empty answer to ``expr``."""
+        with trio.fail_after(timeout):
+            while True:
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"prometheus exited with {self.proc.returncode}")
+                try:
+                    result = await self.query(client, expr)
+                except httpx.TransportError:  # not listening yet
+                    result = []
+                if result:
+                    return result
+                await trio.sleep(0.25)
+
+
+async def test_prometheus_scrapes_the_appliance_and_evaluates_the_fleet_rules(devnet, tmp_path):
+    dn = devnet
+    path = await appliance_config(dn, tmp_path)
+    text = path.read_text()
+    url = re.search(r'^rpc = \["(http://[^"]+)"\]$', text, re.MULTILINE).group(1)
+    anvil = url.removeprefix("http://").rstrip("/")
+    secret_url = f"http://monitor:{USER_SECRET}@{anvil}/?apikey={QUERY_SECRET}"
+    path.write_text(text.replace(f'rpc = ["{url}"]', f'rpc = ["{secret_url}"]'))
+    cfg = load_config(path)
+    assert cfg.chain.rpc == (secret_url,)
+    assert cfg.metrics.host == "127.0.0.1"
+    factory = MockFactory()
+    started = time.time()
+    async with trio.open_nursery() as nursery:
+        sup = await nursery.start(
+            lambda task_status: run_supervisor(cfg, pin_factory=factory, task_status=task_status)
+        )
+        await sup.ready.wait()
+        target = sup.metrics_url.removeprefix("http://").removesuffix("/metrics")
+        prom = Prometheus(tmp_path, target)
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                box = '{job="arb-appliance", chain="devnet", box="devnet-1"}'
+                up = await prom.until(client, f"up{box} == 1")
+                assert up[0]["metric"]["instance"] == target
+
+                head = await dn.mine(3)
+                series = await prom.until(client, f"arb_head_block{box} == {head}")
+                assert series[0]["metric"]["chain"] == "devnet"
+
+                rss = await prom.until(client, f"process_resident_memory_bytes{box}")
+                assert float(rss[0]["value"][1]) > 10 * 2**20
+                healthy = await prom.until(client, f"arb_rpc_healthy{box}")
+                assert [s["metric"]["endpoint"] for s in healthy] == [anvil]
+                # recording rules run on the real series
+                age = await prom.until(client, f"box:arb_head_age_seconds{box}")
+                assert 0 <= float(age[0]["value"][1]) < time.time() - started + 5
+                count = await prom.until(client, f"box:arb_rpc_endpoints_healthy:count{box}")
+                assert float(count[0]["value"][1]) == 1
+
+                # no label of any series carries the RPC credentials
+                everything = await prom.query(client, '{job="arb-appliance"}')
+                assert len(everything) > 30
+                labels = repr([s["metric"] for s in everything])
+                assert USER_SECRET not in labels and QUERY_SECRET not in labels
+                async with httpx.AsyncClient() as direct:
+                    exposition = (await direct.get(sup.metrics_url)).text
+                assert USER_SECRET not in exposition and QUERY_SECRET not in exposition
+
+                # every shipped rule evaluates without error on the real data
+                rules = (await client.get(f"{prom.url}/api/v1/rules")).json()["data"]["groups"]
+                assert {g["name"] for g in rules} == {
+                    "arb-appliance.recording",
+                    "arb-appliance.alerts",
+                }
+                with trio.fail_after(15):
+                    while any(
+                        r.get("health") != "ok" for g in rules for r in g["rules"]
+                    ):  # "unknown" until first evaluated
+                        bad = [
+                            (r["name"], r.get("lastError"))
+                            for g in rules
+                            for r in g["rules"]
+                            if r.get("health") == "err"
+                        ]
+                        assert not bad, bad
+                        await trio.sleep(0.5)
+                        rules = (await client.get(f"{prom.url}/api/v1/rules")).json()["data"][
+                            "groups"
+                        ]
+
+                # the kill switch: ApplianceEmergencyLatched fires in the real Prometheus
+                factory.pin(KILL_PIN).drive_low()
+                assert sup.latch.tripped
+                alert = await prom.until(
+                    client, 'ALERTS{alertname="ApplianceEmergencyLatched", alertstate="firing"}'
+                )
+                assert alert[0]["metric"]["box"] == "devnet-1"
+                assert alert[0]["metric"]["severity"] == "critical"
+        finally:
+            prom.close()
+        nursery.cancel_scope.cancel()
