@@ -98,6 +98,7 @@ log = logging.getLogger(__name__)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _PENDING_BLOCKS = 64  # block -> seen_at kept for the latency histogram
 PROC_IO = Path("/proc/self/io")
+MAX_REASONS = 32  # distinct ``reason`` label values; later new ones count as "other"
 
 
 class MetricsError(OperationalError):
@@ -212,6 +213,7 @@ class Metrics:
         self._clock = clock
         self._wall_clock = wall_clock
         self._pending: dict[int, float] = {}
+        self._reasons: set[str] = set()
         Gauge("arb_build_info", "The appliance's version.", ["version"], registry=r).labels(
             __version__
         ).set(1)
@@ -380,7 +382,12 @@ class Metrics:
             del self._pending[min(self._pending)]
 
     def _decided(self, block: int, reason: str) -> None:
-        self.decisions.labels(reason or "unknown").inc()
+        reason = reason or "unknown"
+        if reason not in self._reasons:
+            if len(self._reasons) >= MAX_REASONS:
+                reason = "other"  # labels stay bounded whatever the refusals are called
+            self._reasons.add(reason)
+        self.decisions.labels(reason).inc()
         seen_at = self._pending.pop(block, None)
         if seen_at is not None:
             self.block_to_decision.observe(max(0.0, self._clock() - seen_at))

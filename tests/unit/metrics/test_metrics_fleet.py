@@ -13,8 +13,22 @@ import trio
 from appliance.config import ConfigError
 from appliance.config._schema import parse_section
 from appliance.config.sections import MetricsConfig, RiskConfig
-from appliance.events import BlockSeen, EndpointHealth, ReorgDetected, RpcHealthChanged
-from appliance.metrics import Metrics, endpoint_label, run_metrics, storage_written_bytes
+from appliance.events import (
+    BlockSeen,
+    Candidate,
+    EndpointHealth,
+    Leg,
+    OrderRejected,
+    ReorgDetected,
+    RpcHealthChanged,
+)
+from appliance.metrics import (
+    MAX_REASONS,
+    Metrics,
+    endpoint_label,
+    run_metrics,
+    storage_written_bytes,
+)
 from appliance.risk.inputs import InventoryObserved
 
 
@@ -143,3 +157,22 @@ def test_build_info_names_the_version():
     from appliance import __version__
 
     assert value(Metrics(process=False), "arb_build_info", version=__version__) == 1
+
+
+def test_refusal_reasons_are_a_bounded_label():
+    token = "0x" + "22" * 20
+    c = Candidate(1, (Leg("0x" + "11" * 20, token, token, 30),), token, 10, 12, 1, 1)
+    m = Metrics(process=False)
+    for i in range(MAX_REASONS + 10):
+        m.observe(OrderRejected(c, f"reason_{i}"))
+    m.observe(OrderRejected(c, "reason_0"))  # a known one keeps its own label
+    values = {
+        s.labels["reason"]
+        for family in m.registry.collect()
+        if family.name == "arb_decisions"
+        for s in family.samples
+        if s.name == "arb_decisions_total"
+    }
+    assert len(values) == MAX_REASONS + 1 and "other" in values
+    assert value(m, "arb_decisions_total", reason="other") == 10
+    assert value(m, "arb_decisions_total", reason="reason_0") == 2

@@ -199,9 +199,10 @@ def test_the_registry_exports_what_the_fleet_needs(existing):
         assert name in existing
 
 
-def test_counters_end_in_total_and_gauges_in_a_unit_or_a_known_word(tmp_path):
+def test_names_follow_the_client_python_conventions(tmp_path):
     m = exercised_metrics(tmp_path)
     for family in m.registry.collect():
+        assert family.name.startswith(("arb_", "process_")), family.name
         if family.type == "counter":
             assert any(s.name.endswith("_total") for s in family.samples), family.name
         assert not family.name.endswith("_total") or family.type == "counter", family.name
