@@ -86,11 +86,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LATENCY_BUCKETS",
+    "MAX_REASONS",
+    "PROC_IO",
     "Metrics",
     "MetricsError",
     "MetricsServer",
     "endpoint_label",
     "run_metrics",
+    "storage_written_bytes",
 ]
 
 log = logging.getLogger(__name__)
