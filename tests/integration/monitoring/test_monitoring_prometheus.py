@@ -24,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "supervisor"))
 from sup_helpers import appliance_config
 
 from appliance.config import load_config
+from appliance.config.sections import MetricsConfig
+from appliance.metrics import Metrics, run_metrics
 from appliance.supervisor import run_supervisor
 
 pytestmark = [
@@ -45,7 +47,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _prometheus_config(tmp: Path, target: str) -> Path:
+def _prometheus_config(tmp: Path, target: str, refused: str) -> Path:
     rules = "\n".join(
         f"  - {MONITORING / 'rules' / name}" for name in ("recording.yml", "alerts.yml")
     )
@@ -55,6 +57,7 @@ def _prometheus_config(tmp: Path, target: str) -> Path:
         f"rule_files:\n{rules}\n"
         "scrape_configs:\n  - job_name: arb-appliance\n    static_configs:\n"
         f'      - targets: ["{target}"]\n        labels: {{chain: devnet, box: devnet-1}}\n'
+        f'      - targets: ["{refused}"]\n        labels: {{chain: devnet, box: closed-1}}\n'
     )
     return path
 
@@ -62,14 +65,14 @@ def _prometheus_config(tmp: Path, target: str) -> Path:
 class Prometheus:
     """``prometheus`` on a free loopback port with its own storage; stopped on exit."""
 
-    def __init__(self, tmp: Path, target: str) -> None:
+    def __init__(self, tmp: Path, target: str, refused: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = (tmp / "prometheus.log").open("wb")
         self.proc = subprocess.Popen(
             [
                 "prometheus",
-                f"--config.file={_prometheus_config(tmp, target)}",
+                f"--config.file={_prometheus_config(tmp, target, refused)}",
                 f"--storage.tsdb.path={tmp / 'tsdb'}",
                 f"--web.listen-address=127.0.0.1:{self.port}",
                 "--log.level=warn",
@@ -93,19 +96,36 @@ class Prometheus:
         assert body["status"] == "success", body
         return body["data"]["result"]
 
-    async def until(self, client, expr: str, *, timeout: float = 30.0) -> list[dict]:
-        """The first non-empty answer to ``expr``."""
+    async def ready(self, client: httpx.AsyncClient, *, timeout: float = 30.0) -> None:
         with trio.fail_after(timeout):
             while True:
                 if self.proc.poll() is not None:
                     raise AssertionError(f"prometheus exited with {self.proc.returncode}")
                 try:
-                    result = await self.query(client, expr)
+                    if (await client.get(f"{self.url}/-/ready")).status_code == 200:
+                        return
                 except httpx.TransportError:  # not listening yet
-                    result = []
-                if result:
-                    return result
+                    pass
+                await trio.sleep(0.2)
+
+    async def rules_evaluated(self, client, *, timeout: float = 15.0) -> list[dict]:
+        """The rule groups once every rule was evaluated; fails on a rule in error."""
+        with trio.fail_after(timeout):
+            while True:
+                groups = (await client.get(f"{self.url}/api/v1/rules")).json()["data"]["groups"]
+                rules = [r for g in groups for r in g["rules"]]
+                bad = [(r["name"], r.get("lastError")) for r in rules if r["health"] == "err"]
+                assert not bad, bad
+                if all(r["health"] == "ok" for r in rules):  # "unknown" until evaluated
+                    return groups
+                await trio.sleep(0.5)
+
+    async def until(self, client, expr: str, *, timeout: float = 30.0) -> list[dict]:
+        """The first non-empty answer to ``expr``."""
+        with trio.fail_after(timeout):
+            while not (result := await self.query(client, expr)):
                 await trio.sleep(0.25)
+        return result
 
 
 async def test_prometheus_scrapes_the_appliance_and_evaluates_the_fleet_rules(devnet, tmp_path):
@@ -127,9 +147,14 @@ async def test_prometheus_scrapes_the_appliance_and_evaluates_the_fleet_rules(de
         )
         await sup.ready.wait()
         target = sup.metrics_url.removeprefix("http://").removesuffix("/metrics")
-        prom = Prometheus(tmp_path, target)
+        # a second exporter whose allow-list excludes loopback: Prometheus is refused
+        closed = await nursery.start(
+            run_metrics, MetricsConfig(port=0, allow=("10.0.0.0/8",)), Metrics(process=False)
+        )
+        prom = Prometheus(tmp_path, target, f"127.0.0.1:{closed.port}")
         try:
             async with httpx.AsyncClient(timeout=5.0) as client:
+                await prom.ready(client)
                 box = '{job="arb-appliance", chain="devnet", box="devnet-1"}'
                 up = await prom.until(client, f"up{box} == 1")
                 assert up[0]["metric"]["instance"] == target
@@ -149,7 +174,7 @@ async def test_prometheus_scrapes_the_appliance_and_evaluates_the_fleet_rules(de
                 assert float(count[0]["value"][1]) == 1
 
                 # no label of any series carries the RPC credentials
-                everything = await prom.query(client, '{job="arb-appliance"}')
+                everything = await prom.query(client, '{job=~".+"}')
                 assert len(everything) > 30
                 labels = repr([s["metric"] for s in everything])
                 assert USER_SECRET not in labels and QUERY_SECRET not in labels
@@ -158,26 +183,24 @@ async def test_prometheus_scrapes_the_appliance_and_evaluates_the_fleet_rules(de
                 assert USER_SECRET not in exposition and QUERY_SECRET not in exposition
 
                 # every shipped rule evaluates without error on the real data
-                rules = (await client.get(f"{prom.url}/api/v1/rules")).json()["data"]["groups"]
+                rules = await prom.rules_evaluated(client)
                 assert {g["name"] for g in rules} == {
                     "arb-appliance.recording",
                     "arb-appliance.alerts",
                 }
-                with trio.fail_after(15):
-                    while any(
-                        r.get("health") != "ok" for g in rules for r in g["rules"]
-                    ):  # "unknown" until first evaluated
-                        bad = [
-                            (r["name"], r.get("lastError"))
-                            for g in rules
-                            for r in g["rules"]
-                            if r.get("health") == "err"
-                        ]
-                        assert not bad, bad
-                        await trio.sleep(0.5)
-                        rules = (await client.get(f"{prom.url}/api/v1/rules")).json()["data"][
-                            "groups"
-                        ]
+                assert sum(len(g["rules"]) for g in rules) == 24
+
+                # the box that refuses this Prometheus: down, with the 403 as the reason
+                await prom.until(client, 'up{job="arb-appliance", box="closed-1"} == 0')
+                targets = (await client.get(f"{prom.url}/api/v1/targets")).json()["data"]
+                (refused,) = [
+                    t for t in targets["activeTargets"] if t["labels"]["box"] == "closed-1"
+                ]
+                assert "403" in refused["lastError"]
+                await prom.until(
+                    client,
+                    'ALERTS{alertname="ApplianceDown", box="closed-1", alertstate="pending"}',
+                )
 
                 # the kill switch: ApplianceEmergencyLatched fires in the real Prometheus
                 factory.pin(KILL_PIN).drive_low()
