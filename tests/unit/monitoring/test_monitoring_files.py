@@ -319,6 +319,7 @@ def test_the_example_fleet_is_five_boxes_with_chain_and_box_labels():
     boxes = [g["labels"]["box"] for g in groups]
     assert len(set(boxes)) == 5
     assert all(g["labels"]["chain"] and len(g["targets"]) == 1 for g in groups)
+    assert all(re.fullmatch(r"[\w.-]+:\d+", g["targets"][0]) for g in groups)
     config = yaml.safe_load((MON / "prometheus.yml").read_text())
     assert [job["job_name"] for job in config["scrape_configs"]] == ["arb-appliance"]
 
