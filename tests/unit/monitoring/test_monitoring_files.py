@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,10 +42,18 @@ from appliance.modes import Mode
 from appliance.risk.inputs import InventoryObserved
 from appliance.safety import SafetyLatch
 
-ROOT = Path(__file__).resolve().parents[3]
-MON = ROOT / "monitoring"
-RULE_FILES = (MON / "rules" / "recording.yml", MON / "rules" / "alerts.yml")
-DASHBOARD = MON / "grafana" / "arb-appliance-fleet.json"
+sys.path.insert(0, str(Path(__file__).parent))
+
+from promql_names import (
+    DASHBOARD,
+    MONITORING,
+    dashboard_queries,
+    promql_metric_names,
+    rule_list,
+)
+
+ROOT = MONITORING.parent
+MON = MONITORING
 PROMTOOL = shutil.which("promtool")
 needs_promtool = pytest.mark.skipif(
     PROMTOOL is None,
@@ -59,63 +68,6 @@ SCRAPE_SERIES = {
     "scrape_samples_post_metric_relabeling",
     "scrape_series_added",
 }
-
-
-# ------------------------------------------------------------------------------- PromQL names
-def _words(text: str) -> set[str]:
-    return set(text.split())
-
-
-_FUNCTIONS = _words(
-    """abs absent absent_over_time acos acosh asin asinh atan atanh avg_over_time ceil changes
-    clamp clamp_max clamp_min cos cosh count_over_time day_of_month day_of_week day_of_year
-    days_in_month deg delta deriv exp floor histogram_count histogram_fraction
-    histogram_quantile histogram_sum holt_winters hour idelta increase irate label_join
-    label_replace last_over_time ln log10 log2 max_over_time min_over_time minute month pi
-    predict_linear present_over_time quantile_over_time rad rate resets round scalar sgn sin
-    sinh sort sort_desc sqrt stddev_over_time stdvar_over_time sum_over_time tan tanh time
-    timestamp vector year label_values query_result"""
-)
-_AGGREGATIONS = _words(
-    "sum min max avg group stddev stdvar count count_values bottomk topk quantile"
-)
-_KEYWORDS = _words("by without on ignoring group_left group_right bool and or unless offset")
-_KEYWORDS |= {"inf", "nan"}
-
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
-_MATCHERS = re.compile(r"\{[^{}]*\}")
-_RANGES = re.compile(r"\[[^\]]*\]")
-_GROUPING = re.compile(
-    r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", re.IGNORECASE
-)
-_OFFSET = re.compile(r"\boffset\s+-?[0-9a-z]+|@\s*(?:start\(\)|end\(\)|[0-9.]+)", re.IGNORECASE)
-_LABEL_VALUES = re.compile(r"^\s*label_values\((?:(.*),)?\s*\w+\s*\)\s*$", re.DOTALL)
-_GRAFANA_VARS = re.compile(r"\$\{?\w+\}?")
-_NUMBER = re.compile(r"(?<![\w:.])(?:0x[0-9a-fA-F]+|\d+(?:\.\d*)?(?:e[+-]?\d+)?|\.\d+)", re.I)
-_IDENT = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
-
-
-def promql_metric_names(expr: str) -> set[str]:
-    """Metric names an expression reads: identifiers that are not functions, aggregations,
-    keywords, label names (in matchers and grouping clauses), strings, durations or numbers."""
-    m = _LABEL_VALUES.match(expr)  # Grafana's label_values(metric, label) and label_values(label)
-    text = _STRING.sub(" ", (m.group(1) or "") if m else expr)
-    text = _GRAFANA_VARS.sub(" ", text)
-    text = _OFFSET.sub(" ", text)
-    text = _MATCHERS.sub(" ", text)
-    text = _RANGES.sub(" ", text)
-    text = _GROUPING.sub(" ", text)
-    text = _NUMBER.sub(" ", text)
-    names = set()
-    for m in _IDENT.finditer(text):
-        word = m.group(0)
-        rest = text[m.end() :].lstrip()
-        if word.lower() in _KEYWORDS or word in _AGGREGATIONS:
-            continue
-        if word in _FUNCTIONS and rest.startswith("("):
-            continue
-        names.add(word)
-    return names
 
 
 def test_the_name_parser_finds_metrics_and_only_metrics():
@@ -210,34 +162,9 @@ def test_names_follow_the_client_python_conventions(tmp_path):
 
 
 # ------------------------------------------------------------------------------- the files
-def _rules() -> list[dict]:
-    rules = []
-    for path in RULE_FILES:
-        for group in yaml.safe_load(path.read_text())["groups"]:
-            rules.extend(group["rules"])
-    return rules
-
-
-def _dashboard_queries() -> list[tuple[str, str]]:
-    dash = json.loads(DASHBOARD.read_text())
-    found = []
-
-    def walk(panels):
-        for panel in panels:
-            for target in panel.get("targets", []):
-                found.append((panel["title"], target["expr"]))
-            walk(panel.get("panels", []))
-
-    walk(dash["panels"])
-    for var in dash["templating"]["list"]:
-        if var["type"] == "query":
-            found.append((f"variable {var['name']}", var["query"]["query"]))
-    return found
-
-
 def test_rules_name_only_existing_metrics(existing):
     known = set(existing)
-    for rule in _rules():  # in file order: recording rules before the alerts that read them
+    for rule in rule_list():  # in file order: recording rules before the alerts that read them
         unknown = promql_metric_names(rule["expr"]) - known
         assert not unknown, f"{rule.get('record') or rule.get('alert')}: unknown {unknown}"
         if "record" in rule:
@@ -245,8 +172,8 @@ def test_rules_name_only_existing_metrics(existing):
 
 
 def test_dashboard_names_only_existing_metrics(existing):
-    known = existing | {r["record"] for r in _rules() if "record" in r}
-    queries = _dashboard_queries()
+    known = existing | {r["record"] for r in rule_list() if "record" in r}
+    queries = dashboard_queries()
     assert len(queries) >= 20
     for title, expr in queries:
         unknown = promql_metric_names(expr) - known
@@ -255,7 +182,7 @@ def test_dashboard_names_only_existing_metrics(existing):
 
 def test_dashboard_covers_the_fleet_overview():
     dash = json.loads(DASHBOARD.read_text())
-    exprs = " ".join(expr for _title, expr in _dashboard_queries())
+    exprs = " ".join(expr for _title, expr in dashboard_queries())
     for name in (
         "arb_mode",
         "arb_pnl_today_wei",
@@ -272,7 +199,7 @@ def test_dashboard_covers_the_fleet_overview():
 
 
 def test_every_alert_has_a_promtool_test_and_a_readme_entry():
-    alerts = {r["alert"] for r in _rules() if "alert" in r}
+    alerts = {r["alert"] for r in rule_list() if "alert" in r}
     tests = yaml.safe_load((MON / "tests" / "alerts_test.yml").read_text())["tests"]
     tested = {case["alertname"] for t in tests for case in t.get("alert_rule_test", [])}
     fired = {
@@ -299,7 +226,7 @@ def test_alertmanager_example_routes_to_its_receivers_and_inhibits_real_alerts()
 
     for route in routes(am["route"]):
         assert route["receiver"] in receivers
-    alerts = {r["alert"] for r in _rules() if "alert" in r}
+    alerts = {r["alert"] for r in rule_list() if "alert" in r}
     for rule in am["inhibit_rules"]:
         for matcher in rule["source_matchers"] + rule["target_matchers"]:
             m = re.fullmatch(r'alertname(=~|=|!=)"(.+)"', matcher)
@@ -338,7 +265,7 @@ def test_promtool_check_config():
 
 
 @needs_promtool
-def test_promtool_check_rules():
+def test_promtool_checkrule_list():
     r = _promtool("check", "rules", "rules/recording.yml", "rules/alerts.yml")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "SUCCESS: 10 rules found" in r.stdout and "SUCCESS: 14 rules found" in r.stdout
