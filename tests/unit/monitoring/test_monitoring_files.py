@@ -24,6 +24,7 @@ from appliance.events import (
     CandidatesFound,
     EndpointHealth,
     KillSwitchPressed,
+    KillSwitchRearmed,
     Leg,
     ModeChanged,
     OrderApproved,
@@ -100,22 +101,28 @@ def exercised_metrics(tmp_path: Path) -> Metrics:
         thermal_root=tmp_path / "thermal",
         risk=RiskConfig(),
     )
-    block = BlockSeen(7, "0x07", "0x06", 1_700_000_000, 10**9)
-    m.observe(block)
-    m.observe(ReorgDetected(6, 7, BlockSeen(8, "0x08", "0x06", 1_700_000_012, 10**9)))
-    m.observe(CandidatesFound(8, (_candidate(8),), seen_at=0.0))
-    m.observe(OrderApproved(_candidate(8), Mode.NORMAL, "o1"))
-    m.observe(OrderRejected(_candidate(8), "min_profit"))
-    m.observe(TradeUpdated("o1", TradeStatus.MINED, Mode.NORMAL, realized_profit=5, gas_cost=1))
-    m.observe(TradeUpdated("o2", TradeStatus.MINED, Mode.NORMAL, realized_profit=-5, gas_used=3))
-    m.observe(ModeChanged(0.0, Mode.PAUSED, Mode.NORMAL, "synced", "startup"))
-    m.observe(KillSwitchPressed(0.0, "gpio", True))
-    m.observe(RiskUpdated({"daily": "open"}, pnl_today=-3, pnl_session=2, equity_peak=9))
-    m.observe(RpcHealthChanged((EndpointHealth("rpc.example:443", True, 20.0),)))
-    m.observe(AlertRaised(0.0, Priority.WARNING, "k", "t"))
-    m.observe(PoolsDiscovered((), ()))
-    m.observe(TokenDenied("0x" + "33" * 20, "fee_on_transfer"))
-    m.observe(InventoryObserved({}, gas_balance_wei=10**17))
+    events = [
+        BlockSeen(7, "0x07", "0x06", 1_700_000_000, 10**9),
+        ReorgDetected(6, 7, BlockSeen(8, "0x08", "0x06", 1_700_000_012, 10**9)),
+        CandidatesFound(8, (_candidate(8),), seen_at=0.0),
+        OrderApproved(_candidate(8), Mode.NORMAL, "o1"),
+        OrderRejected(_candidate(8), "min_profit"),
+        TradeUpdated("o1", TradeStatus.MINED, Mode.NORMAL, realized_profit=5, gas_cost=1),
+        TradeUpdated("o2", TradeStatus.MINED, Mode.NORMAL, realized_profit=-5, gas_used=3),
+        ModeChanged(0.0, Mode.PAUSED, Mode.NORMAL, "synced", "startup"),
+        KillSwitchPressed(0.0, "gpio", True),
+        KillSwitchRearmed(0.0, 5.0),
+        RiskUpdated({"daily": "open"}, pnl_today=-3, pnl_session=2, equity_peak=9),
+        RpcHealthChanged((EndpointHealth("rpc.example:443", True, 20.0),)),
+        AlertRaised(0.0, Priority.WARNING, "k", "t"),
+        PoolsDiscovered((), ()),
+        TokenDenied("0x" + "33" * 20, "fee_on_transfer"),
+        InventoryObserved({}, gas_balance_wei=10**17),
+    ]
+    # one of every kind Metrics accounts for: a new kind must be added here (and so be checked)
+    assert {type(e) for e in events} == set(m._handlers)
+    for event in events:
+        m.observe(event)
     m.journal_written()
     m.watch_alerts(lambda: {"sent": 1})
     return m
