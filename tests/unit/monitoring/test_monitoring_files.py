@@ -272,7 +272,7 @@ def test_promtool_check_config():
 
 
 @needs_promtool
-def test_promtool_checkrule_list():
+def test_promtool_check_rules():
     r = _promtool("check", "rules", "rules/recording.yml", "rules/alerts.yml")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "SUCCESS: 10 rules found" in r.stdout and "SUCCESS: 14 rules found" in r.stdout
