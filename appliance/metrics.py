@@ -26,7 +26,9 @@ Names (DESIGN.md section 5)::
     arb_head_block_timestamp_seconds (the latest head's own timestamp)
     arb_gas_balance_wei (the trading account's native balance; absent until observed)
     arb_daily_loss_limit_wei, arb_session_loss_limit_wei (the risk limits; when given the config)
-    arb_storage_written_bytes_total (bytes this process had written to storage: the SD wear)
+    arb_storage_written_bytes_total (bytes this process had written to storage: its SD wear)
+    arb_storage_device_written_bytes_total{device} (bytes written to the journal's block
+    device by anyone: the card's wear; absent on tmpfs/overlay)
     arb_build_info{version}
 
 Labels are bounded and never carry a secret: ``endpoint`` is host[:port] only (a URL handed in
@@ -41,6 +43,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -88,9 +91,11 @@ __all__ = [
     "LATENCY_BUCKETS",
     "MAX_REASONS",
     "PROC_IO",
+    "SYS_DEV_BLOCK",
     "Metrics",
     "MetricsError",
     "MetricsServer",
+    "device_written_bytes",
     "endpoint_label",
     "run_metrics",
     "storage_written_bytes",
@@ -101,6 +106,8 @@ log = logging.getLogger(__name__)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _PENDING_BLOCKS = 64  # block -> seen_at kept for the latency histogram
 PROC_IO = Path("/proc/self/io")
+SYS_DEV_BLOCK = Path("/sys/dev/block")
+_SECTOR = 512  # /sys/.../stat counts 512-byte sectors whatever the device's block size
 MAX_REASONS = 32  # distinct ``reason`` label values; later new ones count as "other"
 
 
@@ -128,14 +135,29 @@ def storage_written_bytes(proc_io: Path = PROC_IO) -> int | None:
     return None
 
 
+def device_written_bytes(path: Path, sys_block: Path = SYS_DEV_BLOCK) -> tuple[str, int] | None:
+    """(device name, bytes written) of the block device (the SD card's partition) holding
+    ``path``, from ``/sys/dev/block/MAJOR:MINOR/stat``; None on tmpfs, overlay and the like."""
+    try:
+        dev = os.stat(path).st_dev
+        node = sys_block / f"{os.major(dev)}:{os.minor(dev)}"
+        sectors = int((node / "stat").read_text().split()[6])
+        return node.resolve().name, sectors * _SECTOR
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class _SystemCollector:
     """Board temperature, disk free space and bytes written, read at scrape time (absent sources:
     no sample)."""
 
-    def __init__(self, data_dir: Path | None, thermal_root: Path, proc_io: Path) -> None:
+    def __init__(
+        self, data_dir: Path | None, thermal_root: Path, proc_io: Path, sys_block: Path
+    ) -> None:
         self._data_dir = data_dir
         self._thermal_root = thermal_root
         self._proc_io = proc_io
+        self._sys_block = sys_block
 
     def describe(self):
         return []
@@ -152,6 +174,15 @@ class _SystemCollector:
                 yield GaugeMetricFamily(
                     "arb_disk_free_bytes", "Free space on the journal's filesystem.", value=free
                 )
+            device = device_written_bytes(self._data_dir, self._sys_block)
+            if device is not None:
+                family = CounterMetricFamily(
+                    "arb_storage_device_written_bytes",
+                    "Bytes written to the journal's block device by anyone (the SD card's wear).",
+                    labels=["device"],
+                )
+                family.add_metric([device[0]], device[1])
+                yield family
         written = storage_written_bytes(self._proc_io)
         if written is not None:
             yield CounterMetricFamily(
@@ -207,6 +238,7 @@ class Metrics:
         data_dir: Path | None = None,
         thermal_root: Path = sysinfo.THERMAL_ROOT,
         proc_io: Path = PROC_IO,
+        sys_block: Path = SYS_DEV_BLOCK,
         risk: RiskConfig | None = None,
         process: bool = True,
         clock: Callable[[], float] = time.monotonic,
@@ -320,7 +352,7 @@ class Metrics:
             self.optional.set("arb_session_loss_limit_wei", risk.session_loss_wei)
         if process:
             ProcessCollector(registry=r)
-        r.register(_SystemCollector(data_dir, thermal_root, proc_io))
+        r.register(_SystemCollector(data_dir, thermal_root, proc_io, sys_block))
         self._handlers: dict[type, Callable[[object], None]] = {
             BlockSeen: self._block,
             ReorgDetected: self._reorg,

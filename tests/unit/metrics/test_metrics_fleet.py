@@ -4,6 +4,7 @@ loopback), host-only endpoint labels, and the figures behind the fleet alerts.""
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import httpx
@@ -25,6 +26,7 @@ from appliance.events import (
 from appliance.metrics import (
     MAX_REASONS,
     Metrics,
+    device_written_bytes,
     endpoint_label,
     run_metrics,
     storage_written_bytes,
@@ -144,6 +146,35 @@ def test_storage_written_bytes_from_proc_io(tmp_path):
     assert value(m, "arb_storage_written_bytes_total") == 819200  # read at scrape time
     assert storage_written_bytes(tmp_path / "absent") is None
     assert b"arb_storage_written_bytes" not in Metrics(process=False, proc_io=tmp_path).render()
+
+
+def test_device_writes_of_the_journal_s_block_device(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    dev = os.stat(data).st_dev
+    sys_block = tmp_path / "sys" / "dev" / "block"
+    card = tmp_path / "sys" / "devices" / "mmcblk0" / "mmcblk0p2"
+    card.mkdir(parents=True)
+    sys_block.mkdir(parents=True)
+    (sys_block / f"{os.major(dev)}:{os.minor(dev)}").symlink_to(card)
+    (card / "stat").write_text("  4000  0  90000  300  2500  0  81920  900  0  700  1200\n")
+    m = Metrics(process=False, data_dir=data, sys_block=sys_block)
+    written = value(m, "arb_storage_device_written_bytes_total", device="mmcblk0p2")
+    assert written == 81920 * 512  # sectors are 512 bytes in /sys whatever the card's blocks
+    # no such device (tmpfs, overlay): no series rather than a wrong one
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    bare = Metrics(process=False, data_dir=data, sys_block=empty)
+    assert b"arb_storage_device_written_bytes" not in bare.render()
+
+
+def test_this_machine_s_journal_device_if_it_has_one(tmp_path):
+    found = device_written_bytes(tmp_path)
+    if found is None:
+        pytest.skip(f"{tmp_path} is not on a block device here (tmpfs or overlay)")
+    device, written = found
+    m = Metrics(process=False, data_dir=tmp_path)
+    assert value(m, "arb_storage_device_written_bytes_total", device=device) >= written > 0
 
 
 def test_this_process_has_a_real_write_count():
