@@ -11,8 +11,8 @@ import httpx
 import pytest
 import trio
 
-from appliance.config import ConfigError
-from appliance.config._schema import parse_section
+from appliance.cli import main
+from appliance.config import load_config
 from appliance.config.sections import MetricsConfig, RiskConfig
 from appliance.events import (
     BlockSeen,
@@ -79,11 +79,37 @@ async def test_an_empty_allow_list_refuses_everyone():
     assert r.status_code == 403
 
 
-def test_a_bad_network_is_a_one_line_config_error_naming_the_key():
-    with pytest.raises(ConfigError) as info:
-        parse_section(MetricsConfig, {"allow": ["10.0.0.0/33"]}, Path("box.toml"), prefix="metrics")
-    text = str(info.value)
-    assert "metrics.allow" in text and "10.0.0.0/33" in text and "\n" not in text
+_CONFIG = """
+[chain]
+chain_id = 1
+rpc = ["https://rpc.example.org"]
+
+[[dex]]
+name = "uni"
+factory = "0x5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f"
+
+[tokens]
+base = ["0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"]
+
+[metrics]
+host = "0.0.0.0"
+"""
+
+
+@pytest.mark.parametrize("bad", ["10.0.0.0/33", "prometheus.lan", ""])
+def test_a_bad_network_is_one_line_naming_the_key_exit_2(tmp_path, capsys, bad):
+    path = tmp_path / "box.toml"
+    path.write_text(_CONFIG + f'allow = ["10.0.0.0/8", "{bad}"]\n')
+    assert main(["check-config", "--config", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "metrics.allow" in err and repr(bad) in err and str(path) in err
+
+
+def test_a_fleet_allow_list_is_accepted(tmp_path, capsys):
+    path = tmp_path / "box.toml"
+    path.write_text(_CONFIG + 'allow = ["10.0.0.5/32", "192.168.1.0/24", "fd00::/8"]\n')
+    assert main(["check-config", "--config", str(path)]) == 0
+    assert load_config(path).metrics.allow == ("10.0.0.5/32", "192.168.1.0/24", "fd00::/8")
 
 
 @pytest.mark.parametrize(
