@@ -7,7 +7,7 @@ PY         := $(VENV)/bin/python
 STAMP_PY   := $(VENV)/.installed
 STAMP_NPM  := tools/node_modules/.installed
 STAMP_SYS  := $(VENV)/.system-packages
-SYS_PKGS   := libsystemd-dev pkg-config tmux systemd fdisk dosfstools mtools e2fsprogs binutils xz-utils
+SYS_PKGS   := libsystemd-dev pkg-config tmux systemd fdisk dosfstools mtools e2fsprogs binutils xz-utils prometheus
 PYTEST_ARGS ?= -n 2 --dist loadgroup --timeout=900
 
 .PHONY: all setup demo test bench lint clean distclean
@@ -16,18 +16,25 @@ all: setup
 
 setup: $(STAMP_SYS) $(STAMP_PY) $(STAMP_NPM)
 
-# System packages: installed only when one is missing (needs root or sudo; CI runs as root).
-$(STAMP_SYS):
-	@missing=""; for p in $(SYS_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# System packages: installed only when one is missing (needs root or sudo; CI runs as root), without
+# the recommended extras (prometheus would bring a node exporter listening on every interface).
+# Re-checked when this file changes (a package added here reaches existing checkouts too).
+$(STAMP_SYS): Makefile
+	@missing=""; for p in $(SYS_PKGS); do [ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make: installing system packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO=sudo; \
 	  else echo "make: need root to install:$$missing" >&2; exit 2; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 2; \
+	  case " $$missing " in *" prometheus "*) \
+	    $$SUDO systemctl disable --now -q prometheus.service >/dev/null 2>&1; \
+	    $$SUDO service prometheus stop >/dev/null 2>&1; \
+	    echo "make: prometheus is here for promtool and the tests (which start their own); its service is disabled";; \
+	  esac; \
 	fi
 	@mkdir -p $(VENV) && touch $@
 
-$(STAMP_PY): pyproject.toml $(STAMP_SYS)
+$(STAMP_PY): pyproject.toml | $(STAMP_SYS)
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found (Python 3.11+ needed)" >&2; exit 2; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip

@@ -22,11 +22,28 @@ Names (DESIGN.md section 5)::
     arb_alerts_total{outcome} (when bound to the alert sender's stats)
     process_resident_memory_bytes, process_cpu_seconds_total, ... (prometheus_client's own)
     arb_board_temperature_celsius (when /sys/class/thermal has a zone), arb_disk_free_bytes
+    arb_head_seen_timestamp_seconds (unix time the latest head was seen; the start until then),
+    arb_head_block_timestamp_seconds (the latest head's own timestamp)
+    arb_gas_balance_wei (the trading account's native balance; absent until observed)
+    arb_daily_loss_limit_wei, arb_session_loss_limit_wei (the risk limits; when given the config)
+    arb_storage_written_bytes_total (bytes this process had written to storage: its SD wear)
+    arb_storage_device_written_bytes_total{device} (bytes written to the journal's block
+    device by anyone: the card's wear; absent on tmpfs/overlay)
+    arb_build_info{version}
+
+Labels are bounded and never carry a secret: ``endpoint`` is host[:port] only (a URL handed in
+by mistake is cut down to its host here too), ``reason``/``status``/``mode``/``priority``/
+``source`` are short machine names. Per-box labels (``chain``, ``box``) are the scraper's job
+(``monitoring/prometheus.yml``).
+
+The exporter answers only clients in ``metrics.allow`` (loopback by default; others get 403).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -45,7 +62,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from appliance import sysinfo
+from appliance import __version__, sysinfo
 from appliance.errors import OperationalError
 from appliance.events import (
     AlertRaised,
@@ -64,29 +81,83 @@ from appliance.events import (
     TradeStatus,
     TradeUpdated,
 )
+from appliance.risk.inputs import InventoryObserved
 from appliance.safety import SafetyLatch
 
 if TYPE_CHECKING:
-    from appliance.config.sections import MetricsConfig
+    from appliance.config.sections import MetricsConfig, RiskConfig
 
-__all__ = ["LATENCY_BUCKETS", "Metrics", "MetricsError", "MetricsServer", "run_metrics"]
+__all__ = [
+    "LATENCY_BUCKETS",
+    "MAX_REASONS",
+    "PROC_IO",
+    "SYS_DEV_BLOCK",
+    "Metrics",
+    "MetricsError",
+    "MetricsServer",
+    "device_written_bytes",
+    "endpoint_label",
+    "run_metrics",
+    "storage_written_bytes",
+]
 
 log = logging.getLogger(__name__)
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _PENDING_BLOCKS = 64  # block -> seen_at kept for the latency histogram
+PROC_IO = Path("/proc/self/io")
+SYS_DEV_BLOCK = Path("/sys/dev/block")
+_SECTOR = 512  # /sys/.../stat counts 512-byte sectors whatever the device's block size
+MAX_REASONS = 32  # distinct ``reason`` label values; later new ones count as "other"
 
 
 class MetricsError(OperationalError):
     """The exporter cannot serve (e.g. the port is taken); the message names host and port."""
 
 
-class _SystemCollector:
-    """Board temperature and disk free space, read at scrape time (absent sources: no sample)."""
+def endpoint_label(value: str) -> str:
+    """host[:port] of an endpoint: userinfo, path and query (where keys live) cut away."""
+    rest = value.split("://", 1)[-1]
+    for sep in "/?#":
+        rest = rest.split(sep, 1)[0]
+    return rest.rsplit("@", 1)[-1] or "<no host>"
 
-    def __init__(self, data_dir: Path | None, thermal_root: Path) -> None:
+
+def storage_written_bytes(proc_io: Path = PROC_IO) -> int | None:
+    """``write_bytes`` of ``/proc/self/io``: what this process had the block layer write."""
+    try:
+        for line in proc_io.read_text().splitlines():
+            key, _, number = line.partition(":")
+            if key == "write_bytes":
+                return int(number)
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def device_written_bytes(path: Path, sys_block: Path = SYS_DEV_BLOCK) -> tuple[str, int] | None:
+    """(device name, bytes written) of the block device (the SD card's partition) holding
+    ``path``, from ``/sys/dev/block/MAJOR:MINOR/stat``; None on tmpfs, overlay and the like."""
+    try:
+        dev = os.stat(path).st_dev
+        node = sys_block / f"{os.major(dev)}:{os.minor(dev)}"
+        sectors = int((node / "stat").read_text().split()[6])
+        return node.resolve().name, sectors * _SECTOR
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class _SystemCollector:
+    """Board temperature, disk free space and bytes written, read at scrape time (absent sources:
+    no sample)."""
+
+    def __init__(
+        self, data_dir: Path | None, thermal_root: Path, proc_io: Path, sys_block: Path
+    ) -> None:
         self._data_dir = data_dir
         self._thermal_root = thermal_root
+        self._proc_io = proc_io
+        self._sys_block = sys_block
 
     def describe(self):
         return []
@@ -103,6 +174,42 @@ class _SystemCollector:
                 yield GaugeMetricFamily(
                     "arb_disk_free_bytes", "Free space on the journal's filesystem.", value=free
                 )
+            device = device_written_bytes(self._data_dir, self._sys_block)
+            if device is not None:
+                family = CounterMetricFamily(
+                    "arb_storage_device_written_bytes",
+                    "Bytes written to the journal's block device by anyone (the SD card's wear).",
+                    labels=["device"],
+                )
+                family.add_metric([device[0]], device[1])
+                yield family
+        written = storage_written_bytes(self._proc_io)
+        if written is not None:
+            yield CounterMetricFamily(
+                "arb_storage_written_bytes",
+                "Bytes this process had written to storage (/proc/self/io write_bytes): SD wear.",
+                value=written,
+            )
+
+
+class _OptionalGauges:
+    """Gauges that have no sample until a value is known (an absent series alerts nobody)."""
+
+    def __init__(self, docs: Mapping[str, str]) -> None:
+        self._docs = dict(docs)
+        self._values: dict[str, float] = {}
+
+    def set(self, name: str, value: float) -> None:
+        if name not in self._docs:
+            raise KeyError(name)
+        self._values[name] = value
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        for name, value in sorted(self._values.items()):
+            yield GaugeMetricFamily(name, self._docs[name], value=value)
 
 
 class _MappingCollector:
@@ -130,15 +237,33 @@ class Metrics:
         latch: SafetyLatch | None = None,
         data_dir: Path | None = None,
         thermal_root: Path = sysinfo.THERMAL_ROOT,
+        proc_io: Path = PROC_IO,
+        sys_block: Path = SYS_DEV_BLOCK,
+        risk: RiskConfig | None = None,
         process: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.registry = r = CollectorRegistry(auto_describe=True)
         self._clock = clock
+        self._wall_clock = wall_clock
         self._pending: dict[int, float] = {}
+        self._reasons: set[str] = set()
+        Gauge("arb_build_info", "The appliance's version.", ["version"], registry=r).labels(
+            __version__
+        ).set(1)
         self.blocks = Counter("arb_blocks_total", "New heads seen.", registry=r)
         self.reorgs = Counter("arb_reorgs_total", "Chain reorganisations detected.", registry=r)
         self.head = Gauge("arb_head_block", "Number of the latest head.", registry=r)
+        self.head_seen = Gauge(
+            "arb_head_seen_timestamp_seconds",
+            "Unix time the latest head was seen (the start time until one is).",
+            registry=r,
+        )
+        self.head_seen.set(wall_clock())
+        self.head_time = Gauge(
+            "arb_head_block_timestamp_seconds", "Timestamp of the latest head.", registry=r
+        )
         self.block_to_decision = Histogram(
             "arb_block_to_decision_seconds",
             "From a block seen to the first risk decision on its candidates.",
@@ -214,12 +339,23 @@ class Metrics:
         self.alerts_raised = Counter(
             "arb_alerts_raised_total", "Alerts raised by priority.", ["priority"], registry=r
         )
+        self.optional = _OptionalGauges(
+            {
+                "arb_gas_balance_wei": "Native coin balance of the trading account (wei).",
+                "arb_daily_loss_limit_wei": "Loss per UTC day that pauses trading (base wei).",
+                "arb_session_loss_limit_wei": "Loss since start that pauses trading (base wei).",
+            }
+        )
+        r.register(self.optional)
+        if risk is not None:
+            self.optional.set("arb_daily_loss_limit_wei", risk.daily_loss_wei)
+            self.optional.set("arb_session_loss_limit_wei", risk.session_loss_wei)
         if process:
             ProcessCollector(registry=r)
-        r.register(_SystemCollector(data_dir, thermal_root))
+        r.register(_SystemCollector(data_dir, thermal_root, proc_io, sys_block))
         self._handlers: dict[type, Callable[[object], None]] = {
             BlockSeen: self._block,
-            ReorgDetected: lambda e: self.reorgs.inc(),
+            ReorgDetected: self._reorg,
             CandidatesFound: self._candidates,
             OrderApproved: lambda e: self._decided(e.candidate.block, "approved"),
             OrderRejected: lambda e: self._decided(e.candidate.block, e.reason),
@@ -232,6 +368,7 @@ class Metrics:
             AlertRaised: lambda e: self.alerts_raised.labels(e.priority.name.lower()).inc(),
             PoolsDiscovered: lambda e: self.pools.inc(len(e.pools)),  # announcements are additive
             TokenDenied: lambda e: self.tokens_denied.inc(),
+            InventoryObserved: self._inventory,
         }
 
     # ------------------------------------------------------------------ feeding
@@ -255,7 +392,20 @@ class Metrics:
 
     def _block(self, e: BlockSeen) -> None:
         self.blocks.inc()
+        self._head(e)
+
+    def _head(self, e: BlockSeen) -> None:
         self.head.set(e.number)
+        self.head_time.set(e.timestamp)
+        self.head_seen.set(self._wall_clock())
+
+    def _inventory(self, e: InventoryObserved) -> None:
+        if e.gas_balance_wei is not None:  # None: not read this time
+            self.optional.set("arb_gas_balance_wei", e.gas_balance_wei)
+
+    def _reorg(self, e: ReorgDetected) -> None:
+        self.reorgs.inc()
+        self._head(e.new_head)
 
     def _candidates(self, e: CandidatesFound) -> None:
         self.opportunities.inc(len(e.candidates))
@@ -267,7 +417,12 @@ class Metrics:
             del self._pending[min(self._pending)]
 
     def _decided(self, block: int, reason: str) -> None:
-        self.decisions.labels(reason or "unknown").inc()
+        reason = reason or "unknown"
+        if reason not in self._reasons:
+            if len(self._reasons) >= MAX_REASONS:
+                reason = "other"  # labels stay bounded whatever the refusals are called
+            self._reasons.add(reason)
+        self.decisions.labels(reason).inc()
         seen_at = self._pending.pop(block, None)
         if seen_at is not None:
             self.block_to_decision.observe(max(0.0, self._clock() - seen_at))
@@ -303,9 +458,10 @@ class Metrics:
 
     def _rpc(self, e: RpcHealthChanged) -> None:
         for ep in e.endpoints:
-            self.rpc_latency.labels(ep.host).set(ep.latency_ms / 1000.0)
-            self.rpc_healthy.labels(ep.host).set(1 if ep.healthy else 0)
-            self.breaker_open.labels(f"rpc:{ep.host}").set(1 if ep.breaker == "open" else 0)
+            host = endpoint_label(ep.host)
+            self.rpc_latency.labels(host).set(ep.latency_ms / 1000.0)
+            self.rpc_healthy.labels(host).set(1 if ep.healthy else 0)
+            self.breaker_open.labels(f"rpc:{host}").set(1 if ep.breaker == "open" else 0)
 
 
 # ---------------------------------------------------------------------- exporter
@@ -331,10 +487,12 @@ _REQUEST_TIMEOUT_S = 5.0
 async def run_metrics(
     cfg: MetricsConfig, metrics: Metrics, *, task_status=trio.TASK_STATUS_IGNORED
 ) -> None:
-    """Serve ``metrics`` over HTTP on ``cfg.host:cfg.port`` (port 0: any free port) until cancelled."""
+    """Serve ``metrics`` over HTTP on ``cfg.host:cfg.port`` (port 0: any free port) until
+    cancelled, to clients in ``cfg.allow`` only (others: 403, logged once per address)."""
     if not cfg.enabled:
         task_status.started(MetricsServer(None, None))
         await trio.sleep_forever()
+    allowed = _Allowed(cfg.allow)
     try:
         listeners = await trio.open_tcp_listeners(cfg.port, host=cfg.host)
     except OSError as exc:
@@ -343,12 +501,17 @@ async def run_metrics(
         ) from exc
     port = listeners[0].socket.getsockname()[1]
     if cfg.host not in ("127.0.0.1", "::1", "localhost"):
-        log.warning("metrics are exposed beyond loopback on %s:%d", cfg.host, port)
+        log.warning(
+            "metrics are exposed beyond loopback on %s:%d to %s",
+            cfg.host,
+            port,
+            ", ".join(cfg.allow) or "nobody",
+        )
     log.info("metrics on http://%s:%d/metrics", cfg.host, port)
 
     async def handler(stream: trio.SocketStream) -> None:
         try:
-            await _serve_one(stream, metrics)
+            await _serve_one(stream, metrics, allowed)
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
             pass  # the scraper went away
         except Exception:  # never let one bad request take the exporter down
@@ -361,7 +524,39 @@ async def run_metrics(
         task_status.started(MetricsServer(cfg.host, port))
 
 
-async def _serve_one(stream: trio.SocketStream, metrics: Metrics) -> None:
+class _Allowed:
+    """The allow-list of client networks; remembers (a bounded number of) refused addresses so
+    each is logged once."""
+
+    _LOGGED_MAX = 256
+
+    def __init__(self, networks: tuple[str, ...]) -> None:
+        self._networks = tuple(ipaddress.ip_network(n, strict=False) for n in networks)
+        self._logged: set[str] = set()
+
+    def __call__(self, peer: str) -> bool:
+        try:
+            address = ipaddress.ip_address(peer.split("%", 1)[0])
+        except ValueError:
+            return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped  # a v4 client of a dual-stack listener
+        if any(address in network for network in self._networks):
+            return True
+        if peer not in self._logged and len(self._logged) < self._LOGGED_MAX:
+            self._logged.add(peer)
+            log.warning("metrics: refused a scrape from %s (not in metrics.allow)", peer)
+        return False
+
+
+def _peer(stream: trio.SocketStream) -> str:
+    try:
+        return str(stream.socket.getpeername()[0])
+    except (OSError, IndexError):
+        return ""
+
+
+async def _serve_one(stream: trio.SocketStream, metrics: Metrics, allowed: _Allowed) -> None:
     data = b""
     with trio.move_on_after(_REQUEST_TIMEOUT_S):
         while b"\r\n\r\n" not in data and b"\n\n" not in data and len(data) < _MAX_REQUEST:
@@ -369,6 +564,8 @@ async def _serve_one(stream: trio.SocketStream, metrics: Metrics) -> None:
             if not chunk:
                 break
             data += chunk
+    if not allowed(_peer(stream)):
+        return await _respond(stream, 403, b"forbidden: not in metrics.allow\n")
     parts = data.split(b"\n", 1)[0].decode("latin-1").split()
     if len(parts) < 2:
         return await _respond(stream, 400, b"bad request\n")
@@ -386,7 +583,13 @@ async def _serve_one(stream: trio.SocketStream, metrics: Metrics) -> None:
     return await _respond(stream, 404, b"not found\n")
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+}
 
 
 async def _respond(

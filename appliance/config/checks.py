@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
 from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
 
-__all__ = ["checksum_address", "http_url", "webhook_url"]
+__all__ = ["checksum_address", "http_url", "ip_network", "webhook_url"]
 
 _HEX40 = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
@@ -47,4 +48,13 @@ def webhook_url(value: str) -> str | None:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
         return f"URL has a bad port ({shown})"
+    return None
+
+
+def ip_network(value: str) -> str | None:
+    """An IPv4 or IPv6 network in CIDR notation (``10.0.0.0/8``, ``192.168.1.7``, ``::1/128``)."""
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return f"must be an IP network such as '10.0.0.0/8' or '192.168.1.7', not {value!r}"
     return None

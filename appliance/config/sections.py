@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from appliance.config._schema import REQUIRED, setting
-from appliance.config.checks import checksum_address, http_url, webhook_url
+from appliance.config.checks import checksum_address, http_url, ip_network, webhook_url
 
 __all__ = [
     "AccountConfig",
@@ -275,6 +275,11 @@ class MetricsConfig:
     enabled: bool = setting(True, doc="serve Prometheus metrics")
     host: str = setting("127.0.0.1", doc="listen address (loopback by default)")
     port: int = setting(9108, doc="listen port", min=1, max=65535)
+    allow: tuple[str, ...] = setting(
+        ("127.0.0.0/8", "::1/128"),
+        doc="client networks (CIDR) allowed to scrape, others get 403; to serve a fleet set host (e.g. 0.0.0.0) and list the Prometheus server's network here",
+        check=ip_network,
+    )
 
 
 @dataclass(frozen=True)

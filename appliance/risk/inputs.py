@@ -30,10 +30,12 @@ class HealthReported:
 
 @dataclass(frozen=True, slots=True)
 class InventoryObserved:
-    """Balances per token (wei) and, optionally, their total value in base-token wei."""
+    """Balances per token (wei) and, optionally, their total value in base-token wei, and the
+    trading account's native gas balance (``eth_getBalance``, wei) when it was read."""
 
     balances: Mapping[str, int]
     equity: int | None = None
+    gas_balance_wei: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
