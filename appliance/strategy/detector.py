@@ -13,13 +13,16 @@ backtest and the tests drive the very same object::
 Paper fills: nothing moves the chain in paper mode, so :meth:`mark_filled` lays the fill's
 swaps over the pools' reserves (a *paper overlay*): the detector then sees the market a real fill
 would have left, and offers what that fill did not consume (e.g. the rest of a dislocation larger
-than the size cap) exactly as in live mode. The chain's reserves stay underneath: as soon as the
-chain changes one of a fill's pools, that whole fill is lifted and every cycle is evaluated on
-the chain's figures again (a later dislocation is never hidden, as it is not in live mode; its
-size may differ from live's only by what the lifted fill would have moved).
+than the size cap) and every later change of the pools exactly as in live mode, where the fill
+would be on the chain. The chain's own reserves stay underneath, and the overlay follows them:
 
-Screening results are cached per cycle and only the cycles touching changed pools are recomputed;
-the ranking still covers every cycle, so an opportunity nobody took last block is offered again.
+* a fill stays laid while the chain (without it) still offers the cycle it took; once the chain
+  itself closes that cycle (someone else took the opportunity, as they would not have after a
+  real fill), the fill is lifted;
+* a candidate through overlaid pools is offered only if it pays at least as much on the chain's
+  own reserves, where the paper fill is simulated (a cycle only the overlay opened would fail
+  that simulation);
+* a reorg, or pools removed, lift every fill.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from appliance.events import (
 )
 from appliance.market.errors import ReorgTooDeep
 from appliance.market.state import MarketState
+from appliance.market.v2math import get_amount_out
 from appliance.strategy.cycles import CycleSet, build_cycles
 from appliance.strategy.exact import gas_in_base, rank_disjoint, recheck
 from appliance.strategy.screen import Screen
@@ -48,11 +52,16 @@ __all__ = ["Detector", "DetectorStats", "PaperFill"]
 GWEI = 10**9
 
 
+MAX_PAPER_FILLS = 256  # the oldest paper fill is lifted beyond this many
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class PaperFill:
-    """What one paper fill moved: pool id -> (change of reserve0, change of reserve1)."""
+    """What one paper fill moved: pool id -> (change of reserve0, change of reserve1), and its
+    cycle: (pool id, token in is token0, fee bps) per leg."""
 
     deltas: dict[int, tuple[int, int]]
+    legs: tuple[tuple[int, bool, int], ...] = ()
 
     @property
     def pids(self) -> frozenset[int]:
@@ -138,18 +147,22 @@ class Detector:
         if len(candidate.amounts) != len(candidate.legs):
             return False
         deltas: dict[int, tuple[int, int]] = {}
+        legs = []
         for leg, a_in, a_out in zip(candidate.legs, amounts_in, candidate.amounts, strict=True):
             pid = st.pool_ids.get(leg.pool)
             if pid is None:
                 return False
-            d0, d1 = (a_in, -a_out) if leg.token_in == st.pools[pid].token0 else (-a_out, a_in)
+            zero_in = leg.token_in == st.pools[pid].token0
+            legs.append((pid, zero_in, leg.fee_bps))
+            d0, d1 = (a_in, -a_out) if zero_in else (-a_out, a_in)
             old0, old1 = deltas.get(pid, (0, 0))
             deltas[pid] = (old0 + d0, old1 + d1)
         for pid, (d0, d1) in deltas.items():
             if st.reserve0[pid] + d0 <= 0 or st.reserve1[pid] + d1 <= 0:
                 return False
         before = self._lift()
-        self.fills.append(PaperFill(deltas))
+        self.fills.append(PaperFill(deltas, tuple(legs)))
+        del self.fills[:-MAX_PAPER_FILLS]
         self._refresh(self._lay(before))
         return True
 
@@ -195,10 +208,14 @@ class Detector:
         changed = self.state.apply(event)
         if self.fills and len(changed):
             hit = set(changed.tolist())
-            self.fills = [f for f in self.fills if hit.isdisjoint(f.deltas)]
+            self.fills = [
+                f for f in self.fills if hit.isdisjoint(f.deltas) or self._chain_offers(f)
+            ]
         self._refresh(np.union1d(changed, self._lay(before)))
         self.stats.blocks += 1
         found = self.evaluate(event.block, base_fee)
+        if self._chain:
+            found = tuple(c for c in found if self._holds_on_chain(c))
         if not found:
             return None
         self.stats.candidates += len(found)
@@ -246,6 +263,41 @@ class Detector:
             if before.get(pid) != (st.reserve0[pid], st.reserve1[pid])
         ]
         return np.array(sorted(moved), dtype=np.int64)
+
+    def _chain_offers(self, fill: PaperFill) -> bool:
+        """Does the chain's own state (the overlay lifted) still pay for the fill's cycle at the
+        margin? (exact: product of out/in reserves net of fees above 1)."""
+        st = self.state
+        num = den = 1
+        for pid, zero_in, fee in fill.legs:
+            r_in, r_out = (
+                (st.reserve0[pid], st.reserve1[pid])
+                if zero_in
+                else (st.reserve1[pid], st.reserve0[pid])
+            )
+            num *= r_out * (10_000 - fee)
+            den *= r_in * 10_000
+        return num > den
+
+    def _holds_on_chain(self, candidate: Candidate) -> bool:
+        """A candidate through overlaid pools must pay at least as much on the chain's own
+        reserves: the paper fill's simulation runs on the chain, which never saw the paper
+        fills (a cycle that only the overlay opened would fail it and trip the breaker)."""
+        st = self.state
+        amount = candidate.amount_in
+        touched = False
+        for leg in candidate.legs:
+            pid = st.pool_ids[leg.pool]
+            if pid in self._chain:
+                touched = True
+                res0, res1 = self._chain[pid]
+            else:
+                res0, res1 = st.reserve0[pid], st.reserve1[pid]
+            r_in, r_out = (res0, res1) if leg.token_in == st.pools[pid].token0 else (res1, res0)
+            if amount <= 0 or r_in <= 0 or r_out <= 0:
+                return False
+            amount = get_amount_out(amount, r_in, r_out, leg.fee_bps)
+        return not touched or amount >= candidate.amount_out
 
     @property
     def cycles(self) -> CycleSet:

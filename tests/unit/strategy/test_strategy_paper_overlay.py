@@ -85,7 +85,8 @@ def test_a_capped_fill_leaves_the_rest_of_the_dislocation_to_the_next_block_as_l
     assert paper == live  # same blocks, same pools, same sizes: the overlay is exact
 
 
-def test_a_chain_change_lifts_the_fill_and_the_chain_figures_are_evaluated():
+def _filled_market():
+    """A pushed pool, its candidates paper-filled: (market, detector, the fill's candidates)."""
     market = _market()
     det = Detector(market.app_config())
     det.on_pools(market.discovered())
@@ -95,22 +96,42 @@ def test_a_chain_change_lifts_the_fill_and_the_chain_figures_are_evaluated():
     market.swap(pool, zfo, market.reserves[pool.address][0 if zfo else 1] * 3 // 100)
     found = det.on_reserves(market.step(trades=0), BASE_FEE)
     assert found is not None
-    chain = {p.address: tuple(market.reserves[p.address]) for p in market.pools}
     assert all(det.mark_filled(c) for c in found.candidates)
     assert det.filled == {p for c in found.candidates for p in c.pools}
     assert det.on_reserves(market.step(trades=0), BASE_FEE) is None  # consumed, as live
-    # the chain moves one of the fill's pools: the fill is lifted, all pools show the chain
-    other = next(p for p in found.candidates[0].pools if p != pool.address)
-    info = next(p for p in market.pools if p.address == other)
-    market.swap(info, True, market.reserves[other][0] // 1000)
-    chain[other] = tuple(market.reserves[other])
+    return market, det, found.candidates
+
+
+def _shown(det, address):
+    st = det.state
+    pid = st.pool_ids[address]
+    assert (st.r0[pid], st.r1[pid]) == (float(st.reserve0[pid]), float(st.reserve1[pid]))
+    return st.reserve0[pid], st.reserve1[pid]
+
+
+def test_a_further_push_keeps_the_fill_laid_over_the_new_chain_figures():
+    market, det, cands = _filled_market()
+    pool = _pool(market)
+    before = _shown(det, pool.address)
+    zfo = pool.token0 == market.base[0]
+    pushed = market.reserves[pool.address][0 if zfo else 1] // 100
+    out = market.swap(pool, zfo, pushed)
+    found = det.on_reserves(market.step(trades=0), BASE_FEE)
+    assert len(det.fills) == len(cands)  # the chain still offers the cycle: the fill stays
+    d = (pushed, -out) if zfo else (-out, pushed)
+    assert _shown(det, pool.address) == (before[0] + d[0], before[1] + d[1])
+    assert found is not None  # and the new push is offered, sized on what live would see
+
+
+def test_the_chain_closing_the_cycle_itself_lifts_the_fill():
+    market, det, cands = _filled_market()
+    for cand in cands:  # someone else takes the same opportunity on the chain
+        market.execute(cand)
     det.on_reserves(market.step(trades=0), BASE_FEE)
     assert det.fills == [] and det.filled == set()
-    st = det.state
-    for address, pair in chain.items():
-        pid = st.pool_ids[address]
-        assert (st.reserve0[pid], st.reserve1[pid]) == pair
-        assert (st.r0[pid], st.r1[pid]) == (float(pair[0]), float(pair[1]))
+    for p in market.pools:  # every pool shows the chain's figures again
+        assert _shown(det, p.address) == tuple(market.reserves[p.address])
+    assert det.on_reserves(market.step(trades=0), BASE_FEE) is None
 
 
 def test_a_reorg_lifts_the_paper_fills():
@@ -132,3 +153,36 @@ def test_a_reorg_lifts_the_paper_fills():
         pid = st.pool_ids[p.address]
         assert st.reserve0[pid] > 0
     assert det.evaluate(1, BASE_FEE) == ()
+
+
+def test_a_cycle_only_the_overlay_opened_is_not_offered():
+    """The paper fill's simulation runs on the chain, which never saw the paper fills: a cycle
+    profitable only on the overlaid reserves would fail it (and count as a failed trade)."""
+    market = _market()
+    det = Detector(market.app_config())
+    det.on_pools(market.discovered())
+    det.on_reserves(market.snapshot(), BASE_FEE)
+    pool = _pool(market)
+    zfo = pool.token0 == market.base[0]
+    market.swap(pool, zfo, market.reserves[pool.address][0 if zfo else 1] * 3 // 100)
+    found = det.on_reserves(market.step(trades=0), BASE_FEE)
+    assert found is not None
+    fill = found.candidates[0]
+    # a paper fill far larger than the opportunity: the overlay pushes the pools past parity,
+    # so the reverse cycle looks profitable on the overlay only
+    legs = fill.legs
+    big_in = fill.amount_in * 20
+    amounts, x = [], big_in
+    st = det.state
+    for leg in legs:
+        pid = st.pool_ids[leg.pool]
+        r0, r1 = st.reserve0[pid], st.reserve1[pid]
+        r_in, r_out = (r0, r1) if leg.token_in == st.pools[pid].token0 else (r1, r0)
+        from appliance.market.v2math import get_amount_out
+
+        x = get_amount_out(x, r_in, r_out, leg.fee_bps)
+        amounts.append(x)
+    over = dataclasses.replace(fill, amount_in=big_in, amount_out=x, amounts=tuple(amounts))
+    assert det.mark_filled(over)
+    assert det.evaluate(found.block + 1, BASE_FEE)  # the overlay shows the reverse cycle...
+    assert det.on_reserves(market.step(trades=0), BASE_FEE) is None  # ...it is not offered
