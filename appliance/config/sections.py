@@ -249,6 +249,15 @@ class RiskConfig:
     kelly_min_trades: int = setting(
         20, doc="settled trades needed before Kelly sizing applies", min=1, max=100_000
     )
+    min_gas_balance_wei: int = setting(
+        0,
+        doc="alert and pause when the trading account's native gas balance falls below this (wei; 0: off)",
+        min=0,
+    )
+    var_caps_trade: bool = setting(
+        False,
+        doc="cap each trade's input so its loss at the 99% VaR of realized trade P&L stays within session_loss_wei",
+    )
 
 
 @dataclass(frozen=True)
