@@ -129,6 +129,12 @@ class RiskEngine:
         for name, bstate in self.breakers.states.items():
             if bstate is not BreakerState.CLOSED:
                 reason = f"restored: {self.breakers.reasons.get(name, bstate)}"
+                self._alert(
+                    Priority.CRITICAL if bstate is BreakerState.OPEN else Priority.WARNING,
+                    f"breaker:{name}",
+                    f"{name} breaker {bstate}: {reason}",
+                    {"breaker": name, "old": "closed", "new": str(bstate)},
+                )
                 self._hold_for(BreakerChange(name, BreakerState.CLOSED, bstate, reason))
         # market/health picture
         self._head_block = 0
