@@ -328,6 +328,14 @@ class Detector:
             return self.fallback_gas_price
         return base_fee + self.tip_wei
 
+    def base_prices(self) -> dict[str, float]:
+        """The base tokens' spot value now, in native wei per token wei (deepest pool against
+        the native token; the native token is 1.0; tokens without a quote are left out): the
+        risk engine's per-block price observation (volatility regime, correlations)."""
+        value, _ = self._base_values()
+        ids = self.state.token_ids
+        return {t: float(value[ids[t]]) for t in self.base_tokens if t in ids and value[ids[t]] > 0}
+
     def _native_quotes(self, base_token: str) -> list[tuple[int, int, int]]:
         st = self.state
         quotes = []

@@ -3,7 +3,10 @@
 Inputs (from the chain task): ``BlockSeen``, ``ReorgDetected``, ``ReservesUpdated``,
 ``PoolsDiscovered``, ``TokenDenied``, ``SizingUpdated`` (risk caps and inventory), and
 ``OrderApproved``/``TradeUpdated`` (a successful paper fill is laid over the reserves as a real
-fill would have moved them, until the chain changes one of its pools: see the detector). Outputs: ``CandidatesFound`` on ``candidates_send`` (to risk)
+fill would have moved them: see the detector). Outputs: on ``candidates_send`` (to risk), per
+block a :class:`~appliance.risk.inputs.PricesObserved` of the base tokens (the risk engine's
+volatility regime, correlations and valuation; ``prices=False`` turns it off) then the block's
+``CandidatesFound``
 and, on ``records_send`` (to the store, which journals the reason), a ``TokenDenied`` for every
 token this task's own probe deny-lists (a ``TokenDenied`` that came in is applied, not echoed).
 When an ``eth_call`` is given, every new non-base token is probed for hostility in a child task;
@@ -34,6 +37,7 @@ from appliance.events import (
     TradeStatus,
     TradeUpdated,
 )
+from appliance.risk.inputs import PricesObserved
 from appliance.strategy.detector import Detector
 from appliance.strategy.errors import ProbeFailed
 from appliance.strategy.hostile import EthCall, probe_token
@@ -64,6 +68,7 @@ async def run_market(
     size_caps: Mapping[str, int] | None = None,
     inventory: Mapping[str, int] | None = None,
     eth_call: EthCall | None = None,
+    prices: bool = True,
     task_status=trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run until ``events_recv`` is closed. ``task_status.started(detector)`` when ready."""
@@ -133,6 +138,8 @@ async def run_market(
                     found = detector.on_reserves(event, base_fee, seen_at=seen_at)
                     if probe:
                         queue_probes()
+                    if prices:
+                        await candidates_send.send(PricesObserved(detector.base_prices()))
                     if found is not None:
                         await candidates_send.send(found)
                 elif isinstance(event, ReorgDetected):

@@ -131,3 +131,38 @@ def test_the_gas_floor_opens_pauses_and_closes_by_itself(tmp_path):
     assert any(getattr(r, "key", "") == "breaker:gas" for r in records)  # the alert
     engine.on_inventory({}, gas_balance_wei=10**16)
     assert engine.breakers.states["gas"] is CLOSED and engine.mode is Mode.NORMAL
+
+
+def test_a_damaged_state_holds_every_conservative_breaker_open_until_rebuilt(tmp_path):
+    from appliance.risk import Rebuilt
+
+    engine = RiskEngine(
+        cfg(), latch=SafetyLatch(tmp_path), clock=lambda: T0, state_error="truncated"
+    )
+    engine.startup_records()
+    engine.on_health(True, True)
+    states = engine.breakers.states
+    assert all(states[n] is OPEN for n in ("trade", "session", "daily", "drawdown"))
+    assert states["gas"] is CLOSED  # it follows observations, not the saved state
+    assert engine.mode is Mode.PAUSED and engine.size_caps() == {}
+    assert engine.rebuild(None, "journal damaged")  # no figures: they stay open, alerted
+    assert engine.mode is Mode.PAUSED and engine.damaged is not None
+    engine.rebuild(Rebuilt(pnl_today=-(10**16), below_peak=10**18))
+    assert not engine.breakers.any_open and engine.mode is Mode.NORMAL
+    assert engine.breakers.pnl_today == -(10**16)
+    # the drawdown peak follows the journal: the next valuation sits 1 WETH below it
+    engine.on_inventory({}, equity=9 * 10**18)
+    assert engine.breakers.equity_peak == 10 * 10**18
+    assert engine.breakers.states["drawdown"] is OPEN  # 10 % below the rebuilt peak
+
+
+def test_a_rebuilt_loss_beyond_the_limit_keeps_the_daily_breaker_open(tmp_path):
+    from appliance.risk import Rebuilt
+
+    engine = RiskEngine(cfg(), latch=SafetyLatch(tmp_path), clock=lambda: T0, state_error="x")
+    engine.startup_records()
+    engine.on_health(True, True)
+    records = engine.rebuild(Rebuilt(pnl_today=-2 * 10**17))
+    assert engine.breakers.states["daily"] is OPEN and engine.mode is Mode.PAUSED
+    assert any("rebuilt from the journal" in getattr(r, "text", "") for r in records)
+    assert [n for n, s in engine.breakers.states.items() if s is OPEN] == ["daily"]

@@ -13,6 +13,7 @@ from eth_utils import to_checksum_address
 
 from appliance.events import BlockSeen, CandidatesFound, SizingUpdated, TokenDenied
 from appliance.market.synthetic import NoiseMarket
+from appliance.risk.inputs import PricesObserved
 from appliance.strategy import Detector, run_market
 from appliance.strategy.hostile import MAGIC
 from appliance.strategy.task import PROBE_ATTEMPTS
@@ -41,7 +42,10 @@ async def test_run_market_turns_blocks_into_candidates_and_journals_denials():
         event = market.step(trades=0)
         await events_send.send(BlockSeen(event.block, "0x02", "0x01", 0, 2 * GWEI))
         await events_send.send(event)
-        found = await cand_recv.receive()
+        seen = [await cand_recv.receive() for _ in range(3)]  # 2 blocks: prices, prices, found
+        prices, found = seen[:2], seen[2]
+        assert all(isinstance(p, PricesObserved) for p in prices)  # every block, first
+        assert prices[0].prices[market.base[0]] == 1.0 and prices[0].prices[market.base[1]] > 0
         assert isinstance(found, CandidatesFound)
         assert found.block == event.block and found.candidates
         assert found.candidates[0].gas_cost == found.candidates[0].gas_estimate * 3 * GWEI
