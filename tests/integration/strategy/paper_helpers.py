@@ -19,6 +19,8 @@ from appliance.store.statefile import StateReader
 __all__ = ["ETH", "balance_market", "head", "rows", "two_dex_config", "until"]
 
 ETH = 10**18
+# 40 WETH pushes are big price moves: the volatility regime (fed every block) would shrink the
+# sizes between the inventory task's size-cap updates; these tests are about decisions, not that
 RISK = """
 [risk]
 max_trade_wei = 40000000000000000000
@@ -26,6 +28,8 @@ max_trade_pct_inventory = 100.0
 max_pool_exposure_pct = 100.0
 max_token_exposure_pct = 100.0
 max_pending_trades = 10
+vol_medium = 0.5
+vol_high = 1.0
 
 [execution]
 receipt_poll_s = 0.05

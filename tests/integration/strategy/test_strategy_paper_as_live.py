@@ -77,6 +77,12 @@ async def _run(dn, tmp: Path, *, live: bool):
         weth = dn.token("WETH").address
         await until(lambda: sup.risk.size_caps().get(weth, 0) > 0, "the inventory to be read")
         pushes = await _script(dn, cfg, live=live)
+        # the risk inputs are fed on the real path: prices every block (#14.9), and equity
+        # values both base tokens (50 WETH + 100,000 USDC at the implied rate, #14.10)
+        engine = sup.risk
+        assert engine.regime in ("low", "medium", "high")
+        await until(lambda: engine.breakers.equity is not None, "a valuation of the account")
+        assert engine.breakers.equity > 60 * ETH
         nursery.cancel_scope.cancel()
     found = rows(
         cfg,
