@@ -256,7 +256,7 @@ class RiskConfig:
     )
     var_caps_trade: bool = setting(
         False,
-        doc="cap each trade's input so its loss at the 99% VaR of realized trade P&L stays within session_loss_wei",
+        doc="shrink trade sizes so the 99% VaR of realized trade P&L fits in what is left of session_loss_wei (off by default)",
     )
 
 

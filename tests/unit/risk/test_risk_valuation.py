@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from appliance.config import RiskConfig
 from appliance.events import Candidate, CandidatesFound, Leg, TradeStatus, TradeUpdated
 from appliance.modes import Mode
@@ -83,3 +85,23 @@ def test_paper_fills_move_the_equity_as_live_ones(tmp_path):
         engine.on_inventory(held, gas_balance_wei=0)
     assert engine.breakers.equity == 10 * ETH - 3 * ETH // 2
     assert engine.breakers.states["drawdown"] == "open"  # 15 % below the peak
+
+
+def test_var_caps_trade_size_only_when_configured(tmp_path):
+    def engine_with(var_caps: bool) -> RiskEngine:
+        cfg = dataclasses.replace(
+            RiskConfig(), var_caps_trade=var_caps, session_loss_wei=10**18, daily_loss_wei=10**19
+        )
+        e = RiskEngine(cfg, latch=SafetyLatch(tmp_path), equity_token=WETH)
+        e.startup_records()
+        e.on_health(True, True)
+        e.on_inventory({WETH: 100 * ETH})
+        for i, pnl in enumerate([-(4 * 10**18) // 10, 10**16, -(4 * 10**18) // 10, 10**16]):
+            e.on_trade(TradeUpdated(f"t{i}", TradeStatus.PAPER, Mode.NORMAL, value_ref=pnl))
+        return e
+
+    off, on = engine_with(False), engine_with(True)
+    assert off.var_factor == 1.0
+    # 99 % VaR 0.4 ETH against what is left of the 1 ETH session budget (1 - 0.78 = 0.22 ETH)
+    assert on.var_factor == pytest.approx(0.22 / 0.4)
+    assert on.size_caps()[WETH] < off.size_caps()[WETH]
