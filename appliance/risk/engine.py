@@ -22,7 +22,6 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
-from fractions import Fraction
 
 from appliance.events import (
     AlertRaised,
@@ -42,7 +41,6 @@ from appliance.risk.breakers import BreakerChange, Breakers, BreakerState, Rebui
 from appliance.risk.errors import RiskStateError
 from appliance.risk.gate import Decision, GateContext, Limits, gate
 from appliance.risk.measures import (
-    REGIME_MULTIPLIER,
     KellySizer,
     PriceReturns,
     TailRisk,
@@ -52,6 +50,7 @@ from appliance.risk.measures import (
 from appliance.risk.modes import ModeController
 from appliance.risk.pending import PendingOrders
 from appliance.risk.settle import PENDING, outcome
+from appliance.risk.sizing import size_caps, size_multiplier, var_factor
 from appliance.risk.state import RiskState
 from appliance.risk.valuation import Valuation
 from appliance.safety import SafetyLatch
@@ -376,40 +375,32 @@ class RiskEngine:
 
     @property
     def size_multiplier(self) -> float:
-        mult = REGIME_MULTIPLIER.get(self.regime, 1.0)
-        if self.modes.mode is Mode.REDUCED:
-            mult *= self.cfg.reduced_size_factor
-        return mult * self.var_factor
+        return size_multiplier(
+            self.regime, self.modes.mode, self.cfg.reduced_size_factor, self.var_factor
+        )
 
     @property
     def var_factor(self) -> float:
-        """With ``risk.var_caps_trade``: sizes shrink so the 99 % VaR of a trade's realized P&L
-        fits in what is left of the session loss budget (1.0 when off or not measured)."""
-        var99 = self._pnl.figures.var99
-        if not getattr(self.cfg, "var_caps_trade", False) or var99 <= 0:
-            return 1.0
-        budget = max(0, int(self.cfg.session_loss_wei) + min(0, self.breakers.pnl_session))
-        return min(1.0, budget / var99)
+        return var_factor(
+            bool(getattr(self.cfg, "var_caps_trade", False)),
+            self._pnl.figures.var99,
+            self.cfg.session_loss_wei,
+            self.breakers.pnl_session,
+        )
 
     def size_caps(self) -> dict[str, int]:
-        """Largest input per base token the gate would accept now (0 when not trading): the
-        strategy sizes below these. Includes the fractional-Kelly cap once it has enough trades."""
-        trading = self.modes.mode.trades and not self._latch.tripped and not self.breakers.any_open
-        mult = Fraction(self.size_multiplier)
-        pct = Fraction(self.cfg.max_trade_pct_inventory) / 100
-        caps = {}
-        for token, balance in self._inventory.items():
-            if not trading or (balance <= 0 and not self._flash):
-                caps[token] = 0
-                continue
-            if self._flash:
-                caps[token] = int(Fraction(self.limits.max_trade_wei) * mult) if trading else 0
-                continue
-            cap = min(Fraction(self.limits.max_trade_wei) * mult, balance * pct * mult)
-            if self._kelly_bet is not None:
-                cap = min(cap, balance * Fraction(self._kelly_bet))
-            caps[token] = int(cap)  # floor
-        return caps
+        """Largest input per base token the gate would accept now (see :mod:`.sizing`)."""
+        return size_caps(
+            self._inventory,
+            trading=self.modes.mode.trades
+            and not self._latch.tripped
+            and not self.breakers.any_open,
+            flash=self._flash,
+            max_trade_wei=self.limits.max_trade_wei,
+            max_trade_pct_inventory=self.cfg.max_trade_pct_inventory,
+            multiplier=self.size_multiplier,
+            kelly_bet=self._kelly_bet,
+        )
 
     def snapshot(self) -> RiskUpdated:
         fig = self._pnl.figures
@@ -504,26 +495,13 @@ class RiskEngine:
             self._dirty = True
 
     def _hold_for(self, change: BreakerChange) -> None:
-        key = f"breaker:{change.name}"
-        if change.new is BreakerState.OPEN:
-            self._mode_event(
-                self.modes.hold(
-                    key, Mode.PAUSED, f"{change.name} breaker open: {change.reason}", "breaker"
-                )
-            )
-        elif change.new is BreakerState.HALF_OPEN:
-            self._mode_event(
-                self.modes.hold(
-                    key,
-                    Mode.REDUCED,
-                    f"{change.name} breaker half-open: {change.reason}",
-                    "breaker",
-                )
-            )
+        """OPEN holds the mode at PAUSED, HALF_OPEN at REDUCED; CLOSED releases the hold."""
+        key, what = f"breaker:{change.name}", f"{change.name} breaker {change.new}: {change.reason}"
+        hold = {BreakerState.OPEN: Mode.PAUSED, BreakerState.HALF_OPEN: Mode.REDUCED}
+        if change.new in hold:
+            self._mode_event(self.modes.hold(key, hold[change.new], what, "breaker"))
         else:
-            self._mode_event(
-                self.modes.release(key, f"{change.name} breaker closed: {change.reason}", "breaker")
-            )
+            self._mode_event(self.modes.release(key, what, "breaker"))
 
     def _breaker_changes(self, changes: list[BreakerChange]) -> None:
         for change in changes:
