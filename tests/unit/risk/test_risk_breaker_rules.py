@@ -166,3 +166,20 @@ def test_a_rebuilt_loss_beyond_the_limit_keeps_the_daily_breaker_open(tmp_path):
     assert engine.breakers.states["daily"] is OPEN and engine.mode is Mode.PAUSED
     assert any("rebuilt from the journal" in getattr(r, "text", "") for r in records)
     assert [n for n, s in engine.breakers.states.items() if s is OPEN] == ["daily"]
+
+
+def test_the_journal_rebuild_reads_today_and_refuses_a_damaged_journal(tmp_path):
+    from appliance.config import AppConfig, ChainConfig, DexConfig, StorageConfig, TokensConfig
+    from appliance.risk.rebuild import rebuild_from_journal
+
+    app = AppConfig(
+        chain=ChainConfig(chain_id=31337, rpc=("http://127.0.0.1:8545",)),
+        dex=(DexConfig(name="uni", factory="0x" + "cc" * 20),),
+        tokens=TokensConfig(base=("0x" + "11" * 20,)),
+        storage=StorageConfig(data_dir=tmp_path, runtime_dir=tmp_path / "run"),
+    )
+    figures, error = rebuild_from_journal(app, T0)  # no journal: a first start, nothing lost
+    assert error is None and figures.pnl_today == 0
+    (tmp_path / "journal.sqlite").write_bytes(b"\x00garbage" * 512)
+    figures, error = rebuild_from_journal(app, T0)
+    assert figures is None and error  # the breakers then stay open (engine.rebuild(None, error))
