@@ -118,7 +118,7 @@ class RiskEngine:
                 "risk state damaged, breakers held open until the journal rebuilt today's P&L: "
                 f"{state_error}",
             )
-            self.breakers.trip_damaged(f"risk state damaged: {state_error}")
+            self.breakers.trip_damaged(f"risk state damaged: {state_error}", now)
         elif self.breakers.fresh and state is not None and state.breakers:
             self._alert(
                 Priority.INFO,

@@ -178,12 +178,12 @@ async def run_risk(
 
     channels: list = [results_recv, inputs_recv, candidates_recv]
     clean = False
-    await save(False)
     await emit(engine.startup_records())
     if engine.damaged is not None:  # breakers held open until the journal rebuilt the day
         figures, error = await trio.to_thread.run_sync(rebuild_from_journal, cfg, clock())
         await emit(engine.rebuild(figures, error))
-        await save(False)
+    # only now: a crash before the rebuild leaves the damaged file, so the next start rebuilds
+    await save(False)
     task_status.started(engine)
     try:
         while True:

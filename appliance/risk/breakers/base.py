@@ -125,7 +125,8 @@ class Breaker:
             return []
         return [self.set(BreakerState.CLOSED, reason)]
 
-    def trip(self, reason: str) -> list[BreakerChange]:
+    def trip(self, reason: str, now: float | None = None) -> list[BreakerChange]:
+        """Force OPEN (``now``: when, for tiers with a cooldown)."""
         if self.state is BreakerState.OPEN:
             return []
         return [self.set(BreakerState.OPEN, reason)]

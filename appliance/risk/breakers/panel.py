@@ -105,12 +105,12 @@ class Breakers:
                 changes += self.reset(name, reason)
         return changes
 
-    def trip_damaged(self, reason: str) -> list[BreakerChange]:
+    def trip_damaged(self, reason: str, now: float) -> list[BreakerChange]:
         """The saved state is damaged: every conservative tier OPEN until :meth:`rebuild`."""
         changes: list[BreakerChange] = []
         for tier in self.tiers.values():
             if tier.conservative:
-                changes += tier.trip(reason)
+                changes += tier.trip(reason, now)
         return self._sync(changes)
 
     def rebuild(self, figures: Rebuilt, now: float) -> list[BreakerChange]:

@@ -53,8 +53,8 @@ class TradeBreaker(Breaker):
             ]
         return []
 
-    def trip(self, reason: str) -> list[BreakerChange]:
-        self.opened_at = None  # no cooldown: it stays open until rebuilt or reset
+    def trip(self, reason: str, now: float | None = None) -> list[BreakerChange]:
+        self.opened_at = now  # with a time, the cooldown applies (never stuck open for good)
         return super().trip(reason)
 
     def restart_baseline(self) -> None:
