@@ -39,7 +39,11 @@ def _status(config: Path) -> dict:
         check=False,
         cwd=ROOT,
     )
-    return json.loads(out.stdout)
+    return json.loads(out.stdout, parse_constant=_strict)  # strict JSON: no NaN (jq, scripts)
+
+
+def _strict(name: str):
+    raise ValueError(f"status --json printed {name}, which is not JSON")
 
 
 async def test_status_counts_a_paper_fill_while_the_supervisor_runs(devnet, tmp_path):
@@ -75,6 +79,12 @@ async def test_status_counts_a_paper_fill_while_the_supervisor_runs(devnet, tmp_
                 await dn.mine(1)  # the candidate is offered again each block until sized
         assert doc["supervisor"] == "running"
         assert doc["trades"]["paper"] == 1
+        assert doc["risk"]["var95"] is None  # one trade: VaR not measured (not a made-up 0)
+        with trio.fail_after(60):  # prices are fed every block: 5 returns measure the regime
+            while doc["risk"]["regime"] not in ("low", "medium", "high"):
+                await dn.mine(1)
+                await trio.sleep(0.3)
+                doc = await trio.to_thread.run_sync(_status, config)
         assert rows(cfg, "SELECT count(*) FROM trades WHERE status = 'paper'")[0][0] == 1
     finally:
         if proc.poll() is None:
