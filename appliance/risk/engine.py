@@ -93,7 +93,6 @@ class RiskEngine:
         self._tip = int(tip_wei)
         self._denied = set(deny)
         self._inventory: dict[str, int] = dict(inventory or {})
-        self._equity_token = equity_token
         now = clock()
         self._records: list[Record] = []
         clean = state.clean_shutdown if state is not None else True
