@@ -4,10 +4,11 @@ the whole supervisor once in paper and once in live mode, gives the same sequenc
 The market of the report: two DEXes (uniswap, sushiswap) and the base tokens WETH and USDC only
 (the appliance's config watches just those). The script: a dislocation of the WETH/USDC pool on
 one DEX (a real router swap), then four more of the same pool, 11 blocks apart; every block is
-mined only once the supervisor has seen the last one and no trade is in flight. Live mode trades each one (its fill moves both pools back);
-paper mode must too (before the fix it took the first and then went quiet: the paper "fill"
-kept both pools consumed until *both* changed). Sizes may differ after the first fill: the live
-fills moved the pools, the paper ones did not.
+mined only once the supervisor has seen the last one and no trade is in flight. Live mode trades
+each one (its fill moves both pools back); paper mode must too. Before the fix it took the first
+and went quiet: the paper "fill" kept both pools consumed until *both* changed, and a push moves
+one. Sizes may differ after the first fill: the live fills moved the pools, the paper ones were
+laid over the reserves the push then moved on the chain without them.
 """
 
 from __future__ import annotations
