@@ -228,10 +228,10 @@ class StatusSource:
             breakers=breakers,
             daily_loss=max(0, -(pnl_today or 0)),
             daily_loss_limit=self.daily_loss_limit,
-            var95=float(risk_values.get("var95", 0.0)),
-            cvar95=float(risk_values.get("cvar95", 0.0)),
-            var99=float(risk_values.get("var99", 0.0)),
-            cvar99=float(risk_values.get("cvar99", 0.0)),
+            var95=_figure(risk_values.get("var95", 0.0)),
+            cvar95=_figure(risk_values.get("cvar95", 0.0)),
+            var99=_figure(risk_values.get("var99", 0.0)),
+            cvar99=_figure(risk_values.get("cvar99", 0.0)),
             regime=str(risk_values.get("regime", "-")),
             size_multiplier=float(risk_values.get("size_multiplier", 1.0)),
             exposure=part.exposure,
@@ -439,3 +439,10 @@ def _trade(t: dict[str, Any], unit: tuple[str, int] = ("", 18)) -> TradeRow:
         symbol=unit[0],
         decimals=unit[1],
     )
+
+
+def _figure(value: Any) -> float:
+    """A risk figure; NaN (not measured yet) as the one ``math.nan`` object, so two refreshes
+    of the same picture still compare equal (no redraw)."""
+    value = float(value)
+    return math.nan if math.isnan(value) else value

@@ -249,6 +249,15 @@ class RiskConfig:
     kelly_min_trades: int = setting(
         20, doc="settled trades needed before Kelly sizing applies", min=1, max=100_000
     )
+    min_gas_balance_wei: int = setting(
+        0,
+        doc="alert and pause when the trading account's native gas balance falls below this (wei; 0: off)",
+        min=0,
+    )
+    var_caps_trade: bool = setting(
+        False,
+        doc="shrink trade sizes so the 99% VaR of realized trade P&L fits in what is left of session_loss_wei (off by default)",
+    )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,16 @@
 The supervisor runs :func:`run_risk`; everything else here is synchronous and pure-ish.
 """
 
-from appliance.risk.breakers import BREAKER_NAMES, BreakerChange, Breakers, BreakerState, day_index
+from appliance.risk.breakers import (
+    BREAKER_NAMES,
+    Breaker,
+    BreakerChange,
+    Breakers,
+    BreakerState,
+    Rebuilt,
+    breaker_class,
+    day_index,
+)
 from appliance.risk.engine import Record, RiskEngine
 from appliance.risk.errors import ModeTransitionError, RiskError, RiskStateError
 from appliance.risk.gate import APPROVED, REASONS, Decision, GateContext, Limits, gate
@@ -15,7 +24,6 @@ from appliance.risk.inputs import (
     HoldReleased,
     HoldRequested,
     InventoryObserved,
-    KillRequested,
     PricesObserved,
     RearmRequested,
 )
@@ -39,6 +47,7 @@ __all__ = [
     "BREAKER_NAMES",
     "REASONS",
     "REGIME_MULTIPLIER",
+    "Breaker",
     "BreakerChange",
     "BreakerState",
     "Breakers",
@@ -49,13 +58,13 @@ __all__ = [
     "HoldRequested",
     "InventoryObserved",
     "KellySizer",
-    "KillRequested",
     "Limits",
     "ModeController",
     "ModeTransitionError",
     "PriceReturns",
     "PricesObserved",
     "RearmRequested",
+    "Rebuilt",
     "Record",
     "RingBuffer",
     "RiskEngine",
@@ -65,6 +74,7 @@ __all__ = [
     "RiskStateFile",
     "TailRisk",
     "TailRiskFigures",
+    "breaker_class",
     "day_index",
     "exposure_scales",
     "gate",

@@ -5,19 +5,23 @@ Every ``on_*`` method is synchronous and returns the records it produced (``Mode
 :func:`appliance.risk.task.run_risk` only moves messages. The safety latch is consulted before
 every decision (it is tripped from other threads), so a kill switch wins every race.
 
-Accounting: the breakers' P&L is integer wei of the *reference* token: a trade's ``value_ref``
-(its net after gas, converted by the executor into the wrapped native coin gas is priced in, =
-the equity token when ``tokens.base[0]`` is that coin), so cycles over different base tokens add
-up in one unit. Updates without ``value_ref`` (older producers) fall back to the old
-assumption: their base-token profit minus gas counted as if in that one unit.
+Accounting (see :mod:`appliance.risk.settle`): the breakers' P&L is integer wei of the
+*reference* token. Equity (see :mod:`appliance.risk.valuation`) values every base token held at
+the candidate-implied rate, plus the native gas balance and the paper P&L. The pending orders
+and their exposure live in :mod:`appliance.risk.pending`, the breakers as rules in
+:mod:`appliance.risk.breakers`.
+
+A damaged saved state (unreadable, truncated, wrong types) never resets the breakers to closed:
+every conservative breaker is restored OPEN (PAUSED, with the reason journaled) until
+:meth:`RiskEngine.rebuild` hands in the figures the journal rebuilt; then they follow those.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping
-from fractions import Fraction
 
 from appliance.events import (
     AlertRaised,
@@ -33,11 +37,10 @@ from appliance.events import (
     TradeUpdated,
 )
 from appliance.modes import Mode
-from appliance.risk.breakers import BreakerChange, Breakers, BreakerState
+from appliance.risk.breakers import BreakerChange, Breakers, BreakerState, Rebuilt
 from appliance.risk.errors import RiskStateError
 from appliance.risk.gate import Decision, GateContext, Limits, gate
 from appliance.risk.measures import (
-    REGIME_MULTIPLIER,
     KellySizer,
     PriceReturns,
     TailRisk,
@@ -45,14 +48,19 @@ from appliance.risk.measures import (
     vol_regime,
 )
 from appliance.risk.modes import ModeController
+from appliance.risk.pending import PendingOrders
+from appliance.risk.settle import PENDING, outcome
+from appliance.risk.sizing import size_caps, size_multiplier, var_factor
 from appliance.risk.state import RiskState
+from appliance.risk.valuation import Valuation
 from appliance.safety import SafetyLatch
 
 __all__ = ["Record", "RiskEngine"]
 
 Record = ModeChanged | AlertRaised | RiskUpdated | OrderRejected
 
-_PENDING = (TradeStatus.SIGNED, TradeStatus.SENT)
+NOT_MEASURED = "unmeasured"  # the regime before any price observation
+_NAN = math.nan  # one object: RiskUpdated snapshots with unmeasured VaR compare equal
 
 
 class RiskEngine:
@@ -85,35 +93,46 @@ class RiskEngine:
         self._tip = int(tip_wei)
         self._denied = set(deny)
         self._inventory: dict[str, int] = dict(inventory or {})
-        self._equity_token = equity_token
         now = clock()
         self._records: list[Record] = []
         clean = state.clean_shutdown if state is not None else True
         self.breakers = Breakers(cfg, now=now)
-        if state_error is not None:
-            clean = False
-            self._alert(
-                Priority.CRITICAL,
-                "risk:state",
-                f"risk state unreadable, breakers start fresh: {state_error}",
-            )
-        elif state is not None and state.breakers:
+        self.damaged: str | None = None  # why the saved state could not be used, until rebuilt
+        if state_error is None and state is not None and state.breakers:
             try:
                 self.breakers = Breakers.from_json(state.breakers, cfg, now=now, new_session=clean)
             except RiskStateError as exc:
-                clean = False
-                self._alert(
-                    Priority.CRITICAL,
-                    "risk:state",
-                    f"breaker state unreadable, breakers start fresh: {exc}",
-                )
+                state_error = str(exc)
+        if state_error is not None:
+            clean = False
+            self.damaged = state_error
         last_mode = state.mode if state is not None and state_error is None else None
         self.modes = ModeController.restore(last_mode, clean, latch, clock=clock)
         assert self.modes.startup_event is not None
         self._records.append(self.modes.startup_event)
+        if self.damaged is not None:
+            self._alert(
+                Priority.CRITICAL,
+                "risk:state",
+                "risk state damaged, breakers held open until the journal rebuilt today's P&L: "
+                f"{state_error}",
+            )
+            self.breakers.trip_damaged(f"risk state damaged: {state_error}", now)
+        elif self.breakers.fresh and state is not None and state.breakers:
+            self._alert(
+                Priority.INFO,
+                "risk:state",
+                f"breakers new since the saved state start closed: {', '.join(self.breakers.fresh)}",
+            )
         for name, bstate in self.breakers.states.items():
             if bstate is not BreakerState.CLOSED:
                 reason = f"restored: {self.breakers.reasons.get(name, bstate)}"
+                self._alert(
+                    Priority.CRITICAL if bstate is BreakerState.OPEN else Priority.WARNING,
+                    f"breaker:{name}",
+                    f"{name} breaker {bstate}: {reason}",
+                    {"breaker": name, "old": "closed", "new": str(bstate)},
+                )
                 self._hold_for(BreakerChange(name, BreakerState.CLOSED, bstate, reason))
         # market/health picture
         self._head_block = 0
@@ -123,13 +142,10 @@ class RiskEngine:
         self._rpc_healthy = True  # until told otherwise; the startup hold waits for a report
         self._orders_block = -1
         self._orders_this_block = 0
-        self._pending: dict[str, Candidate] = {}
-        self._pending_since: dict[str, float] = {}
-        self._pending_timeout_s = float(pending_timeout_s)
+        self._pending = PendingOrders(pending_timeout_s)
         self._denied_frozen = frozenset(self._denied)
-        self._settled = 0  # pending entries removed so far (exposure cache key)
-        self._exposure_key: tuple[int, int, int] | None = None
-        self._exposure_cache: tuple[dict[str, int], dict[tuple[str, str], int]] = ({}, {})
+        self.valuation = Valuation(equity_token)
+        self.gas_balance: int | None = None
         # measures
         self._pnl = TailRisk(cfg.var_window)
         self._inv_changes = TailRisk(cfg.var_window)
@@ -138,7 +154,7 @@ class RiskEngine:
         self._kelly = KellySizer(cfg.kelly_fraction, cfg.kelly_cap_pct, cfg.kelly_min_trades)
         self._kelly_bet: float | None = None
         self.volatility = 0.0
-        self.regime = "low"
+        self.regime = NOT_MEASURED  # sizes as "low" until prices are observed
         self._exposure_scale: dict[str, float] = {}
         self._correlation: dict[tuple[str, str], float] = {}
         self._tag = format(int(now * 1000), "x")
@@ -182,14 +198,24 @@ class RiskEngine:
         self._denied_frozen = frozenset(self._denied)
         return self._take()
 
-    def on_inventory(self, balances: Mapping[str, int], equity: int | None = None) -> list[Record]:
-        """Balances per token (wei); ``equity`` the total in base-token wei (default: the balance
-        of the equity token). Feeds inventory VaR and the drawdown breaker."""
+    def on_inventory(
+        self,
+        balances: Mapping[str, int],
+        equity: int | None = None,
+        gas_balance_wei: int | None = None,
+    ) -> list[Record]:
+        """Balances per token (wei) and the trading account's native gas balance. ``equity``:
+        the total in reference-token wei when the producer valued it; by default everything
+        held is valued here (see :mod:`appliance.risk.valuation`). Feeds inventory VaR, the
+        drawdown breaker and the gas floor."""
         self._inventory = {t: int(v) for t, v in balances.items()}
-        if equity is None and self._equity_token is not None:
-            equity = self._inventory.get(self._equity_token)
         now = self._clock()
         self._tick()
+        if gas_balance_wei is not None:
+            self.gas_balance = int(gas_balance_wei)
+            self._breaker_changes(self.breakers.observe_gas(self.gas_balance, now))
+        if equity is None:
+            equity = self.valuation.equity(self._inventory, self.gas_balance)
         if equity is not None:
             if self._last_inv_value is not None:
                 self._inv_changes.add(float(equity - self._last_inv_value))
@@ -202,14 +228,35 @@ class RiskEngine:
         self._maybe_update()
         return self._take()
 
+    def rebuild(self, figures: Rebuilt | None, error: str | None = None) -> list[Record]:
+        """After a damaged saved state: the journal's figures (``None`` with ``error`` when the
+        journal could not give them: the breakers stay open). No-op when nothing was damaged."""
+        if self.damaged is None:
+            return self._take()
+        if figures is None:
+            self._alert(
+                Priority.CRITICAL,
+                "risk:state",
+                f"breakers stay open: the journal could not rebuild today's P&L: {error}",
+            )
+            return self._take()
+        self.damaged = None
+        self._breaker_changes(self.breakers.rebuild(figures, self._clock()))
+        self._dirty = True
+        self._maybe_update()
+        return self._take()
+
     def on_prices(self, prices: Mapping[str, float]) -> list[Record]:
         """Prices of tokens in one numeraire (one observation per block): volatility regime and
         correlations."""
         self._returns.observe(prices)
+        self.valuation.observe_prices(prices)
         vols = self._returns.volatility()
         self.volatility = max(vols.values(), default=0.0)
         self.regime = (
-            vol_regime(self.volatility, self.cfg.vol_medium, self.cfg.vol_high) if vols else "low"
+            vol_regime(self.volatility, self.cfg.vol_medium, self.cfg.vol_high)
+            if vols
+            else NOT_MEASURED
         )
         self._correlation = self._returns.correlation()
         self._refresh_exposure()
@@ -225,7 +272,9 @@ class RiskEngine:
             self._reserves_block = found.block
         self._tick()
         orders: list[OrderApproved] = []
+        gas_price = self._base_fee + self._tip
         for candidate in found.candidates:
+            self.valuation.observe_candidate(candidate, gas_price)
             decision = self.decide(candidate)
             if decision.approved:
                 orders.append(self._approve(candidate))
@@ -235,40 +284,16 @@ class RiskEngine:
 
     def on_trade(self, update: TradeUpdated) -> list[Record]:
         """A trade's progress; terminal states feed the breakers and the measures."""
-        if update.status in _PENDING:
+        if update.status in PENDING:
             return self._take()
-        candidate = self._pending.pop(update.order_id, None)
-        self._pending_since.pop(update.order_id, None)
-        self._settled += 1
-        gas = update.gas_cost or 0
+        candidate = self._pending.settle(update.order_id)
+        success, pnl = outcome(update)
         if update.status is TradeStatus.MINED:
-            gross = (
-                update.realized_profit
-                if update.realized_profit is not None
-                else update.expected_profit
-            )
-            success, pnl = True, gross - gas
             base = update.base_token or (candidate.base_token if candidate is not None else None)
             if base is not None and update.realized_profit is not None:
                 self._inventory[base] = self._inventory.get(base, 0) + update.realized_profit
         elif update.status is TradeStatus.PAPER:
-            gross = (
-                update.realized_profit
-                if update.realized_profit is not None
-                else update.expected_profit
-            )
-            success = not update.reason
-            pnl = gross - gas if success else -gas
-        elif update.status is TradeStatus.REVERTED:
-            success, pnl = False, -gas
-        else:  # DROPPED: never mined, no gas spent
-            success, pnl = False, 0
-        if update.value_ref is not None:
-            # net of gas in the reference token (the equity token when tokens.base[0] is the
-            # wrapped native coin): the only figure that adds up across base tokens
-            pnl = update.value_ref
-        elif update.net_profit is not None:  # the executor's own accounting (base-token wei)
-            pnl = update.net_profit
+            self.valuation.paper_pnl += pnl  # nothing moved on the chain: equity adds it
         now = self._clock()
         self._tick()
         self._breaker_changes(self.breakers.record_trade(success, pnl, now))
@@ -309,27 +334,9 @@ class RiskEngine:
         return self._take()
 
     # ================================================================== decisions
-    def _exposures(self) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
-        """Input of the unconfirmed trades per base token and per (pool, base token); cached
-        until the pending set changes."""
-        key = len(self._pending), self._seq, self._settled
-        if self._exposure_key != key:
-            token_exposure: dict[str, int] = {}
-            pool_exposure: dict[tuple[str, str], int] = {}
-            for cand in self._pending.values():
-                base = cand.base_token
-                token_exposure[base] = token_exposure.get(base, 0) + cand.amount_in
-                for pool in dict.fromkeys(cand.pools):
-                    pool_exposure[(pool, base)] = (
-                        pool_exposure.get((pool, base), 0) + cand.amount_in
-                    )
-            self._exposure_cache = (token_exposure, pool_exposure)
-            self._exposure_key = key
-        return self._exposure_cache
-
     def context(self) -> GateContext:
         """A snapshot for the gate, used at once (it shares the engine's dicts: do not keep it)."""
-        token_exposure, pool_exposure = self._exposures()
+        token_exposure, pool_exposure = self._pending.exposures()
         head_age = (
             float("inf") if self._head_seen_at is None else self._monotonic() - self._head_seen_at
         )
@@ -367,42 +374,45 @@ class RiskEngine:
 
     @property
     def size_multiplier(self) -> float:
-        mult = REGIME_MULTIPLIER[self.regime]
-        if self.modes.mode is Mode.REDUCED:
-            mult *= self.cfg.reduced_size_factor
-        return mult
+        return size_multiplier(
+            self.regime, self.modes.mode, self.cfg.reduced_size_factor, self.var_factor
+        )
+
+    @property
+    def var_factor(self) -> float:
+        return var_factor(
+            bool(getattr(self.cfg, "var_caps_trade", False)),
+            self._pnl.figures.var99,
+            self.cfg.session_loss_wei,
+            self.breakers.pnl_session,
+        )
 
     def size_caps(self) -> dict[str, int]:
-        """Largest input per base token the gate would accept now (0 when not trading): the
-        strategy sizes below these. Includes the fractional-Kelly cap once it has enough trades."""
-        trading = self.modes.mode.trades and not self._latch.tripped and not self.breakers.any_open
-        mult = Fraction(self.size_multiplier)
-        pct = Fraction(self.cfg.max_trade_pct_inventory) / 100
-        caps = {}
-        for token, balance in self._inventory.items():
-            if not trading or (balance <= 0 and not self._flash):
-                caps[token] = 0
-                continue
-            if self._flash:
-                caps[token] = int(Fraction(self.limits.max_trade_wei) * mult) if trading else 0
-                continue
-            cap = min(Fraction(self.limits.max_trade_wei) * mult, balance * pct * mult)
-            if self._kelly_bet is not None:
-                cap = min(cap, balance * Fraction(self._kelly_bet))
-            caps[token] = int(cap)  # floor
-        return caps
+        """Largest input per base token the gate would accept now (see :mod:`.sizing`)."""
+        return size_caps(
+            self._inventory,
+            trading=self.modes.mode.trades
+            and not self._latch.tripped
+            and not self.breakers.any_open,
+            flash=self._flash,
+            max_trade_wei=self.limits.max_trade_wei,
+            max_trade_pct_inventory=self.cfg.max_trade_pct_inventory,
+            multiplier=self.size_multiplier,
+            kelly_bet=self._kelly_bet,
+        )
 
     def snapshot(self) -> RiskUpdated:
         fig = self._pnl.figures
+        measured = fig.points >= 2  # VaR of fewer points is not a figure: NaN ("not measured")
         return RiskUpdated(
             breakers=self.breakers.snapshot(),
             pnl_today=self.breakers.pnl_today,
             pnl_session=self.breakers.pnl_session,
             equity_peak=self.breakers.equity_peak,
-            var95=fig.var95,
-            cvar95=fig.cvar95,
-            var99=fig.var99,
-            cvar99=fig.cvar99,
+            var95=fig.var95 if measured else _NAN,
+            cvar95=fig.cvar95 if measured else _NAN,
+            var99=fig.var99 if measured else _NAN,
+            cvar99=fig.cvar99 if measured else _NAN,
             regime=self.regime,
             size_multiplier=self.size_multiplier,
         )
@@ -426,7 +436,7 @@ class RiskEngine:
 
     @property
     def pending(self) -> dict[str, Candidate]:
-        return dict(self._pending)
+        return self._pending.as_dict()
 
     # ================================================================== persistence
     def persisted_state(self, *, clean_shutdown: bool = False) -> RiskState:
@@ -457,22 +467,15 @@ class RiskEngine:
         self._expire_pending(now)
 
     def _expire_pending(self, now: float) -> None:
-        """An order with no terminal result for ``pending_timeout_s`` stops counting as pending
-        (otherwise one lost result would block trading forever through ``max_pending``)."""
-        for order_id, since in list(self._pending_since.items()):
-            if now - since >= self._pending_timeout_s:
-                del self._pending_since[order_id]
-                self._pending.pop(order_id, None)
-                self._settled += 1
-                self._alert(
-                    Priority.WARNING,
-                    f"risk:pending:{order_id}",
-                    f"order {order_id}: no result after {now - since:.0f}s; no longer counted as pending",
-                )
+        for order_id, age in self._pending.expire(now):
+            self._alert(
+                Priority.WARNING,
+                f"risk:pending:{order_id}",
+                f"order {order_id}: no result after {age:.0f}s; no longer counted as pending",
+            )
 
     def _after_rearm(self) -> None:
-        for name in ("session", "drawdown"):
-            self._breaker_changes(self.breakers.reset(name, "re-armed on the box"))
+        self._breaker_changes(self.breakers.rearm("re-armed on the box"))
         self._dirty = True
 
     def _approve(self, candidate: Candidate) -> OrderApproved:
@@ -482,8 +485,7 @@ class RiskEngine:
         self._orders_this_block += 1
         self._seq += 1
         order_id = f"{candidate.block}-{self._tag}-{self._seq}"
-        self._pending[order_id] = candidate
-        self._pending_since[order_id] = self._clock()
+        self._pending.add(order_id, candidate, self._clock())
         return OrderApproved(candidate=candidate, mode=self.modes.mode, order_id=order_id)
 
     def _mode_event(self, event: ModeChanged | None) -> None:
@@ -492,26 +494,13 @@ class RiskEngine:
             self._dirty = True
 
     def _hold_for(self, change: BreakerChange) -> None:
-        key = f"breaker:{change.name}"
-        if change.new is BreakerState.OPEN:
-            self._mode_event(
-                self.modes.hold(
-                    key, Mode.PAUSED, f"{change.name} breaker open: {change.reason}", "breaker"
-                )
-            )
-        elif change.new is BreakerState.HALF_OPEN:
-            self._mode_event(
-                self.modes.hold(
-                    key,
-                    Mode.REDUCED,
-                    f"{change.name} breaker half-open: {change.reason}",
-                    "breaker",
-                )
-            )
+        """OPEN holds the mode at PAUSED, HALF_OPEN at REDUCED; CLOSED releases the hold."""
+        key, what = f"breaker:{change.name}", f"{change.name} breaker {change.new}: {change.reason}"
+        hold = {BreakerState.OPEN: Mode.PAUSED, BreakerState.HALF_OPEN: Mode.REDUCED}
+        if change.new in hold:
+            self._mode_event(self.modes.hold(key, hold[change.new], what, "breaker"))
         else:
-            self._mode_event(
-                self.modes.release(key, f"{change.name} breaker closed: {change.reason}", "breaker")
-            )
+            self._mode_event(self.modes.release(key, what, "breaker"))
 
     def _breaker_changes(self, changes: list[BreakerChange]) -> None:
         for change in changes:

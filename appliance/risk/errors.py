@@ -3,8 +3,10 @@
     RiskError(ApplianceError)             anything the risk engine raises on purpose
     ├── ModeTransitionError(ValueError)   an illegal mode change was asked for (a bug in the
     │                                     caller: e.g. a hold of EMERGENCY); nothing changes
-    └── RiskStateError(ValueError)        the persisted risk state is unreadable; the engine
-                                          starts PAUSED with fresh breakers and alerts
+    └── RiskStateError(ValueError)        the persisted risk state is unreadable (damaged,
+                                          truncated, wrong types); the engine starts PAUSED with
+                                          the breakers OPEN and alerts, until the journal rebuilt
+                                          today's P&L
 
 Refusing a trade is not an error: the gate returns a :class:`~appliance.risk.gate.Decision`.
 """

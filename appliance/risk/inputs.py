@@ -1,5 +1,8 @@
 """Messages the risk task accepts on its optional ``inputs_recv`` channel.
 
+(The kill switch trips the safety latch directly and the engine follows the latch: there is no
+kill message.)
+
 Besides these, that channel also takes the shared events ``BlockSeen``, ``RpcHealthChanged`` and
 ``TokenDenied`` from :mod:`appliance.events` as they are.
 """
@@ -13,8 +16,9 @@ from appliance.modes import Mode
 
 __all__ = [
     "HealthReported",
+    "HoldReleased",
+    "HoldRequested",
     "InventoryObserved",
-    "KillRequested",
     "PricesObserved",
     "RearmRequested",
 ]
@@ -40,17 +44,12 @@ class InventoryObserved:
 
 @dataclass(frozen=True, slots=True)
 class PricesObserved:
-    """One observation (per block) of token prices in a common numeraire (floats: statistics)."""
+    """One observation (per block) of token prices in a common numeraire (floats: statistics).
+
+    The market task sends one per block on the candidates channel (see ``run_market``): the
+    base tokens' spot value in native wei per token wei (the reference token is 1.0)."""
 
     prices: Mapping[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class KillRequested:
-    """Software kill switch (``SIGUSR1``); the hardware path trips the latch directly."""
-
-    reason: str = "software kill switch"
-    source: str = "kill_switch"
 
 
 @dataclass(frozen=True, slots=True)

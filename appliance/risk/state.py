@@ -45,15 +45,23 @@ class RiskState:
     def from_json(cls, text: str) -> RiskState:
         try:
             data = json.loads(text)
-            mode = data["mode"]
-            breakers = data["breakers"]
+            if not isinstance(data, dict):
+                raise TypeError(f"expected an object, not {type(data).__name__}")
+            mode, clean, breakers = data["mode"], data["clean_shutdown"], data["breakers"]
+            saved_at = data.get("saved_at", 0.0)
+            if mode is not None and not isinstance(mode, str):
+                raise TypeError(f"mode must be a name, not {mode!r}")
+            if not isinstance(clean, bool):
+                raise TypeError(f"clean_shutdown must be true or false, not {clean!r}")
             if breakers is not None and not isinstance(breakers, str):
                 raise TypeError(f"breakers must be a JSON string, not {type(breakers).__name__}")
+            if isinstance(saved_at, bool) or not isinstance(saved_at, int | float):
+                raise TypeError(f"saved_at must be a number, not {saved_at!r}")
             return cls(
                 mode=None if mode is None else Mode[mode],
-                clean_shutdown=bool(data["clean_shutdown"]),
+                clean_shutdown=clean,
                 breakers=breakers,
-                saved_at=float(data.get("saved_at", 0.0)),
+                saved_at=float(saved_at),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise RiskStateError(f"risk state unreadable: {exc} in {text[:200]!r}") from exc
@@ -75,7 +83,10 @@ class RiskStateFile:
             return None
         except (OSError, UnicodeDecodeError) as exc:
             raise RiskStateError(f"cannot read {str(self.path)!r}: {exc}") from exc
-        return RiskState.from_json(text)
+        try:
+            return RiskState.from_json(text)
+        except RiskStateError as exc:
+            raise RiskStateError(f"{str(self.path)!r}: {exc}") from exc
 
     def save(self, state: RiskState) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -33,10 +33,10 @@ from appliance.risk.inputs import (
     HoldReleased,
     HoldRequested,
     InventoryObserved,
-    KillRequested,
     PricesObserved,
     RearmRequested,
 )
+from appliance.risk.rebuild import rebuild_from_journal
 from appliance.risk.state import RiskState, RiskStateFile
 from appliance.safety import SafetyLatch
 
@@ -113,7 +113,9 @@ async def run_risk(
 
     ``results_recv`` carries ``TradeUpdated``; ``inputs_recv`` (optional) ``BlockSeen``,
     ``RpcHealthChanged``, ``TokenDenied``, ``KillSwitchPressed``, ``KillSwitchRearmed`` and the
-    messages of :mod:`appliance.risk.inputs`. The state is loaded from ``state_file`` when
+    messages of :mod:`appliance.risk.inputs`; ``candidates_recv`` also takes the market's
+    per-block ``PricesObserved`` (volatility regime, correlations, valuation). A damaged saved
+    state keeps the breakers open until the journal rebuilt today's P&L (done here, at start). The state is loaded from ``state_file`` when
     ``initial_state`` is None and saved back there whenever it changes; a graceful stop
     (cancellation or ``candidates_recv`` closed) marks it clean. ``task_status.started`` gets the
     engine: other tasks may only *read* it (``size_caps()``, ``snapshot()``, ``mode``).
@@ -160,11 +162,9 @@ async def run_risk(
         if isinstance(msg, TokenDenied):
             return engine.on_token_denied(msg.token)
         if isinstance(msg, InventoryObserved):
-            return engine.on_inventory(msg.balances, msg.equity)
+            return engine.on_inventory(msg.balances, msg.equity, msg.gas_balance_wei)
         if isinstance(msg, PricesObserved):
             return engine.on_prices(msg.prices)
-        if isinstance(msg, KillRequested):
-            return engine.kill(msg.reason, msg.source)
         if isinstance(msg, (RearmRequested, KillSwitchRearmed)):
             return engine.rearm()
         if isinstance(msg, HoldRequested):
@@ -178,8 +178,12 @@ async def run_risk(
 
     channels: list = [results_recv, inputs_recv, candidates_recv]
     clean = False
-    await save(False)
     await emit(engine.startup_records())
+    if engine.damaged is not None:  # breakers held open until the journal rebuilt the day
+        figures, error = await trio.to_thread.run_sync(rebuild_from_journal, cfg, clock())
+        await emit(engine.rebuild(figures, error))
+    # only now: a crash before the rebuild leaves the damaged file, so the next start rebuilds
+    await save(False)
     task_status.started(engine)
     try:
         while True:
@@ -197,6 +201,9 @@ async def run_risk(
                 await emit(apply(msg))
             await emit(engine.tick())
             for batch in batches:
+                if isinstance(batch, PricesObserved):  # the market's per-block prices
+                    await emit(engine.on_prices(batch.prices))
+                    continue
                 if not isinstance(batch, CandidatesFound):
                     log.warning("risk: ignoring %r on the candidates channel", batch)
                     continue

@@ -271,7 +271,8 @@ def status_document(cfg: Any, *, now: float | None = None) -> dict[str, Any]:
         if journal is None:
             doc["trades"] = dict(snap.trades)
         doc["breakers"] = dict(snap.breakers)
-        doc["risk"] = {**snap.risk, "pnl_session": snap.pnl_session, "pnl_today": snap.pnl_today}
+        risk = {k: None if v != v else v for k, v in snap.risk.items()}  # NaN: not measured
+        doc["risk"] = {**risk, "pnl_session": snap.pnl_session, "pnl_today": snap.pnl_today}
         doc["pid"] = snap.pid or None  # 0: the writer stopped cleanly
         doc["updated_age_s"] = round(snap.age_s(now), 1)
         if snap.last_alert:

@@ -192,6 +192,7 @@ class Recorder:
 
     def _on_TradeUpdated(self, t: Any, now: float) -> None:
         self.batch.trades.append((t, self._orders.get(t.order_id), now))
+        self.batch.durable = True  # trades are committed at once (status counts the journal)
         status = str(t.status)
         old = self._trade_status.get(t.order_id)
         if old is None:  # not seen lately (a restart): the journal knows

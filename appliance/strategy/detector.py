@@ -8,9 +8,21 @@ backtest and the tests drive the very same object::
     found = det.on_reserves(reserves_updated, base_fee)   # CandidatesFound | None
     det.on_reorg(reorg_detected)
     det.deny(token, "fee_on_transfer")
+    det.mark_filled(candidate)                              # a paper fill (see below)
 
-Screening results are cached per cycle and only the cycles touching changed pools are recomputed;
-the ranking still covers every cycle, so an opportunity nobody took last block is offered again.
+Paper fills: nothing moves the chain in paper mode, so :meth:`mark_filled` lays the fill's
+swaps over the pools' reserves (a *paper overlay*): the detector then sees the market a real fill
+would have left, and offers what that fill did not consume (e.g. the rest of a dislocation larger
+than the size cap) and every later change of the pools exactly as in live mode, where the fill
+would be on the chain. The chain's own reserves stay underneath, and the overlay follows them:
+
+* a fill stays laid while the chain (without it) still offers the cycle it took; once the chain
+  itself closes that cycle (someone else took the opportunity, as they would not have after a
+  real fill), the fill is lifted;
+* a candidate through overlaid pools is offered only if it pays at least as much on the chain's
+  own reserves, where the paper fill is simulated (a cycle only the overlay opened would fail
+  that simulation);
+* a reorg, or pools removed, lift every fill.
 """
 
 from __future__ import annotations
@@ -30,13 +42,30 @@ from appliance.events import (
 )
 from appliance.market.errors import ReorgTooDeep
 from appliance.market.state import MarketState
+from appliance.market.v2math import get_amount_out
 from appliance.strategy.cycles import CycleSet, build_cycles
 from appliance.strategy.exact import gas_in_base, rank_disjoint, recheck
 from appliance.strategy.screen import Screen
 
-__all__ = ["Detector", "DetectorStats"]
+__all__ = ["Detector", "DetectorStats", "PaperFill"]
 
 GWEI = 10**9
+
+
+MAX_PAPER_FILLS = 256  # the oldest paper fill is lifted beyond this many
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PaperFill:
+    """What one paper fill moved: pool id -> (change of reserve0, change of reserve1), and its
+    cycle: (pool id, token in is token0, fee bps) per leg."""
+
+    deltas: dict[int, tuple[int, int]]
+    legs: tuple[tuple[int, bool, int], ...] = ()
+
+    @property
+    def pids(self) -> frozenset[int]:
+        return frozenset(self.deltas)
 
 
 class DetectorStats:
@@ -81,10 +110,9 @@ class Detector:
         self.inventory: dict[str, int] | None = None if inventory is None else dict(inventory)
         self.state = MarketState()
         self.stats = DetectorStats()
-        # Pools a paper fill consumed: in paper mode nothing moves the chain, so an opportunity
-        # that was "filled" would otherwise be filled again every block. It is offered again
-        # only once one of its pools changes, as it would after a real trade.
-        self.filled: set[str] = set()
+        # paper fills in force (see the module doc): lifted when the chain changes their pools
+        self.fills: list[PaperFill] = []
+        self._chain: dict[int, tuple[int, int]] = {}  # pool id -> chain reserves under an overlay
         for token in cfg.tokens.deny:
             self.state.deny(token, "config")
         self._cycles: CycleSet | None = None
@@ -98,6 +126,8 @@ class Detector:
         return self.state.set_pools(event)
 
     def remove_pools(self, addresses) -> None:
+        self._lift()  # pool ids are compacted: the paper fills cannot follow
+        self.fills.clear()
         self.state.remove_pools(addresses)
 
     def deny(self, token: str, reason: str) -> bool:
@@ -106,9 +136,40 @@ class Detector:
             return False  # base tokens are the operator's choice; config forbids denying them
         return self.state.deny(token, reason)
 
-    def mark_filled(self, pools) -> None:
-        """A paper fill consumed the opportunity in ``pools`` (see ``filled``)."""
-        self.filled.update(pools)
+    def mark_filled(self, candidate: Candidate) -> bool:
+        """A paper fill of ``candidate``: lay its swaps over the reserves (see the module doc).
+
+        False (nothing laid) when a pool is unknown or the swaps do not fit the reserves (the
+        market moved since): the next block is evaluated on the chain's figures as it is.
+        """
+        st = self.state
+        amounts_in = (candidate.amount_in, *candidate.amounts[:-1])
+        if len(candidate.amounts) != len(candidate.legs):
+            return False
+        deltas: dict[int, tuple[int, int]] = {}
+        legs = []
+        for leg, a_in, a_out in zip(candidate.legs, amounts_in, candidate.amounts, strict=True):
+            pid = st.pool_ids.get(leg.pool)
+            if pid is None:
+                return False
+            zero_in = leg.token_in == st.pools[pid].token0
+            legs.append((pid, zero_in, leg.fee_bps))
+            d0, d1 = (a_in, -a_out) if zero_in else (-a_out, a_in)
+            old0, old1 = deltas.get(pid, (0, 0))
+            deltas[pid] = (old0 + d0, old1 + d1)
+        for pid, (d0, d1) in deltas.items():
+            if st.reserve0[pid] + d0 <= 0 or st.reserve1[pid] + d1 <= 0:
+                return False
+        before = self._lift()
+        self.fills.append(PaperFill(deltas, tuple(legs)))
+        del self.fills[:-MAX_PAPER_FILLS]
+        self._refresh(self._lay(before))
+        return True
+
+    @property
+    def filled(self) -> set[str]:
+        """Addresses of the pools under a paper fill now."""
+        return {self.state.pools[pid].address for fill in self.fills for pid in fill.deltas}
 
     def set_size_caps(self, size_caps: Mapping[str, int]) -> None:
         if dict(size_caps) != self.size_caps:
@@ -122,7 +183,12 @@ class Detector:
             self._last = None
 
     def on_reorg(self, event: ReorgDetected) -> None:
-        """Roll reserves back to ``event.common_ancestor`` (or forget them if too deep)."""
+        """Roll reserves back to ``event.common_ancestor`` (or forget them if too deep).
+
+        Paper fills are lifted: the blocks they were laid on are gone."""
+        before = self._lift()
+        self.fills.clear()
+        lifted = self._lay(before)
         try:
             touched = self.state.rollback(event.common_ancestor)
         except ReorgTooDeep:
@@ -132,21 +198,24 @@ class Detector:
             if self._screen is not None:
                 self._screen.update(None)
             return
-        self._refresh(touched)
+        self._refresh(np.union1d(touched, lifted))
 
     def on_reserves(
         self, event: ReservesUpdated, base_fee: int | None, *, seen_at: float | None = None
     ) -> CandidatesFound | None:
         """Apply a block's reserves and return its candidates (None when there are none)."""
+        before = self._lift()  # the chain's figures underneath, so apply() sees (and undoes) those
         changed = self.state.apply(event)
-        self._refresh(changed)
+        if self.fills and len(changed):
+            hit = set(changed.tolist())
+            self.fills = [
+                f for f in self.fills if hit.isdisjoint(f.deltas) or self._chain_offers(f)
+            ]
+        self._refresh(np.union1d(changed, self._lay(before)))
         self.stats.blocks += 1
-        if self.filled:
-            for pid in changed.tolist():
-                self.filled.discard(self.state.pools[pid].address)
         found = self.evaluate(event.block, base_fee)
-        if self.filled:
-            found = tuple(c for c in found if self.filled.isdisjoint(c.pools))
+        if self._chain:
+            found = tuple(c for c in found if self._holds_on_chain(c))
         if not found:
             return None
         self.stats.candidates += len(found)
@@ -157,6 +226,79 @@ class Detector:
         )
 
     # ------------------------------------------------------------------ internals
+    def _put(self, pid: int, res0: int, res1: int) -> None:
+        """Set a pool's reserves outside the state's undo log (the overlay is not chain data)."""
+        st = self.state
+        st.reserve0[pid], st.reserve1[pid] = res0, res1
+        st.r0[pid], st.r1[pid] = float(res0), float(res1)
+
+    def _lift(self) -> dict[int, tuple[int, int]]:
+        """Put the chain's reserves back under every overlaid pool; returns what was shown."""
+        st = self.state
+        shown: dict[int, tuple[int, int]] = {}
+        for pid, (res0, res1) in self._chain.items():
+            if pid < st.n_pools:
+                shown[pid] = (st.reserve0[pid], st.reserve1[pid])
+                self._put(pid, res0, res1)
+        self._chain.clear()
+        return shown
+
+    def _lay(self, before: dict[int, tuple[int, int]]) -> np.ndarray:
+        """Lay the fills in force over the chain's reserves; returns the pools whose shown
+        reserves differ from ``before`` (what :meth:`_lift` returned)."""
+        st = self.state
+        total: dict[int, tuple[int, int]] = {}
+        for fill in self.fills:
+            for pid, (d0, d1) in fill.deltas.items():
+                old0, old1 = total.get(pid, (0, 0))
+                total[pid] = (old0 + d0, old1 + d1)
+        for pid, (d0, d1) in total.items():
+            res0, res1 = st.reserve0[pid], st.reserve1[pid]
+            if res0 + d0 > 0 and res1 + d1 > 0:
+                self._chain[pid] = (res0, res1)
+                self._put(pid, res0 + d0, res1 + d1)
+        moved = [
+            pid
+            for pid in set(before) | set(self._chain)
+            if before.get(pid) != (st.reserve0[pid], st.reserve1[pid])
+        ]
+        return np.array(sorted(moved), dtype=np.int64)
+
+    def _chain_offers(self, fill: PaperFill) -> bool:
+        """Does the chain's own state (the overlay lifted) still pay for the fill's cycle at the
+        margin? (exact: product of out/in reserves net of fees above 1)."""
+        st = self.state
+        num = den = 1
+        for pid, zero_in, fee in fill.legs:
+            r_in, r_out = (
+                (st.reserve0[pid], st.reserve1[pid])
+                if zero_in
+                else (st.reserve1[pid], st.reserve0[pid])
+            )
+            num *= r_out * (10_000 - fee)
+            den *= r_in * 10_000
+        return num > den
+
+    def _holds_on_chain(self, candidate: Candidate) -> bool:
+        """A candidate through overlaid pools must pay at least as much on the chain's own
+        reserves: the paper fill's simulation runs on the chain, which never saw the paper
+        fills (a cycle that only the overlay opened would fail it and trip the breaker)."""
+        st = self.state
+        amount = candidate.amount_in
+        touched = False
+        for leg in candidate.legs:
+            pid = st.pool_ids[leg.pool]
+            if pid in self._chain:
+                touched = True
+                res0, res1 = self._chain[pid]
+            else:
+                res0, res1 = st.reserve0[pid], st.reserve1[pid]
+            r_in, r_out = (res0, res1) if leg.token_in == st.pools[pid].token0 else (res1, res0)
+            if amount <= 0 or r_in <= 0 or r_out <= 0:
+                return False
+            amount = get_amount_out(amount, r_in, r_out, leg.fee_bps)
+        return not touched or amount >= candidate.amount_out
+
     @property
     def cycles(self) -> CycleSet:
         self._ensure_cycles()
@@ -185,6 +327,14 @@ class Detector:
         if base_fee is None:
             return self.fallback_gas_price
         return base_fee + self.tip_wei
+
+    def base_prices(self) -> dict[str, float]:
+        """The base tokens' spot value now, in native wei per token wei (deepest pool against
+        the native token; the native token is 1.0; tokens without a quote are left out): the
+        risk engine's per-block price observation (volatility regime, correlations)."""
+        value, _ = self._base_values()
+        ids = self.state.token_ids
+        return {t: float(value[ids[t]]) for t in self.base_tokens if t in ids and value[ids[t]] > 0}
 
     def _native_quotes(self, base_token: str) -> list[tuple[int, int, int]]:
         st = self.state

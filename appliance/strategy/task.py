@@ -2,7 +2,11 @@
 
 Inputs (from the chain task): ``BlockSeen``, ``ReorgDetected``, ``ReservesUpdated``,
 ``PoolsDiscovered``, ``TokenDenied``, ``SizingUpdated`` (risk caps and inventory), and
-``OrderApproved``/``TradeUpdated`` (a paper fill consumes its pools until they change). Outputs: ``CandidatesFound`` on ``candidates_send`` (to risk)
+``OrderApproved``/``TradeUpdated`` (a successful paper fill is laid over the reserves as a real
+fill would have moved them: see the detector). Outputs: on ``candidates_send`` (to risk), per
+block a :class:`~appliance.risk.inputs.PricesObserved` of the base tokens (the risk engine's
+volatility regime, correlations and valuation; ``prices=False`` turns it off) then the block's
+``CandidatesFound``
 and, on ``records_send`` (to the store, which journals the reason), a ``TokenDenied`` for every
 token this task's own probe deny-lists (a ``TokenDenied`` that came in is applied, not echoed).
 When an ``eth_call`` is given, every new non-base token is probed for hostility in a child task;
@@ -23,6 +27,7 @@ import trio
 
 from appliance.events import (
     BlockSeen,
+    Candidate,
     OrderApproved,
     PoolsDiscovered,
     ReorgDetected,
@@ -32,6 +37,7 @@ from appliance.events import (
     TradeStatus,
     TradeUpdated,
 )
+from appliance.risk.inputs import PricesObserved
 from appliance.strategy.detector import Detector
 from appliance.strategy.errors import ProbeFailed
 from appliance.strategy.hostile import EthCall, probe_token
@@ -62,13 +68,14 @@ async def run_market(
     size_caps: Mapping[str, int] | None = None,
     inventory: Mapping[str, int] | None = None,
     eth_call: EthCall | None = None,
+    prices: bool = True,
     task_status=trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run until ``events_recv`` is closed. ``task_status.started(detector)`` when ready."""
     detector = Detector(cfg, size_caps=size_caps, inventory=inventory)
     # block number -> (time.monotonic() when seen, base fee)
     blocks: OrderedDict[int, tuple[float, int | None]] = OrderedDict()
-    approved: OrderedDict[str, tuple[str, ...]] = OrderedDict()  # order id -> pools (paper fills)
+    approved: OrderedDict[str, Candidate] = OrderedDict()  # order id -> candidate (paper fills)
     probe = eth_call is not None and cfg.strategy.probe_tokens
     verdict_send, verdict_recv = trio.open_memory_channel[object](64)
     probe_send, probe_recv = trio.open_memory_channel[tuple[str, str, int]](1024)
@@ -131,6 +138,8 @@ async def run_market(
                     found = detector.on_reserves(event, base_fee, seen_at=seen_at)
                     if probe:
                         queue_probes()
+                    if prices:
+                        await candidates_send.send(PricesObserved(detector.base_prices()))
                     if found is not None:
                         await candidates_send.send(found)
                 elif isinstance(event, ReorgDetected):
@@ -150,13 +159,17 @@ async def run_market(
                 elif isinstance(event, TokenDenied):
                     await deny(event.token, event.reason, journal=False)
                 elif isinstance(event, OrderApproved):
-                    approved[event.order_id] = event.candidate.pools
+                    approved[event.order_id] = event.candidate
                     while len(approved) > _BLOCKS_REMEMBERED:
                         approved.popitem(last=False)
                 elif isinstance(event, TradeUpdated):
-                    pools = approved.pop(event.order_id, None)
-                    if pools is not None and event.status is TradeStatus.PAPER:
-                        detector.mark_filled(pools)
+                    if event.status in (TradeStatus.SIGNED, TradeStatus.SENT):
+                        continue  # not settled yet
+                    candidate = approved.pop(event.order_id, None)
+                    # a failed paper simulation is a revert: it moved nothing, as live
+                    paper_fill = event.status is TradeStatus.PAPER and not event.reason
+                    if candidate is not None and paper_fill and not detector.mark_filled(candidate):
+                        log.info("paper fill %s not laid over the reserves", event.order_id)
                 elif isinstance(event, SizingUpdated):
                     detector.set_size_caps(event.size_caps)
                     detector.set_inventory(event.inventory)

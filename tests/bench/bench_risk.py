@@ -153,7 +153,31 @@ def bench_var() -> None:
     )
 
 
+def bench_prices() -> None:
+    """The per-block price observation the market now sends (#14.9): volatility regime,
+    correlations and valuation rates, over a full ``vol_window`` of 100 blocks."""
+    rng = random.Random(3)
+    for n_tokens in (2, 8):
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = RiskEngine(RiskConfig(), latch=SafetyLatch(Path(tmp)), equity_token=BASE)
+            engine.startup_records()
+            engine.on_inventory({t: ETH for t in TOKENS[:n_tokens]})
+            prices = {t: 1.0 for t in TOKENS[:n_tokens]}
+            samples = []
+            for _ in range(1100):
+                prices = {t: p * (1 + rng.gauss(0, 0.003)) for t, p in prices.items()}
+                start = time.perf_counter()
+                engine.on_prices(prices)
+                samples.append(time.perf_counter() - start)
+        p50, p99, mean = percentiles(samples[100:])
+        print(
+            f"price observation, {n_tokens} tokens, window 100: p50 {p50 / 1e3:7.3f} ms  "
+            f"p99 {p99 / 1e3:7.3f} ms  mean {mean / 1e3:7.3f} ms  regime {engine.regime}"
+        )
+
+
 if __name__ == "__main__":
     print("== bench_risk")
     bench_gate()
     bench_var()
+    bench_prices()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.console import RenderableType
 from rich.text import Text
 
@@ -12,6 +14,7 @@ from ui.widgets.panel import StatusPanel
 __all__ = ["RiskPanel"]
 
 BREAKER_COLOURS = {"closed": "green", "half-open": "yellow", "open": "red"}
+MEASURED_REGIMES = ("low", "medium", "high")  # anything else: no price observations yet
 
 
 class RiskPanel(StatusPanel):
@@ -37,10 +40,14 @@ class RiskPanel(StatusPanel):
             f"{wei(r.daily_loss, decimals=d)} / {limit}{unit}{used}",
             style="bold red" if over and not stale else "",
         )
-        text.append(f"\nVaR95 {r.var95:.4g} CVaR95 {r.cvar95:.4g}")
-        text.append(f"\nVaR99 {r.var99:.4g} CVaR99 {r.cvar99:.4g}")
+        if math.isnan(r.var95):  # fewer than two settled trades: nothing to measure yet
+            text.append("\nVaR not measured (too few trades)")
+        else:
+            text.append(f"\nVaR95 {r.var95:.4g} CVaR95 {r.cvar95:.4g}")
+            text.append(f"\nVaR99 {r.var99:.4g} CVaR99 {r.cvar99:.4g}")
         text.append(f"\nexposure {_exposure(r.exposure)} in {r.pending} pending")
-        text.append(f"\nregime {r.regime}  size x{r.size_multiplier:g}")
+        regime = r.regime if r.regime in MEASURED_REGIMES else "not measured"
+        text.append(f"\nregime {regime}  size x{r.size_multiplier:g}")
         return text
 
 

@@ -177,3 +177,28 @@ async def test_returns_when_the_candidates_channel_closes(tmp_path):
             while not store.load().clean_shutdown:
                 await trio.sleep(0.02)
         nursery.cancel_scope.cancel()
+
+
+async def test_a_gas_balance_below_the_floor_alerts_and_pauses_then_recovers(tmp_path):
+    """#14.10: the inventory task's InventoryObserved carries the account's gas balance."""
+    from appliance.risk import InventoryObserved
+
+    h = Harness()
+    cfg = app_config(min_gas_balance_wei=ETH // 100)
+    async with trio.open_nursery() as nursery:
+        engine = await h.start(nursery, SafetyLatch(tmp_path), None, cfg)
+        await h.in_send.send(HealthReported(synced=True, healthy=True))
+        await h.in_send.send(InventoryObserved({BASE: 100 * ETH}, gas_balance_wei=ETH // 100 - 1))
+        with trio.fail_after(5):
+            while engine.mode is not Mode.PAUSED or not engine.breakers.any_open:
+                await trio.sleep(0.01)
+        await h.cand_send.send(batch(10, 0))
+        decision = await h.dec_recv.receive()
+        assert isinstance(decision, OrderRejected) and decision.reason == "breaker_open"
+        await h.in_send.send(InventoryObserved({BASE: 100 * ETH}, gas_balance_wei=ETH))
+        with trio.fail_after(5):
+            while engine.mode is not Mode.NORMAL:
+                await trio.sleep(0.01)
+        nursery.cancel_scope.cancel()
+    alerts = [r.text for r in h.records if isinstance(r, AlertRaised)]
+    assert any("gas balance 9999999999999999 wei below the floor" in t for t in alerts), alerts

@@ -26,9 +26,21 @@ def test_round_trip(tmp_path):
         '{"mode": "BOGUS", "clean_shutdown": true, "breakers": null}',
         '{"mode": null}',
         '{"mode": null, "clean_shutdown": true, "breakers": 3}',
+        # wrong types that used to pass as a first start or a clean stop
+        '{"mode": null, "clean_shutdown": "no", "breakers": null}',
+        '{"mode": 2, "clean_shutdown": true, "breakers": null}',
+        '{"mode": null, "clean_shutdown": true, "breakers": null, "saved_at": "x"}',
+        '[{"mode": null}]',
+        '{"mode": "NORMAL", "clean_shutdown": tr',  # truncated
     ],
 )
 def test_unreadable(tmp_path, text):
     (tmp_path / "risk_state.json").write_text(text)
     with pytest.raises(RiskStateError, match="unreadable"):
+        RiskStateFile.in_dir(tmp_path).load()
+
+
+def test_garbage_bytes_are_unreadable(tmp_path):
+    (tmp_path / "risk_state.json").write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(RiskStateError, match=r"risk_state\.json"):
         RiskStateFile.in_dir(tmp_path).load()

@@ -13,6 +13,7 @@ from eth_utils import to_checksum_address
 
 from appliance.events import BlockSeen, CandidatesFound, SizingUpdated, TokenDenied
 from appliance.market.synthetic import NoiseMarket
+from appliance.risk.inputs import PricesObserved
 from appliance.strategy import Detector, run_market
 from appliance.strategy.hostile import MAGIC
 from appliance.strategy.task import PROBE_ATTEMPTS
@@ -41,7 +42,10 @@ async def test_run_market_turns_blocks_into_candidates_and_journals_denials():
         event = market.step(trades=0)
         await events_send.send(BlockSeen(event.block, "0x02", "0x01", 0, 2 * GWEI))
         await events_send.send(event)
-        found = await cand_recv.receive()
+        seen = [await cand_recv.receive() for _ in range(3)]  # 2 blocks: prices, prices, found
+        prices, found = seen[:2], seen[2]
+        assert all(isinstance(p, PricesObserved) for p in prices)  # every block, first
+        assert prices[0].prices[market.base[0]] == 1.0 and prices[0].prices[market.base[1]] > 0
         assert isinstance(found, CandidatesFound)
         assert found.block == event.block and found.candidates
         assert found.candidates[0].gas_cost == found.candidates[0].gas_estimate * 3 * GWEI
@@ -99,3 +103,43 @@ GWEI = 10**9
 
 def make_cfg(market: NoiseMarket, **strategy):
     return market.app_config(**strategy)
+
+
+async def test_only_a_successful_paper_fill_is_laid_over_the_reserves():
+    """A live result moves the chain itself (the next reserves show it); a failed paper
+    simulation is a revert: it moved nothing. Only a successful paper fill is laid over."""
+    from appliance.events import OrderApproved, TradeStatus, TradeUpdated
+    from appliance.modes import Mode
+
+    market = NoiseMarket(n_tokens=5, n_base=1, dex_fees=(30, 30), extra_pairs=0, seed=7)
+    cfg = make_cfg(market)
+    events_send, events_recv = trio.open_memory_channel(64)
+    cand_send, cand_recv = trio.open_memory_channel(64)
+    async with trio.open_nursery() as nursery:
+        detector = await nursery.start(
+            partial(run_market, cfg, events_recv, cand_send, prices=False)
+        )
+        await events_send.send(market.discovered())
+        await events_send.send(market.snapshot())
+        pool = max(
+            (p for p in market.pools if p.dex == "dex0"),
+            key=lambda p: market.reserves[p.address][0 if p.token0 == market.base[0] else 1],
+        )
+        zfo = pool.token0 == market.base[0]
+        market.swap(pool, zfo, market.reserves[pool.address][0 if zfo else 1] * 3 // 100)
+        await events_send.send(market.step(trades=0))
+        found = await cand_recv.receive()
+        cand = found.candidates[0]
+        outcomes = [
+            (TradeStatus.MINED, "", 0),
+            (TradeStatus.REVERTED, "", 0),
+            (TradeStatus.PAPER, "simulation: executor: profit below minimum", 0),
+            (TradeStatus.SENT, "", 0),  # not settled: nothing yet
+            (TradeStatus.PAPER, "", 1),
+        ]
+        for i, (status, reason, fills) in enumerate(outcomes):
+            await events_send.send(OrderApproved(cand, Mode.NORMAL, f"o{i}"))
+            await events_send.send(TradeUpdated(f"o{i}", status, Mode.NORMAL, reason=reason))
+            await trio.testing.wait_all_tasks_blocked()
+            assert len(detector.fills) == fills, status
+        await events_send.aclose()
