@@ -1,4 +1,5 @@
-"""View 1: the essentials on one page (chain, P&L, the latest opportunities and trades)."""
+"""View 1: the essentials on one page (P&L and its sparklines, chain, the latest opportunities
+and trades). On the 3.5-inch display: the sparklines, opportunities and trades."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ class OverviewScreen(StatusScreen):
 
     def body(self) -> list[Widget]:
         return [
-            Grid(PnlPanel(classes="box"), ChainPanel(classes="box"), classes="pair"),
-            OpportunitiesPanel(rows=5, classes="box"),
-            TradesPanel(rows=5, classes="box"),
+            Grid(PnlPanel(classes="box"), ChainPanel(classes="box hide-tiny"), classes="pair"),
+            OpportunitiesPanel(rows=12, classes="box rows"),
+            TradesPanel(rows=12, classes="box rows"),
         ]

@@ -1,14 +1,16 @@
 """The latest opportunities: path, size, expected net profit, decision and reason.
 
-Size and net are in the row's own base token (its decimals; the path starts with its symbol).
+Size and net are in the row's own base token (its decimals and symbol: ``+0.0028 WETH``).
+Narrow screens drop the block number; the 3.5-inch display drops the size and the header.
 """
 
 from __future__ import annotations
 
 from rich.console import RenderableType
 from rich.table import Table
+from rich.text import Text
 
-from ui.format import wei
+from appliance.units import amount, tokens
 from ui.status import Status
 from ui.widgets.panel import StatusPanel
 
@@ -29,23 +31,41 @@ class OpportunitiesPanel(StatusPanel):
         self.set_title(
             f"Opportunities ({status.opportunities_total}, {status.approved_total} approved)", stale
         )
-        table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1), expand=True)
-        table.add_column("block", justify="right", no_wrap=True)
-        table.add_column("path", no_wrap=True, overflow="crop", ratio=1)
-        table.add_column("size", justify="right", no_wrap=True)
+        if not status.opportunities:
+            return Text("(none journaled yet)")
+        width, tiny = self.width_hint(), self.tiny
+        wide = width >= 66 and not tiny
+        table = Table(
+            box=None,
+            show_edge=False,
+            pad_edge=False,
+            padding=(0, 1),
+            expand=True,
+            show_header=not tiny,
+        )
+        if wide:
+            table.add_column("block", justify="right", no_wrap=True)
+        table.add_column("path", no_wrap=True, overflow="ellipsis", ratio=2)
+        if not tiny:
+            table.add_column("size", justify="right", no_wrap=True)
         table.add_column("net", justify="right", no_wrap=True)
-        table.add_column("decision", no_wrap=True, overflow="crop", ratio=1)
+        table.add_column("decision", no_wrap=True, overflow="ellipsis", ratio=None if tiny else 1)
         for o in status.opportunities[: self.rows]:
             decision = f"REJ {o.reason}" if o.decision == "rejected" else o.decision
-            style = "" if stale else DECISION_COLOURS.get(o.decision, "")
-            table.add_row(
-                str(o.block),
-                o.path,
-                wei(o.amount_in, decimals=o.decimals, places=4),
-                wei(o.net_profit, decimals=o.decimals, sign=True),
+            if tiny:
+                decision = {"approved": "ok", "rejected": "REJ", "candidate": "new"}.get(
+                    o.decision, o.decision
+                )
+            cells = [o.path]
+            if not tiny:
+                cells.append(tokens(o.amount_in, o.decimals, places=4))
+            cells += [
+                amount(
+                    o.net_profit, o.decimals, o.symbol or None, places=4 if tiny else 6, sign=True
+                ),
                 decision,
-                style=style,
-            )
-        if not status.opportunities:
-            table.add_row("", "(none journaled yet)", "", "", "")
+            ]
+            if wide:
+                cells.insert(0, str(o.block))
+            table.add_row(*cells, style="" if stale else DECISION_COLOURS.get(o.decision, ""))
         return table
