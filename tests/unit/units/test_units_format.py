@@ -86,3 +86,48 @@ def test_units_one_vocabulary_for_endpoints_and_breakers():
         for b in ("closed", "open", "half-open")
     } | {breaker_word(s)[0] for s in ("closed", "open", "half-open")}
     assert produced <= set(words)
+
+
+def test_units_status_and_watchdog_speak_like_the_screen():
+    from appliance.commands.status import render
+    from appliance.watchdog import format_status
+
+    doc = {
+        "live": False,
+        "supervisor": "running",
+        "pid": 42,
+        "updated_age_s": 1,
+        "mode": "NORMAL",
+        "kill_switch": False,
+        "leds": {},
+        "head_block": 1011,
+        "head_age_s": 3,
+        "rpc": [
+            {"host": "a:8545", "healthy": True, "latency_ms": 3.2, "lagging": False},
+            {
+                "host": "b:8545",
+                "healthy": False,
+                "latency_ms": 0.0,
+                "lagging": False,
+                "breaker": "open",
+            },
+        ],
+        "pools": 4,
+        "opportunities": {"detected": 1, "approved": 1, "rejected": 0},
+        "trades": {"paper": 1},
+        "pnl_today": -12_345_678_900_000_000,
+        "pnl_unit": "WETH",
+        "pnl_decimals": 18,
+        "breakers": {"trade": "closed", "rpc": "open", "daily_loss": "half-open"},
+        "last_alert": None,
+        "problems": [],
+    }
+    text = render(doc)
+    assert "pnl today      -0.012345 WETH" in text
+    assert " OK " in text.splitlines()[3] and "TRIPPED" in text.splitlines()[4]
+    assert "breakers       trade=OK rpc=TRIPPED daily_loss=RETRY" in text
+    assert "wei" not in text and "open" not in text and "DOWN" not in text
+    assert format_status("NORMAL", 1011, -1) == "NORMAL · head 1011 · P&L -0.000000 ETH"
+    assert format_status("NORMAL", None, 12_345_678_900_000_000, symbol="WETH") == (
+        "NORMAL · head - · P&L +0.012345 WETH"
+    )
