@@ -1,5 +1,6 @@
 """View 1: the essentials on one page (P&L and its sparklines, chain, the latest opportunities
-and trades). On the 3.5-inch display: the sparklines, opportunities and trades."""
+and trades). Narrow screens leave the chain to the health view; the 3.5-inch display shows
+the sparklines, opportunities and trades."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ class OverviewScreen(StatusScreen):
 
     def body(self) -> list[Widget]:
         return [
-            Grid(PnlPanel(classes="box"), ChainPanel(classes="box hide-tiny"), classes="pair"),
-            OpportunitiesPanel(rows=12, classes="box rows"),
-            TradesPanel(rows=12, classes="box rows"),
+            Grid(PnlPanel(classes="box"), ChainPanel(classes="box hide-narrow"), classes="pair"),
+            OpportunitiesPanel(rows=30, classes="box rows"),
+            TradesPanel(rows=30, classes="box rows"),
         ]

@@ -62,7 +62,7 @@ class ChainPanel(StatusPanel):
             expand=True,
             show_header=not self.tiny,
         )
-        table.add_column("rpc", no_wrap=True, overflow="ellipsis", ratio=1)
+        table.add_column("rpc", no_wrap=True, overflow="crop", ratio=1)
         table.add_column("state", no_wrap=True)
         table.add_column("latency", justify="right", no_wrap=True)
         if spark_w >= 8:

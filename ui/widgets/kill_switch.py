@@ -27,6 +27,6 @@ class KillSwitchPanel(StatusPanel):
             rest = " - press it to halt all trading at once."
             if len(head) + len(rest) > width:
                 rest = " (? for help)"
-        text = Text(head, style="" if stale else style, no_wrap=True, overflow="ellipsis")
+        text = Text(head, style="" if stale else style, no_wrap=True, overflow="crop")
         text.append(rest)
         return text

@@ -1,22 +1,23 @@
 """The latest opportunities: path, size, expected net profit, decision and reason.
 
 Size and net are in the row's own base token (its decimals and symbol: ``+0.0028 WETH``).
-Narrow screens drop the block number; the 3.5-inch display drops the size and the header.
+Columns that do not fit go (block first, then size); the reason is shortened before that.
 """
 
 from __future__ import annotations
 
 from rich.console import RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from appliance.units import amount, tokens
 from ui.status import Status
+from ui.widgets.columns import Column, fit_table
 from ui.widgets.panel import StatusPanel
 
 __all__ = ["OpportunitiesPanel"]
 
 DECISION_COLOURS = {"approved": "green", "rejected": "yellow", "candidate": ""}
+SHORT_DECISIONS = {"approved": "ok", "rejected": "REJ", "candidate": "new"}
 
 
 class OpportunitiesPanel(StatusPanel):
@@ -34,38 +35,27 @@ class OpportunitiesPanel(StatusPanel):
         if not status.opportunities:
             return Text("(none journaled yet)")
         width, tiny = self.width_hint(), self.tiny
-        wide = width >= 66 and not tiny
-        table = Table(
-            box=None,
-            show_edge=False,
-            pad_edge=False,
-            padding=(0, 1),
-            expand=True,
-            show_header=not tiny,
-        )
-        if wide:
-            table.add_column("block", justify="right", no_wrap=True)
-        table.add_column("path", no_wrap=True, overflow="ellipsis", ratio=2)
-        if not tiny:
-            table.add_column("size", justify="right", no_wrap=True)
-        table.add_column("net", justify="right", no_wrap=True)
-        table.add_column("decision", no_wrap=True, overflow="ellipsis", ratio=None if tiny else 1)
+        columns = [
+            Column("block", "right", drop=1),
+            Column("path"),
+            Column("size", "right", drop=2),
+            Column("net", "right"),
+            Column("decision", drop=None),
+        ]
+        rows, styles = [], []
         for o in status.opportunities[: self.rows]:
             decision = f"REJ {o.reason}" if o.decision == "rejected" else o.decision
-            if tiny:
-                decision = {"approved": "ok", "rejected": "REJ", "candidate": "new"}.get(
-                    o.decision, o.decision
-                )
-            cells = [o.path]
-            if not tiny:
-                cells.append(tokens(o.amount_in, o.decimals, places=4))
-            cells += [
-                amount(
-                    o.net_profit, o.decimals, o.symbol or None, places=4 if tiny else 6, sign=True
-                ),
-                decision,
-            ]
-            if wide:
-                cells.insert(0, str(o.block))
-            table.add_row(*cells, style="" if stale else DECISION_COLOURS.get(o.decision, ""))
-        return table
+            if tiny or width < 56:
+                decision = SHORT_DECISIONS.get(o.decision, o.decision)
+            places = 4 if tiny else 6
+            rows.append(
+                [
+                    str(o.block),
+                    o.path,
+                    tokens(o.amount_in, o.decimals, places=4),
+                    amount(o.net_profit, o.decimals, o.symbol or None, places=places, sign=True),
+                    decision,
+                ]
+            )
+            styles.append("" if stale else DECISION_COLOURS.get(o.decision, ""))
+        return fit_table(columns, rows, width, header=not tiny, styles=styles)

@@ -7,9 +7,8 @@ from rich.table import Table
 from rich.text import Text
 
 from appliance.units import amount
-from ui.format import flow
 from ui.status import Status
-from ui.widgets.panel import StatusPanel
+from ui.widgets.panel import TALL_HEIGHT, StatusPanel
 from ui.widgets.spark import GREEN, GREY, RED, YELLOW, spark
 
 __all__ = ["PnlPanel", "spark_rows"]
@@ -76,9 +75,11 @@ class PnlPanel(StatusPanel):
         today.append(amount(status.pnl_today, d, sym, sign=True), _colour(status.pnl_today, stale))
         week = Text("7 days ")
         week.append(amount(status.pnl_7d, d, sym, sign=True), _colour(status.pnl_7d, stale))
-        counts = status.trade_counts
-        done = counts.get("mined", 0) + counts.get("paper", 0)
-        trades = flow(
-            [f"trades {done} ok,", f"{counts.get('reverted', 0)} reverted"], width, gap=" "
-        )
-        return Group(today, week, sparks, Text("\n".join(trades)))
+        lines: list[RenderableType] = [today, week]
+        if len(today) + 3 + len(week) <= width:
+            lines = [Text.assemble(today, "   ", week)]
+        if self.app.size.height >= TALL_HEIGHT:
+            counts = status.trade_counts
+            done = counts.get("mined", 0) + counts.get("paper", 0)
+            lines.append(Text(f"trades {done} ok, {counts.get('reverted', 0)} reverted"))
+        return Group(*lines, sparks)

@@ -25,4 +25,4 @@ class SummaryBar(StatusPanel):
         full = f"head {head} age {age(status.head_age_s)}  P&L today {today}  7d {week}{flag}"
         if len(full) > self.width_hint(80):  # the small screens: head, age and today only
             full = f"{head} {age(status.head_age_s)}  P&L {today}{flag}"
-        return Text(full, style="bold", no_wrap=True, overflow="ellipsis")
+        return Text(full, style="bold", no_wrap=True, overflow="crop")
