@@ -1,7 +1,7 @@
 """The help overlay: ``?`` opens it and turns its pages, Esc (or ``?`` on the last page) closes.
 
-A modal screen over the current view; like every view it has no binding of its own beyond the
-app's allow-listed ``help`` action, and nothing in it is focusable.
+A modal screen over the current view; its bindings only reach the app's allow-listed ``help``
+and ``quit`` actions, and nothing in it is focusable.
 """
 
 from __future__ import annotations
@@ -17,7 +17,13 @@ __all__ = ["HelpScreen"]
 
 
 class HelpScreen(ModalScreen, inherit_bindings=False):
-    BINDINGS = [Binding("escape", "app.help('close')", "Close help", show=False)]  # noqa: RUF012
+    # a modal screen hides the app's bindings: the ones that make sense here, again
+    BINDINGS = [  # noqa: RUF012
+        Binding("question_mark", "app.help('next')", "Next help page", show=False),
+        Binding("escape", "app.help('close')", "Close help", show=False),
+        Binding("q", "app.quit", "Quit", show=False),
+        Binding("ctrl+c", "app.quit", "Quit", show=False),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
