@@ -21,6 +21,7 @@ MEANINGS = {
     "EMERGENCY": "KILL SWITCH - all trading halted",
     "STARTING": "starting up: not trading yet",
 }
+TINY_MEANINGS = {**MEANINGS, "EMERGENCY": "trading halted", "STARTING": "not trading yet"}
 FAULT_MEANING = f"an endpoint {DOWN}, a breaker {TRIPPED} or repeated crashes"
 
 
@@ -73,6 +74,8 @@ class ModeBanner(StatusPanel):
             meaning += " (paper)"
         style = "bold blink" if status.fault else "bold"
         if self.tiny:
+            if not (status.fault and status.mode is not Mode.EMERGENCY):
+                meaning = TINY_MEANINGS[mode] + (" (paper)" if status.paper else "")
             one = f"{_spaced(word)} - {meaning}"
             if len(one) > self.width_hint(40):
                 one = f"{word} - {meaning}"
