@@ -43,3 +43,12 @@ def test_ui_command_help_lists_the_options():
     assert out.returncode == 0
     for option in ("--state", "--journal", "--kiosk", "--view", "--refresh-hz", "--config"):
         assert option in out.stdout
+
+
+def test_ui_command_block_glyphs_only_off_the_linux_console():
+    from appliance.commands.ui import unicode_terminal
+
+    assert not unicode_terminal({"TERM": "linux"}, "utf-8")  # the console font: ASCII ramp
+    assert not unicode_terminal({"TERM": "xterm-256color"}, "ascii")
+    assert unicode_terminal({"TERM": "xterm-256color"}, "UTF-8")
+    assert not unicode_terminal({}, "utf-8")
