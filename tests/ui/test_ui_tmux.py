@@ -112,7 +112,7 @@ def test_ui_tmux_live_emergency_and_not_running(world):
             ] == []
 
         tmux.send("3")
-        tmux.wait_for("3:HEALTH", "daily loss 0.000000 / 0.050000 WETH", "CPU 12.5%")
+        tmux.wait_for("3:HEALTH", "daily loss 0.0000 / 0.0500 WETH", "CPU 12.5%", "breakers all OK")
         tmux.send("q")  # kiosk: quit is disabled; the next key proves "q" was handled
         tmux.send("1")
         tmux.wait_for("1:OVERVIEW")

@@ -20,13 +20,13 @@ class KillSwitchPanel(StatusPanel):
         if status.kill_switch:
             head, style = "Kill switch: LATCHED", "bold red"
             rest = f" - to re-arm: release it, then hold the switch {hold} s."
-            if len(head) + len(rest) > width:
+            if len(head) + len(rest) > width and self.tiny:  # else: it wraps, all of it
                 head, rest = "LATCHED", f": release, hold {hold} s to re-arm"
         else:
             head, style = "Kill switch: armed", "bold green"
             rest = " - press it to halt all trading at once."
             if len(head) + len(rest) > width:
                 rest = " (? for help)"
-        text = Text(head, style="" if stale else style, no_wrap=True, overflow="crop")
+        text = Text(head, style="" if stale else style)
         text.append(rest)
         return text
