@@ -27,6 +27,7 @@ from appliance.store.queries import opportunity_rate
 from appliance.store.reader import JournalReader
 from appliance.store.statefile import StateReader, StateSnapshot
 from appliance.sysinfo import disk_free_bytes, system_uptime_s
+from appliance.units import short_hash
 from ui.status import (
     AlertRow,
     Endpoint,
@@ -434,7 +435,7 @@ def _unit(token: str | None, units: dict[str, tuple[str, int]]) -> tuple[str, in
     ``("", 18)`` when the row does not say (rows from before trades carried their base token)."""
     if not token:
         return "", 18
-    return units.get(token.lower(), (token[:6], 18))
+    return units.get(token.lower(), (short_hash(token), 18))
 
 
 def _opportunity_bases(conn: sqlite3.Connection, ids: list[int | None]) -> dict[int, str]:
@@ -456,7 +457,7 @@ def _path(
 ) -> str:
     """``WETH>USDC>WETH`` by walking the cycle from the base token; pool addresses when unknown."""
     token = base
-    names = [tokens.get(base, (base[:6], 0))[0]]
+    names = [tokens.get(base, (short_hash(base), 0))[0]]
     for pool in pools:
         t0, t1 = by_pool.get(pool, (None, None))
         if token == t0:
@@ -464,8 +465,8 @@ def _path(
         elif token == t1:
             token = t0
         else:
-            return ">".join(p[:6] for p in pools)
-        names.append(tokens.get(token, (str(token)[:6], 0))[0])
+            return ">".join(short_hash(p) for p in pools)
+        names.append(tokens.get(token, (short_hash(str(token)), 0))[0])
     return ">".join(names)
 
 
