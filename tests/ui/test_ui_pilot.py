@@ -212,3 +212,19 @@ async def test_ui_pilot_banner_colours_follow_the_leds(tmp_path, make_app, extra
             if banner.has_class(c)
         ] == [css]
         assert words in screen_text(app)
+
+
+@on_asyncio
+async def test_ui_pilot_fault_uses_the_one_vocabulary(tmp_path, make_app):
+    events = ui_scenario.scenario_events() + ui_scenario.fault_events(ui_scenario.T0 + 1)
+    sc = ui_scenario.build(tmp_path, events)
+    for size in ((40, 12), (80, 24)):
+        app = make_app(sc, view="health")
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot)
+            text = screen_text(app)
+            assert app.screen.query_one(ModeBanner).has_class("-fault")
+            assert "FAULT - NORMAL" in text or "F A U L T" in text
+            assert "TRIPPED" in text and "RETRY" in text and "trade TRIPPED" in text
+            assert " open" not in text and "half-open" not in text
+            assert any("127.0.0.1:8545" in line and "TRIPPED" in line for line in text.splitlines())

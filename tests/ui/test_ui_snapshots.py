@@ -51,6 +51,14 @@ def test_ui_snapshot_emergency(snap_compare, tmp_path, make_app, view, size):
 
 
 @pytest.mark.parametrize("size", SMALL)
+def test_ui_snapshot_fault(snap_compare, tmp_path, make_app, size):
+    events = ui_scenario.scenario_events() + ui_scenario.fault_events(ui_scenario.T0 + 1)
+    sc = ui_scenario.build(tmp_path, events)
+    app = make_app(sc, view="health")
+    assert snap_compare(app, terminal_size=SMALL[size], run_before=_ready)
+
+
+@pytest.mark.parametrize("size", SMALL)
 def test_ui_snapshot_stale(snap_compare, scenario, make_app, size):
     app = make_app(scenario, age_s=42.0)
     assert snap_compare(app, terminal_size=SMALL[size], run_before=_ready)

@@ -74,8 +74,9 @@ class ModeBanner(StatusPanel):
             meaning += " (paper)"
         style = "bold blink" if status.fault else "bold"
         if self.tiny:
-            if not (status.fault and status.mode is not Mode.EMERGENCY):
-                meaning = TINY_MEANINGS[mode] + (" (paper)" if status.paper else "")
+            faulted = status.fault and status.mode is not Mode.EMERGENCY
+            meaning = "see 3:Health" if faulted else TINY_MEANINGS[mode]
+            meaning += " (paper)" if status.paper else ""
             one = f"{_spaced(word)} - {meaning}"
             if len(one) > self.width_hint(40):
                 one = f"{word} - {meaning}"

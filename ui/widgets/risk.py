@@ -48,14 +48,21 @@ class RiskPanel(StatusPanel):
             text.append("all OK", style="" if stale else "green")
             if len(text) + len(names) <= width and not self.tiny:
                 text.append(names)
-        else:
-            for i, (name, state) in enumerate(bad):
-                word, severity = breaker_word(state)
-                text.append(", " if i else "")
-                text.append(f"{name} ")
-                text.append(word, style="" if stale else SEVERITY_COLOURS[severity])
+        else:  # the ones not OK, each "name WORD" whole on a line, coloured by severity
+            parts = [(f"{n} ", *breaker_word(state)) for n, state in bad]
             if len(bad) < len(states):
-                text.append(f", {len(states) - len(bad)} OK")
+                parts.append(("", f"{len(states) - len(bad)} OK", "ok"))
+            column = len(text)
+            for i, (name, word, severity) in enumerate(parts):
+                piece = len(name) + len(word) + (2 if i else 0)
+                if i and column + piece > width:
+                    text.append(",\n  ")
+                    column = 2
+                elif i:
+                    text.append(", ")
+                text.append(name)
+                text.append(word, style="" if stale else SEVERITY_COLOURS[severity])
+                column += piece
         limit = r.daily_loss_limit
         over = limit is not None and r.daily_loss >= limit > 0
         text.append("\n")
