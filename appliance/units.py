@@ -40,11 +40,15 @@ OK, LAG, DOWN, TRIPPED, RETRY = "OK", "LAG", "DOWN", "TRIPPED", "RETRY"
 
 # word -> what it means; the same words for endpoints and breakers, in this order on the help page
 VOCABULARY: tuple[tuple[str, str], ...] = (
-    (OK, "working: an endpoint answers and is at the head; a breaker lets trading through"),
-    (LAG, "an endpoint answers but is behind the chain head (used only as a fallback)"),
-    (DOWN, "an endpoint fails its health checks (requests go to the others)"),
-    (TRIPPED, "a breaker fired (circuit open): that endpoint is not used / that trading is held"),
-    (RETRY, "a tripped breaker's cool-down is over: one trial request decides (half-open)"),
+    (OK, "working: an endpoint answers at the head; a breaker lets trading through (closed)"),
+    (LAG, "an endpoint answers but is behind the chain head: not asked until it catches up"),
+    (DOWN, "an endpoint is failing (errors or timeouts): requests go to the others"),
+    (
+        TRIPPED,
+        "a breaker fired (open): that endpoint is not asked, that trading is held, until its"
+        " cool-down ends",
+    ),
+    (RETRY, "a tripped breaker's cool-down is over: one trial decides (half-open)"),
 )
 
 _BREAKER_WORDS = {"closed": OK, "open": TRIPPED, "half-open": RETRY}

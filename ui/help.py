@@ -14,6 +14,8 @@ from ui.status import Status
 
 __all__ = ["help_lines", "help_pages"]
 
+VOCAB_INDENT = 10  # "  " + the word padded to 7 + " "
+
 
 def help_lines(status: Status | None, *, quit_key: str | None, views: list[str]) -> list[str]:
     hold = f"{status.rearm_hold_s:g}" if status is not None else "5"
@@ -67,8 +69,11 @@ def help_pages(lines: list[str], width: int, height: int) -> list[list[str]]:
         if not line:
             wrapped.append("")
             continue
-        indent = " " * (len(line) - len(line.lstrip()) + 2)
-        wrapped += textwrap.wrap(line, width, subsequent_indent=indent) or [""]
+        # a vocabulary line ("  WORD    meaning") continues under its meaning, others by 2
+        indent = " " * (VOCAB_INDENT if line.startswith("  ") else 2)
+        wrapped += textwrap.wrap(line, width, subsequent_indent=indent, break_on_hyphens=False) or [
+            ""
+        ]
     pages: list[list[str]] = []
     page: list[str] = []
     for line in wrapped:
