@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ui.help import help_lines, help_pages
+from ui.widgets.panel import TINY_HEIGHT
 
 __all__ = ["HelpScreen"]
 
@@ -43,7 +44,7 @@ class HelpScreen(ModalScreen, inherit_bindings=False):
 
     def _draw(self) -> None:
         box = self.query_one("#help", Static)
-        tiny = self.size.height < 16
+        tiny = self.size.height < TINY_HEIGHT
         width = self.size.width - (0 if tiny else 4)
         height = self.size.height - 2
         app = self.app

@@ -20,7 +20,7 @@ def _colour(value: int | None, stale: bool) -> str:
     return "green" if value > 0 else "red"
 
 
-def spark_rows(rows: list[tuple[str, RenderableType, str]], width: int) -> Table:
+def spark_rows(rows: list[tuple[str, RenderableType, str]]) -> Table:
     """``(label, sparkline, value)`` rows, the sparklines filling what the texts leave."""
     table = Table.grid(padding=(0, 1), expand=True)
     table.add_column(no_wrap=True)
@@ -68,7 +68,7 @@ class PnlPanel(StatusPanel):
                 now_rate,
             ),
         ]
-        sparks = spark_rows(rows, width)
+        sparks = spark_rows(rows)
         if self.tiny:  # P&L today is on the summary line already
             return sparks
         today = Text(f"today ({kind}) ")
