@@ -174,9 +174,12 @@ async def run_supervisor(
         _offer(records_send, AlertRaised(time.time(), Priority.CRITICAL, f"crashes:{name}", text))
 
     def to_alerts(event: Any) -> None:
-        alert = event if isinstance(event, AlertRaised) else alert_for(event)
-        if alert is not None:
-            offer_alert(alerts_send, alert)
+        if isinstance(event, AlertRaised):
+            offer_alert(alerts_send, event)  # webhooks (if any); the store journals it
+        elif (alert := alert_for(event, at=time.time())) is not None:
+            # back onto the bus: journaled (the screen's Alerts panel, with or without
+            # webhooks) and counted like any alert; this observer then offers it to the webhooks
+            _offer(records_send, alert)
 
     subscribers = [
         Subscriber("store", store_send, must=True),

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import trio
 
+from appliance.units import amount
+
 __all__ = [
     "NOTIFIER",
     "Watchdog",
@@ -83,12 +85,10 @@ def watchdog_interval(env: Mapping[str, str] = os.environ) -> float | None:
 def format_status(
     mode: str, head: int | None, pnl_wei: int, *, symbol: str = "ETH", decimals: int = 18
 ) -> str:
-    """``STATUS=`` text, e.g. ``NORMAL · head 19000123 · P&L +0.012345 ETH`` (exact int → text)."""
-    sign = "-" if pnl_wei < 0 else "+"
-    whole, frac = divmod(abs(pnl_wei), 10**decimals)
-    frac_txt = f"{frac:0{decimals}d}"[:6] if decimals else ""
-    pnl = f"{sign}{whole}.{frac_txt}" if decimals else f"{sign}{whole}"
-    return f"{mode} · head {head if head is not None else '-'} · P&L {pnl} {symbol}"
+    """``STATUS=`` text, e.g. ``NORMAL · head 19000123 · P&L +0.012345 ETH`` (exact int → text,
+    formatted by :mod:`appliance.units` like the screen and ``arb-appliance status``)."""
+    pnl = amount(pnl_wei, decimals, symbol, sign=True)
+    return f"{mode} · head {head if head is not None else '-'} · P&L {pnl}"
 
 
 @dataclass

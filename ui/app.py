@@ -3,8 +3,9 @@
 Why an allow-list and not just "no bindings": Textual apps carry built-in actions (screenshot,
 theme change, command palette ...) that markup or a future binding could reach. The app and its
 screens drop Textual's default bindings (``inherit_bindings=False``), disable the command palette,
-and :meth:`StatusApp.check_action` refuses every action except switching views and quitting
-(quitting too in kiosk mode). The test suite enumerates bindings and actions against this list.
+and :meth:`StatusApp.check_action` refuses every action except switching views, the help overlay
+and quitting (quitting too in kiosk mode). The test suite enumerates bindings and actions against
+this list. Ctrl-C quits like ``q`` (the terminal is in raw mode: it is a key, not SIGINT).
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from textual.worker import get_current_worker
 
 from ui.messages import SnapshotLoaded, SourceFailed
 from ui.screens import VIEWS
+from ui.screens.help import HelpScreen
 from ui.source import StatusSource
 from ui.status import Liveness, Status
+from ui.widgets.panel import NARROW_WIDTH, TALL_HEIGHT, TINY_HEIGHT
 
 __all__ = ["ALLOWED_ACTIONS", "HIGH_CONTRAST", "StatusApp"]
 
-ALLOWED_ACTIONS = frozenset({"switch_mode", "quit"})
+ALLOWED_ACTIONS = frozenset({"switch_mode", "help", "quit"})
+HELP_PARAMS = ("next", "close")
 VIEW_KEYS = ("1", "2", "3")
 
 HIGH_CONTRAST = Theme(
@@ -47,10 +51,11 @@ HIGH_CONTRAST = Theme(
 
 
 class StatusApp(App, inherit_bindings=False):
-    """``StatusApp(source, kiosk=False, refresh_hz=4.0, view="overview")``.
+    """``StatusApp(source, kiosk=False, refresh_hz=4.0, view="overview", unicode=False)``.
 
     ``source`` is a :class:`~ui.source.StatusSource` (its clock decides every age shown). The app
-    owns it from then on and closes it on exit.
+    owns it from then on and closes it on exit. ``unicode``: the terminal has block glyphs (finer
+    sparklines); off on the Linux console, whose font lacks them.
     """
 
     CSS_PATH = "app.tcss"
@@ -63,11 +68,13 @@ class StatusApp(App, inherit_bindings=False):
             for key, (name, cls) in zip(VIEW_KEYS, VIEWS.items(), strict=True)
         ),
         Binding("tab", "switch_mode('next')", "Next view", show=False),
+        Binding("question_mark", "help('next')", "Help", show=False),
         Binding("q", "quit", "Quit", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (76, "-wide")]  # noqa: RUF012
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]  # noqa: RUF012
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS = [(0, "-tiny"), (TINY_HEIGHT, "-short"), (TALL_HEIGHT, "-tall")]  # noqa: RUF012
 
     status: var[Status | None] = var(None)
 
@@ -78,12 +85,14 @@ class StatusApp(App, inherit_bindings=False):
         kiosk: bool = False,
         refresh_hz: float = 4.0,
         view: str = "overview",
+        unicode: bool = False,
     ) -> None:
         super().__init__()
         if view not in VIEWS:
             raise ValueError(f"unknown view {view!r}; one of {sorted(VIEWS)}")
         self.source = source
         self.kiosk = kiosk
+        self.unicode = unicode
         self.refresh_s = 1.0 / refresh_hz
         self.initial_view = view
         self.loads = 0  # SnapshotLoaded messages handled (tests wait on it)
@@ -104,9 +113,23 @@ class StatusApp(App, inherit_bindings=False):
             return not self.kiosk
         if action == "switch_mode":
             return bool(parameters) and (parameters[0] in VIEWS or parameters[0] == "next")
+        if action == "help":
+            return bool(parameters) and parameters[0] in HELP_PARAMS
         return False
 
+    def action_help(self, what: str) -> None:
+        """``next``: open the help overlay, or show its next page (closing after the last);
+        ``close``: close it."""
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            if what == "close" or not screen.next_page():
+                self.pop_screen()
+        elif what == "next":
+            self.push_screen(HelpScreen())
+
     async def action_switch_mode(self, mode: str) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
         if mode == "next":
             names = list(VIEWS)
             mode = names[(names.index(self.current_mode) + 1) % len(names)]

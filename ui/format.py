@@ -1,6 +1,7 @@
-"""Pure formatting for the status screen: exact wei, ages, short hashes, an ASCII sparkline.
+"""Pure formatting for the status screen: ages, sizes, latencies, and laying words out in lines.
 
-Everything returns plain ASCII so it renders on the Linux console font (TERM=linux).
+Token amounts, addresses and the health words come from :mod:`appliance.units` (shared with
+``arb-appliance status`` and the watchdog). Everything is plain ASCII (the Linux console font).
 """
 
 from __future__ import annotations
@@ -11,39 +12,15 @@ from collections.abc import Sequence
 __all__ = [
     "SPARK_RAMP",
     "age",
+    "flow",
     "latency",
     "percent",
-    "short_hash",
     "size",
-    "sparkline",
     "temperature",
-    "wei",
 ]
 
 SPARK_RAMP = "_.-=+*#"  # low -> high; ASCII only (no block glyphs: the console font lacks them)
 NA = "-"
-
-
-def wei(amount: int | None, *, decimals: int = 18, places: int = 6, sign: bool = False) -> str:
-    """``amount`` smallest units as a decimal with ``places`` digits, exact (truncated to zero).
-
-    >>> wei(1234567890000000000)
-    '1.234567'
-    >>> wei(-5 * 10**12, sign=True)
-    '-0.000005'
-    """
-    if amount is None:
-        return NA
-    negative = amount < 0
-    whole, frac = divmod(abs(int(amount)), 10**decimals)
-    if places > 0:
-        digits = str(frac).rjust(decimals, "0")[:places].ljust(places, "0")
-        text = f"{whole}.{digits}"
-    else:
-        text = str(whole)
-    if negative and any(c not in "0." for c in text):
-        return "-" + text
-    return ("+" if sign else "") + text
 
 
 def age(seconds: float | None) -> str:
@@ -58,15 +35,6 @@ def age(seconds: float | None) -> str:
     if s < 86400:
         return f"{s // 3600}h{s % 3600 // 60:02d}m"
     return f"{s // 86400}d{s % 86400 // 3600:02d}h"
-
-
-def short_hash(value: str | None, *, head: int = 6, tail: int = 4) -> str:
-    """``0x1234ab..cdef`` (an address or a transaction hash)."""
-    if not value:
-        return NA
-    if len(value) <= head + tail + 2:
-        return value
-    return f"{value[:head]}..{value[-tail:]}"
 
 
 def size(n: int | None) -> str:
@@ -99,20 +67,19 @@ def latency(ms: float | None) -> str:
     return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
 
 
-def sparkline(values: Sequence[int | float], width: int) -> str:
-    """``values`` squeezed into ``width`` ASCII characters (the last value of each bucket).
-
-    Empty input gives an empty string; a flat series is drawn at mid height.
-    """
-    if width <= 0 or not values:
-        return ""
-    n = len(values)
-    if n > width:
-        points = [values[min(n - 1, (i + 1) * n // width - 1)] for i in range(width)]
-    else:
-        points = list(values)
-    lo, hi = min(points), max(points)
-    top = len(SPARK_RAMP) - 1
-    if hi == lo:
-        return SPARK_RAMP[top // 2] * len(points)
-    return "".join(SPARK_RAMP[round((v - lo) * top / (hi - lo))] for v in points)
+def flow(parts: Sequence[str], width: int, *, gap: str = "  ") -> list[str]:
+    """``parts`` laid out left to right in lines of at most ``width`` characters, never split
+    inside a part (a part longer than a line gets a line of its own): nothing is cut."""
+    lines: list[str] = []
+    line = ""
+    for part in parts:
+        if not part:
+            continue
+        if line and len(line) + len(gap) + len(part) > width:
+            lines.append(line)
+            line = part
+        else:
+            line = f"{line}{gap}{part}" if line else part
+    if line:
+        lines.append(line)
+    return lines

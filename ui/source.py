@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +23,11 @@ from typing import Any
 
 from appliance.safety import LATCH_NAME
 from appliance.store.errors import StoreError
+from appliance.store.queries import opportunity_rate
 from appliance.store.reader import JournalReader
 from appliance.store.statefile import StateReader, StateSnapshot
 from appliance.sysinfo import disk_free_bytes, system_uptime_s
+from appliance.units import short_hash
 from ui.status import (
     AlertRow,
     Endpoint,
@@ -36,9 +39,20 @@ from ui.status import (
     TradeRow,
 )
 
-__all__ = ["STALE_AFTER_S", "OsFacts", "StatusSource", "os_facts"]
+__all__ = [
+    "LATENCY_EVERY_S",
+    "LATENCY_SAMPLES",
+    "RATE_BUCKETS",
+    "RATE_BUCKET_S",
+    "STALE_AFTER_S",
+    "OsFacts",
+    "StatusSource",
+    "os_facts",
+]
 
 STALE_AFTER_S = 5.0  # the store task publishes at least every second (HEARTBEAT_S)
+RATE_BUCKET_S, RATE_BUCKETS = 60.0, 30  # opportunity-rate sparkline: per minute, 30 minutes
+LATENCY_EVERY_S, LATENCY_SAMPLES = 2.0, 120  # latency sparkline: a sample per 2 s, 4 minutes
 PRIORITIES = {"0": "info", "1": "warning", "2": "critical"}
 
 
@@ -81,6 +95,7 @@ class _JournalPart:
     alerts: tuple[AlertRow, ...] = ()
     exposure: tuple[tuple[str, int, int], ...] = ()
     pending: int = 0
+    opportunity_rate: tuple[int, ...] = ()
 
 
 class StatusSource:
@@ -130,6 +145,8 @@ class StatusSource:
         self._state: StateReader | None = None
         self._journal: JournalReader | None = None
         self._part: _JournalPart | None = None
+        self._latency: dict[str, deque[float]] = {}
+        self._latency_at = -math.inf  # the state file's updated_at of the last sample
 
     # ---------------------------------------------------------------------------- sources
     def _snapshot(self, problems: list[str]) -> StateSnapshot | None:
@@ -158,6 +175,23 @@ class StatusSource:
         part.loaded_at = tick
         self._part = part
         return part
+
+    def _latency_history(
+        self, snap: StateSnapshot | None
+    ) -> tuple[tuple[str, tuple[float, ...]], ...]:
+        """Each endpoint's latency, one sample per new state-file publication (at most every
+        LATENCY_EVERY_S of the writer's clock): the screen's own short history, since neither
+        the journal nor the state file keeps one. Endpoints no longer reported are dropped."""
+        if snap is not None and snap.updated_at - self._latency_at >= LATENCY_EVERY_S:
+            self._latency_at = snap.updated_at
+            hosts = {r.host for r in snap.rpc}
+            for host in [h for h in self._latency if h not in hosts]:
+                del self._latency[host]
+            for r in snap.rpc:
+                if not math.isnan(r.latency_ms):
+                    history = self._latency.setdefault(r.host, deque(maxlen=LATENCY_SAMPLES))
+                    history.append(float(r.latency_ms))
+        return tuple((host, tuple(values)) for host, values in self._latency.items())
 
     # ------------------------------------------------------------------------------- load
     def load(self) -> Status:
@@ -269,6 +303,8 @@ class StatusSource:
             trades=part.trades,
             alerts=part.alerts,
             problems=tuple(problems),
+            opportunity_rate=part.opportunity_rate,
+            latency_history=self._latency_history(snap),
         )
 
     # ------------------------------------------------------------------------------ close
@@ -375,10 +411,23 @@ def _read_journal(
                 (*_unit(base, units), amount) for base, amount in sorted(exposure.items())
             ),
             pending=pending,
+            opportunity_rate=tuple(
+                opportunity_rate(
+                    conn,
+                    since=_bucket_start(now) - (RATE_BUCKETS - 1) * RATE_BUCKET_S,
+                    bucket_s=RATE_BUCKET_S,
+                    buckets=RATE_BUCKETS,
+                )
+            ),
         )
     finally:
         conn.execute("COMMIT")
     return part
+
+
+def _bucket_start(now: float) -> float:
+    """The start of the rate bucket holding ``now`` (whole minutes: stable between refreshes)."""
+    return math.floor(now / RATE_BUCKET_S) * RATE_BUCKET_S
 
 
 def _unit(token: str | None, units: dict[str, tuple[str, int]]) -> tuple[str, int]:
@@ -386,7 +435,7 @@ def _unit(token: str | None, units: dict[str, tuple[str, int]]) -> tuple[str, in
     ``("", 18)`` when the row does not say (rows from before trades carried their base token)."""
     if not token:
         return "", 18
-    return units.get(token.lower(), (token[:6], 18))
+    return units.get(token.lower(), (short_hash(token), 18))
 
 
 def _opportunity_bases(conn: sqlite3.Connection, ids: list[int | None]) -> dict[int, str]:
@@ -408,7 +457,7 @@ def _path(
 ) -> str:
     """``WETH>USDC>WETH`` by walking the cycle from the base token; pool addresses when unknown."""
     token = base
-    names = [tokens.get(base, (base[:6], 0))[0]]
+    names = [tokens.get(base, (short_hash(base), 0))[0]]
     for pool in pools:
         t0, t1 = by_pool.get(pool, (None, None))
         if token == t0:
@@ -416,8 +465,8 @@ def _path(
         elif token == t1:
             token = t0
         else:
-            return ">".join(p[:6] for p in pools)
-        names.append(tokens.get(token, (str(token)[:6], 0))[0])
+            return ">".join(short_hash(p) for p in pools)
+        names.append(tokens.get(token, (short_hash(str(token)), 0))[0])
     return ">".join(names)
 
 

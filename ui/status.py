@@ -147,3 +147,7 @@ class Status:
     trades: tuple[TradeRow, ...] = ()
     alerts: tuple[AlertRow, ...] = ()
     problems: tuple[str, ...] = ()
+    # opportunities journaled per RATE_BUCKET_S, oldest first (the opportunity-rate sparkline)
+    opportunity_rate: tuple[int, ...] = ()
+    # (host, latency samples in ms, oldest first) per endpoint, sampled from the state file
+    latency_history: tuple[tuple[str, tuple[float, ...]], ...] = ()

@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import importlib.util
+import shlex
 import signal
 import subprocess
 import sys
@@ -23,7 +25,15 @@ import trio
 from appliance.commands.devnet import CORE_POOLS, add_market_arguments, raise_on_sigterm
 from appliance.errors import UserError
 
+__all__ = ["add_arguments", "inspect_commands", "main"]
+
 _NOT_YET = "not available yet"
+# read-only commands worth running against the demo from a second terminal, if they exist
+_INSPECT = (
+    ("status", "the live status"),
+    ("competitors", "who else is trading these pools"),
+    ("why", "why the latest opportunities were rejected"),
+)
 _STOP_GRACE_S = 10.0
 
 
@@ -38,6 +48,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _say(text: str) -> None:
     print(f"demo: {text}", flush=True)
+
+
+def _command_exists(name: str) -> bool:
+    from appliance.cli import COMMANDS
+
+    module = "appliance.commands." + name.replace("-", "_")
+    return name in COMMANDS and importlib.util.find_spec(module) is not None
+
+
+def inspect_commands(config: Path, log_path: Path, *, exe: str | None = None) -> list[str]:
+    """The lines that tell a newcomer where the demo's config is and how to look inside it:
+    only commands that exist in this build (``competitors``/``why`` once they do)."""
+    if exe is None:
+        beside = Path(sys.executable).with_name("arb-appliance")
+        exe = str(beside) if beside.exists() else f"{sys.executable} -m appliance"
+    cfg = shlex.quote(str(config))
+    lines = [f"config {config}", "inspect the running demo from another terminal:"]
+    for name, what in _INSPECT:
+        if _command_exists(name):
+            lines.append(f"  {exe} {name} --config {cfg}   # {what}")
+    lines.append(f"  {exe} ui --config {cfg}   # a second status screen")
+    lines.append(f"  tail -f {shlex.quote(str(log_path))}   # the supervisor's log")
+    return lines
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
@@ -135,7 +168,10 @@ async def _demo(dn, args: argparse.Namespace) -> None:
                 f"{len(dn.dexes)} DEXes, {len(dn.tokens)} tokens, noise traders on "
                 f"(seed {args.seed}); config {dn.config_path}"
             )
-            await nursery.start(_run_supervisor, dn.config_path, dn.data_dir / "run.log")
+            log_path = dn.data_dir / "run.log"
+            await nursery.start(_run_supervisor, dn.config_path, log_path)
+            for line in inspect_commands(dn.config_path, log_path):
+                _say(line)
             interactive = sys.stdin.isatty() and sys.stdout.isatty() and not args.no_ui
             if interactive:
                 nursery.start_soon(_ui_then_stop, dn.config_path, nursery.cancel_scope)

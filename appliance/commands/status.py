@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from appliance.config import load_config
 from appliance.store.reader import status_document
+from appliance.units import amount, breaker_word, endpoint_word
 
 __all__ = ["add_arguments", "main", "render"]
 
@@ -59,10 +59,11 @@ def render(doc: dict[str, Any]) -> str:
         lines.append(f"head           #{doc['head_block']}, {doc['head_age_s']} s old")
     else:
         lines.append("head           none yet")
-    for r in doc["rpc"]:
-        health = "healthy" if r["healthy"] else "DOWN"
-        extra = " lagging" if r["lagging"] else ""
-        lines.append(f"rpc            {r['host']:<28} {health:<8} {r['latency_ms']:8.1f} ms{extra}")
+    for r in doc["rpc"]:  # the screen's words (appliance.units.VOCABULARY)
+        word, _ = endpoint_word(
+            healthy=r["healthy"], lagging=r["lagging"], breaker=r.get("breaker", "closed")
+        )
+        lines.append(f"rpc            {r['host']:<28} {word:<8} {r['latency_ms']:8.1f} ms")
     opp = doc["opportunities"]
     lines.append(f"pools          {doc['pools']}")
     lines.append(
@@ -70,24 +71,19 @@ def render(doc: dict[str, Any]) -> str:
         f"{opp['rejected']} rejected"
     )
     lines.append("trades         " + " ".join(f"{k} {v}" for k, v in doc["trades"].items()))
-    lines.append(
-        f"pnl today      {_amount(doc['pnl_today'], doc.get('pnl_decimals'), doc.get('pnl_unit'))}"
-    )
+    pnl = amount(doc["pnl_today"], doc.get("pnl_decimals"), doc.get("pnl_unit"), sign=True)
+    lines.append(f"pnl today      {pnl}")
     breakers = doc["breakers"]
     lines.append(
         "breakers       "
-        + (" ".join(f"{k}={v}" for k, v in breakers.items()) if breakers else "none reported")
+        + (
+            " ".join(f"{k}={breaker_word(v)[0]}" for k, v in breakers.items())
+            if breakers
+            else "none reported"
+        )
     )
     if doc["last_alert"]:
         lines.append(f"last alert     {doc['last_alert']['text'][:64]}")
     for problem in doc["problems"]:
         lines.append(f"note           {problem}")
     return "\n".join(lines)
-
-
-def _amount(wei: int, decimals: int | None, unit: str | None) -> str:
-    """Exact wei shown in whole tokens (6 places) when the unit is known, else as wei."""
-    if decimals is None or not unit:
-        return f"{wei:+,} wei"
-    whole = Decimal(wei).scaleb(-decimals).quantize(Decimal("0.000001"), rounding=ROUND_DOWN)
-    return f"{whole:+,} {unit}"

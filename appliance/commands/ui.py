@@ -9,9 +9,11 @@ only when the command runs: ``appliance`` itself never imports it (tested).
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
-__all__ = ["add_arguments", "main"]
+__all__ = ["add_arguments", "main", "unicode_terminal"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,5 +70,20 @@ def main(args: argparse.Namespace) -> int:
         paper=(not cfg.live) if cfg else None,
         ref_token=config_reference_token(cfg) if cfg else None,
     )
-    StatusApp(source, kiosk=args.kiosk, refresh_hz=args.refresh_hz, view=args.view).run()
+    StatusApp(
+        source,
+        kiosk=args.kiosk,
+        refresh_hz=args.refresh_hz,
+        view=args.view,
+        unicode=unicode_terminal(),
+    ).run()
     return 0
+
+
+def unicode_terminal(env=os.environ, encoding: str | None = None) -> bool:
+    """Block glyphs for the sparklines, except on the Linux console (its font lacks them) or a
+    terminal that does not speak UTF-8."""
+    encoding = encoding if encoding is not None else (sys.stdout.encoding or "")
+    return env.get("TERM", "linux") not in ("linux", "vt100", "vt220", "dumb") and (
+        encoding.lower().replace("-", "") == "utf8"
+    )

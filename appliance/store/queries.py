@@ -27,6 +27,7 @@ __all__ = [
     "latest_reserves",
     "latest_trades",
     "mode_changes",
+    "opportunity_rate",
     "pnl_between",
     "pools",
     "reference_token",
@@ -271,3 +272,23 @@ def pools(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         r0, r1, block = latest.get(row["id"], (None, None, None))
         row.update(reserve0=r0, reserve1=r1, reserves_block=block)
     return rows
+
+
+def opportunity_rate(
+    conn: sqlite3.Connection, *, since: float, bucket_s: float, buckets: int, window: int = 10_000
+) -> list[int]:
+    """Opportunities journaled per ``bucket_s`` seconds, ``buckets`` buckets from ``since``
+    (oldest first): the screen's opportunity-rate sparkline.
+
+    Reads only the newest ``window`` rows (by id, i.e. in journal order): bounded work on a
+    large journal; a burst of more than ``window`` rows in the period undercounts its start.
+    """
+    counts = [0] * buckets
+    for bucket, n in conn.execute(
+        "SELECT CAST((at - ?) / ? AS INTEGER) AS b, count(*) FROM "
+        "(SELECT at FROM opportunities ORDER BY id DESC LIMIT ?) WHERE at >= ? GROUP BY b",
+        (since, bucket_s, window, since),
+    ):
+        if 0 <= bucket < buckets:
+            counts[bucket] = n
+    return counts

@@ -34,7 +34,8 @@ def _modules_after(code: str) -> list[str]:
 
 def test_ui_hygiene_ui_imports_no_trading_chain_hw_or_trio():
     loaded = _modules_after(
-        "import ui, ui.app, ui.source, ui.status, ui.format, ui.messages, ui.screens, ui.widgets"
+        "import ui, ui.app, ui.source, ui.status, ui.format, ui.messages, ui.screens, ui.widgets\n"
+        "import ui.help, ui.screens.help, ui.widgets.spark, ui.widgets.columns, appliance.units"
     )
     assert "textual" in loaded and "ui.app" in loaded  # the probe itself works
     bad = [m for m in loaded if m.startswith(FORBIDDEN_FOR_UI)]
@@ -59,3 +60,10 @@ def test_ui_hygiene_appliance_never_imports_textual():
     )
     assert "appliance.commands.ui" in loaded
     assert [m for m in loaded if m.startswith(("textual", "ui"))] == []
+
+
+def test_ui_hygiene_the_shared_formatter_is_pure():
+    """``appliance.units`` (screen, status, watchdog) pulls in nothing of the appliance."""
+    before = set(_modules_after("pass"))
+    loaded = set(_modules_after("import appliance.units"))
+    assert sorted(m for m in loaded - before if m != "appliance") == ["appliance.units"]

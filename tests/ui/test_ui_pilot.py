@@ -33,7 +33,14 @@ async def test_ui_pilot_live_overview_shows_store_values(scenario, make_app):
         assert "STALE" not in text and "NOT LIVE" not in text
 
 
-@pytest.mark.parametrize("size", [(80, 25), (60, 20)])
+ESSENTIALS = {  # what each view must show at every size, the 3.5-inch display included
+    "overview": ("WETH>USDC>", "paper", "+0.0027", "0x0000..c3f3", "opps/min"),
+    "trading": ("WETH>USDC>WETH", "REJ", "0x0000..c3f3"),
+    "health": ("127.0.0.1:8545", "OK", "breakers all OK", "daily loss 0.0000"),
+}
+
+
+@pytest.mark.parametrize("size", [(40, 12), (60, 20), (80, 24), (120, 40)])
 @pytest.mark.parametrize("view", ["overview", "trading", "health"])
 @on_asyncio
 async def test_ui_pilot_essentials_visible_without_scrolling(scenario, make_app, size, view):
@@ -44,8 +51,11 @@ async def test_ui_pilot_essentials_visible_without_scrolling(scenario, make_app,
         assert len(lines) == size[1]
         text = "\n".join(lines)
         assert "N O R M A L" in text
-        assert "age 13s" in text
-        assert "P&L today +0.007860" in text
+        assert "13s" in text  # the head's age
+        assert "P&L today +0.007860 WETH" in text or "P&L +0.007860 WETH" in text
+        for needle in ESSENTIALS[view]:
+            assert needle in text, (needle, text)
+        assert "?:help" in text
         assert all(len(line) <= size[0] for line in lines)
         assert text.isascii(), [ch for ch in text if not ch.isascii()]
 
@@ -53,12 +63,12 @@ async def test_ui_pilot_essentials_visible_without_scrolling(scenario, make_app,
 @on_asyncio
 async def test_ui_pilot_health_view(scenario, make_app):
     app = make_app(scenario, view="health")
-    async with app.run_test(size=(80, 25)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         text = screen_text(app)
-        assert "trade closed" in text
-        assert "daily loss 0.000000 / 0.100000 WETH" in text  # the P&L (reference) unit
-        assert "VaR95 0.0021" in text
+        assert "breakers all OK (daily_loss, rpc, trade)" in text
+        assert "daily loss 0.000000 / 0.100000 WETH (0%)" in text  # the P&L (reference) unit
+        assert "VaR/CVaR 95% 0.0021/0.0034 WETH" in text and "99% 0.0040/0.0052 WETH" in text
         assert "CPU 12.5%  RSS 61.3 MB" in text
         assert "disk free 12.3 GB" in text
         assert "supervisor up 3h02m" in text
@@ -202,3 +212,19 @@ async def test_ui_pilot_banner_colours_follow_the_leds(tmp_path, make_app, extra
             if banner.has_class(c)
         ] == [css]
         assert words in screen_text(app)
+
+
+@on_asyncio
+async def test_ui_pilot_fault_uses_the_one_vocabulary(tmp_path, make_app):
+    events = ui_scenario.scenario_events() + ui_scenario.fault_events(ui_scenario.T0 + 1)
+    sc = ui_scenario.build(tmp_path, events)
+    for size in ((40, 12), (80, 24)):
+        app = make_app(sc, view="health")
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot)
+            text = screen_text(app)
+            assert app.screen.query_one(ModeBanner).has_class("-fault")
+            assert "FAULT - NORMAL" in text or "F A U L T" in text
+            assert "TRIPPED" in text and "RETRY" in text and "trade TRIPPED" in text
+            assert " open" not in text and "half-open" not in text
+            assert any("127.0.0.1:8545" in line and "TRIPPED" in line for line in text.splitlines())

@@ -92,3 +92,45 @@ def test_ui_source_survives_a_replaced_state_file(tmp_path, make_source):
     again.state_writer.close()
     again.journal.close()
     source.close()
+
+
+def test_ui_source_opportunity_rate_per_minute_from_the_journal(scenario, make_source):
+    from ui.source import RATE_BUCKET_S, RATE_BUCKETS
+
+    with make_source(scenario) as source:
+        status = source.load()
+    rate = status.opportunity_rate
+    assert len(rate) == RATE_BUCKETS
+    events = [e for _, e in ui_scenario.scenario_events() if type(e).__name__ == "CandidatesFound"]
+    assert sum(rate) == sum(len(e.candidates) for e in events) == status.opportunities_total
+    # bucket by bucket: the journal's own `at` stamps (the scenario's `now` of each event)
+    now = scenario.now + 1.0
+    first = (now // RATE_BUCKET_S - (RATE_BUCKETS - 1)) * RATE_BUCKET_S
+    expected = [0] * RATE_BUCKETS
+    for at, e in ui_scenario.scenario_events():
+        if type(e).__name__ == "CandidatesFound":
+            expected[int((at - first) // RATE_BUCKET_S)] += len(e.candidates)
+    assert list(rate) == expected
+
+
+def test_ui_source_latency_history_grows_with_each_publication(tmp_path, make_source):
+    """One sample per new state-file publication (the writer's clock), dropped endpoints go."""
+    from appliance.events import EndpointHealth, RpcHealthChanged
+
+    recorder = ui_scenario.open_recorder(tmp_path / "data", tmp_path / "run")
+    try:
+        last = ui_scenario.feed(recorder, ui_scenario.scenario_events())
+        sc = ui_scenario.Scenario(tmp_path / "data", tmp_path / "run", last)
+        with make_source(sc, age_s=0.0) as source:
+            first = dict(source.load().latency_history)
+            assert first == {"127.0.0.1:8545": (3.2,), "127.0.0.1:8546": (41.0,)}
+            assert dict(source.load().latency_history) == first  # same publication: no sample
+            for i, ms in enumerate((5.0, 7.5)):
+                health = RpcHealthChanged((EndpointHealth("127.0.0.1:8545", True, ms),))
+                recorder.handle(health, now=last + 2 * (i + 1))
+                recorder.publish(now=last + 2 * (i + 1))
+                history = dict(source.load().latency_history)
+            assert history == {"127.0.0.1:8545": (3.2, 5.0, 7.5)}
+    finally:
+        recorder.state_writer.close()
+        recorder.journal.close()

@@ -112,7 +112,7 @@ def test_ui_tmux_live_emergency_and_not_running(world):
             ] == []
 
         tmux.send("3")
-        tmux.wait_for("3:HEALTH", "daily loss 0.000000 / 0.050000 WETH", "CPU 12.5%")
+        tmux.wait_for("3:HEALTH", "daily loss 0.0000 / 0.0500 WETH", "CPU 12.5%", "breakers all OK")
         tmux.send("q")  # kiosk: quit is disabled; the next key proves "q" was handled
         tmux.send("1")
         tmux.wait_for("1:OVERVIEW")
@@ -168,6 +168,9 @@ def test_ui_tmux_follows_run_to_emergency_on_sigusr1(fresh_devnet, tmp_path):
         supervisor.send_signal(signal.SIGUSR1)
         text = tmux.wait_for("E M E R G E N C Y", "LATCHED", timeout=60)
         assert text.isascii()
+        # the alert the supervisor raised for it, journaled (no webhook is configured)
+        tmux.send("3")
+        tmux.wait_for("3:HEALTH", "CRIT", "KILL SWITCH pressed (sigusr1)", timeout=60)
         supervisor.send_signal(signal.SIGTERM)
         supervisor.wait(timeout=60)
         tmux.wait_for("SUPERVISOR NOT RUNNING", timeout=60)

@@ -49,6 +49,7 @@ __all__ = [
     "Scenario",
     "build",
     "emergency_events",
+    "fault_events",
     "feed",
     "open_recorder",
     "scenario_events",
@@ -179,10 +180,10 @@ def scenario_events(blocks: int = 12, t0: float = T0) -> list[tuple[float, objec
                         pnl_today=pnl,
                         pnl_session=pnl,
                         equity_peak=max(pnl, 0),
-                        var95=0.0021,
-                        cvar95=0.0034,
-                        var99=0.0040,
-                        cvar99=0.0052,
+                        var95=2.1e15,  # wei of the reference token (floats: display only)
+                        cvar95=3.4e15,
+                        var99=4.0e15,
+                        cvar99=5.2e15,
                         regime="low",
                         size_multiplier=1.0,
                     ),
@@ -213,6 +214,32 @@ def emergency_events(at: float) -> list[tuple[float, object]]:
         (at, ModeChanged(at, Mode.NORMAL, Mode.EMERGENCY, "kill switch (sigusr1)", "kill_switch")),
         (at, LedsChanged("off", "off", "on")),
         (at, AlertRaised(at, Priority.CRITICAL, "kill_switch", "KILL SWITCH: trading halted")),
+    ]
+
+
+def fault_events(at: float) -> list[tuple[float, object]]:
+    """One endpoint's breaker tripped, the other on trial, a trade breaker tripped: a FAULT."""
+    return [
+        (
+            at,
+            RpcHealthChanged(
+                (
+                    EndpointHealth("127.0.0.1:8545", False, 3000.0, breaker="open"),
+                    EndpointHealth("127.0.0.1:8546", True, 41.0, breaker="half-open", head=1011),
+                )
+            ),
+        ),
+        (
+            at,
+            RiskUpdated(
+                {"trade": "open", "daily_loss": "closed", "rpc": "half-open"},
+                pnl_today=0,
+                pnl_session=0,
+                equity_peak=0,
+            ),
+        ),
+        (at, LedsChanged("on", "off", "slow")),
+        (at, AlertRaised(at, Priority.WARNING, "breaker:trade", "breaker trade TRIPPED: 3 losses")),
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -32,6 +33,15 @@ class Tmux:
 
     def capture(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", "ui")
+
+    def log_to(self, path: Path) -> None:
+        """Append everything the pane's program writes (raw, escapes included) to ``path``:
+        what scrolled by or was overdrawn by the full-screen app too."""
+        self._tmux("pipe-pane", "-o", "-t", "ui", f"cat >> {shlex.quote(str(path))}")
+
+    def dead(self) -> bool:
+        """The pane's program has exited (the pane remains: ``remain-on-exit``)."""
+        return self._tmux("display-message", "-p", "-t", "ui", "#{pane_dead}").strip() == "1"
 
     def pane_pid(self) -> int:
         return int(self._tmux("display-message", "-p", "-t", "ui", "#{pane_pid}").strip())

@@ -1,4 +1,5 @@
-"""View 3: risk, the board, RPC endpoints and recent alerts."""
+"""View 3: RPC endpoints (with latency sparklines), risk, the board and the alerts raised.
+On the 3.5-inch display: endpoints, breakers and daily loss, the latest alerts."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ class HealthScreen(StatusScreen):
 
     def body(self) -> list[Widget]:
         return [
-            Grid(RiskPanel(classes="box"), SystemPanel(classes="box"), classes="pair"),
-            ChainPanel(classes="box"),
-            AlertsPanel(classes="box"),
+            ChainPanel(history=True, classes="box"),
+            Grid(RiskPanel(classes="box"), SystemPanel(classes="box hide-tiny"), classes="pair"),
+            AlertsPanel(classes="box rows"),
         ]

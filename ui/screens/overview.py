@@ -1,4 +1,6 @@
-"""View 1: the essentials on one page (chain, P&L, the latest opportunities and trades)."""
+"""View 1: the essentials on one page (P&L and its sparklines, chain, the latest opportunities
+and trades). Narrow screens leave the chain to the health view; the 3.5-inch display shows
+the sparklines, opportunities and trades."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ class OverviewScreen(StatusScreen):
 
     def body(self) -> list[Widget]:
         return [
-            Grid(PnlPanel(classes="box"), ChainPanel(classes="box"), classes="pair"),
-            OpportunitiesPanel(rows=5, classes="box"),
-            TradesPanel(rows=5, classes="box"),
+            Grid(PnlPanel(classes="box"), ChainPanel(classes="box hide-narrow"), classes="pair"),
+            OpportunitiesPanel(rows=30, classes="box rows"),
+            TradesPanel(rows=30, classes="box rows"),
         ]

@@ -1,4 +1,4 @@
-"""View 2: opportunities and trades, as many as fit."""
+"""View 2: opportunities and trades, as many as fit (newest first; the rest are cropped)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,6 @@ class TradingScreen(StatusScreen):
 
     def body(self) -> list[Widget]:
         return [
-            OpportunitiesPanel(rows=20, classes="box half"),
-            TradesPanel(rows=20, classes="box half"),
+            OpportunitiesPanel(rows=40, classes="box rows"),
+            TradesPanel(rows=40, classes="box rows"),
         ]

@@ -1,4 +1,4 @@
-"""Recent alerts, newest first."""
+"""The alerts the appliance raised, newest first, from the journal (webhooks or not)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 
 from rich.console import RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from ui.status import Status
 from ui.widgets.panel import StatusPanel
@@ -20,6 +21,8 @@ class AlertsPanel(StatusPanel):
     TITLE = "Alerts"
 
     def render_status(self, status: Status, stale: bool) -> RenderableType:
+        if not status.alerts:
+            return Text("(no alerts raised)")
         table = Table(
             box=None,
             show_edge=False,
@@ -30,11 +33,11 @@ class AlertsPanel(StatusPanel):
         )
         table.add_column("at", no_wrap=True)
         table.add_column("priority", no_wrap=True)
-        table.add_column("text", no_wrap=True, overflow="crop", ratio=1)
+        table.add_column("text", overflow="fold", ratio=1)  # wrapped, never cut
         for a in status.alerts:
-            at = dt.datetime.fromtimestamp(a.at, dt.UTC).strftime("%H:%M:%S")
+            at = dt.datetime.fromtimestamp(a.at, dt.UTC).strftime(
+                "%H:%M" if self.tiny else "%H:%M:%S"
+            )
             style = "" if stale else PRIORITY_COLOURS.get(a.priority, "")
             table.add_row(at, a.priority[:4].upper(), a.text, style=style)
-        if not status.alerts:
-            table.add_row("", "", "(no alerts)")
         return table

@@ -6,12 +6,23 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from appliance.modes import Mode
+from appliance.units import DOWN, TRIPPED
 from ui.status import Status
 from ui.widgets.panel import StatusPanel
 
-__all__ = ["ModeBanner", "banner_class"]
+__all__ = ["MEANINGS", "ModeBanner", "banner_class"]
 
 _CLASSES = ("-normal", "-warn", "-emergency", "-fault", "-notlive")
+
+MEANINGS = {
+    "NORMAL": "trading",
+    "REDUCED": "trading with reduced sizes",
+    "PAUSED": "no new trades",
+    "EMERGENCY": "KILL SWITCH - all trading halted",
+    "STARTING": "starting up: not trading yet",
+}
+TINY_MEANINGS = {**MEANINGS, "EMERGENCY": "trading halted", "STARTING": "not trading yet"}
+FAULT_MEANING = f"an endpoint {DOWN}, a breaker {TRIPPED} or repeated crashes"
 
 
 def banner_class(status: Status) -> str:
@@ -32,7 +43,8 @@ def _spaced(word: str) -> str:
 
 
 class ModeBanner(StatusPanel):
-    """Two lines: the mode spelled wide, and what it means (or why nothing is live)."""
+    """Two lines: the mode spelled wide, and what it means (or why nothing is live); one line
+    on the 3.5-inch display."""
 
     FIELDS = ("liveness_detail", "mode", "fault", "paper")
 
@@ -49,22 +61,26 @@ class ModeBanner(StatusPanel):
         mode = status.mode.name if status.mode is not None else "STARTING"
         if not status.liveness.live:
             text = Text(status.liveness_detail, style="bold", justify="center")
-            text.append(f"\nlast known mode: {mode} - numbers below are NOT live")
+            if self.tiny:
+                text.append(f" - last mode {mode}")
+            else:
+                text.append(f"\nlast known mode: {mode} - numbers below are NOT live")
             return text
         if status.fault and status.mode is not Mode.EMERGENCY:
-            word, meaning = f"FAULT - {mode}", "no healthy RPC, a breaker open or repeated crashes"
+            word, meaning = f"FAULT - {mode}", FAULT_MEANING
         else:
-            word = mode
-            meaning = {
-                "NORMAL": "trading",
-                "REDUCED": "trading with reduced sizes",
-                "PAUSED": "no new trades",
-                "EMERGENCY": "KILL SWITCH - all trading halted",
-                "STARTING": "starting up: not trading yet",
-            }[mode]
+            word, meaning = mode, MEANINGS[mode]
         if status.paper:
             meaning += " (paper)"
         style = "bold blink" if status.fault else "bold"
+        if self.tiny:
+            faulted = status.fault and status.mode is not Mode.EMERGENCY
+            meaning = "see 3:Health" if faulted else TINY_MEANINGS[mode]
+            meaning += " (paper)" if status.paper else ""
+            one = f"{_spaced(word)} - {meaning}"
+            if len(one) > self.width_hint(40):
+                one = f"{word} - {meaning}"
+            return Text(one, style=style, justify="center")
         text = Text(_spaced(word), style=style, justify="center")
         text.append("\n" + meaning, style="bold")
         return text

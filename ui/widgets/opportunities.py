@@ -1,20 +1,23 @@
 """The latest opportunities: path, size, expected net profit, decision and reason.
 
-Size and net are in the row's own base token (its decimals; the path starts with its symbol).
+Size and net are in the row's own base token (its decimals and symbol: ``+0.0028 WETH``).
+Columns that do not fit go (block first, then size); the reason is shortened before that.
 """
 
 from __future__ import annotations
 
 from rich.console import RenderableType
-from rich.table import Table
+from rich.text import Text
 
-from ui.format import wei
+from appliance.units import amount, tokens
 from ui.status import Status
+from ui.widgets.columns import Column, fit_table
 from ui.widgets.panel import StatusPanel
 
 __all__ = ["OpportunitiesPanel"]
 
 DECISION_COLOURS = {"approved": "green", "rejected": "yellow", "candidate": ""}
+SHORT_DECISIONS = {"approved": "ok", "rejected": "REJ", "candidate": "new"}
 
 
 class OpportunitiesPanel(StatusPanel):
@@ -29,23 +32,30 @@ class OpportunitiesPanel(StatusPanel):
         self.set_title(
             f"Opportunities ({status.opportunities_total}, {status.approved_total} approved)", stale
         )
-        table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1), expand=True)
-        table.add_column("block", justify="right", no_wrap=True)
-        table.add_column("path", no_wrap=True, overflow="crop", ratio=1)
-        table.add_column("size", justify="right", no_wrap=True)
-        table.add_column("net", justify="right", no_wrap=True)
-        table.add_column("decision", no_wrap=True, overflow="crop", ratio=1)
+        if not status.opportunities:
+            return Text("(none journaled yet)")
+        width, tiny = self.width_hint(), self.tiny
+        columns = [
+            Column("block", "right", drop=1),
+            Column("path"),
+            Column("size", "right", drop=2),
+            Column("net", "right"),
+            Column("decision", drop=None),
+        ]
+        rows, styles = [], []
         for o in status.opportunities[: self.rows]:
             decision = f"REJ {o.reason}" if o.decision == "rejected" else o.decision
-            style = "" if stale else DECISION_COLOURS.get(o.decision, "")
-            table.add_row(
-                str(o.block),
-                o.path,
-                wei(o.amount_in, decimals=o.decimals, places=4),
-                wei(o.net_profit, decimals=o.decimals, sign=True),
-                decision,
-                style=style,
+            if tiny or width < 56:
+                decision = SHORT_DECISIONS.get(o.decision, o.decision)
+            places = 4 if tiny else 6
+            rows.append(
+                [
+                    str(o.block),
+                    o.path,
+                    tokens(o.amount_in, o.decimals, places=4),
+                    amount(o.net_profit, o.decimals, o.symbol or None, places=places, sign=True),
+                    decision,
+                ]
             )
-        if not status.opportunities:
-            table.add_row("", "(none journaled yet)", "", "", "")
-        return table
+            styles.append("" if stale else DECISION_COLOURS.get(o.decision, ""))
+        return fit_table(columns, rows, width, header=not tiny, styles=styles)

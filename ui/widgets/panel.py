@@ -7,7 +7,12 @@ from textual.widgets import Static
 
 from ui.status import Status
 
-__all__ = ["StatusPanel"]
+__all__ = ["NARROW_WIDTH", "TALL_HEIGHT", "TINY_HEIGHT", "StatusPanel"]
+
+# the screen's size classes (``StatusApp`` breakpoints): below TINY_HEIGHT rows (a 3.5-inch
+# display, 40x12) every panel shows only its most important lines; below NARROW_WIDTH columns
+# the panels stack; from TALL_HEIGHT rows on there is room for headers and padding
+TINY_HEIGHT, TALL_HEIGHT, NARROW_WIDTH = 16, 30, 76
 
 
 class StatusPanel(Static):
@@ -56,3 +61,15 @@ class StatusPanel(Static):
 
     def width_hint(self, default: int = 30) -> int:
         return self.content_size.width or default
+
+    @property
+    def tiny(self) -> bool:
+        """The 3.5-inch layout: show only the most important lines (never, outside an app)."""
+        if not self.is_attached:  # rendered on its own (a unit test of the text)
+            return False
+        return self.app.size.height < TINY_HEIGHT
+
+    @property
+    def unicode(self) -> bool:
+        """The terminal has Unicode block glyphs (not the Linux console): finer sparklines."""
+        return bool(getattr(self.app, "unicode", False))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import RenderableType
 from rich.text import Text
 
-from ui.format import age, percent, size, temperature
+from ui.format import age, flow, percent, size, temperature
 from ui.status import Status
 from ui.widgets.panel import StatusPanel
 
@@ -18,15 +18,18 @@ class SystemPanel(StatusPanel):
 
     def render_status(self, status: Status, stale: bool) -> RenderableType:
         s = status.system
-        text = Text(f"supervisor up {age(s.supervisor_uptime_s)}")
-        text.append(f"\nCPU {percent(s.cpu_pct)}  RSS {size(s.rss_bytes)}")
-        text.append(f"\ntemp {temperature(s.temp_c)}")
-        text.append(f"\ndisk free {size(s.disk_free_bytes)}")
-        text.append(f"\nboard up {age(s.uptime_s)}")
-        updated = age(status.updated_age_s)
-        text.append(
-            f"\nstate updated {updated} ago"
+        updated = (
+            f"state updated {age(status.updated_age_s)} ago"
             if status.updated_age_s is not None
-            else "\nno state file"
+            else "no state file"
         )
-        return text
+        parts = [
+            f"supervisor up {age(s.supervisor_uptime_s)}",
+            f"CPU {percent(s.cpu_pct)}",
+            f"RSS {size(s.rss_bytes)}",
+            f"temp {temperature(s.temp_c)}",
+            f"disk free {size(s.disk_free_bytes)}",
+            f"board up {age(s.uptime_s)}",
+            updated,
+        ]
+        return Text("\n".join(flow(parts, self.width_hint())))

@@ -1,12 +1,16 @@
-"""The latest trades: status, profit (in the trade's own base token), gas and a short hash."""
+"""The latest trades: status, profit (in the trade's own base token), gas cost and a short hash.
+
+Gas is the cost paid (``gas_cost``, in the native coin: the reference token's unit).
+"""
 
 from __future__ import annotations
 
 from rich.console import RenderableType
-from rich.table import Table
+from rich.text import Text
 
-from ui.format import short_hash, wei
+from appliance.units import amount, short_hash, tokens
 from ui.status import Status
+from ui.widgets.columns import Column, fit_table
 from ui.widgets.panel import StatusPanel
 
 __all__ = ["TradesPanel"]
@@ -22,7 +26,7 @@ STATUS_COLOURS = {
 
 
 class TradesPanel(StatusPanel):
-    FIELDS = ("trades", "trade_counts")
+    FIELDS = ("trades", "trade_counts", "symbol")
     TITLE = "Trades"
 
     def __init__(self, rows: int = 20, **kwargs) -> None:
@@ -31,27 +35,27 @@ class TradesPanel(StatusPanel):
 
     def render_status(self, status: Status, stale: bool) -> RenderableType:
         counts = status.trade_counts
-        total = sum(counts.values())
-        self.set_title(f"Trades ({total})", stale)
-        table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1), expand=True)
-        table.add_column("status", no_wrap=True)
-        table.add_column("profit", justify="right", no_wrap=True)
-        table.add_column("gas", justify="right", no_wrap=True)
-        table.add_column("tx", no_wrap=True, overflow="crop", ratio=1)
-        for t in status.trades[: self.rows]:
-            gas = "-" if t.gas_used is None else f"{t.gas_used}"
-            table.add_row(
-                t.status,
-                _profit(t.profit, t.decimals, t.symbol),
-                gas,
-                short_hash(t.tx_hash) if t.tx_hash else (t.reason or "-"),
-                style="" if stale else STATUS_COLOURS.get(t.status, ""),
-            )
+        self.set_title(f"Trades ({sum(counts.values())})", stale)
         if not status.trades:
-            table.add_row("(none journaled yet)", "", "", "")
-        return table
-
-
-def _profit(amount: int | None, decimals: int, symbol: str) -> str:
-    text = wei(amount, decimals=decimals, sign=True)
-    return f"{text} {symbol[:5]}" if symbol and amount is not None else text
+            return Text("(none journaled yet)")
+        width, tiny = self.width_hint(), self.tiny
+        gas_unit = f" {status.symbol}" if status.symbol else ""
+        columns = [
+            Column("status"),
+            Column("profit", "right"),
+            Column(f"gas{gas_unit}", "right", drop=1),
+            Column("tx", drop=2),
+        ]
+        rows, styles = [], []
+        for t in status.trades[: self.rows]:
+            places = 4 if tiny else 6
+            rows.append(
+                [
+                    t.status,
+                    amount(t.profit, t.decimals, t.symbol or None, places=places, sign=True),
+                    tokens(t.gas_cost, status.decimals),
+                    short_hash(t.tx_hash) if t.tx_hash else (t.reason or "-"),
+                ]
+            )
+            styles.append("" if stale else STATUS_COLOURS.get(t.status, ""))
+        return fit_table(columns, rows, width, header=not tiny, styles=styles)

@@ -22,4 +22,4 @@ def test_unmeasured_regime_and_var_say_so():
 
 def test_measured_figures_are_shown():
     text = _text(RiskView(var95=1.5e15, cvar95=2e15, var99=3e15, cvar99=4e15, regime="high"))
-    assert "VaR95 1.5e+15" in text and "regime high" in text
+    assert "VaR/CVaR 95% 0.0015/0.0020" in text and "regime high" in text
