@@ -120,7 +120,7 @@ def next_initialized_tick_within_one_word(
 def _check_limit(state: V3PoolState, zero_for_one: bool, limit: int | None) -> int:
     price = state.sqrt_price_x96
     if limit is None:
-        return MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
+        limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
     if zero_for_one:
         if not MIN_SQRT_RATIO < limit < price:
             raise PriceLimitInvalid(f"limit {limit} is not in ({MIN_SQRT_RATIO}, price {price})")
