@@ -1,0 +1,409 @@
+"""Uniswap V3 on the devnet (opt-in): the real factory and QuoterV2 from npm, pools, positions.
+
+``deploy_v3`` runs after the V2 market (``start_devnet(with_v3=True)``), so the default
+deployment and its addresses stay exactly as they are. It deploys, from the deployer alone:
+``UniswapV3Factory`` (``@uniswap/v3-core``; fee tier 100/1 enabled beside the built-in three),
+``QuoterV2`` (``@uniswap/v3-periphery``), and our own ``contracts/v3_helper.vy`` that mints
+positions and swaps, paying in the pool's callback. Then one pool per planned pair and fee
+tier, initialized at the reference price, with the planned positions minted for the deployer.
+Pool addresses follow from CREATE2 with the pool's init-code hash and are checked against
+``factory.getPool``; the Quoter only works when that hash is the canonical one it hardcodes.
+
+:class:`V3Market` carries the addresses and async helpers for tests (quote through the real
+Quoter, swap through the helper, read a pool's state back: slot0, liquidity, bitmap, ticks).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_abi import decode, encode
+from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
+
+from appliance.chain.errors import ChainError
+from appliance.chain.rpc import RpcClient
+from appliance.devnet._abi import calldata, create2_address, create_address, decode_words
+from appliance.devnet._deploy import _BIG_BLOCK, MAX_UINT, Deployment, _Batch, _send_and_mine
+from appliance.devnet._market import WETH, MarketPlan
+from appliance.devnet._rpc import DevnetRpc
+from appliance.devnet._tools import tools_dir
+from appliance.devnet._v3_plan import (
+    V3Position,
+    plan_v3,
+    positions,
+    sqrt_price_x96,
+)
+from appliance.devnet.errors import ArtifactMissing, DevnetRpcError, InitCodeHashMismatch
+from appliance.market.v3math import (
+    MAX_SQRT_RATIO,
+    MIN_SQRT_RATIO,
+    V3PoolState,
+    get_tick_at_sqrt_ratio,
+)
+
+__all__ = [
+    "V3_POOL_INIT_CODE_HASH",
+    "V3Market",
+    "V3PoolInfo",
+    "deploy_v3",
+    "load_v3_artifact",
+    "load_v3_helper",
+]
+
+#: keccak256 of the UniswapV3Pool creation code (v3-core 1.0.1), hardcoded in the periphery.
+V3_POOL_INIT_CODE_HASH = "0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
+_HELPER_SOURCE = Path(__file__).resolve().parent / "contracts" / "v3_helper.vy"
+_HELPER_ARTIFACT = _HELPER_SOURCE.with_suffix(".json")
+_DEPLOY_GAS = 8_000_000
+_POOL_GAS = 6_500_000
+_MINT_GAS = 1_000_000
+_SMALL_GAS = 200_000
+_SWAP_GAS = 5_000_000
+_MINT_TOKENS = 10**40  # of each token, to the deployer (the devnet tokens' owner-only mint)
+_WRAP = 10**27  # wei the deployer wraps for WETH-side liquidity
+_QUOTE_IN = "quoteExactInputSingle((address,address,uint256,uint24,uint160))"
+_QUOTE_OUT = "quoteExactOutputSingle((address,address,uint256,uint24,uint160))"
+_QUOTE_TYPES = ["(address,address,uint256,uint24,uint160)"]
+_QUOTE_RESULT = ["uint256", "uint160", "uint32", "uint256"]
+_TICKS_RESULT = ["uint128", "int128", "uint256", "uint256", "int56", "uint160", "uint32", "bool"]
+
+
+def load_v3_artifact(package: str, path: str) -> tuple[list[dict[str, Any]], bytes]:
+    """``(abi, creation bytecode)`` of ``@uniswap/<package>/artifacts/contracts/<path>.json``."""
+    file = tools_dir() / "@uniswap" / package / "artifacts" / "contracts" / f"{path}.json"
+    try:
+        data = json.loads(file.read_text())
+        return data["abi"], bytes.fromhex(data["bytecode"].removeprefix("0x"))
+    except FileNotFoundError:
+        raise ArtifactMissing(
+            f"contract artifact {str(file)!r} not found: run `make setup` (needs Node.js/npm)"
+        ) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ArtifactMissing(f"contract artifact {str(file)!r} is unreadable: {exc}") from None
+
+
+def compile_v3_helper() -> dict[str, Any]:
+    """Compile ``v3_helper.vy`` now (needs ``vyper``): ``{"abi", "bytecode", "vyper"}``."""
+    import vyper
+
+    out = vyper.compile_code(_HELPER_SOURCE.read_text(), output_formats=["abi", "bytecode"])
+    return {"vyper": vyper.__version__, "abi": out["abi"], "bytecode": out["bytecode"]}
+
+
+def load_v3_helper() -> tuple[list[dict[str, Any]], bytes]:
+    """``(abi, creation bytecode)`` of our helper, from its committed artifact."""
+    data = json.loads(_HELPER_ARTIFACT.read_text())
+    return data["abi"], bytes.fromhex(data["bytecode"].removeprefix("0x"))
+
+
+@dataclass(frozen=True, slots=True)
+class V3PoolInfo:
+    """One devnet V3 pool and the positions minted on it (all owned by the deployer)."""
+
+    address: str
+    token0: str
+    token1: str
+    symbol0: str
+    symbol1: str
+    fee: int
+    tick_spacing: int
+    positions: tuple[V3Position, ...]
+
+
+def _selector_call(signature: str, types: list[str], args: list[Any]) -> str:
+    return "0x" + (function_signature_to_4byte_selector(signature) + encode(types, args)).hex()
+
+
+class V3Market:
+    """The V3 side of a devnet: addresses plus async helpers over a :class:`DevnetRpc`."""
+
+    def __init__(
+        self,
+        *,
+        rpc: str,
+        factory: str,
+        quoter: str,
+        helper: str,
+        pools: tuple[V3PoolInfo, ...],
+        owner: str,
+    ) -> None:
+        self.rpc = rpc
+        self.factory = factory
+        self.quoter = quoter
+        self.helper = helper
+        self.pools = pools
+        self.owner = owner  # the deployer: holds the positions and the minted tokens
+
+    def __repr__(self) -> str:
+        return f"V3Market(factory={self.factory}, pools={len(self.pools)})"
+
+    def pool(self, a: str, b: str, fee: int) -> V3PoolInfo:
+        for p in self.pools:
+            if p.fee == fee and {p.symbol0, p.symbol1} == {a, b}:
+                return p
+        raise KeyError(f"no {a}/{b} V3 pool with fee {fee}")
+
+    # ------------------------------------------------------------------ the real Quoter
+    def quote_call(
+        self, pool: V3PoolInfo, zero_for_one: bool, exact_input: bool, amount: int, limit: int
+    ) -> tuple[str, list[Any]]:
+        """The ``eth_call`` of QuoterV2 for one single-pool quote (``limit=0``: the default)."""
+        token_in, token_out = (
+            (pool.token0, pool.token1) if zero_for_one else (pool.token1, pool.token0)
+        )
+        params = (token_in, token_out, amount, pool.fee, limit)
+        data = _selector_call(_QUOTE_IN if exact_input else _QUOTE_OUT, _QUOTE_TYPES, [params])
+        return ("eth_call", [{"to": self.quoter, "data": data}, "latest"])
+
+    async def quotes(
+        self, requests: list[tuple[V3PoolInfo, bool, bool, int, int]], *, chunk: int = 200
+    ) -> list[tuple[int, int] | None]:
+        """``(amount, sqrt_price_after)`` per request, ``None`` where the Quoter reverts.
+
+        JSON-RPC batches of ``chunk``; each request is ``(pool, zero_for_one, exact_input,
+        amount, limit)``. A revert is not an error here: the caller compares it with its own.
+        """
+        calls = [self.quote_call(*r) for r in requests]
+        answers: list[Any] = []
+        async with RpcClient(self.rpc, timeout_s=120.0, max_response_bytes=64_000_000) as client:
+            for start in range(0, len(calls), chunk):
+                answers.extend(await client.batch(calls[start : start + chunk]))
+        out: list[tuple[int, int] | None] = []
+        for answer in answers:
+            if isinstance(answer, ChainError):
+                out.append(None)
+                continue
+            amount, price_after, _crossed, _gas = decode(_QUOTE_RESULT, bytes.fromhex(answer[2:]))
+            out.append((amount, price_after))
+        return out
+
+    # ------------------------------------------------------------------ writes
+    async def swap(
+        self,
+        pool: V3PoolInfo,
+        zero_for_one: bool,
+        amount_specified: int,
+        limit: int | None = None,
+        *,
+        mine: bool = True,
+    ) -> dict[str, Any]:
+        """The pool's ``swap`` for the owner through the helper; the receipt (mined) or hash.
+
+        Raises:
+            DevnetRpcError: the swap reverted.
+        """
+        if limit is None:
+            limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
+        data = calldata(
+            "swap(address,bool,int256,uint160)", pool.address, zero_for_one, amount_specified, limit
+        )
+        tx = {"from": self.owner, "to": self.helper, "data": data, "gas": hex(_SWAP_GAS)}
+        async with DevnetRpc(self.rpc) as rpc:
+            tx_hash = await rpc.call("eth_sendTransaction", [tx])
+            if not mine:
+                return {"transactionHash": tx_hash}
+            await rpc.call("evm_mine")
+            receipt = await rpc.call("eth_getTransactionReceipt", [tx_hash])
+        if receipt is None or int(receipt["status"], 16) != 1:
+            raise DevnetRpcError(
+                f"V3 swap {amount_specified} on {pool.address} failed (tx {tx_hash})"
+            )
+        return receipt
+
+    # ------------------------------------------------------------------ reads
+    async def read_state(self, pool: V3PoolInfo, block: str = "latest") -> V3PoolState:
+        """The pool as the contract holds it: slot0, liquidity, every bitmap word, its ticks."""
+        async with DevnetRpc(self.rpc) as rpc:
+            return await _read_state(rpc, pool, block)
+
+
+async def _read_state(rpc: DevnetRpc, pool: V3PoolInfo, block: str) -> V3PoolState:
+    """Every bitmap word from the lowest to the highest, then the ticks whose bit is set."""
+    spacing = pool.tick_spacing
+    lowest = (-887272 // spacing) >> 8
+    highest = (887272 // spacing) >> 8
+
+    def call(data: str) -> tuple[str, list[Any]]:
+        return ("eth_call", [{"to": pool.address, "data": data}, block])
+
+    head = await rpc.batch([call(calldata("slot0()")), call(calldata("liquidity()"))])
+    price, tick = decode_words(["uint160", "int24"], head[0][: 2 + 128])
+    (liquidity,) = decode_words(["uint128"], head[1])
+    words = await rpc.batch(
+        [call(calldata("tickBitmap(int16)", w)) for w in range(lowest, highest + 1)]
+    )
+    initialized = []
+    for w, answer in zip(range(lowest, highest + 1), words, strict=True):
+        bits = int(answer, 16)
+        while bits:
+            low = bits & -bits
+            initialized.append(((w << 8) + low.bit_length() - 1) * spacing)
+            bits ^= low
+    answers = await rpc.batch([call(calldata("ticks(int24)", t)) for t in initialized])
+    nets = {}
+    for t, answer in zip(initialized, answers, strict=True):
+        gross, net, *_ = decode(_TICKS_RESULT, bytes.fromhex(answer[2:]))
+        if gross == 0:
+            raise DevnetRpcError(f"pool {pool.address}: bitmap bit set for empty tick {t}")
+        nets[t] = net
+    return V3PoolState(pool.fee, spacing, price, tick, liquidity, nets)
+
+
+async def deploy_v3(
+    rpc: DevnetRpc, plan: MarketPlan, deployment: Deployment, deployer: str
+) -> V3Market:
+    """Deploy the V3 side onto a devnet whose V2 market is ``deployment`` (see module doc)."""
+    _, factory_code = load_v3_artifact("v3-core", "UniswapV3Factory.sol/UniswapV3Factory")
+    _, pool_code = load_v3_artifact("v3-core", "UniswapV3Pool.sol/UniswapV3Pool")
+    _, quoter_code = load_v3_artifact("v3-periphery", "lens/QuoterV2.sol/QuoterV2")
+    _, helper_code = load_v3_helper()
+    got = "0x" + keccak(pool_code).hex()
+    if got != V3_POOL_INIT_CODE_HASH:
+        raise InitCodeHashMismatch(
+            f"UniswapV3Pool init-code hash is {got}, expected {V3_POOL_INIT_CODE_HASH}"
+        )
+    nonce = int(await rpc.call("eth_getTransactionCount", [deployer, "pending"]), 16)
+    b = _Batch({deployer: nonce})
+
+    def deploy(code: bytes, label: str) -> str:
+        return create_address(
+            deployer, b.add(deployer, None, "0x" + code.hex(), gas=_DEPLOY_GAS, label=label)
+        )
+
+    factory = deploy(factory_code, "deploy UniswapV3Factory")
+    quoter = deploy(
+        quoter_code + encode(["address", "address"], [factory, deployment.weth]), "deploy QuoterV2"
+    )
+    helper = deploy(helper_code, "deploy V3 helper")
+    b.add(
+        deployer,
+        factory,
+        calldata("enableFeeAmount(uint24,int24)", 100, 1),
+        gas=_SMALL_GAS,
+        label="enable fee 100",
+    )
+
+    planned = plan_v3(plan)
+    symbols = sorted({s for p in planned for s in (p.a, p.b)})
+    b.add(
+        deployer,
+        deployment.weth,
+        calldata("deposit()"),
+        gas=_SMALL_GAS,
+        value=_WRAP,
+        label="wrap WETH for V3",
+    )
+    for symbol in symbols:
+        token = deployment.tokens[symbol].address
+        if symbol != WETH:
+            b.add(
+                deployer,
+                token,
+                calldata("mint(address,uint256)", deployer, _MINT_TOKENS),
+                gas=_SMALL_GAS,
+                label=f"mint {symbol} for V3",
+            )
+        b.add(
+            deployer,
+            token,
+            calldata("approve(address,uint256)", helper, MAX_UINT),
+            gas=_SMALL_GAS,
+            label=f"approve {symbol} to the V3 helper",
+        )
+
+    pools = []
+    for p in planned:
+        a, bb = deployment.tokens[p.a].address, deployment.tokens[p.b].address
+        (s0, t0), (s1, t1) = sorted(((p.a, a), (p.b, bb)), key=lambda x: int(x[1], 16))
+        salt = keccak(encode(["address", "address", "uint24"], [t0, t1, p.fee]))
+        address = create2_address(factory, salt, V3_POOL_INIT_CODE_HASH)
+        price = sqrt_price_x96(plan.token(s0), plan.token(s1))
+        planned_positions = positions(
+            p, plan.token(s0), plan.token(s1), get_tick_at_sqrt_ratio(price)
+        )
+        label = f"V3 {s0}/{s1} {p.fee}"
+        b.add(
+            deployer,
+            factory,
+            calldata("createPool(address,address,uint24)", t0, t1, p.fee),
+            gas=_POOL_GAS,
+            label=f"create {label}",
+        )
+        b.add(
+            deployer,
+            address,
+            calldata("initialize(uint160)", price),
+            gas=_SMALL_GAS,
+            label=f"initialize {label}",
+        )
+        for pos in planned_positions:
+            b.add(
+                deployer,
+                helper,
+                calldata(
+                    "mint(address,int24,int24,uint128)",
+                    address,
+                    pos.tick_lower,
+                    pos.tick_upper,
+                    pos.liquidity,
+                ),
+                gas=_MINT_GAS,
+                label=f"mint [{pos.tick_lower}, {pos.tick_upper}) on {label}",
+            )
+        pools.append(
+            V3PoolInfo(
+                address,
+                to_checksum_address(t0),
+                to_checksum_address(t1),
+                s0,
+                s1,
+                p.fee,
+                p.tick_spacing,
+                planned_positions,
+            )
+        )
+    latest = await rpc.call("eth_getBlockByNumber", ["latest", False])
+    await rpc.call("evm_setBlockGasLimit", [hex(_BIG_BLOCK)])
+    try:
+        await _send_and_mine(rpc, b)
+    finally:
+        await rpc.call("evm_setBlockGasLimit", [latest["gasLimit"]])
+
+    answers = await rpc.batch(
+        [
+            (
+                "eth_call",
+                [
+                    {
+                        "to": factory,
+                        "data": calldata(
+                            "getPool(address,address,uint24)", p.token0, p.token1, p.fee
+                        ),
+                    },
+                    "latest",
+                ],
+            )
+            for p in pools
+        ]
+    )
+    for p, answer in zip(pools, answers, strict=True):
+        (got_pool,) = decode_words(["address"], answer)
+        if to_checksum_address(got_pool) != p.address:
+            raise InitCodeHashMismatch(
+                f"V3 factory created {got_pool} where CREATE2 gives {p.address}"
+            )
+    return V3Market(
+        rpc=rpc.url,
+        factory=factory,
+        quoter=quoter,
+        helper=helper,
+        pools=tuple(pools),
+        owner=deployer,
+    )
+
+
+if __name__ == "__main__":  # regenerate the helper artifact: python -m appliance.devnet._v3
+    _HELPER_ARTIFACT.write_text(json.dumps(compile_v3_helper(), indent=1) + "\n")
