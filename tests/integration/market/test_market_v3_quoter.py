@@ -23,7 +23,7 @@ from tests.integration.market.v3_cases import draw_request, local_quote, price_a
 pytestmark = pytest.mark.devnet
 
 SWAP_TOPIC = "0xc42079f94a6350d7e6235f29174924f928cc2ac818eb64fed8004e115fbcca67"
-REQUESTS_PER_EXAMPLE = 12
+REQUESTS_PER_EXAMPLE = 20
 OWNER_BUDGET = 10**26  # the pool owner wrapped 10^27 wei of WETH for V3 (other tokens: more)
 
 
