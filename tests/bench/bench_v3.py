@@ -14,10 +14,10 @@ the next range; "within 1 tick" crosses none. Quotes are the production function
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import os
 import random
-import statistics
 import sys
 import time
 import tracemalloc
@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from appliance.market.v3math import (  # noqa: E402
+from appliance.market.v3math import (
     V3PoolState,
     get_sqrt_ratio_at_tick,
     quote_exact_input,
@@ -79,9 +79,13 @@ def bench_quotes(rounds: int) -> None:
         for zero_for_one in (True, False):
             amount = amount_to_cross(state, zero_for_one, crossings)
             out = quote_exact_input(state, zero_for_one, amount)
-            exact_in = time_calls(lambda: quote_exact_input(state, zero_for_one, amount), rounds)
-            exact_out = time_calls(lambda: quote_exact_output(state, zero_for_one, out), rounds)
-            full = time_calls(lambda: swap(state, zero_for_one, amount), rounds)
+            exact_in = time_calls(
+                functools.partial(quote_exact_input, state, zero_for_one, amount), rounds
+            )
+            exact_out = time_calls(
+                functools.partial(quote_exact_output, state, zero_for_one, out), rounds
+            )
+            full = time_calls(functools.partial(swap, state, zero_for_one, amount), rounds)
             side = "0->1" if zero_for_one else "1->0"
             print(
                 f"  {label:15s} {side}: exact input {exact_in[0]:7.1f} / {exact_in[1]:7.1f}"
