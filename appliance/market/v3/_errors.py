@@ -10,6 +10,8 @@
         ├── NotFilled                   the Quoter refuses: no input taken, or exact output short
         └── MathOverflow                a checked operation would revert (mulDiv, uint160, 'LS'/'LA')
     InvalidPoolState(MarketError, ValueError)   a V3PoolState no pool can be in (caller's bug)
+    OutsideTickWindow(MarketError)              a swap or event reaches past the fetched ticks:
+                                                refetch the pool's window, then ask again
 
 Callers treat every one as "this trade cannot happen" (drop the candidate), like the V2 errors.
 """
@@ -23,6 +25,7 @@ __all__ = [
     "InvalidPoolState",
     "MathOverflow",
     "NotFilled",
+    "OutsideTickWindow",
     "PriceLimitInvalid",
     "TickOutOfRange",
     "V3SwapError",
@@ -55,3 +58,7 @@ class MathOverflow(V3SwapError):
 
 class InvalidPoolState(MarketError, ValueError):
     """A pool state out of the contract's ranges (fee, spacing, price, liquidity, tick grid)."""
+
+
+class OutsideTickWindow(MarketError):
+    """The answer depends on bitmap words outside the fetched window: refetch around the price."""

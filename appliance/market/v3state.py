@@ -1,0 +1,244 @@
+"""A V3 pool's state kept current from its logs, over a bounded window of tick-bitmap words.
+
+A pool's full tick range is 887,272 ticks each way; what a swap of any sensible size touches is
+a few bitmap words around the price. :class:`V3PoolWindow` holds ``slot0`` (price, tick),
+``liquidity`` and the initialized ticks (``liquidityGross`` and ``liquidityNet``) of a
+contiguous run of fetched words, and applies ``Swap``, ``Mint`` and ``Burn`` log data in log
+order without a refetch:
+
+* ``Swap`` sets price, tick and in-range liquidity to the values the event carries.
+* ``Mint``/``Burn`` add/remove liquidity at both ends (a tick whose gross liquidity drops to
+  zero is no longer initialized: it leaves the bitmap, so it no longer ends a swap step), and
+  change in-range liquidity when ``lower <= tick < upper``, as ``_modifyPosition`` does.
+
+Quotes are exact or refused: the swap runs with the window's edge as an extra price limit
+(the edges are word boundaries, which end a swap step anyway, so inside the window the steps
+and their rounding are the pool's own); a swap that reaches an edge raises
+:class:`OutsideTickWindow`, and so does a price that has moved out (``needs_refetch``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from appliance.market.v3._errors import InvalidPoolState, NotFilled, OutsideTickWindow
+from appliance.market.v3._pool import V3PoolState, V3SwapResult, swap
+from appliance.market.v3._tickmath import (
+    MAX_SQRT_RATIO,
+    MAX_TICK,
+    MIN_SQRT_RATIO,
+    MIN_TICK,
+    get_sqrt_ratio_at_tick,
+)
+
+__all__ = ["V3PoolWindow", "window_words"]
+
+_UINT128 = 1 << 128
+
+
+def word_range(tick_spacing: int) -> tuple[int, int]:
+    """The first and last bitmap word a pool of ``tick_spacing`` can use."""
+    return (MIN_TICK // tick_spacing) >> 8, (MAX_TICK // tick_spacing) >> 8
+
+
+def window_words(tick: int, tick_spacing: int, radius: int) -> range:
+    """The bitmap words to fetch: the price's word and ``radius`` words either side."""
+    centre = (tick // tick_spacing) >> 8
+    lowest, highest = word_range(tick_spacing)
+    return range(max(lowest, centre - radius), min(highest, centre + radius) + 1)
+
+
+class V3PoolWindow:
+    """One pool's state over fetched words ``[low_word, high_word]``; updated from its logs.
+
+    Owned by one task (no locking). ``state`` is a :class:`V3PoolState` built on demand and
+    cached until the next event changes the ticks.
+    """
+
+    __slots__ = (
+        "_gross",
+        "_nets",
+        "_state",
+        "fee",
+        "high_word",
+        "liquidity",
+        "low_word",
+        "sqrt_price_x96",
+        "tick",
+        "tick_spacing",
+    )
+
+    def __init__(
+        self,
+        *,
+        fee: int,
+        tick_spacing: int,
+        sqrt_price_x96: int,
+        tick: int,
+        liquidity: int,
+        words: Mapping[int, int],
+        ticks: Mapping[int, tuple[int, int]],
+    ) -> None:
+        """From fetched data: ``words`` maps each fetched word position to its bitmap word
+        (a contiguous run), ``ticks`` maps each set bit's tick to ``(liquidityGross,
+        liquidityNet)`` as ``ticks(i)`` returns them.
+
+        Raises:
+            InvalidPoolState: the words are not contiguous, or a set bit has no tick data, or
+                tick data sits outside the window or on no set bit.
+        """
+        if not words:
+            raise InvalidPoolState("a V3 window needs at least one bitmap word")
+        self.fee = fee
+        self.tick_spacing = tick_spacing
+        self.low_word, self.high_word = min(words), max(words)
+        if len(words) != self.high_word - self.low_word + 1:
+            raise InvalidPoolState(f"bitmap words {sorted(words)} are not contiguous")
+        set_bits = set()
+        for position, word in words.items():
+            bits = word
+            while bits:
+                low = bits & -bits
+                set_bits.add(((position << 8) + low.bit_length() - 1) * tick_spacing)
+                bits ^= low
+        if set_bits != set(ticks):
+            missing = sorted(set_bits ^ set(ticks))[:5]
+            raise InvalidPoolState(f"bitmap and tick data disagree at ticks {missing}")
+        self._gross: dict[int, int] = {}
+        self._nets: dict[int, int] = {}
+        for t, (gross, net) in ticks.items():
+            if gross <= 0:
+                raise InvalidPoolState(f"initialized tick {t} has liquidityGross {gross}")
+            self._gross[t] = gross
+            self._nets[t] = net
+        self.sqrt_price_x96 = sqrt_price_x96
+        self.tick = tick
+        self.liquidity = liquidity
+        self._state: V3PoolState | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"V3PoolWindow(fee={self.fee}, tick={self.tick}, words=[{self.low_word}, "
+            f"{self.high_word}], ticks={len(self._nets)})"
+        )
+
+    # ------------------------------------------------------------------ the window
+    @property
+    def low_tick(self) -> int:
+        """The lowest tick the window knows about (its first word's first tick)."""
+        return max(MIN_TICK, (self.low_word << 8) * self.tick_spacing)
+
+    @property
+    def high_tick(self) -> int:
+        """The highest tick the window knows about (its last word's last tick)."""
+        return min(MAX_TICK, ((self.high_word << 8) + 255) * self.tick_spacing)
+
+    @property
+    def needs_refetch(self) -> bool:
+        """The price has left the fetched words: quotes would need ticks we do not have."""
+        return not self.low_tick <= self.tick < self.high_tick
+
+    @property
+    def state(self) -> V3PoolState:
+        """The pool as :mod:`appliance.market.v3math` takes it (cached until the next event)."""
+        if self._state is None:
+            self._state = V3PoolState(
+                self.fee, self.tick_spacing, self.sqrt_price_x96, self.tick, self.liquidity,
+                dict(self._nets),
+            )  # fmt: skip
+        return self._state
+
+    # ------------------------------------------------------------------ events
+    def apply_swap(self, sqrt_price_x96: int, liquidity: int, tick: int) -> None:
+        """A ``Swap`` log: the pool's price, in-range liquidity and tick after it."""
+        self.sqrt_price_x96, self.liquidity, self.tick = sqrt_price_x96, liquidity, tick
+        self._state = None
+
+    def apply_mint(self, tick_lower: int, tick_upper: int, amount: int) -> None:
+        """A ``Mint`` log: ``amount`` liquidity added over ``[tick_lower, tick_upper)``."""
+        self._modify(tick_lower, tick_upper, amount)
+
+    def apply_burn(self, tick_lower: int, tick_upper: int, amount: int) -> None:
+        """A ``Burn`` log: ``amount`` liquidity removed (``amount == 0`` only collects fees)."""
+        self._modify(tick_lower, tick_upper, -amount)
+
+    def _modify(self, lower: int, upper: int, delta: int) -> None:
+        if delta == 0:
+            return
+        for t, net_delta in ((lower, delta), (upper, -delta)):
+            if not self.low_tick <= t <= self.high_tick:
+                continue  # outside the window: fetched with the words when the price gets there
+            gross = self._gross.get(t, 0) + delta
+            if gross < 0:
+                raise InvalidPoolState(
+                    f"burn of {-delta} at tick {t} exceeds its gross {gross - delta}"
+                )
+            if gross == 0:  # the tick flips off the bitmap
+                del self._gross[t]
+                del self._nets[t]
+            else:
+                self._gross[t] = gross
+                self._nets[t] = self._nets.get(t, 0) + net_delta
+        if lower <= self.tick < upper:
+            liquidity = self.liquidity + delta
+            if not 0 <= liquidity < _UINT128:
+                raise InvalidPoolState(f"in-range liquidity {liquidity} leaves uint128")
+            self.liquidity = liquidity
+        self._state = None
+
+    # ------------------------------------------------------------------ quotes
+    def swap(
+        self, zero_for_one: bool, amount_specified: int, sqrt_price_limit_x96: int | None = None
+    ) -> V3SwapResult:
+        """:func:`appliance.market.v3math.swap`, exact as long as it stays inside the window.
+
+        Raises:
+            OutsideTickWindow: the price is out of the window, or the swap reaches its edge.
+            V3SwapError: where the pool itself reverts.
+        """
+        if self.needs_refetch:
+            raise OutsideTickWindow(
+                f"tick {self.tick} is outside the fetched ticks [{self.low_tick}, {self.high_tick})"
+            )
+        if zero_for_one:
+            default = MIN_SQRT_RATIO + 1
+            edge = get_sqrt_ratio_at_tick(self.low_tick) if self.low_tick > MIN_TICK else default
+            limit = sqrt_price_limit_x96 or default
+            bound = max(limit, edge)
+        else:
+            default = MAX_SQRT_RATIO - 1
+            edge = get_sqrt_ratio_at_tick(self.high_tick) if self.high_tick < MAX_TICK else default
+            limit = sqrt_price_limit_x96 or default
+            bound = min(limit, edge)
+        if bound != limit and bound == self.sqrt_price_x96:  # on the edge: the next step is unknown
+            raise OutsideTickWindow(f"price sits on the window edge at tick {self.tick}")
+        result = swap(self.state, zero_for_one, amount_specified, bound)
+        if bound != limit and result.sqrt_price_x96 == bound:
+            raise OutsideTickWindow(
+                f"a swap of {amount_specified} reaches the window edge at sqrt price {bound}"
+            )
+        return result
+
+    def quote_exact_input(
+        self, zero_for_one: bool, amount_in: int, sqrt_price_limit_x96: int | None = None
+    ) -> int:
+        """What the Quoter returns (see :func:`appliance.market.v3math.quote_exact_input`)."""
+        r = self.swap(zero_for_one, amount_in, sqrt_price_limit_x96)
+        if r.amount0 <= 0 and r.amount1 <= 0:
+            raise NotFilled("swap lies entirely in a zero-liquidity region")
+        return -r.amount1 if r.amount0 > 0 else -r.amount0
+
+    def quote_exact_output(
+        self, zero_for_one: bool, amount_out: int, sqrt_price_limit_x96: int | None = None
+    ) -> int:
+        """What the Quoter returns (see :func:`appliance.market.v3math.quote_exact_output`)."""
+        r = self.swap(zero_for_one, -amount_out, sqrt_price_limit_x96)
+        if r.amount0 > 0:
+            to_pay, received = r.amount0, -r.amount1
+        elif r.amount1 > 0:
+            to_pay, received = r.amount1, -r.amount0
+        else:
+            raise NotFilled("swap lies entirely in a zero-liquidity region")
+        if sqrt_price_limit_x96 is None and received != amount_out:
+            raise NotFilled(f"only {received} of {amount_out} can come out of the pool")
+        return to_pay
