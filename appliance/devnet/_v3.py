@@ -43,6 +43,7 @@ from appliance.market.v3math import (
     V3PoolState,
     get_tick_at_sqrt_ratio,
 )
+from appliance.market.v3state import V3PoolWindow, window_words, word_range
 
 __all__ = [
     "V3_POOL_INIT_CODE_HASH",
@@ -66,8 +67,12 @@ _MINT_TOKENS = 10**40  # of each token, to the deployer (the devnet tokens' owne
 _WRAP = 10**27  # wei the deployer wraps for WETH-side liquidity
 _QUOTE_IN = "quoteExactInputSingle((address,address,uint256,uint24,uint160))"
 _QUOTE_OUT = "quoteExactOutputSingle((address,address,uint256,uint24,uint160))"
+_QUOTE_IN_SELECTOR = "0x" + function_signature_to_4byte_selector(_QUOTE_IN).hex()
+_QUOTE_OUT_SELECTOR = "0x" + function_signature_to_4byte_selector(_QUOTE_OUT).hex()
 _QUOTE_TYPES = ["(address,address,uint256,uint24,uint160)"]
 _QUOTE_RESULT = ["uint256", "uint160", "uint32", "uint256"]
+_BITMAP_SELECTOR = "0x" + function_signature_to_4byte_selector("tickBitmap(int16)").hex()
+_TICKS_SELECTOR = "0x" + function_signature_to_4byte_selector("ticks(int24)").hex()
 _TICKS_RESULT = ["uint128", "int128", "uint256", "uint256", "int56", "uint160", "uint32", "bool"]
 
 
@@ -113,10 +118,6 @@ class V3PoolInfo:
     positions: tuple[V3Position, ...]
 
 
-def _selector_call(signature: str, types: list[str], args: list[Any]) -> str:
-    return "0x" + (function_signature_to_4byte_selector(signature) + encode(types, args)).hex()
-
-
 class V3Market:
     """The V3 side of a devnet: addresses plus async helpers over a :class:`DevnetRpc`."""
 
@@ -155,7 +156,8 @@ class V3Market:
             (pool.token0, pool.token1) if zero_for_one else (pool.token1, pool.token0)
         )
         params = (token_in, token_out, amount, pool.fee, limit)
-        data = _selector_call(_QUOTE_IN if exact_input else _QUOTE_OUT, _QUOTE_TYPES, [params])
+        selector = _QUOTE_IN_SELECTOR if exact_input else _QUOTE_OUT_SELECTOR
+        data = selector + encode(_QUOTE_TYPES, [params]).hex()
         return ("eth_call", [{"to": self.quoter, "data": data}, "latest"])
 
     async def quotes(
@@ -200,7 +202,28 @@ class V3Market:
         data = calldata(
             "swap(address,bool,int256,uint160)", pool.address, zero_for_one, amount_specified, limit
         )
-        tx = {"from": self.owner, "to": self.helper, "data": data, "gas": hex(_SWAP_GAS)}
+        return await self._send(
+            self.helper, data, f"V3 swap {amount_specified} on {pool.address}", mine
+        )
+
+    async def mint(
+        self, pool: V3PoolInfo, tick_lower: int, tick_upper: int, amount: int
+    ) -> dict[str, Any]:
+        """Mint a position for the owner through the helper (mined); the receipt."""
+        data = calldata(
+            "mint(address,int24,int24,uint128)", pool.address, tick_lower, tick_upper, amount
+        )
+        return await self._send(self.helper, data, f"V3 mint on {pool.address}", True)
+
+    async def burn(
+        self, pool: V3PoolInfo, tick_lower: int, tick_upper: int, amount: int
+    ) -> dict[str, Any]:
+        """Burn the owner's liquidity on the pool itself (mined); the receipt."""
+        data = calldata("burn(int24,int24,uint128)", tick_lower, tick_upper, amount)
+        return await self._send(pool.address, data, f"V3 burn on {pool.address}", True)
+
+    async def _send(self, to: str, data: str, what: str, mine: bool) -> dict[str, Any]:
+        tx = {"from": self.owner, "to": to, "data": data, "gas": hex(_SWAP_GAS)}
         async with DevnetRpc(self.rpc) as rpc:
             tx_hash = await rpc.call("eth_sendTransaction", [tx])
             if not mine:
@@ -208,48 +231,97 @@ class V3Market:
             await rpc.call("evm_mine")
             receipt = await rpc.call("eth_getTransactionReceipt", [tx_hash])
         if receipt is None or int(receipt["status"], 16) != 1:
-            raise DevnetRpcError(
-                f"V3 swap {amount_specified} on {pool.address} failed (tx {tx_hash})"
-            )
+            raise DevnetRpcError(f"{what} failed (tx {tx_hash})")
         return receipt
 
     # ------------------------------------------------------------------ reads
     async def read_state(self, pool: V3PoolInfo, block: str = "latest") -> V3PoolState:
         """The pool as the contract holds it: slot0, liquidity, every bitmap word, its ticks."""
+        lowest, highest = word_range(pool.tick_spacing)
         async with DevnetRpc(self.rpc) as rpc:
-            return await _read_state(rpc, pool, block)
+            price, tick, liquidity = await _read_head(rpc, pool, block)
+            _words, ticks = await _read_words(rpc, pool, range(lowest, highest + 1), block)
+        nets = {t: net for t, (_gross, net) in ticks.items()}
+        return V3PoolState(pool.fee, pool.tick_spacing, price, tick, liquidity, nets)
+
+    async def read_head(self, pool: V3PoolInfo, block: str = "latest") -> tuple[int, int, int]:
+        """``(sqrt_price_x96, tick, liquidity)`` from ``slot0()`` and ``liquidity()``."""
+        async with DevnetRpc(self.rpc) as rpc:
+            return await _read_head(rpc, pool, block)
+
+    async def read_window(
+        self,
+        pool: V3PoolInfo,
+        radius: int = 2,
+        block: str = "latest",
+        *,
+        words: range | None = None,
+    ) -> V3PoolWindow:
+        """The pool over the price's bitmap word and ``radius`` words either side (or ``words``)."""
+        async with DevnetRpc(self.rpc) as rpc:
+            price, tick, liquidity = await _read_head(rpc, pool, block)
+            if words is None:
+                words = window_words(tick, pool.tick_spacing, radius)
+            fetched, ticks = await _read_words(rpc, pool, words, block)
+        return V3PoolWindow(
+            fee=pool.fee,
+            tick_spacing=pool.tick_spacing,
+            sqrt_price_x96=price,
+            tick=tick,
+            liquidity=liquidity,
+            words=fetched,
+            ticks=ticks,
+        )
 
 
-async def _read_state(rpc: DevnetRpc, pool: V3PoolInfo, block: str) -> V3PoolState:
-    """Every bitmap word from the lowest to the highest, then the ticks whose bit is set."""
-    spacing = pool.tick_spacing
-    lowest = (-887272 // spacing) >> 8
-    highest = (887272 // spacing) >> 8
+def _int_arg_call(selector: str, value: int) -> str:
+    """Calldata of a one-signed-int-argument function (thousands per read: no ABI machinery)."""
+    return selector + f"{value % 2**256:064x}"
 
-    def call(data: str) -> tuple[str, list[Any]]:
-        return ("eth_call", [{"to": pool.address, "data": data}, block])
 
-    head = await rpc.batch([call(calldata("slot0()")), call(calldata("liquidity()"))])
+def _pool_call(pool: V3PoolInfo, data: str, block: str) -> tuple[str, list[Any]]:
+    return ("eth_call", [{"to": pool.address, "data": data}, block])
+
+
+async def _read_head(rpc: DevnetRpc, pool: V3PoolInfo, block: str) -> tuple[int, int, int]:
+    """``(sqrtPriceX96, tick, liquidity)`` from ``slot0()`` and ``liquidity()``."""
+    head = await rpc.batch(
+        [
+            _pool_call(pool, calldata("slot0()"), block),
+            _pool_call(pool, calldata("liquidity()"), block),
+        ]
+    )
     price, tick = decode_words(["uint160", "int24"], head[0][: 2 + 128])
     (liquidity,) = decode_words(["uint128"], head[1])
-    words = await rpc.batch(
-        [call(calldata("tickBitmap(int16)", w)) for w in range(lowest, highest + 1)]
+    return price, tick, liquidity
+
+
+async def _read_words(
+    rpc: DevnetRpc, pool: V3PoolInfo, positions: range, block: str
+) -> tuple[dict[int, int], dict[int, tuple[int, int]]]:
+    """The bitmap words at ``positions``, then ``(liquidityGross, liquidityNet)`` of each set bit."""
+    spacing = pool.tick_spacing
+    answers = await rpc.batch(
+        [_pool_call(pool, _int_arg_call(_BITMAP_SELECTOR, w), block) for w in positions]
     )
+    words = {w: int(a, 16) for w, a in zip(positions, answers, strict=True)}
     initialized = []
-    for w, answer in zip(range(lowest, highest + 1), words, strict=True):
-        bits = int(answer, 16)
+    for w, word in words.items():
+        bits = word
         while bits:
             low = bits & -bits
             initialized.append(((w << 8) + low.bit_length() - 1) * spacing)
             bits ^= low
-    answers = await rpc.batch([call(calldata("ticks(int24)", t)) for t in initialized])
-    nets = {}
+    answers = await rpc.batch(
+        [_pool_call(pool, _int_arg_call(_TICKS_SELECTOR, t), block) for t in initialized]
+    )
+    ticks = {}
     for t, answer in zip(initialized, answers, strict=True):
         gross, net, *_ = decode(_TICKS_RESULT, bytes.fromhex(answer[2:]))
         if gross == 0:
             raise DevnetRpcError(f"pool {pool.address}: bitmap bit set for empty tick {t}")
-        nets[t] = net
-    return V3PoolState(pool.fee, spacing, price, tick, liquidity, nets)
+        ticks[t] = (gross, net)
+    return words, ticks
 
 
 async def deploy_v3(

@@ -31,9 +31,28 @@ from appliance.market.v3._tickmath import (
     get_sqrt_ratio_at_tick,
 )
 
-__all__ = ["V3PoolWindow", "window_words"]
+__all__ = [
+    "BURN_TOPIC",
+    "MINT_TOPIC",
+    "SWAP_TOPIC",
+    "V3PoolWindow",
+    "window_words",
+    "word_range",
+]
 
 _UINT128 = 1 << 128
+#: keccak256 of the pool's event signatures (topic 0 of its logs)
+SWAP_TOPIC = "0xc42079f94a6350d7e6235f29174924f928cc2ac818eb64fed8004e115fbcca67"
+MINT_TOPIC = "0x7a53080ba414158be7ec69b987b5fb7d07dee101fe85488f0853ae16239d0bde"
+BURN_TOPIC = "0x0c396cd989a39f4459b5fa1aed6a9a8dcdbc45908acfd67e028cd568da98982c"
+
+
+def _word(data: bytes, index: int, signed: bool = False) -> int:
+    return int.from_bytes(data[32 * index : 32 * index + 32], "big", signed=signed)
+
+
+def _topic_int24(topic: str) -> int:
+    return int.from_bytes(bytes.fromhex(topic.removeprefix("0x")), "big", signed=True)
 
 
 def word_range(tick_spacing: int) -> tuple[int, int]:
@@ -149,6 +168,25 @@ class V3PoolWindow:
         return self._state
 
     # ------------------------------------------------------------------ events
+    def apply_log(self, topics: list[str], data: str) -> bool:
+        """One of the pool's logs (``eth_getLogs``/receipt fields); ``False`` if not Swap/Mint/Burn.
+
+        ``Swap(sender, recipient, amount0, amount1, sqrtPriceX96, liquidity, tick)``;
+        ``Mint(sender, owner, tickLower, tickUpper, amount, amount0, amount1)`` and
+        ``Burn(owner, tickLower, tickUpper, amount, amount0, amount1)`` with the ticks indexed.
+        """
+        topic = topics[0].lower() if topics else ""
+        raw = bytes.fromhex(data.removeprefix("0x"))
+        if topic == SWAP_TOPIC:
+            self.apply_swap(_word(raw, 2), _word(raw, 3), _word(raw, 4, signed=True))
+        elif topic == MINT_TOPIC:
+            self.apply_mint(_topic_int24(topics[2]), _topic_int24(topics[3]), _word(raw, 1))
+        elif topic == BURN_TOPIC:
+            self.apply_burn(_topic_int24(topics[2]), _topic_int24(topics[3]), _word(raw, 0))
+        else:
+            return False
+        return True
+
     def apply_swap(self, sqrt_price_x96: int, liquidity: int, tick: int) -> None:
         """A ``Swap`` log: the pool's price, in-range liquidity and tick after it."""
         self.sqrt_price_x96, self.liquidity, self.tick = sqrt_price_x96, liquidity, tick
