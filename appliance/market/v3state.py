@@ -75,6 +75,7 @@ class V3PoolWindow:
     """
 
     __slots__ = (
+        "_edges",
         "_gross",
         "_nets",
         "_state",
@@ -134,6 +135,11 @@ class V3PoolWindow:
         self.tick = tick
         self.liquidity = liquidity
         self._state: V3PoolState | None = None
+        low, high = self.low_tick, self.high_tick
+        self._edges = (  # the sqrt prices a swap may not reach without the next word
+            get_sqrt_ratio_at_tick(low) if low > MIN_TICK else MIN_SQRT_RATIO + 1,
+            get_sqrt_ratio_at_tick(high) if high < MAX_TICK else MAX_SQRT_RATIO - 1,
+        )
 
     def __repr__(self) -> str:
         return (
@@ -190,7 +196,8 @@ class V3PoolWindow:
     def apply_swap(self, sqrt_price_x96: int, liquidity: int, tick: int) -> None:
         """A ``Swap`` log: the pool's price, in-range liquidity and tick after it."""
         self.sqrt_price_x96, self.liquidity, self.tick = sqrt_price_x96, liquidity, tick
-        self._state = None
+        if self._state is not None:  # the ticks did not change: keep them, move the head
+            self._state = self._state.moved(sqrt_price_x96, tick, liquidity)
 
     def apply_mint(self, tick_lower: int, tick_upper: int, amount: int) -> None:
         """A ``Mint`` log: ``amount`` liquidity added over ``[tick_lower, tick_upper)``."""
@@ -238,16 +245,13 @@ class V3PoolWindow:
             raise OutsideTickWindow(
                 f"tick {self.tick} is outside the fetched ticks [{self.low_tick}, {self.high_tick})"
             )
+        low_edge, high_edge = self._edges
         if zero_for_one:
-            default = MIN_SQRT_RATIO + 1
-            edge = get_sqrt_ratio_at_tick(self.low_tick) if self.low_tick > MIN_TICK else default
-            limit = sqrt_price_limit_x96 or default
-            bound = max(limit, edge)
+            limit = sqrt_price_limit_x96 or MIN_SQRT_RATIO + 1
+            bound = max(limit, low_edge)
         else:
-            default = MAX_SQRT_RATIO - 1
-            edge = get_sqrt_ratio_at_tick(self.high_tick) if self.high_tick < MAX_TICK else default
-            limit = sqrt_price_limit_x96 or default
-            bound = min(limit, edge)
+            limit = sqrt_price_limit_x96 or MAX_SQRT_RATIO - 1
+            bound = min(limit, high_edge)
         if bound != limit and bound == self.sqrt_price_x96:  # on the edge: the next step is unknown
             raise OutsideTickWindow(f"price sits on the window edge at tick {self.tick}")
         result = swap(self.state, zero_for_one, amount_specified, bound)

@@ -32,6 +32,7 @@ from appliance.market.v3math import (
     quote_exact_output,
     swap,
 )
+from appliance.market.v3state import V3PoolWindow, window_words
 
 INT256_MAX = 2**255 - 1
 SPACING = 60
@@ -117,6 +118,51 @@ def bench_memory() -> None:
         del states
 
 
+def ladder_window(n_ticks: int) -> V3PoolWindow:
+    """The ladder pool's window of 5 words around the price (what the appliance would fetch)."""
+    state = ladder_pool(n_ticks)
+    words_range = window_words(state.tick, SPACING, 2)
+    words = dict.fromkeys(words_range, 0)
+    ticks = {}
+    for t, net in state.ticks.items():
+        c = t // SPACING
+        if c >> 8 in words_range:
+            words[c >> 8] |= 1 << (c & 255)
+            ticks[t] = (abs(net) + 10**18, net)
+    return V3PoolWindow(
+        fee=state.fee, tick_spacing=SPACING, sqrt_price_x96=state.sqrt_price_x96,
+        tick=state.tick, liquidity=state.liquidity, words=words, ticks=ticks,
+    )  # fmt: skip
+
+
+def bench_window(rounds: int) -> None:
+    window = ladder_window(150)
+    amount = amount_to_cross(window.state, True, 0)
+    quote = time_calls(functools.partial(window.quote_exact_input, True, amount), rounds)
+    price, liquidity, tick = window.sqrt_price_x96, window.liquidity, window.tick
+
+    def event_then_quote() -> None:
+        window.apply_swap(price, liquidity, tick)  # a Swap log: the cached state is rebuilt
+        window.quote_exact_input(True, amount)
+
+    rebuilt = time_calls(event_then_quote, rounds)
+    print(
+        f"V3PoolWindow ({len(window.state.ticks)} ticks in 5 words), µs median / p99: "
+        f"quote within 1 tick {quote[0]:.1f} / {quote[1]:.1f}; "
+        f"Swap log + quote (state rebuilt) {rebuilt[0]:.1f} / {rebuilt[1]:.1f}"
+    )
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    windows = [ladder_window(150) for _ in range(100)]
+    for w in windows:
+        _ = w.state  # the cached V3PoolState counts: a quoted pool holds one
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    size = sum(s.size_diff for s in after.compare_to(before, "filename"))
+    print(f"  memory per V3PoolWindow with its cached state: {size / len(windows) / 1024:.1f} KiB")
+
+
 def bench_quoter(seconds: float) -> None:
     import trio
 
@@ -162,6 +208,7 @@ def main() -> None:
     rounds = 500 if args.quick else 5000
     bench_quotes(rounds)
     bench_memory()
+    bench_window(rounds)
     bench_quoter(3.0 if args.quick else minutes * 60)
 
 

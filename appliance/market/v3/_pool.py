@@ -88,6 +88,31 @@ class V3PoolState:
                 raise InvalidPoolState(f"liquidityNet {net!r} of tick {t} is not an int128")
         object.__setattr__(self, "sorted_ticks", tuple(sorted(self.ticks)))
 
+    def moved(self, sqrt_price_x96: int, tick: int, liquidity: int) -> V3PoolState:
+        """This pool after a swap: new price, tick and liquidity, the same initialized ticks.
+
+        Shares ``ticks`` and their sorted order with ``self`` instead of re-validating them,
+        so a ``Swap`` log costs O(1), not O(ticks). ``ticks`` must not be mutated afterwards.
+        """
+        if not MIN_SQRT_RATIO <= sqrt_price_x96 < MAX_SQRT_RATIO:
+            raise InvalidPoolState(f"sqrt_price_x96 {sqrt_price_x96!r} is out of range")
+        if not MIN_TICK <= tick <= MAX_TICK:
+            raise InvalidPoolState(f"tick {tick!r} is out of range")
+        if not 0 <= liquidity < _UINT128:
+            raise InvalidPoolState(f"liquidity {liquidity!r} is not a uint128")
+        new = object.__new__(V3PoolState)
+        for name, value in (
+            ("fee", self.fee),
+            ("tick_spacing", self.tick_spacing),
+            ("sqrt_price_x96", sqrt_price_x96),
+            ("tick", tick),
+            ("liquidity", liquidity),
+            ("ticks", self.ticks),
+            ("sorted_ticks", self.sorted_ticks),
+        ):
+            object.__setattr__(new, name, value)
+        return new
+
 
 @dataclass(frozen=True, slots=True)
 class V3SwapResult:

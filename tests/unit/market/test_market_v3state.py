@@ -244,3 +244,13 @@ def test_window_words_clamp_to_the_tick_range() -> None:
     assert window_words(0, 60, 2) == range(-2, 3)
     assert window_words(-887272, 1, 2) == range(-3466, -3463)
     assert window_words(887271, 1, 2) == range(3463, 3466)
+
+
+def test_moved_state_equals_a_fresh_one() -> None:
+    model = ladder()
+    state = model.state()
+    r = model.swap(True, 10**20, None)
+    moved = state.moved(r.sqrt_price_x96, r.tick, r.liquidity)
+    assert moved == model.state() and moved.sorted_ticks == model.state().sorted_ticks
+    with pytest.raises(InvalidPoolState):
+        state.moved(0, 0, 0)
