@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from appliance.market.v3math import V3PoolState, V3SwapError, swap
 from tests.integration.market.v3_cases import draw_request, local_quote, price_after
 
-pytestmark = pytest.mark.devnet
+pytestmark = [pytest.mark.devnet, pytest.mark.xdist_group("devnet_v3")]  # one V3 devnet
 
 SWAP_TOPIC = "0xc42079f94a6350d7e6235f29174924f928cc2ac818eb64fed8004e115fbcca67"
 REQUESTS_PER_EXAMPLE = 20

@@ -11,7 +11,7 @@ import trio
 
 from appliance.market.v3math import OutsideTickWindow, V3SwapError, get_sqrt_ratio_at_tick
 
-pytestmark = pytest.mark.devnet
+pytestmark = [pytest.mark.devnet, pytest.mark.xdist_group("devnet_v3")]  # one V3 devnet
 
 
 def test_window_follows_real_logs_exactly(devnet_v3) -> None:

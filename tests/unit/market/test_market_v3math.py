@@ -7,8 +7,6 @@ The numbers below are facts read from v3-core's test suite (``test/*.spec.ts`` a
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, localcontext
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -32,21 +30,12 @@ from appliance.market.v3math import (
     next_sqrt_price_from_input,
     next_sqrt_price_from_output,
 )
+from tests.unit.market.v3_helpers import encode_price_sqrt
 
 MAX_UINT256 = 2**256 - 1
 MAX_UINT128 = 2**128 - 1
 Q128 = 2**128
 E18 = 10**18
-
-
-def encode_price_sqrt(reserve1: int, reserve0: int) -> int:
-    """v3-core's test helper: sqrt(reserve1/reserve0)·2^96 in bignumber.js (40 places, half up)."""
-    places = Decimal(1).scaleb(-40)
-    with localcontext() as ctx:
-        ctx.prec = 200
-        ratio = (Decimal(reserve1) / Decimal(reserve0)).quantize(places, ROUND_HALF_UP)
-        root = ratio.sqrt().quantize(places, ROUND_HALF_UP)
-        return int(root * (Decimal(2) ** 96))
 
 
 SQRT_RATIO_AT_TICK = {

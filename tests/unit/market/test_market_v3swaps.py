@@ -27,7 +27,7 @@ from appliance.market.v3math import (
     quote_exact_output,
     swap,
 )
-from tests.unit.market.test_market_v3math import encode_price_sqrt
+from tests.unit.market.v3_helpers import encode_price_sqrt
 
 E18 = 10**18
 INT256_MAX = 2**255 - 1
