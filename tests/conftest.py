@@ -46,6 +46,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "devnet_options(seed=1, block_time=None, n_pools_extra=0): options of fresh_devnet",
     )
+    # pytest-xdist registers it only when loaded; runs with -p no:xdist need it too
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker")
     if _SESSION_ENV not in os.environ:  # the xdist controller sets it; workers inherit it
         os.environ[_SESSION_ENV] = uuid.uuid4().hex
         config.stash[_owner_key] = os.environ[_SESSION_ENV]
