@@ -23,7 +23,7 @@ from typing import Any
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 
-from appliance.chain.errors import ChainError
+from appliance.chain.errors import ChainError, ExecutionReverted
 from appliance.chain.rpc import RpcClient
 from appliance.devnet._abi import calldata, create2_address, create_address, decode_words
 from appliance.devnet._deploy import _BIG_BLOCK, MAX_UINT, Deployment, _Batch, _send_and_mine
@@ -175,9 +175,11 @@ class V3Market:
                 answers.extend(await client.batch(calls[start : start + chunk]))
         out: list[tuple[int, int] | None] = []
         for answer in answers:
-            if isinstance(answer, ChainError):
+            if isinstance(answer, ExecutionReverted):  # the Quoter refuses: part of the answer
                 out.append(None)
                 continue
+            if isinstance(answer, ChainError):
+                raise DevnetRpcError(f"QuoterV2 call failed: {answer}")
             amount, price_after, _crossed, _gas = decode(_QUOTE_RESULT, bytes.fromhex(answer[2:]))
             out.append((amount, price_after))
         return out
