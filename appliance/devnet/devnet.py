@@ -30,7 +30,8 @@ from appliance.devnet._config_file import write_config, write_key
 from appliance.devnet._deploy import MAX_UINT, Deployment, DexInfo, deploy_market
 from appliance.devnet._market import MarketPlan, plan_market
 from appliance.devnet._rpc import DevnetRpc
-from appliance.devnet._v3 import V3Market, deploy_v3
+from appliance.devnet._v3 import deploy_v3
+from appliance.devnet._v3_market import V3Market
 from appliance.devnet.anvil import CHAIN_ID, AnvilNode
 from appliance.devnet.errors import DevnetError, DevnetRpcError
 from appliance.events import PoolInfo, TokenInfo
