@@ -21,8 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from appliance.market.v3._errors import InvalidPoolState, NotFilled, OutsideTickWindow
-from appliance.market.v3._pool import V3PoolState, V3SwapResult, swap
+from appliance.market.v3._errors import InvalidPoolState, MathOverflow, OutsideTickWindow
+from appliance.market.v3._pool import (
+    V3PoolState,
+    V3SwapResult,
+    check_limit,
+    quoter_answer,
+    run_swap,
+)
 from appliance.market.v3._tickmath import (
     MAX_SQRT_RATIO,
     MAX_TICK,
@@ -232,6 +238,37 @@ class V3PoolWindow:
         self._state = None
 
     # ------------------------------------------------------------------ quotes
+    def _bounded(
+        self, zero_for_one: bool, amount_specified: int, limit: int | None, want_tick: bool
+    ) -> tuple[int, int, int, int, int]:
+        """The pool's swap loop with the window's edge as an extra limit, or a refusal."""
+        if self.needs_refetch:
+            raise OutsideTickWindow(
+                f"tick {self.tick} is outside the fetched ticks [{self.low_tick}, {self.high_tick})"
+            )
+        low_edge, high_edge = self._edges
+        if zero_for_one:
+            limit = limit or MIN_SQRT_RATIO + 1
+            bound = max(limit, low_edge)
+        else:
+            limit = limit or MAX_SQRT_RATIO - 1
+            bound = min(limit, high_edge)
+        if bound != limit and bound == self.sqrt_price_x96:  # on the edge: the next step is unknown
+            raise OutsideTickWindow(f"price sits on the window edge at tick {self.tick}")
+        state = self.state
+        result = run_swap(
+            state,
+            zero_for_one,
+            amount_specified,
+            check_limit(state, zero_for_one, bound),
+            want_tick,
+        )
+        if bound != limit and result[2] == bound:
+            raise OutsideTickWindow(
+                f"a swap of {amount_specified} reaches the window edge at sqrt price {bound}"
+            )
+        return result
+
     def swap(
         self, zero_for_one: bool, amount_specified: int, sqrt_price_limit_x96: int | None = None
     ) -> V3SwapResult:
@@ -241,46 +278,24 @@ class V3PoolWindow:
             OutsideTickWindow: the price is out of the window, or the swap reaches its edge.
             V3SwapError: where the pool itself reverts.
         """
-        if self.needs_refetch:
-            raise OutsideTickWindow(
-                f"tick {self.tick} is outside the fetched ticks [{self.low_tick}, {self.high_tick})"
-            )
-        low_edge, high_edge = self._edges
-        if zero_for_one:
-            limit = sqrt_price_limit_x96 or MIN_SQRT_RATIO + 1
-            bound = max(limit, low_edge)
-        else:
-            limit = sqrt_price_limit_x96 or MAX_SQRT_RATIO - 1
-            bound = min(limit, high_edge)
-        if bound != limit and bound == self.sqrt_price_x96:  # on the edge: the next step is unknown
-            raise OutsideTickWindow(f"price sits on the window edge at tick {self.tick}")
-        result = swap(self.state, zero_for_one, amount_specified, bound)
-        if bound != limit and result.sqrt_price_x96 == bound:
-            raise OutsideTickWindow(
-                f"a swap of {amount_specified} reaches the window edge at sqrt price {bound}"
-            )
-        return result
+        return V3SwapResult(
+            *self._bounded(zero_for_one, amount_specified, sqrt_price_limit_x96, True)
+        )
 
     def quote_exact_input(
         self, zero_for_one: bool, amount_in: int, sqrt_price_limit_x96: int | None = None
     ) -> int:
         """What the Quoter returns (see :func:`appliance.market.v3math.quote_exact_input`)."""
-        r = self.swap(zero_for_one, amount_in, sqrt_price_limit_x96)
-        if r.amount0 <= 0 and r.amount1 <= 0:
-            raise NotFilled("swap lies entirely in a zero-liquidity region")
-        return -r.amount1 if r.amount0 > 0 else -r.amount0
+        if amount_in < 0:
+            raise MathOverflow(f"amount_in {amount_in} is not a uint256")
+        a0, a1, *_ = self._bounded(zero_for_one, amount_in, sqrt_price_limit_x96, False)
+        return quoter_answer(a0, a1, amount_in, True, sqrt_price_limit_x96 is None)
 
     def quote_exact_output(
         self, zero_for_one: bool, amount_out: int, sqrt_price_limit_x96: int | None = None
     ) -> int:
         """What the Quoter returns (see :func:`appliance.market.v3math.quote_exact_output`)."""
-        r = self.swap(zero_for_one, -amount_out, sqrt_price_limit_x96)
-        if r.amount0 > 0:
-            to_pay, received = r.amount0, -r.amount1
-        elif r.amount1 > 0:
-            to_pay, received = r.amount1, -r.amount0
-        else:
-            raise NotFilled("swap lies entirely in a zero-liquidity region")
-        if sqrt_price_limit_x96 is None and received != amount_out:
-            raise NotFilled(f"only {received} of {amount_out} can come out of the pool")
-        return to_pay
+        if amount_out < 0:
+            raise MathOverflow(f"amount_out {amount_out} is not a uint256")
+        a0, a1, *_ = self._bounded(zero_for_one, -amount_out, sqrt_price_limit_x96, False)
+        return quoter_answer(a0, a1, amount_out, False, sqrt_price_limit_x96 is None)

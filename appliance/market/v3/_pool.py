@@ -39,9 +39,12 @@ __all__ = [
     "FEE_TICK_SPACING",
     "V3PoolState",
     "V3SwapResult",
+    "check_limit",
     "next_initialized_tick_within_one_word",
     "quote_exact_input",
     "quote_exact_output",
+    "quoter_answer",
+    "run_swap",
     "swap",
 ]
 
@@ -142,7 +145,7 @@ def next_initialized_tick_within_one_word(
     return edge, False
 
 
-def _check_limit(state: V3PoolState, zero_for_one: bool, limit: int | None) -> int:
+def check_limit(state: V3PoolState, zero_for_one: bool, limit: int | None) -> int:
     price = state.sqrt_price_x96
     if limit is None:
         limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
@@ -154,7 +157,7 @@ def _check_limit(state: V3PoolState, zero_for_one: bool, limit: int | None) -> i
     return limit
 
 
-def _run(
+def run_swap(
     state: V3PoolState, zero_for_one: bool, amount_specified: int, limit: int, want_tick: bool
 ) -> tuple[int, int, int, int, int]:
     """The loop of ``UniswapV3Pool.swap``: ``(amount0, amount1, sqrt_price, tick, liquidity)``."""
@@ -229,8 +232,8 @@ def swap(
     Raises:
         AmountSpecifiedZero, PriceLimitInvalid, MathOverflow: where the pool reverts.
     """
-    limit = _check_limit(state, zero_for_one, sqrt_price_limit_x96)
-    return V3SwapResult(*_run(state, zero_for_one, amount_specified, limit, True))
+    limit = check_limit(state, zero_for_one, sqrt_price_limit_x96)
+    return V3SwapResult(*run_swap(state, zero_for_one, amount_specified, limit, True))
 
 
 def quote_exact_input(
@@ -249,11 +252,9 @@ def quote_exact_input(
     """
     if amount_in < 0:
         raise MathOverflow(f"amount_in {amount_in} is not a uint256")
-    limit = _check_limit(state, zero_for_one, sqrt_price_limit_x96)
-    amount0, amount1, *_ = _run(state, zero_for_one, amount_in, limit, False)
-    if amount0 <= 0 and amount1 <= 0:
-        raise NotFilled("swap lies entirely in a zero-liquidity region")
-    return -amount1 if amount0 > 0 else -amount0
+    limit = check_limit(state, zero_for_one, sqrt_price_limit_x96)
+    amount0, amount1, *_ = run_swap(state, zero_for_one, amount_in, limit, False)
+    return quoter_answer(amount0, amount1, amount_in, True, sqrt_price_limit_x96 is None)
 
 
 def quote_exact_output(
@@ -273,14 +274,28 @@ def quote_exact_output(
     """
     if amount_out < 0:
         raise MathOverflow(f"amount_out {amount_out} is not a uint256")
-    limit = _check_limit(state, zero_for_one, sqrt_price_limit_x96)
-    amount0, amount1, *_ = _run(state, zero_for_one, -amount_out, limit, False)
+    limit = check_limit(state, zero_for_one, sqrt_price_limit_x96)
+    amount0, amount1, *_ = run_swap(state, zero_for_one, -amount_out, limit, False)
+    return quoter_answer(amount0, amount1, amount_out, False, sqrt_price_limit_x96 is None)
+
+
+def quoter_answer(amount0: int, amount1: int, amount: int, exact_input: bool, strict: bool) -> int:
+    """QuoterV2's answer from the pool's deltas (its swap callback reverts with it).
+
+    Exact input: what came out. Exact output: what must be paid; with ``strict`` (no limit
+    given) the Quoter also insists the whole ``amount`` came out.
+
+    Raises:
+        NotFilled: nothing would be paid in, or (strict, exact output) the output is short.
+    """
     if amount0 > 0:
         to_pay, received = amount0, -amount1
     elif amount1 > 0:
         to_pay, received = amount1, -amount0
     else:
         raise NotFilled("swap lies entirely in a zero-liquidity region")
-    if sqrt_price_limit_x96 is None and received != amount_out:
-        raise NotFilled(f"only {received} of {amount_out} can come out of the pool")
+    if exact_input:
+        return received
+    if strict and received != amount:
+        raise NotFilled(f"only {received} of {amount} can come out of the pool")
     return to_pay
