@@ -175,7 +175,7 @@ class V3PoolWindow:
         if self._state is None:
             self._state = V3PoolState(
                 self.fee, self.tick_spacing, self.sqrt_price_x96, self.tick, self.liquidity,
-                dict(self._nets),
+                self._nets,  # shared until the next Mint/Burn, which copies before it writes
             )  # fmt: skip
         return self._state
 
@@ -216,6 +216,8 @@ class V3PoolWindow:
     def _modify(self, lower: int, upper: int, delta: int) -> None:
         if delta == 0:
             return
+        if self._state is not None and self._state.ticks is self._nets:
+            self._nets = dict(self._nets)  # the state handed out keeps the ticks it was built on
         for t, net_delta in ((lower, delta), (upper, -delta)):
             if not self.low_tick <= t <= self.high_tick:
                 continue  # outside the window: fetched with the words when the price gets there

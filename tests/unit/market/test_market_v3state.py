@@ -254,3 +254,16 @@ def test_moved_state_equals_a_fresh_one() -> None:
     assert moved == model.state() and moved.sorted_ticks == model.state().sorted_ticks
     with pytest.raises(InvalidPoolState):
         state.moved(0, 0, 0)
+
+
+def test_a_state_handed_out_does_not_change_under_its_holder() -> None:
+    model = ladder()
+    window = model.window(radius=1)
+    before = window.state
+    ticks_before = dict(before.ticks)
+    window.apply_mint(-50, 50, E18)
+    assert dict(before.ticks) == ticks_before and window.state.ticks != ticks_before
+    assert quote_exact_input(before, True, 10**15) == quote_exact_input(
+        V3PoolState(before.fee, before.tick_spacing, before.sqrt_price_x96, before.tick,
+                    before.liquidity, ticks_before), True, 10**15
+    )  # fmt: skip
