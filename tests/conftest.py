@@ -10,6 +10,8 @@ Devnet fixtures (mark such tests ``@pytest.mark.devnet``):
   reconfigure the node. Options: ``@pytest.mark.devnet_options(seed=2, block_time=1.0,
   n_pools_extra=10)``.
 * ``anvil`` — function scope: a bare :class:`~appliance.devnet.AnvilNode`, nothing deployed.
+* ``devnet_v3_session`` / ``devnet_v3`` — the same pair for a devnet with Uniswap V3 deployed
+  too (``start_devnet(with_v3=True)``, ``dn.v3``); the V2 side is identical to ``devnet``'s.
 
 Mining mode: **manual** everywhere (Anvil ``--no-mining``): a block exists only when a test
 mines one (``await dn.mine()``) or a helper with ``mine=True`` (the default of ``dn.swap``,
@@ -44,6 +46,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "devnet_options(seed=1, block_time=None, n_pools_extra=0): options of fresh_devnet",
     )
+    # pytest-xdist registers it only when loaded; runs with -p no:xdist need it too
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker")
     if _SESSION_ENV not in os.environ:  # the xdist controller sets it; workers inherit it
         os.environ[_SESSION_ENV] = uuid.uuid4().hex
         config.stash[_owner_key] = os.environ[_SESSION_ENV]
@@ -130,3 +134,27 @@ def anvil() -> Iterator:
 
     with AnvilNode(no_mining=True) as node:
         yield node
+
+
+@pytest.fixture(scope="session")
+def devnet_v3_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    from appliance.devnet import start_devnet
+
+    with start_devnet(seed=1, data_dir=tmp_path_factory.mktemp("devnet-v3"), with_v3=True) as dn:
+        yield dn
+
+
+@pytest.fixture
+def devnet_v3(devnet_v3_session) -> Iterator:
+    dn = devnet_v3_session
+    snap = trio.run(dn.snapshot)
+    yield dn
+
+    async def restore() -> None:
+        async with dn.client() as rpc:
+            await rpc.call("anvil_dropAllTransactions")
+            await rpc.call("evm_setAutomine", [False])
+            if not await rpc.call("evm_revert", [snap]):
+                raise RuntimeError(f"evm_revert({snap!r}) failed")
+
+    trio.run(restore)

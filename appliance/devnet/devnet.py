@@ -30,6 +30,8 @@ from appliance.devnet._config_file import write_config, write_key
 from appliance.devnet._deploy import MAX_UINT, Deployment, DexInfo, deploy_market
 from appliance.devnet._market import MarketPlan, plan_market
 from appliance.devnet._rpc import DevnetRpc
+from appliance.devnet._v3 import deploy_v3
+from appliance.devnet._v3_market import V3Market
 from appliance.devnet.anvil import CHAIN_ID, AnvilNode
 from appliance.devnet.errors import DevnetError, DevnetRpcError
 from appliance.events import PoolInfo, TokenInfo
@@ -80,6 +82,7 @@ class Devnet:
         config_path: Path,
         key_file: Path,
         block_time: float | None,
+        v3: V3Market | None = None,
     ) -> None:
         self.anvil = anvil
         self.rpc: str = anvil.url
@@ -99,6 +102,7 @@ class Devnet:
         self.config_path = config_path
         self.key_file = key_file
         self._by_address = {t.address.lower(): t for t in self.tokens.values()}
+        self.v3: V3Market | None = v3  # the Uniswap V3 side, with ``with_v3=True`` only
 
     def __repr__(self) -> str:
         return f"Devnet(rpc={self.rpc!r}, seed={self.seed}, tokens={len(self.tokens)}, pools={len(self.pools)})"
@@ -381,12 +385,21 @@ class Devnet:
 
 # ---------------------------------------------------------------------- construction
 async def _build(
-    anvil: AnvilNode, *, seed: int, n_pools_extra: int, data_dir: Path, block_time: float | None
+    anvil: AnvilNode,
+    *,
+    seed: int,
+    n_pools_extra: int,
+    data_dir: Path,
+    block_time: float | None,
+    with_v3: bool = False,
 ) -> Devnet:
     plan = plan_market(seed, n_pools_extra)
     accounts = dev_accounts()
+    v3 = None
     async with DevnetRpc(anvil.url) as rpc:
         deployment = await deploy_market(rpc, plan, {n: a.address for n, a in accounts.items()})
+        if with_v3:  # after the V2 market, so its addresses are the same with or without V3
+            v3 = await deploy_v3(rpc, plan, deployment, accounts["deployer"].address)
     data_dir.mkdir(parents=True, exist_ok=True)
     key_file = write_key(data_dir, accounts["appliance"].private_key)
     config_path = write_config(
@@ -408,6 +421,7 @@ async def _build(
         config_path=config_path,
         key_file=key_file,
         block_time=block_time,
+        v3=v3,
     )
 
 
@@ -436,12 +450,13 @@ def start_devnet(
     data_dir: Path | None = None,
     n_pools_extra: int = 0,
     port: int | None = None,
+    with_v3: bool = False,
 ) -> Iterator[Devnet]:
     """Start Anvil, deploy the market for ``seed``, yield the :class:`Devnet`; stop Anvil after.
 
     Sync (runs ``trio.run`` inside): call it outside a Trio loop. Without ``data_dir`` the
     config and key go to a temporary directory removed on exit. ``port``: a fixed Anvil port
-    (default: a free one).
+    (default: a free one). ``with_v3``: also deploy Uniswap V3 (``dn.v3``), after the V2 market.
     """
     node = _anvil_for(block_time, port)
     tmp = Path(tempfile.mkdtemp(prefix="arb-devnet-")) if data_dir is None else None
@@ -454,6 +469,7 @@ def start_devnet(
                 n_pools_extra=n_pools_extra,
                 data_dir=Path(data_dir or tmp),
                 block_time=block_time,
+                with_v3=with_v3,
             )
         )
         yield devnet
@@ -471,13 +487,19 @@ async def open_devnet(
     data_dir: Path,
     n_pools_extra: int = 0,
     port: int | None = None,
+    with_v3: bool = False,
 ):
     """:func:`start_devnet` for code already inside Trio (``async with open_devnet(...)``)."""
     node = _anvil_for(block_time, port)
     try:
         await node.start_async()
         yield await _build(
-            node, seed=seed, n_pools_extra=n_pools_extra, data_dir=data_dir, block_time=block_time
+            node,
+            seed=seed,
+            n_pools_extra=n_pools_extra,
+            data_dir=data_dir,
+            block_time=block_time,
+            with_v3=with_v3,
         )
     finally:
         node.cleanup()
