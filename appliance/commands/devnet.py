@@ -50,6 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--port", type=int, default=None, help="Anvil port (default: a free one)")
     parser.add_argument("--no-simulator", action="store_true", help="no noise-trader swaps")
+    parser.add_argument(
+        "--no-searchers",
+        action="store_true",
+        help="no rival searchers (a router triangle runner, a cross-DEX contract, a sandwicher)",
+    )
 
 
 def check_args(args: argparse.Namespace) -> None:
@@ -104,7 +109,11 @@ def main(args: argparse.Namespace) -> int:
                 async with trio.open_nursery() as nursery:
                     await nursery.start(
                         functools.partial(
-                            run_market, dn, seed=args.seed, simulator=not args.no_simulator
+                            run_market,
+                            dn,
+                            seed=args.seed,
+                            simulator=not args.no_simulator,
+                            searchers=not args.no_searchers,
                         )
                     )
                     print(json.dumps(doc, indent=2), flush=True)

@@ -1,4 +1,5 @@
-"""Keeping a devnet alive in the foreground: simulator, Anvil watchdog, clean shutdown.
+"""Keeping a devnet alive in the foreground: simulator, rival searchers, Anvil watchdog, clean
+shutdown.
 
 Shared by ``arb-appliance devnet`` and ``arb-appliance demo``. Trio's strict exception groups
 are unwrapped here so the CLI sees one :class:`~appliance.errors.ApplianceError` (one line on
@@ -14,6 +15,7 @@ import trio
 
 from appliance.devnet.devnet import Devnet
 from appliance.devnet.errors import AnvilFailed
+from appliance.devnet.searchers import run_searchers
 from appliance.devnet.simulator import run_simulator
 from appliance.errors import first_appliance_error
 
@@ -59,11 +61,21 @@ async def wait_for_stop_signal(signals) -> int:
 
 
 async def run_market(
-    dn: Devnet, *, seed: int, simulator: bool, task_status=trio.TASK_STATUS_IGNORED
+    dn: Devnet,
+    *,
+    seed: int,
+    simulator: bool,
+    searchers: bool = False,
+    task_status=trio.TASK_STATUS_IGNORED,
 ):
-    """Simulator (optional) + Anvil watch, until cancelled; ``started(stats or None)``."""
+    """Simulator and rival searchers (optional) + Anvil watch, until cancelled.
+
+    ``started(stats or None)`` hands back the simulator's stats.
+    """
     async with trio.open_nursery() as nursery:
         await nursery.start(run_anvil_watch, dn)
+        if searchers:
+            await nursery.start(run_searchers, dn)
         stats = (
             await nursery.start(functools.partial(run_simulator, dn, seed=seed))
             if simulator

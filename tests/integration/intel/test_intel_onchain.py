@@ -9,38 +9,15 @@ a sandwich with the victim a plain swap, and the dislocating trade a plain swap.
 from __future__ import annotations
 
 import pytest
+from intel_helpers import block_intel
 
 from appliance.devnet._abi import calldata
-from appliance.intel import SWAP_V2_TOPIC, Kind, TxInfo, classify_block, decode_v2_swap
+from appliance.intel import Kind
 
 pytestmark = pytest.mark.devnet
 
 ETH = 10**18
 _DEADLINE = 2**63
-
-
-async def _block_intel(dn, number: int, *, ours=()):
-    """What the appliance will do per block: one getLogs for the tracked pools, decode, classify."""
-    pools = {p.address.lower(): p for p in dn.pools}
-    logs = await dn.call(
-        "eth_getLogs",
-        [
-            {
-                "fromBlock": hex(number),
-                "toBlock": hex(number),
-                "topics": [SWAP_V2_TOPIC],
-                "address": [p.address for p in dn.pools],
-            }
-        ],
-    )
-    swaps = [s for s in (decode_v2_swap(e, pools[e["address"].lower()]) for e in logs) if s]
-    block = await dn.call("eth_getBlockByNumber", [hex(number), True])
-    txs = {}
-    for t in block["transactions"]:
-        receipt = await dn.call("eth_getTransactionReceipt", [t["hash"]])
-        gas = int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
-        txs[t["hash"].lower()] = TxInfo(t["hash"].lower(), t["from"], t.get("to"), gas)
-    return classify_block(swaps, txs, ours=ours)
 
 
 async def test_router_triangle_arbitrage_profit_equals_the_balance_change(devnet):
@@ -67,7 +44,7 @@ async def test_router_triangle_arbitrage_profit_equals_the_balance_change(devnet
         gas=600_000,
     )
     after = await dn.balance(weth, competitor)
-    intel = await _block_intel(dn, int(receipt["blockNumber"], 16))
+    intel = await block_intel(dn, int(receipt["blockNumber"], 16))
     (arb,) = intel.arbitrages
     assert arb.kind is Kind.ARBITRAGE
     assert arb.start_token.lower() == weth.lower()
@@ -79,7 +56,7 @@ async def test_router_triangle_arbitrage_profit_equals_the_balance_change(devnet
         for a, b in (("WETH", "USDC"), ("USDC", "DAI"), ("DAI", "WETH"))
     ]
     # the same transaction as ours, when it is sent from our account
-    mine = await _block_intel(dn, int(receipt["blockNumber"], 16), ours={competitor})
+    mine = await block_intel(dn, int(receipt["blockNumber"], 16), ours={competitor})
     assert [a.kind for a in mine.arbitrages] == [Kind.OURS]
 
 
@@ -104,7 +81,7 @@ async def test_sandwich_and_its_victim_in_one_block(devnet):
         victim.lower(),
         back.lower(),
     ]
-    intel = await _block_intel(dn, number)
+    intel = await block_intel(dn, number)
     (s,) = intel.sandwiches
     assert (s.front_tx, s.back_tx, s.victim_txs) == (front.lower(), back.lower(), (victim.lower(),))
     assert s.token.lower() == dn.token("USDC").address.lower() and s.profit_wei > 0
