@@ -49,7 +49,9 @@ def write_report(
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BacktestError(f"cannot create report directory {str(out_dir)!r}: {exc.strerror}")
+        raise BacktestError(
+            f"cannot create report directory {str(out_dir)!r}: {exc.strerror}"
+        ) from None
     scale = 10.0**decimals
     main = runs[0]
 
