@@ -55,6 +55,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="no rival searchers (a router triangle runner, a cross-DEX contract, a sandwicher)",
     )
+    parser.add_argument(
+        "--real-prices",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="the first DEX's WETH/USDC pool follows this recorded mainnet USDC/WETH series "
+        "(blockNumber,reserve0,reserve1; e.g. ../shared/data/uniswap-v2-usdc-weth-reserves.csv.gz)",
+    )
 
 
 def check_args(args: argparse.Namespace) -> None:
@@ -87,6 +95,11 @@ def main(args: argparse.Namespace) -> int:
     )
 
     check_args(args)
+    series = None
+    if args.real_prices is not None:  # read and checked before anything starts
+        from appliance.devnet.price_follower import load_price_series
+
+        series = load_price_series(args.real_prices)
     raise_on_sigterm()
     with start_devnet(
         seed=args.seed,
@@ -114,6 +127,7 @@ def main(args: argparse.Namespace) -> int:
                             seed=args.seed,
                             simulator=not args.no_simulator,
                             searchers=not args.no_searchers,
+                            real_prices=series,
                         )
                     )
                     print(json.dumps(doc, indent=2), flush=True)
