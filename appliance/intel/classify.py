@@ -137,7 +137,7 @@ def classify_block(
     """
     ours_lower = {a.lower() for a in ours}
     by_tx: dict[str, list[SwapEvent]] = defaultdict(list)
-    ordered = sorted(swaps, key=lambda s: (s.block, s.tx_index, s.log_index))
+    ordered = sorted(swaps, key=lambda s: (s.block, s.log_index))  # log index: block order
     for swap in ordered:
         by_tx[swap.tx_hash].append(swap)
     block = ordered[0].block if ordered else 0

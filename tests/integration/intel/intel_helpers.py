@@ -3,6 +3,7 @@ tracked pools' Swap topic, the block's transactions and their receipts, then cla
 
 from __future__ import annotations
 
+from appliance.chain.values import log_from_json
 from appliance.intel import SWAP_V2_TOPIC, TxInfo, classify_block, decode_v2_swap
 
 
@@ -19,7 +20,8 @@ async def block_intel(dn, number: int, *, ours=()):
             }
         ],
     )
-    swaps = [s for s in (decode_v2_swap(e, pools[e["address"].lower()]) for e in logs) if s]
+    entries = [log_from_json("devnet", "eth_getLogs", e) for e in logs]
+    swaps = [s for s in (decode_v2_swap(e, pools[e.address.lower()]) for e in entries) if s]
     block = await dn.call("eth_getBlockByNumber", [hex(number), True])
     txs = {}
     for t in block["transactions"]:

@@ -16,10 +16,8 @@ ROUTER, BOT, OUR_EXECUTOR = "0x" + "e" * 40, "0x" + "f" * 40, "0x" + "9" * 40
 _log = itertools.count()
 
 
-def swap(tx, pool, t_in, t_out, a_in, a_out, *, tx_index=0, block=100):
-    return SwapEvent(
-        block, tx, tx_index, next(_log), pool, ROUTER, ROUTER, t_in, t_out, a_in, a_out
-    )
+def swap(tx, pool, t_in, t_out, a_in, a_out, *, block=100):
+    return SwapEvent(block, tx, next(_log), pool, ROUTER, ROUTER, t_in, t_out, a_in, a_out)
 
 
 def h(n: int) -> str:
@@ -82,7 +80,7 @@ def test_ours_by_sender_or_by_executor():
     t1, i1 = tx(6, sender="0x" + "7" * 40)
     t2, i2 = tx(7, to=OUR_EXECUTOR)
     swaps = [swap(t1, P1, A, B, 1, 3), swap(t1, P2, B, A, 3, 2)]
-    swaps += [swap(t2, P3, A, B, 1, 3, tx_index=1), swap(t2, P4, B, A, 3, 2, tx_index=1)]
+    swaps += [swap(t2, P3, A, B, 1, 3), swap(t2, P4, B, A, 3, 2)]
     intel = classify_block(swaps, {t1: i1, t2: i2}, ours={i1.sender.upper(), OUR_EXECUTOR})
     assert [a.kind for a in intel.arbitrages] == [Kind.OURS, Kind.OURS]
 
@@ -92,9 +90,9 @@ def test_sandwich_around_a_victim():
     victim, vi = tx(11, sender="0x" + "2" * 40)
     back, bi = tx(12, sender="0x" + "1" * 40)
     swaps = [
-        swap(front, P1, A, B, 100, 190, tx_index=0),
-        swap(victim, P1, A, B, 1000, 1700, tx_index=1),
-        swap(back, P1, B, A, 190, 112, tx_index=2),
+        swap(front, P1, A, B, 100, 190),
+        swap(victim, P1, A, B, 1000, 1700),
+        swap(back, P1, B, A, 190, 112),
     ]
     intel = classify_block(swaps, {front: fi, victim: vi, back: bi})
     (s,) = intel.sandwiches
@@ -110,9 +108,9 @@ def test_two_swaps_of_one_trader_without_a_victim_are_not_a_sandwich():
     t2, i2 = tx(21, sender="0x" + "2" * 40)
     t3, i3 = tx(22, sender="0x" + "1" * 40)
     swaps = [
-        swap(t1, P1, A, B, 100, 190, tx_index=0),
-        swap(t2, P1, B, A, 50, 25, tx_index=1),  # the other way: not a victim
-        swap(t3, P1, B, A, 190, 98, tx_index=2),
+        swap(t1, P1, A, B, 100, 190),
+        swap(t2, P1, B, A, 50, 25),  # the other way: not a victim
+        swap(t3, P1, B, A, 190, 98),
     ]
     intel = classify_block(swaps, {t1: i1, t2: i2, t3: i3})
     assert intel.sandwiches == () and len(intel.swaps) == 3
