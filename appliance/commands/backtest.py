@@ -33,6 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="POOL=FILE",
         help="a pool's per-block reserves (blockNumber,reserve0,reserve1; .gz ok); repeatable",
     )
+    parser.add_argument(
+        "--fetch",
+        default=None,
+        metavar="FROM:TO",
+        help="first fetch blocks FROM..TO from chain.rpc (pools, Sync logs, headers) into "
+        "--journal (default: <storage.data_dir>/backtest-FROM-TO.sqlite); resumable",
+    )
     parser.add_argument("--from-block", type=int, default=0, metavar="N")
     parser.add_argument("--to-block", type=int, default=None, metavar="N")
     parser.add_argument("--fill", choices=("always", "race"), default="always")
@@ -81,6 +88,8 @@ def main(args: argparse.Namespace) -> int:
     if args.runs < 1 or args.runs > 10_000:
         raise BacktestError(f"--runs must be between 1 and 10000, not {args.runs!r}")
     journal = args.journal or cfg.storage.data_dir / "journal.sqlite"
+    if args.fetch is not None:
+        journal = _fetch(cfg, args)
     discovered, denied, recorded = journal_market(
         journal, from_block=args.from_block, to_block=args.to_block
     )
@@ -137,6 +146,37 @@ def main(args: argparse.Namespace) -> int:
         return 0
     _print_human(doc, unit, decimals)
     return 0
+
+
+def _fetch(cfg, args: argparse.Namespace) -> Path:
+    import trio
+
+    from appliance.backtest import BacktestError
+    from appliance.backtest.fetch import fetch_history, print_progress
+    from appliance.chain import open_rpc_pool
+    from appliance.errors import first_appliance_error
+
+    lo, sep, hi = args.fetch.partition(":")
+    try:
+        first, last = int(lo), int(hi)
+    except ValueError:
+        raise BacktestError(f"--fetch takes FROM:TO block numbers, not {args.fetch!r}") from None
+    if not sep:
+        raise BacktestError(f"--fetch takes FROM:TO block numbers, not {args.fetch!r}")
+    path = args.journal or cfg.storage.data_dir / f"backtest-{first}-{last}.sqlite"
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    async def run():
+        async with open_rpc_pool(cfg.chain) as rpc:
+            return await fetch_history(
+                rpc, cfg, path, from_block=first, to_block=last, progress=print_progress
+            )
+
+    try:
+        trio.run(run)
+    except BaseExceptionGroup as group:
+        raise first_appliance_error(group) from None
+    return path
 
 
 def _inventory(cfg, given: list[tuple[str, str]]) -> dict[str, int] | None:
