@@ -4,7 +4,7 @@ classified as such, searcher and contract named, with the exact profit its balan
 from __future__ import annotations
 
 import pytest
-from intel_helpers import block_intel
+from intel_helpers import block_intel, intel_event
 
 from appliance.devnet.searchers import open_searchers
 
@@ -81,3 +81,9 @@ async def test_sandwicher_wraps_a_pending_swap(devnet):
     assert s.searcher.lower() == me.lower() and s.token.lower() == usdc.lower()
     assert s.profit_wei == after - before > 0
     assert intel.arbitrages == ()
+    # what the intel task sends the store: the sandwich, its victim, and nothing else
+    event = await intel_event(dn, number)
+    (seen,) = event.arbitrages
+    assert (seen.kind, seen.tx_hash, seen.victims) == ("sandwich", s.back_tx, s.victim_txs)
+    assert seen.profit_wei == s.profit_wei and seen.gas_wei == s.gas_wei > 0
+    assert event.plain_swaps == 1 and event.rejected_logs == 0
