@@ -13,6 +13,7 @@ from appliance.intel.classify import (
     TxInfo,
     classify_block,
     find_cycles,
+    txs_to_describe,
 )
 from appliance.intel.errors import IntelError, MalformedLog
 from appliance.intel.swaps import SWAP_V2_TOPIC, SwapEvent, decode_v2_swap
@@ -30,4 +31,5 @@ __all__ = [
     "classify_block",
     "decode_v2_swap",
     "find_cycles",
+    "txs_to_describe",
 ]

@@ -33,6 +33,7 @@ __all__ = [
     "TxInfo",
     "classify_block",
     "find_cycles",
+    "txs_to_describe",
 ]
 
 
@@ -109,6 +110,22 @@ def find_cycles(swaps: Sequence[SwapEvent]) -> list[tuple[SwapEvent, ...]]:
             cycles.append(tuple(current))
             current = []
     return cycles
+
+
+def txs_to_describe(swaps: Iterable[SwapEvent]) -> set[str]:
+    """The transactions whose sender and gas matter: those with a cycle, and those on a pool
+    with three or more transactions in the block (a sandwich needs three). Plain swaps need no
+    receipt: in a busy block this is a few of the 200."""
+    by_tx: dict[str, list[SwapEvent]] = defaultdict(list)
+    by_pool: dict[str, set[str]] = defaultdict(set)
+    for swap in swaps:
+        by_tx[swap.tx_hash].append(swap)
+        by_pool[swap.pool].add(swap.tx_hash)
+    wanted = {tx for tx, group in by_tx.items() if len(group) >= 2 and find_cycles(group)}
+    for txs in by_pool.values():
+        if len(txs) >= 3:
+            wanted |= txs
+    return wanted
 
 
 def _profit(cycle: Sequence[SwapEvent]) -> tuple[str, int]:

@@ -5,15 +5,13 @@ A Uniswap V2 pair emits ``Swap(sender, amount0In, amount1In, amount0Out, amount1
 repaid in the other token, or a sandwich of both in one call): what counts is the pool's net
 flow per token — the token whose balance in the pool rose went *in*, the other came *out*. A
 log with no net direction (a flash loan repaid in the same token) is not a swap and decodes to
-None. Addresses are checksummed, amounts exact integers; the log was validated by the chain
+None. Pool and token addresses are the pool's (checksummed), amounts exact integers; the log was validated by the chain
 layer (hex, hashes, sizes) before it gets here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from eth_utils import to_checksum_address
 
 from appliance.chain.values import Log
 from appliance.events import PoolInfo
@@ -33,6 +31,7 @@ class SwapEvent:
     tx_hash: str
     log_index: int
     pool: str
+    # lowercase hex, not checksummed: 400 checksums per busy block cost more than the rest
     sender: str  # the pool's msg.sender: a router, a searcher contract, or an account
     recipient: str  # where the output went (the next pool of a multi-hop path, or a wallet)
     token_in: str
@@ -68,8 +67,8 @@ def decode_v2_swap(log: Log, pool: PoolInfo) -> SwapEvent | None:
         tx_hash=log.tx_hash,
         log_index=log.log_index,
         pool=pool.address,
-        sender=to_checksum_address("0x" + log.topics[1][-40:]),
-        recipient=to_checksum_address("0x" + log.topics[2][-40:]),
+        sender="0x" + log.topics[1][-40:],
+        recipient="0x" + log.topics[2][-40:],
         token_in=t_in,
         token_out=t_out,
         amount_in=amount_in,

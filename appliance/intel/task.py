@@ -2,9 +2,11 @@
 
 Input: :class:`~appliance.events.SwapLogsSeen` — the ``Swap`` logs the chain task already
 fetched with the head's logs request (never a request per transaction here). Per block with
-swaps, one batched ``eth_getTransactionReceipt`` for the transactions that have any: the
-receipt names the searcher (``from``), the contract (``to``) and the gas (``gasUsed ×
-effectiveGasPrice``). Output: one :class:`~appliance.events.MarketIntelSeen` per such block to
+swaps whose sender matters (those with a cycle, those on a pool three or more transactions
+touched: :func:`txs_to_describe`), one block-body request names each searcher (``from``) and
+contract (``to``); then one batched ``eth_getTransactionReceipt`` for the transactions that
+turned out to be arbitrages or sandwich legs gives their gas (``gasUsed × effectiveGasPrice``).
+A plain swap costs no request at all. Output: one :class:`~appliance.events.MarketIntelSeen` per such block to
 the records (store, metrics, screen).
 
 Input like any other: a log that does not decode is rejected (logged, counted in the event),
@@ -22,7 +24,7 @@ import trio
 
 from appliance.chain.errors import ChainError, RpcError
 from appliance.events import ArbitrageSeen, MarketIntelSeen, PoolInfo, SwapLogsSeen
-from appliance.intel.classify import BlockIntel, Kind, TxInfo, classify_block
+from appliance.intel.classify import BlockIntel, Kind, TxInfo, classify_block, txs_to_describe
 from appliance.intel.errors import MalformedLog
 from appliance.intel.swaps import SwapEvent, decode_v2_swap
 
@@ -77,10 +79,37 @@ class IntelReader:
             infos[tx_hash] = info
         return infos
 
+    async def senders(self, block: int, tx_hashes: set[str]) -> dict[str, TxInfo]:
+        """Sender and target of ``tx_hashes`` from the block body (one request), gas unknown."""
+        if not tx_hashes:
+            return {}
+        try:
+            body = await self.rpc.call("eth_getBlockByNumber", [hex(block), True])
+        except ChainError as exc:
+            log.warning("intel: block %s body failed: %s", block, exc)
+            return {}
+        txs = body.get("transactions") if isinstance(body, Mapping) else None
+        if not isinstance(txs, list):
+            log.warning("intel: block %s body has no transaction list: %.80r", block, body)
+            return {}
+        out = {}
+        for tx in txs:
+            info = _tx_info(tx.get("hash", "") if isinstance(tx, Mapping) else "", tx, gas=False)
+            if info is not None and info.tx_hash in tx_hashes:
+                out[info.tx_hash] = info
+        return out
+
     async def read(self, event: SwapLogsSeen) -> MarketIntelSeen:
+        """Classify one block: senders from its body, gas from receipts of the classified only."""
         swaps, rejected = self.decode(event.logs)
-        txs = await self.tx_infos(sorted({s.tx_hash for s in swaps}))
+        txs = await self.senders(event.block, txs_to_describe(swaps))
         intel = classify_block(swaps, txs, ours=self.ours)
+        legs = {a.tx_hash for a in intel.arbitrages}
+        legs |= {t for s in intel.sandwiches for t in (s.front_tx, s.back_tx)}
+        if legs:
+            gas = await self.tx_infos(sorted(legs))
+            txs = {h: gas.get(h, info) for h, info in txs.items()}
+            intel = classify_block(swaps, txs, ours=self.ours)
         return to_event(event.block, intel, rejected)
 
 
@@ -117,18 +146,25 @@ def to_event(block: int, intel: BlockIntel, rejected: int = 0) -> MarketIntelSee
     return MarketIntelSeen(block, tuple(seen), len(intel.swaps), rejected)
 
 
-def _tx_info(tx_hash: str, answer: Any) -> TxInfo | None:
+def _tx_info(tx_hash: str, answer: Any, *, gas: bool = True) -> TxInfo | None:
+    """A receipt (``gas``) or a block body's transaction (no gas) as TxInfo; None if malformed."""
     if isinstance(answer, RpcError) or not isinstance(answer, Mapping):
         return None
     try:
         sender = str(answer["from"])
         to = answer.get("to")
-        gas = int(answer["gasUsed"], 16) * int(answer.get("effectiveGasPrice") or "0x0", 16)
+        cost = (
+            int(answer["gasUsed"], 16) * int(answer.get("effectiveGasPrice") or "0x0", 16)
+            if gas
+            else 0
+        )
     except (KeyError, TypeError, ValueError):
         return None
     if len(sender) != 42 or (to is not None and len(str(to)) != 42):
         return None
-    return TxInfo(tx_hash, sender, None if to is None else str(to), gas)
+    if not isinstance(tx_hash, str) or len(tx_hash) != 66:
+        return None
+    return TxInfo(tx_hash.lower(), sender, None if to is None else str(to), cost)
 
 
 async def run_intel(

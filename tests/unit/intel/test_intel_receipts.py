@@ -8,7 +8,18 @@ from appliance.chain.errors import RpcCallError
 from appliance.intel.task import _tx_info
 
 H = "0x" + "ab" * 32
-GOOD = {"from": "0x" + "1" * 40, "to": "0x" + "2" * 40, "gasUsed": "0x5208", "effectiveGasPrice": "0x3b9aca00"}
+GOOD = {
+    "from": "0x" + "1" * 40,
+    "to": "0x" + "2" * 40,
+    "gasUsed": "0x5208",
+    "effectiveGasPrice": "0x3b9aca00",
+}
+
+
+def test_a_block_body_transaction_gives_sender_and_target_without_gas():
+    info = _tx_info(H, {"hash": H, "from": GOOD["from"], "to": GOOD["to"]}, gas=False)
+    assert (info.sender, info.to, info.gas_wei) == (GOOD["from"], GOOD["to"], 0)
+    assert _tx_info("0x12", {"from": GOOD["from"], "to": None}, gas=False) is None
 
 
 def test_a_good_receipt_gives_sender_target_and_exact_gas():
