@@ -50,5 +50,5 @@ def test_the_trading_key_is_refused_as_identity(tmp_path):
 
 
 def test_a_missing_file_names_the_setting(tmp_path):
-    with pytest.raises(SearcherKeyError, match="execution.searcher_key_file"):
+    with pytest.raises(SearcherKeyError, match=r"execution\.searcher_key_file"):
         SearcherIdentity.from_file(tmp_path / "absent.key")
