@@ -7,8 +7,9 @@ clock, so a daily reset happens at the replayed day's hour); each approved order
 rivals of the fill model; a win is accounted by the paper path's own
 :func:`~appliance.execution.accounting.fill_from_simulation` (gas: the candidate's estimate at
 the block's base fee plus the configured tip) and fed back to the risk engine as the live
-supervisor would; a win or a loss consumes the opportunity exactly as a paper fill does
-(:meth:`Detector.mark_filled`): it is offered again only once one of its pools changes.
+supervisor would; a win or a loss (a rival's fill) is laid over the market exactly as a paper
+fill is (:meth:`Detector.mark_filled`): what it did not consume, and every later change, is
+offered again.
 
 The per-block optimum (for capture) is the best candidate of each block whose cycle touches a
 pool that changed in that block: a lasting opportunity counts once, not once per block.
@@ -144,7 +145,8 @@ class Backtest:
                         rejections[reason] = rejections.get(reason, 0) + 1
                 for order in orders:
                     cand = order.candidate
-                    detector.mark_filled(cand.pools)  # ours or a rival's: consumed either way
+                    # ours or a rival's: the fill is laid over the market as paper mode does
+                    detector.mark_filled(cand)
                     if not self.fill_model.first(rng):
                         lost += 1
                         engine.on_trade(self._dropped(order))
