@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "demo": "devnet + supervisor + status screen in this terminal",
     "deploy-executor": "deploy the executor contract with the configured key",
     "backtest": "replay recorded reserves from a journal through the strategy and risk engine",
+    "competitors": "the searchers arbitraging the tracked pools: leaderboard and latest trades",
+    "why": "what became of each opportunity, and why nothing traded",
 }
 
 ENV_CONFIG = "ARB_APPLIANCE_CONFIG"

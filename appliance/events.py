@@ -25,6 +25,7 @@ from appliance.modes import Mode
 
 __all__ = [
     "AlertRaised",
+    "ArbitrageSeen",
     "BlockSeen",
     "Candidate",
     "CandidatesFound",
@@ -32,6 +33,7 @@ __all__ = [
     "KillSwitchPressed",
     "KillSwitchRearmed",
     "Leg",
+    "MarketIntelSeen",
     "ModeChanged",
     "OrderApproved",
     "OrderRejected",
@@ -41,6 +43,7 @@ __all__ = [
     "ReorgDetected",
     "ReservesUpdated",
     "StartupCompleted",
+    "SwapLogsSeen",
     "TokenInfo",
     "TradeStatus",
     "TradeUpdated",
@@ -310,3 +313,43 @@ class SizingUpdated:
 
     size_caps: dict[str, int]
     inventory: dict[str, int] | None
+
+
+# --------------------------------------------------------------------------------- intelligence
+@dataclass(frozen=True, slots=True)
+class SwapLogsSeen:
+    """The tracked pools' ``Swap`` logs of one block, from the head's own logs request."""
+
+    block: int
+    logs: tuple[object, ...]  # appliance.chain.values.Log, validated by the chain layer
+
+
+@dataclass(frozen=True, slots=True)
+class ArbitrageSeen:
+    """Someone's (or our) arbitrage or sandwich that landed in ``block``, valued on chain.
+
+    ``kind``: ``ours`` | ``arbitrage`` | ``sandwich``. ``profit_wei`` is in ``start_token``
+    (negative for a losing one); ``gas_wei`` is native wei from the receipt(s). For a sandwich
+    ``tx_hash`` is the back-run and ``victims`` the wrapped transactions.
+    """
+
+    block: int
+    tx_hash: str
+    kind: str
+    searcher: str
+    contract: str | None
+    start_token: str
+    profit_wei: int
+    gas_wei: int
+    pools: tuple[str, ...]
+    victims: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MarketIntelSeen:
+    """What one block's swaps were: the arbitrages and sandwiches, and how many plain swaps."""
+
+    block: int
+    arbitrages: tuple[ArbitrageSeen, ...]
+    plain_swaps: int
+    rejected_logs: int = 0  # logs that did not decode (malformed): logged and counted

@@ -50,6 +50,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--port", type=int, default=None, help="Anvil port (default: a free one)")
     parser.add_argument("--no-simulator", action="store_true", help="no noise-trader swaps")
+    parser.add_argument(
+        "--no-searchers",
+        action="store_true",
+        help="no rival searchers (a router triangle runner, a cross-DEX contract, a sandwicher)",
+    )
+    parser.add_argument(
+        "--real-prices",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="the first DEX's WETH/USDC pool follows this recorded mainnet USDC/WETH series "
+        "(blockNumber,reserve0,reserve1; e.g. ../shared/data/uniswap-v2-usdc-weth-reserves.csv.gz)",
+    )
 
 
 def check_args(args: argparse.Namespace) -> None:
@@ -82,6 +95,11 @@ def main(args: argparse.Namespace) -> int:
     )
 
     check_args(args)
+    series = None
+    if args.real_prices is not None:  # read and checked before anything starts
+        from appliance.devnet.price_follower import load_price_series
+
+        series = load_price_series(args.real_prices)
     raise_on_sigterm()
     with start_devnet(
         seed=args.seed,
@@ -104,7 +122,12 @@ def main(args: argparse.Namespace) -> int:
                 async with trio.open_nursery() as nursery:
                     await nursery.start(
                         functools.partial(
-                            run_market, dn, seed=args.seed, simulator=not args.no_simulator
+                            run_market,
+                            dn,
+                            seed=args.seed,
+                            simulator=not args.no_simulator,
+                            searchers=not args.no_searchers,
+                            real_prices=series,
                         )
                     )
                     print(json.dumps(doc, indent=2), flush=True)

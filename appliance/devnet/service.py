@@ -1,4 +1,5 @@
-"""Keeping a devnet alive in the foreground: simulator, Anvil watchdog, clean shutdown.
+"""Keeping a devnet alive in the foreground: simulator, rival searchers, Anvil watchdog, clean
+shutdown.
 
 Shared by ``arb-appliance devnet`` and ``arb-appliance demo``. Trio's strict exception groups
 are unwrapped here so the CLI sees one :class:`~appliance.errors.ApplianceError` (one line on
@@ -9,11 +10,14 @@ from __future__ import annotations
 
 import functools
 import signal
+from collections.abc import Sequence
 
 import trio
 
 from appliance.devnet.devnet import Devnet
 from appliance.devnet.errors import AnvilFailed
+from appliance.devnet.price_follower import run_price_follower
+from appliance.devnet.searchers import run_searchers
 from appliance.devnet.simulator import run_simulator
 from appliance.errors import first_appliance_error
 
@@ -59,11 +63,26 @@ async def wait_for_stop_signal(signals) -> int:
 
 
 async def run_market(
-    dn: Devnet, *, seed: int, simulator: bool, task_status=trio.TASK_STATUS_IGNORED
+    dn: Devnet,
+    *,
+    seed: int,
+    simulator: bool,
+    searchers: bool = False,
+    real_prices: Sequence[tuple[int, int, int]] | None = None,
+    task_status=trio.TASK_STATUS_IGNORED,
 ):
-    """Simulator (optional) + Anvil watch, until cancelled; ``started(stats or None)``."""
+    """Simulator, rival searchers and a real-price follower (each optional) + Anvil watch.
+
+    Runs until cancelled; ``started(stats or None)`` hands back the simulator's stats.
+    ``real_prices``: recorded mainnet USDC/WETH reserves (``load_price_series``) the lead pool
+    follows.
+    """
     async with trio.open_nursery() as nursery:
         await nursery.start(run_anvil_watch, dn)
+        if searchers:
+            await nursery.start(run_searchers, dn)
+        if real_prices is not None:
+            await nursery.start(functools.partial(run_price_follower, dn, real_prices))
         stats = (
             await nursery.start(functools.partial(run_simulator, dn, seed=seed))
             if simulator

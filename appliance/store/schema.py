@@ -35,6 +35,18 @@ Version 2 adds to ``trades``: ``net_profit`` (base-token wei after gas), ``slipp
 ``base_token`` (the unit of the trade's profit columns) and ``value_ref`` (the net after gas in
 the *reference* token, the wrapped native coin gas is priced in: the one unit P&L is summed in).
 The reference token's address is kept in ``state`` under ``store.reference_token``.
+
+Version 3 adds market intelligence (:mod:`appliance.intel`)::
+
+    arbitrages (id PK, at, block, tx_hash, kind, searcher, contract, start_token, profit, gas,
+                pools, victims)   kind: ours | arbitrage | sandwich; profit in start_token wei
+                                  (negative for a losing one), gas in native wei; pools and
+                                  victims JSON lists; appended in block order, no index
+    swaps      (block, log_index, tx_hash, pool_id, sender, recipient, token_in, amount_in,
+                amount_out, kind)   every swap of the tracked pools, kept for a bounded time
+
+Opportunity fates are not stored: ``arb-appliance why`` derives them from ``opportunities``,
+``trades`` and ``arbitrages`` when asked (no extra SD writes per block).
 """
 
 from __future__ import annotations
@@ -150,6 +162,35 @@ ALTER TABLE trades ADD COLUMN base_token TEXT;
 ALTER TABLE trades ADD COLUMN value_ref TEXT;
 """
 
+_V3 = """
+CREATE TABLE IF NOT EXISTS arbitrages (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    block INTEGER NOT NULL,
+    tx_hash TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    searcher TEXT NOT NULL,
+    contract TEXT,
+    start_token TEXT NOT NULL,
+    profit TEXT NOT NULL,
+    gas TEXT NOT NULL,
+    pools TEXT NOT NULL,
+    victims TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS swaps (
+    block INTEGER NOT NULL,
+    log_index INTEGER NOT NULL,
+    tx_hash TEXT NOT NULL,
+    pool_id INTEGER NOT NULL,
+    sender TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    token_in TEXT NOT NULL,
+    amount_in TEXT NOT NULL,
+    amount_out TEXT NOT NULL,
+    kind TEXT NOT NULL
+);
+"""
+
 # (version, description, SQL script). Append only; never edit an applied migration.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "initial schema", _V1),
@@ -158,6 +199,12 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         "trades: net profit after gas (exact), slippage vs expected (bps), base token and the "
         "net in the reference token (exact)",
         _V2,
+    ),
+    (
+        3,
+        "market intelligence: arbitrages and sandwiches seen on the tracked pools (ours and "
+        "others'), and their swaps (bounded retention)",
+        _V3,
     ),
 )
 

@@ -171,6 +171,26 @@ def test_bad_arguments_are_one_line_exit_2(argv):
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and argv[0] in proc.stderr
 
 
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [(None, "cannot read reserves file"), ("blockNumber,reserve0,reserve1\n1,2,3\n", "two rows")],
+)
+def test_a_bad_real_price_series_is_one_line_exit_2_before_anything_starts(
+    tmp_path, content, needle
+):
+    series = tmp_path / "series.csv"
+    if content is not None:
+        series.write_text(content)
+    proc = subprocess.run(
+        [sys.executable, "-m", "appliance", "devnet", "--real-prices", str(series)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
+    assert needle in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_anvil_dying_is_one_line_exit_1(tmp_path):
     cli = Cli("devnet", "--no-simulator", "--data-dir", str(tmp_path))
     try:

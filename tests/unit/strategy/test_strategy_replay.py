@@ -99,7 +99,36 @@ def test_backtest_command_prints_the_summary(tmp_path, capsys):
     )
     assert cli_main(["backtest", "--config", str(config), "--journal", str(journal), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["blocks"] == 60 and doc["candidates"] == len(live)
+    assert live and doc["blocks"] == 60
+    # the contract of `backtest --json`: exact integers for amounts, floats for ratios
+    for key in ("trades", "net_profit_wei", "gross_profit_wei", "gas_wei", "max_drawdown_wei"):
+        assert isinstance(doc[key], int), key
+    assert doc["net_profit_wei"] == doc["gross_profit_wei"] - doc["gas_wei"]
+    assert 0 < doc["trades"] <= len(live)  # a fill consumes its opportunity: never once per block
+    assert doc["sharpe"] is None  # a minute of blocks is not two days
+    assert 0.0 <= doc["win_rate"] <= 1.0
+
+    # the same market raced by rivals, ten seeds: never more trades, percentiles ordered
+    argv = ["backtest", "--config", str(config), "--journal", str(journal), "--json"]
+    assert cli_main([*argv, "--fill", "race", "--runs", "10", "--latency-ms", "150"]) == 0
+    raced = json.loads(capsys.readouterr().out)
+    assert raced["trades"] <= doc["trades"] and raced["fill"]["model"] == "competition"
+    bands = list(raced["monte_carlo_net_profit_wei"].values())
+    assert bands == sorted(bands) and len(bands) == 5
+
+    # the report: a page and its four plots (matplotlib, the laptop-side extra)
+    pytest.importorskip("matplotlib")
+    assert cli_main([*argv, "--report", str(tmp_path / "report")]) == 0
+    names = sorted(p.name for p in (tmp_path / "report").iterdir())
+    assert names == [
+        "drawdown.png",
+        "equity.png",
+        "index.html",
+        "monte_carlo.png",
+        "pnl_histogram.png",
+    ]
+    assert cli_main([*argv, "--csv", "0xnotapool=x.csv"]) == 2
+    assert "is not described" in capsys.readouterr().err
 
 
 GWEI = 10**9

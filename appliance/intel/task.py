@@ -1,0 +1,184 @@
+"""``run_intel``: every block's swaps on the tracked pools -> who arbitraged what, for how much.
+
+Input: :class:`~appliance.events.SwapLogsSeen` — the ``Swap`` logs the chain task already
+fetched with the head's logs request (never a request per transaction here). Per block with
+swaps whose sender matters (those with a cycle, those on a pool three or more transactions
+touched: :func:`txs_to_describe`), one block-body request names each searcher (``from``) and
+contract (``to``); then one batched ``eth_getTransactionReceipt`` for the transactions that
+turned out to be arbitrages or sandwich legs gives their gas (``gasUsed × effectiveGasPrice``).
+A plain swap costs no request at all. Output: one :class:`~appliance.events.MarketIntelSeen` per such block to
+the records (store, metrics, screen).
+
+Input like any other: a log that does not decode is rejected (logged, counted in the event),
+a receipt that is missing or malformed leaves that transaction's searcher unknown and its gas
+at 0, logged — the block goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+import trio
+
+from appliance.chain.errors import ChainError, RpcError
+from appliance.events import ArbitrageSeen, MarketIntelSeen, PoolInfo, SwapLogsSeen
+from appliance.intel.classify import BlockIntel, Kind, TxInfo, classify_block, txs_to_describe
+from appliance.intel.errors import MalformedLog
+from appliance.intel.swaps import SwapEvent, decode_v2_swap
+
+__all__ = ["IntelReader", "run_intel"]
+
+log = logging.getLogger(__name__)
+
+
+class IntelReader:
+    """Decode, fetch receipts, classify: the task's work, separate from its channels."""
+
+    def __init__(self, rpc, pools: Sequence[PoolInfo], ours: Collection[str]) -> None:
+        self.rpc = rpc
+        self.pools = {p.address.lower(): p for p in pools}
+        self.ours = {a.lower() for a in ours if a}
+
+    def add_pools(self, pools: Sequence[PoolInfo]) -> None:
+        self.pools.update({p.address.lower(): p for p in pools})
+
+    def decode(self, logs: Sequence[Any]) -> tuple[list[SwapEvent], int]:
+        swaps, rejected = [], 0
+        for entry in logs:
+            pool = self.pools.get(entry.address.lower())
+            if pool is None or entry.removed:
+                continue
+            try:
+                swap = decode_v2_swap(entry, pool)
+            except MalformedLog as exc:
+                rejected += 1
+                log.warning("intel: rejected a log of block %s: %s", entry.block_number, exc)
+                continue
+            if swap is not None:
+                swaps.append(swap)
+        return swaps, rejected
+
+    async def tx_infos(self, tx_hashes: Sequence[str]) -> dict[str, TxInfo]:
+        if not tx_hashes:
+            return {}
+        try:
+            answers = await self.rpc.batch(
+                [("eth_getTransactionReceipt", [h]) for h in tx_hashes], hedge=False
+            )
+        except ChainError as exc:
+            log.warning("intel: receipts of %d transactions failed: %s", len(tx_hashes), exc)
+            return {}
+        infos = {}
+        for tx_hash, answer in zip(tx_hashes, answers, strict=True):
+            info = _tx_info(tx_hash, answer)
+            if info is None:
+                log.warning("intel: receipt of %s missing or malformed: %.80r", tx_hash, answer)
+                continue
+            infos[tx_hash] = info
+        return infos
+
+    async def senders(self, block: int, tx_hashes: set[str]) -> dict[str, TxInfo]:
+        """Sender and target of ``tx_hashes`` from the block body (one request), gas unknown."""
+        if not tx_hashes:
+            return {}
+        try:
+            body = await self.rpc.call("eth_getBlockByNumber", [hex(block), True])
+        except ChainError as exc:
+            log.warning("intel: block %s body failed: %s", block, exc)
+            return {}
+        txs = body.get("transactions") if isinstance(body, Mapping) else None
+        if not isinstance(txs, list):
+            log.warning("intel: block %s body has no transaction list: %.80r", block, body)
+            return {}
+        out = {}
+        for tx in txs:
+            info = _tx_info(tx.get("hash", "") if isinstance(tx, Mapping) else "", tx, gas=False)
+            if info is not None and info.tx_hash in tx_hashes:
+                out[info.tx_hash] = info
+        return out
+
+    async def read(self, event: SwapLogsSeen) -> MarketIntelSeen:
+        """Classify one block: senders from its body, gas from receipts of the classified only."""
+        swaps, rejected = self.decode(event.logs)
+        txs = await self.senders(event.block, txs_to_describe(swaps))
+        intel = classify_block(swaps, txs, ours=self.ours)
+        legs = {a.tx_hash for a in intel.arbitrages}
+        legs |= {t for s in intel.sandwiches for t in (s.front_tx, s.back_tx)}
+        if legs:
+            gas = await self.tx_infos(sorted(legs))
+            txs = {h: gas.get(h, info) for h, info in txs.items()}
+            intel = classify_block(swaps, txs, ours=self.ours)
+        return to_event(event.block, intel, rejected)
+
+
+def to_event(block: int, intel: BlockIntel, rejected: int = 0) -> MarketIntelSeen:
+    seen = [
+        ArbitrageSeen(
+            block=a.block,
+            tx_hash=a.tx_hash,
+            kind=str(a.kind),
+            searcher=a.searcher,
+            contract=a.contract,
+            start_token=a.start_token,
+            profit_wei=a.profit_wei,
+            gas_wei=a.gas_wei,
+            pools=a.pools,
+        )
+        for a in intel.arbitrages
+    ]
+    seen += [
+        ArbitrageSeen(
+            block=s.block,
+            tx_hash=s.back_tx,
+            kind=str(Kind.SANDWICH),
+            searcher=s.searcher,
+            contract=None,
+            start_token=s.token,
+            profit_wei=s.profit_wei,
+            gas_wei=s.gas_wei,
+            pools=(s.pool,),
+            victims=s.victim_txs,
+        )
+        for s in intel.sandwiches
+    ]
+    return MarketIntelSeen(block, tuple(seen), len(intel.swaps), rejected)
+
+
+def _tx_info(tx_hash: str, answer: Any, *, gas: bool = True) -> TxInfo | None:
+    """A receipt (``gas``) or a block body's transaction (no gas) as TxInfo; None if malformed."""
+    if isinstance(answer, RpcError) or not isinstance(answer, Mapping):
+        return None
+    try:
+        sender = str(answer["from"])
+        to = answer.get("to")
+        cost = (
+            int(answer["gasUsed"], 16) * int(answer.get("effectiveGasPrice") or "0x0", 16)
+            if gas
+            else 0
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    if len(sender) != 42 or (to is not None and len(str(to)) != 42):
+        return None
+    if not isinstance(tx_hash, str) or len(tx_hash) != 66:
+        return None
+    return TxInfo(tx_hash.lower(), sender, None if to is None else str(to), cost)
+
+
+async def run_intel(
+    rpc,
+    pools: Sequence[PoolInfo],
+    swaps_recv: trio.MemoryReceiveChannel,
+    records_send: trio.MemorySendChannel,
+    *,
+    ours: Collection[str] = (),
+    task_status=trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Classify each block's swaps until cancelled (``swaps_recv`` carries SwapLogsSeen)."""
+    reader = IntelReader(rpc, pools, ours)
+    task_status.started(reader)
+    async for event in swaps_recv:
+        if isinstance(event, SwapLogsSeen) and event.logs:
+            await records_send.send(await reader.read(event))
