@@ -46,8 +46,12 @@ $(STAMP_NPM): tools/package.json tools/package-lock.json
 	cd tools && npm install --no-audit --no-fund --no-save --loglevel=error
 	@touch $@
 
+# The demo's lead pool follows the real mainnet USDC/WETH series when ../shared/data has it.
+REAL_PRICES ?= $(wildcard ../shared/data/uniswap-v2-usdc-weth-reserves.csv.gz)
+DEMO_ARGS   ?= $(if $(REAL_PRICES),--real-prices $(REAL_PRICES))
+
 demo: setup
-	$(VENV)/bin/arb-appliance demo
+	$(VENV)/bin/arb-appliance demo $(DEMO_ARGS)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -156,17 +156,26 @@ async def _demo(dn, args: argparse.Namespace) -> None:
     with stop_signals() as signals:
         async with trio.open_nursery() as nursery:
             stats = await nursery.start(
-                functools.partial(run_market, dn, seed=args.seed, simulator=True)
+                functools.partial(
+                    run_market,
+                    dn,
+                    seed=args.seed,
+                    simulator=True,
+                    searchers=not args.no_searchers,
+                    real_prices=args.real_series,
+                )
             )
             with trio.move_on_after(60):
                 while stats.rounds < 1:
                     await trio.sleep(0.1)
             if stats.rounds < 1:
                 raise DevnetError("the market simulator made no swaps within 60 s")
+            rivals = "off" if args.no_searchers else "3 rival searchers"
+            prices = "real mainnet prices" if args.real_series else "noise only"
             _say(
                 f"market ready: {dn.rpc} chain {dn.chain_id}, {len(dn.pools)} pools on "
                 f"{len(dn.dexes)} DEXes, {len(dn.tokens)} tokens, noise traders on "
-                f"(seed {args.seed}); config {dn.config_path}"
+                f"(seed {args.seed}), {rivals}, {prices}; config {dn.config_path}"
             )
             log_path = dn.data_dir / "run.log"
             await nursery.start(_run_supervisor, dn.config_path, log_path)
@@ -191,12 +200,13 @@ async def _ui_then_stop(config: Path, scope: trio.CancelScope) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from appliance.commands.devnet import check_args
+    from appliance.commands.devnet import check_args, real_price_series
     from appliance.devnet import start_devnet
     from appliance.devnet.service import first_appliance_error
 
     args.port = None
     check_args(args)
+    args.real_series = real_price_series(args)
     if args.data_dir is not None and args.data_dir.exists() and not args.data_dir.is_dir():
         raise UserError(f"--data-dir {str(args.data_dir)!r} is not a directory")
     raise_on_sigterm()

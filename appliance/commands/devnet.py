@@ -42,14 +42,6 @@ def add_market_arguments(parser: argparse.ArgumentParser, *, data_dir_help: str)
         metavar="N",
         help=f"number of pools (at least {CORE_POOLS}; more adds extra tokens)",
     )
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_market_arguments(
-        parser, data_dir_help="where to write the config and key (default: a temporary directory)"
-    )
-    parser.add_argument("--port", type=int, default=None, help="Anvil port (default: a free one)")
-    parser.add_argument("--no-simulator", action="store_true", help="no noise-trader swaps")
     parser.add_argument(
         "--no-searchers",
         action="store_true",
@@ -63,6 +55,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the first DEX's WETH/USDC pool follows this recorded mainnet USDC/WETH series "
         "(blockNumber,reserve0,reserve1; e.g. ../shared/data/uniswap-v2-usdc-weth-reserves.csv.gz)",
     )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_market_arguments(
+        parser, data_dir_help="where to write the config and key (default: a temporary directory)"
+    )
+    parser.add_argument("--port", type=int, default=None, help="Anvil port (default: a free one)")
+    parser.add_argument("--no-simulator", action="store_true", help="no noise-trader swaps")
+
+
+def real_price_series(args: argparse.Namespace):
+    """The ``--real-prices`` series, read and checked before anything starts (None without)."""
+    if args.real_prices is None:
+        return None
+    from appliance.devnet.price_follower import load_price_series
+
+    return load_price_series(args.real_prices)
 
 
 def check_args(args: argparse.Namespace) -> None:
@@ -95,11 +104,7 @@ def main(args: argparse.Namespace) -> int:
     )
 
     check_args(args)
-    series = None
-    if args.real_prices is not None:  # read and checked before anything starts
-        from appliance.devnet.price_follower import load_price_series
-
-        series = load_price_series(args.real_prices)
+    series = real_price_series(args)
     raise_on_sigterm()
     with start_devnet(
         seed=args.seed,
