@@ -1,6 +1,8 @@
 """The journal ``<data_dir>/journal.sqlite``: the synchronous API of its single writer.
 
-Used by the store task (:mod:`appliance.store.writer`), by startup code (``last_mode()``,
+Opening refuses an existing journal that is empty (0 bytes) or not SQLite
+(:func:`~appliance.store.preflight.check_header`): a new journal is created only where there is
+no file. Used by the store task (:mod:`appliance.store.writer`), by startup code (``last_mode()``,
 ``pending_trades()``, ``load_state()``) and by tests. Opening migrates the schema; a journal written
 by newer code refuses to open (:class:`JournalTooNew`) rather than being half-understood.
 
@@ -35,7 +37,8 @@ from appliance.events import (
 )
 from appliance.modes import Mode
 from appliance.store import queries
-from appliance.store.errors import JournalCorrupt, JournalTooNew, StoreError
+from appliance.store.errors import JournalTooNew, StorageFull, StoreError
+from appliance.store.preflight import check_header, damaged, is_disk_full
 from appliance.store.schema import JOURNAL_NAME, MIGRATIONS
 
 __all__ = ["JOURNAL_NAME", "Journal", "PoolRow", "ReserveRow"]
@@ -55,6 +58,7 @@ class Journal:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        check_header(self.path)  # an emptied or foreign file is refused, never silently replaced
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.db = sqlite_utils.Database(conn, execute_plugins=False)
@@ -67,7 +71,13 @@ class Journal:
             self._synchronous = "NORMAL"
             self.migrate()
         except sqlite3.DatabaseError as exc:
-            raise JournalCorrupt(f"{str(self.path)!r} is not a usable journal: {exc}") from exc
+            with contextlib.suppress(Exception):
+                conn.close()
+            if is_disk_full(exc):
+                raise StorageFull(
+                    f"storage.data_dir is full: {str(self.path)!r} cannot be written ({exc})"
+                ) from None
+            raise damaged(self.path, str(exc)) from None
 
     # ------------------------------------------------------------------------------- lifecycle
     def migrate(self) -> int:
