@@ -49,7 +49,9 @@ def effective(cfg: AppConfig) -> dict[str, Any]:
 
 def main(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
-    check_storage_dirs(cfg)  # what `run` would refuse about data_dir / runtime_dir (creates nothing)
+    check_storage_dirs(
+        cfg
+    )  # what `run` would refuse about data_dir / runtime_dir (creates nothing)
     data = effective(cfg)
     if args.json:
         print(json.dumps(data, indent=2))
