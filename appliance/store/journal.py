@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -55,9 +56,11 @@ PoolRow = tuple[int, str, str, str | None, str | None, int | None]
 class Journal:
     """One read-write connection. Not thread-safe: one owner at a time (the store task)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, _creating: bool = False) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not _creating and not self.path.exists():
+            _create(self.path)
         check_header(self.path)  # an emptied or foreign file is refused, never silently replaced
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -429,6 +432,35 @@ class Journal:
     def vacuum_step(self, pages: int = 256) -> None:
         """Return up to ``pages`` free pages to the file system (incremental vacuum)."""
         self.conn.execute(f"PRAGMA incremental_vacuum({int(pages)})").fetchall()
+
+
+def _create(path: Path) -> None:
+    """Create a migrated journal beside ``path`` and rename it into place (fsynced).
+
+    So a crash while the journal is first created never leaves a 0-byte ``journal.sqlite``: a
+    0-byte journal is always one that was emptied, and is refused.
+    """
+    tmp = path.with_name(f".{path.name}.creating")
+    for stale in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    try:
+        Journal(tmp, _creating=True).close()  # the last close checkpoints and removes the WAL
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise StorageFull(f"storage.data_dir is full: cannot create {str(path)!r}") from None
+        raise StoreError(f"cannot create the journal {str(path)!r}: {exc.strerror}") from None
+    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 def _dec(value: int | None) -> str | None:
