@@ -89,7 +89,13 @@ def make_journal(path: Path, trades: int = 40, blocks: int = 3000) -> None:
         )
         for i in range(trades):
             j.upsert_trade(
-                TradeUpdated(f"order-{i}", TradeStatus.PAPER, Mode.NORMAL, 10**18, 10**15)
+                TradeUpdated(
+                    f"order-{i}",
+                    TradeStatus.PAPER,
+                    Mode.NORMAL,
+                    amount_in=10**18,
+                    expected_profit=10**15,
+                )
             )
 
 
