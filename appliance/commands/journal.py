@@ -57,5 +57,5 @@ def main(args: argparse.Namespace) -> int:
     print(f"journal recovered ({done.method}) into {done.path}; damaged file kept as {done.kept}")
     print(f"rows kept: {rows or 'none'}")
     if lost:
-        print(f"rows unreadable (at most): {lost}")
+        print(f"rowids skipped over damaged pages: {lost}")
     return 0

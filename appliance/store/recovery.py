@@ -7,8 +7,10 @@
    no longer reaches); without it, or when its output does not open, the damaged file is read
    directly;
 2. a new journal is created with this code's schema, and every table's readable rows are copied
-   into it: ``SELECT`` by rowid ranges, halving a range that hits a damaged page down to 16
-   rowids, so one bad page costs little more than its own rows;
+   into it in rowid order, in chunks; a chunk that hits a damaged page is shrunk to read right up
+   to it, and the first readable rowid past it is found by an exponential then binary search, so
+   one bad page costs only its own rows; a table whose b-tree is unreachable is read through its
+   indexes (an index is a second b-tree listing the rowids);
 3. the new file is checked (``integrity_check``), the damaged one is renamed to
    ``journal.sqlite.damaged-<UTC time>`` (its ``-wal`` beside it) and the new one takes its place.
 
@@ -38,7 +40,7 @@ __all__ = ["JournalBusy", "Recovered", "move_aside", "recover_journal", "supervi
 
 CHUNK = 4096  # rowids per SELECT when salvaging
 UNREADABLE = -1  # "lost" of a table none of whose rows could be found
-MIN_SPLIT = 16  # a failing range this small is counted lost instead of being halved again
+ROWID_MIN, ROWID_MAX = -(2**63), 2**63 - 1
 SIDE_FILES = ("-wal", "-shm")
 
 
@@ -52,7 +54,7 @@ class Recovered:
     kept: Path  # the damaged file, renamed
     method: str  # "sqlite3 .recover" or "python"
     rows: dict[str, int] = field(default_factory=dict)
-    lost: dict[str, int] = field(default_factory=dict)  # rows unreadable (at most); -1: all
+    lost: dict[str, int] = field(default_factory=dict)  # rowids skipped; -1: the whole table
 
 
 def stamp(now: float | None = None) -> str:
@@ -171,7 +173,7 @@ def _salvage(source: Path, new: Path, result: Recovered) -> None:
 
 
 def _copy_table(src: sqlite3.Connection, target: Journal, table: str) -> tuple[int, int]:
-    """``(rows copied, rowids lost at most)``; a table the damaged file lacks copies nothing."""
+    """``(rows copied, rowids skipped)``; ``UNREADABLE`` when no row could be reached."""
     info = list(target.conn.execute(f"PRAGMA table_info({table})"))
     new_cols = [row[1] for row in info]
     pks = [row for row in info if row[5]]
@@ -183,40 +185,71 @@ def _copy_table(src: sqlite3.Connection, target: Journal, table: str) -> tuple[i
     cols = [c for c in new_cols if c in old_cols]
     if not cols:
         return 0, 0
-    try:
-        lo, hi = src.execute(f"SELECT min(rowid), max(rowid) FROM {table}").fetchone()
-        ranges = (
-            [] if lo is None else [(a, min(a + CHUNK - 1, hi)) for a in range(lo, hi + 1, CHUNK)]
-        )
-    except sqlite3.Error:  # an end of the table's b-tree is damaged: find the rows by an index
-        ranges = [(r, r) for r in _rowids_from_indexes(src, table)]
-        if not ranges:
-            return 0, UNREADABLE
     keep = cols if aliased else ["rowid", *cols]  # keep rowid order (reserves: block order)
-    select = f"SELECT {', '.join(keep)} FROM {table} WHERE rowid BETWEEN ? AND ?"
+    select = f"SELECT rowid, {', '.join(keep)} FROM {table} WHERE rowid >= ? ORDER BY rowid LIMIT ?"
     insert = (
         f"INSERT OR IGNORE INTO {table} ({', '.join(keep)}) VALUES ({', '.join('?' * len(keep))})"
     )
-    copied = lost = 0
+
+    def read(start: int, limit: int) -> list[tuple] | None:
+        try:
+            return src.execute(select, (start, limit)).fetchall()
+        except sqlite3.Error:
+            return None
+
+    copied = skipped = 0
+    pos, limit, failed = ROWID_MIN, CHUNK, False
     with target.transaction():
-        stack = ranges[::-1]
-        while stack:
-            a, b = stack.pop()
-            try:
-                rows = src.execute(select, (a, b)).fetchall()
-            except sqlite3.Error:
-                if b - a < MIN_SPLIT:
-                    lost += b - a + 1
-                else:
-                    mid = (a + b) // 2
-                    stack += [(mid + 1, b), (a, mid)]
+        while pos <= ROWID_MAX:
+            batch = read(pos, limit)
+            if batch is None:
+                failed = True
+                if limit > 1:
+                    limit //= 2  # read right up to the damage
+                    continue
+                resume = _next_readable(read, pos)
+                if resume is None:
+                    break
+                skipped += resume - pos
+                pos, limit = resume, CHUNK
                 continue
+            if not batch:
+                break
             try:
-                target.conn.executemany(insert, rows)
-                copied += len(rows)
+                target.conn.executemany(insert, [row[1:] for row in batch])
+                copied += len(batch)
             except sqlite3.Error:
-                lost += len(rows)
-    return copied, lost
+                skipped += len(batch)
+            pos, limit = batch[-1][0] + 1, CHUNK
+        if failed and copied == 0:  # the table's b-tree is unreachable: try its indexes
+            rowids = _rowids_from_indexes(src, table)
+            for rowid in rowids:
+                row = read(rowid, 1)
+                if row and row[0][0] == rowid:
+                    with contextlib.suppress(sqlite3.Error):
+                        target.conn.execute(insert, row[0][1:])
+                        copied += 1
+            if copied == 0:
+                return 0, UNREADABLE
+            skipped = len(rowids) - copied
+    return copied, skipped
+
+
+def _next_readable(read, pos: int) -> int | None:
+    """The smallest rowid above ``pos`` from which a read works (exponential, then binary)."""
+    step = 1
+    while pos + step <= ROWID_MAX and read(pos + step, 1) is None:
+        step *= 2
+    if pos + step > ROWID_MAX:
+        return ROWID_MAX if read(ROWID_MAX, 1) is not None else None
+    lo, hi = pos + step // 2 + 1, pos + step  # read(hi) works, read(lo - 1) failed
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if read(mid, 1) is None:
+            lo = mid + 1
+        else:
+            hi = mid
+    return hi
 
 
 def _rowids_from_indexes(src: sqlite3.Connection, table: str) -> list[int]:
