@@ -40,7 +40,7 @@ __all__ = ["JournalBusy", "Recovered", "move_aside", "recover_journal", "supervi
 
 CHUNK = 4096  # rowids per SELECT when salvaging
 UNREADABLE = -1  # "lost" of a table none of whose rows could be found
-ROWID_MIN, ROWID_MAX = -(2**63), 2**63 - 1
+ROWID_MAX = 2**63 - 1
 SIDE_FILES = ("-wal", "-shm")
 
 
@@ -197,9 +197,25 @@ def _copy_table(src: sqlite3.Connection, target: Journal, table: str) -> tuple[i
         except sqlite3.Error:
             return None
 
+    failed = False
+    try:
+        first = src.execute(f"SELECT min(rowid) FROM {table}").fetchone()[0]
+    except sqlite3.Error:
+        first, failed = None, True  # the leftmost leaf is damaged: our rowids start at 1
     copied = skipped = 0
-    pos, limit, failed = ROWID_MIN, CHUNK, False
+    pos, limit = (1 if first is None else first), CHUNK
     with target.transaction():
+        scanned, complete = _scan(src, f"SELECT rowid, {', '.join(keep)} FROM {table}")
+        for chunk in scanned:  # a plain scan first: no seeks, so out-of-order pages still read
+            try:
+                target.conn.executemany(insert, [row[1:] for row in chunk])
+                copied += len(chunk)
+            except sqlite3.Error:  # a garbage cell that breaks a constraint
+                skipped += len(chunk)
+            pos = max(pos, chunk[-1][0] + 1)
+        if complete:
+            return copied, skipped
+        failed = True
         while pos <= ROWID_MAX:
             batch = read(pos, limit)
             if batch is None:
@@ -233,6 +249,18 @@ def _copy_table(src: sqlite3.Connection, target: Journal, table: str) -> tuple[i
                 return 0, UNREADABLE
             skipped = len(rowids) - copied
     return copied, skipped
+
+
+def _scan(src: sqlite3.Connection, sql: str) -> tuple[list[list[tuple]], bool]:
+    """Chunks of a table scan, until its end (True) or the first damaged page (False)."""
+    chunks: list[list[tuple]] = []
+    try:
+        cursor = src.execute(sql)
+        while chunk := cursor.fetchmany(CHUNK):
+            chunks.append(chunk)
+    except sqlite3.Error:
+        return chunks, False
+    return chunks, True
 
 
 def _next_readable(read, pos: int) -> int | None:
