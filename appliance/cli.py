@@ -102,7 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(module.main(args) or 0)
     except ApplianceError as exc:
-        print(f"arb-appliance {args.command}: {exc}", file=sys.stderr)
+        from appliance.logs import redact  # URL credentials and key-like hex, as in the logs
+
+        print(f"arb-appliance {args.command}: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
