@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "ui": "show the read-only status screen",
     "status": "print the live status (mode, head, pools, trades)",
     "check-config": "validate the config file and print the effective settings, secrets redacted",
+    "journal": "check the journal, recover a damaged one, or start a fresh one (old files kept)",
     "devnet": "start a local Anvil market with Uniswap V2 pools and a noise-trader simulator",
     "demo": "devnet + supervisor + status screen in this terminal",
     "deploy-executor": "deploy the executor contract with the configured key",
@@ -103,7 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(module.main(args) or 0)
     except ApplianceError as exc:
-        print(f"arb-appliance {args.command}: {exc}", file=sys.stderr)
+        from appliance.logs import redact  # URL credentials and key-like hex, as in the logs
+
+        print(f"arb-appliance {args.command}: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

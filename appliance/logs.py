@@ -9,8 +9,11 @@ record passes :class:`RedactionFilter` on its way to a handler. It masks
 
 * any 64-hex-digit run (a private key looks exactly like a tx hash): shortened to ``0x1234…cdef``,
   which keeps hashes recognisable and leaves 224 bits of a key unknown;
-* registered secrets (the loaded key, webhook URLs) wherever they appear, in full;
-* Telegram bot tokens, Discord/Slack webhook paths, and ``user:password@`` in URLs.
+* registered secrets (the loaded key, webhook URLs, the secret parts of every RPC URL: see
+  :func:`register_config_secrets`) wherever they appear, in full;
+* Telegram bot tokens, Discord/Slack webhook paths, ``user:password@`` in URLs, the key after an
+  API version segment (Infura ``/v3/<key>``, Alchemy ``/v2/<key>``) and credential-like query
+  values (``?apikey=``, ``api_key=``, ``token=``, ``key=``) of URLs that were not registered.
 
 The message, its arguments and exception text are all rendered and masked before any handler
 sees them. httpx logs full request URLs at INFO; its loggers are raised to WARNING.
@@ -23,9 +26,18 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import TextIO
+from typing import Any, TextIO
 
-__all__ = ["FIELDS", "RedactionFilter", "redact", "setup_logging", "under_systemd"]
+from appliance.config.urls import url_secrets
+
+__all__ = [
+    "FIELDS",
+    "RedactionFilter",
+    "redact",
+    "register_config_secrets",
+    "setup_logging",
+    "under_systemd",
+]
 
 FIELDS = ("MODE", "BLOCK", "TX", "ORDER", "POOL", "ENDPOINT")
 _FIELD_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -35,6 +47,13 @@ _PATTERNS = (
     (re.compile(r"(/api/webhooks/\d+/)[A-Za-z0-9_.-]+"), r"\1***"),  # Discord
     (re.compile(r"(hooks\.slack\.com/services/)[A-Za-z0-9/_-]+"), r"\1***"),  # Slack
     (re.compile(r"(://)[^/@\s:]+:[^/@\s]+@"), r"\1***@"),  # user:password@host
+    (re.compile(r"(://[^/\s]+/(?:[^/\s]+/)*v\d+/)[A-Za-z0-9_-]{8,}"), r"\1***"),  # /v3/<key>
+    (
+        re.compile(
+            r"([?&](?:api[-_]?key|apikey|key|token|access[-_]?token|secret)=)[^&\s#'\"]+", re.I
+        ),
+        r"\1***",
+    ),
 )
 _NOISY = ("httpx", "httpcore", "hpack")
 
@@ -97,6 +116,22 @@ class RedactionFilter(logging.Filter):
                 setattr(record, key, redact(value, self._secrets))
         record._redacted = True
         return True
+
+
+def register_config_secrets(redaction: RedactionFilter, cfg: Any) -> None:
+    """Mask what the config holds that must never be logged: the secret parts of every RPC URL
+    (``chain.rpc``, ``execution.private_rpc``) and every webhook URL, in full wherever they
+    appear (an httpx error quoting the URL, a traceback)."""
+    chain = getattr(cfg, "chain", None)
+    urls = list(getattr(chain, "rpc", ()) or ())
+    private = getattr(getattr(cfg, "execution", None), "private_rpc", None)
+    if private:
+        urls.append(private)
+    for url in urls:
+        for secret in url_secrets(url):
+            redaction.add_secret(secret)
+    for hook in getattr(getattr(cfg, "alerts", None), "webhooks", ()) or ():
+        redaction.add_secret(hook.url)
 
 
 class _TextFormatter(logging.Formatter):

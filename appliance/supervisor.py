@@ -68,12 +68,12 @@ from appliance.execution.service import run_execution
 from appliance.metrics import Metrics, run_metrics
 from appliance.modes import Mode
 from appliance.pool_cache import discover_cached
-from appliance.risk.inputs import HealthReported, HoldRequested, InventoryObserved
+from appliance.risk.inputs import HealthReported, HoldReleased, HoldRequested, InventoryObserved
 from appliance.risk.state import RiskStateFile
 from appliance.risk.task import run_risk
 from appliance.safety import SafetyLatch
 from appliance.store.journal import JOURNAL_NAME, Journal
-from appliance.store.writer import SystemSampled, WriteAhead, run_store
+from appliance.store.writer import STORAGE_FAULT, SystemSampled, WriteAhead, run_store
 from appliance.strategy.task import run_market
 from appliance.supervision import supervised
 from appliance.sysinfo import CpuMeter, sample
@@ -211,7 +211,16 @@ async def run_supervisor(
             (ModeChanged, StartupCompleted, FaultChanged, RpcHealthChanged, RiskUpdated),
         ),
     ]
-    observers = [live.observe, metrics.observe, to_alerts]
+
+    def storage_hold(event: Any) -> None:  # the store's disk-full fault pauses trading
+        if isinstance(event, FaultChanged) and event.name == STORAGE_FAULT:
+            hold = HoldRequested(event.name, Mode.PAUSED, event.detail, "store")
+            _offer(
+                risk_in_send,
+                hold if event.active else HoldReleased(event.name, event.detail, "store"),
+            )
+
+    observers = [live.observe, metrics.observe, to_alerts, storage_hold]
 
     async with open_rpc_pool(cfg.chain) as rpc:
         token_infos, pools, discovered = await discover_cached(rpc, cfg)
@@ -223,7 +232,13 @@ async def run_supervisor(
         )
         async with trio.open_nursery() as nursery:
             store = await nursery.start(
-                partial(run_store, cfg, store_recv, n_pools_hint=max(len(pools), 16))
+                partial(
+                    run_store,
+                    cfg,
+                    store_recv,
+                    n_pools_hint=max(len(pools), 16),
+                    events_send=records_send.clone(),
+                )
             )
             hw = await nursery.start(
                 partial(

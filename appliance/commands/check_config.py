@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.config import AppConfig, load_config
+from appliance.config.dirs import check_storage_dirs
 
 REDACTED = "<redacted>"
 
@@ -18,7 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def effective(cfg: AppConfig) -> dict[str, Any]:
-    """The config as plain data with every ``secret`` setting replaced by ``<redacted>``."""
+    """The config as plain data: every ``secret`` setting replaced by ``<redacted>``, every URL
+    with a ``redact`` function (RPC endpoints) shown without its credentials."""
 
     def plain(value: Any) -> Any:
         if dataclasses.is_dataclass(value):
@@ -28,7 +30,13 @@ def effective(cfg: AppConfig) -> dict[str, Any]:
                     continue
                 v = getattr(value, f.name)
                 secret = f.metadata.get("secret", False)
-                out[f.name] = REDACTED if (secret and v is not None) else plain(v)
+                shown = f.metadata.get("redact")
+                if secret and v is not None:
+                    out[f.name] = REDACTED
+                elif shown is not None and v is not None:
+                    out[f.name] = [shown(x) for x in v] if isinstance(v, tuple) else shown(v)
+                else:
+                    out[f.name] = plain(v)
             return out
         if isinstance(value, tuple):
             return [plain(v) for v in value]
@@ -41,6 +49,9 @@ def effective(cfg: AppConfig) -> dict[str, Any]:
 
 def main(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
+    check_storage_dirs(
+        cfg
+    )  # what `run` would refuse about data_dir / runtime_dir (creates nothing)
     data = effective(cfg)
     if args.json:
         print(json.dumps(data, indent=2))

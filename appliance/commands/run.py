@@ -30,7 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
-    from appliance.logs import setup_logging
+    from appliance.logs import register_config_secrets, setup_logging
+    from appliance.store.preflight import check_storage
     from appliance.supervisor import check_runnable
 
     check_runnable(cfg)
@@ -39,6 +40,7 @@ def main(args: argparse.Namespace) -> int:
         # an unreadable key is reported by the executor with its own one-line error
         with contextlib.suppress(OSError):
             redaction.add_secret(cfg.account.key_file.read_text().strip())
+    register_config_secrets(redaction, cfg)  # RPC URL credentials, webhook URLs
     latch = SafetyLatch(cfg.storage.data_dir)
     # Until the kill switch exists, SIGUSR1 trips the latch directly (its default would kill us).
     signal.signal(
@@ -47,6 +49,7 @@ def main(args: argparse.Namespace) -> int:
             target=latch.trip, args=("SIGUSR1 during start-up", "sigusr1")
         ).start(),
     )
+    check_storage(cfg)  # dirs, free space, journal integrity: one line and exit 2, before any I/O
     try:
         trio.run(_run, cfg, latch)
     except BaseExceptionGroup as group:

@@ -2,7 +2,8 @@
 
 Exit codes: 0 the supervisor is running; 3 it is not running or stale (the last known picture is
 still printed, like ``systemctl status``); 2 neither the state file nor the journal exists (wrong
-config, or the supervisor never ran) — one line on stderr, or with ``--json`` a document with
+config, or the supervisor never ran), or the journal is damaged ("journal damaged: ..., see README:
+recovering the journal"; with ``--json`` the document is printed too, ``journal_damaged`` set) — one line on stderr, or with ``--json`` a document with
 ``"mode": "unknown"`` and ``"supervisor": "not running"`` so monitoring scripts can always parse it.
 """
 
@@ -29,6 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     doc = status_document(cfg)
+    if doc["journal_damaged"]:
+        if args.json:
+            print(json.dumps(doc, indent=2))
+        print(f"arb-appliance status: {doc['journal_damaged']}", file=sys.stderr)
+        return EXIT_NOTHING
     if not doc["sources"]:
         if args.json:
             print(json.dumps(doc, indent=2))

@@ -3,8 +3,9 @@
 >>> cfg = load_config("arb-appliance.toml")   # raises ConfigError("file: key: reason")
 """
 
-from appliance.config._model import DEFAULT_CONFIG_PATHS, AppConfig, check_key_file, load_config
+from appliance.config._model import DEFAULT_CONFIG_PATHS, AppConfig, load_config
 from appliance.config.errors import ConfigError
+from appliance.config.keyfile import check_key_file, read_private_key
 from appliance.config.sections import (
     AccountConfig,
     AlertsConfig,
@@ -38,4 +39,5 @@ __all__ = [
     "WebhookConfig",
     "check_key_file",
     "load_config",
+    "read_private_key",
 ]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from appliance.config._schema import REQUIRED, parse_section, setting
+from appliance.config._source import read_config_bytes
 from appliance.config.errors import ConfigError
+from appliance.config.keyfile import check_key_file
 from appliance.config.sections import (
     AccountConfig,
     AlertsConfig,
@@ -57,20 +57,15 @@ def load_config(path: Path | str, *, check_key: bool = True) -> AppConfig:
     and must not need the key file at all).
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(path, "(file)", "no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(path, "(file)", "is a directory, not a TOML file") from None
-    except PermissionError:
-        raise ConfigError(path, "(file)", "permission denied") from None
+    raw = read_config_bytes(path)
     try:
         table = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(path, "(file)", f"not UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "(syntax)", f"invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses per nested array/table: 5,000 "[" exhaust it
+        raise ConfigError(path, "(syntax)", "invalid TOML: nested too deeply") from None
     if "path" in table:
         raise ConfigError(path, "path", "unknown key")
     cfg: AppConfig = parse_section(AppConfig, table, path)
@@ -143,29 +138,4 @@ def _risk_cross_checks(risk: RiskConfig, path: Path) -> None:
             path,
             "risk.max_orders_per_block",
             f"{risk.max_orders_per_block} exceeds risk.max_pending_trades ({risk.max_pending_trades}): the extra orders could never be approved",
-        )
-
-
-def check_key_file(key_file: Path, where: Path, *, key: str = "account.key_file") -> None:
-    """The key file must exist, be a regular file, mode 0600 (no group/other bits), owned by us."""
-    try:
-        st = key_file.stat()
-    except FileNotFoundError:
-        raise ConfigError(where, key, f"key file {str(key_file)!r} does not exist") from None
-    except PermissionError:
-        raise ConfigError(where, key, f"key file {str(key_file)!r} is not readable") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise ConfigError(where, key, f"key file {str(key_file)!r} is not a regular file")
-    mode = stat.S_IMODE(st.st_mode)
-    if mode & 0o077:
-        raise ConfigError(
-            where,
-            key,
-            f"key file {str(key_file)!r} has mode {mode:04o}; it must be 0600 (chmod 600)",
-        )
-    if st.st_uid != os.geteuid():
-        raise ConfigError(
-            where,
-            key,
-            f"key file {str(key_file)!r} is owned by uid {st.st_uid}, not by the running user (uid {os.geteuid()})",
         )

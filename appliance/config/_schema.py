@@ -35,7 +35,11 @@ def setting(
     check: Check | None = None,
     secret: bool = False,
     min_items: int = 0,
+    max_items: int | None = None,
+    redact: Callable[[str], str] | None = None,
 ) -> Any:
+    """One setting. ``secret``: shown as ``<redacted>``; ``redact``: shown through this function
+    (a URL keeps its host, loses its credentials); ``min_items``/``max_items`` bound a list."""
     meta = {
         "doc": doc,
         "min": min,
@@ -44,6 +48,8 @@ def setting(
         "check": check,
         "secret": secret,
         "min_items": min_items,
+        "max_items": max_items,
+        "redact": redact,
     }
     if isinstance(default, (list, dict, set)):
         raise TypeError("use a tuple for list defaults")
@@ -152,6 +158,9 @@ def _check(value: Any, meta: typing.Mapping[str, Any], key: str, where: Path) ->
     items = value if isinstance(value, tuple) else (value,)
     if isinstance(value, tuple) and len(value) < meta.get("min_items", 0):
         raise ConfigError(where, key, f"needs at least {meta['min_items']} item(s)")
+    most = meta.get("max_items")
+    if isinstance(value, tuple) and most is not None and len(value) > most:
+        raise ConfigError(where, key, f"lists {len(value)} items; at most {most} are supported")
     for item in items:
         lo, hi = meta.get("min"), meta.get("max")
         if lo is not None and item < lo:

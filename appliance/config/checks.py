@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
 
+from appliance.config.urls import redact_url
+
 __all__ = ["checksum_address", "http_url", "ip_network", "webhook_url"]
 
 _HEX40 = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -24,21 +26,30 @@ def checksum_address(value: str) -> str | None:
 
 
 def http_url(value: str) -> str | None:
-    parts = urlsplit(value)
+    """An http(s) URL with a host and a valid port. Reasons show it redacted (RPC URLs carry
+    API keys: :func:`~appliance.config.urls.redact_url`), never raw."""
+    shown = redact_url(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:  # "Invalid IPv6 URL" for http://[::1
+        return f"URL is malformed ({exc}): {shown!r}"
     if parts.scheme not in ("http", "https"):
-        return f"URL scheme must be http or https, not {parts.scheme or 'missing'!r} in {value!r}"
+        return f"URL scheme must be http or https, not {parts.scheme or 'missing'!r} in {shown!r}"
     if not parts.hostname:
-        return f"URL has no host: {value!r}"
+        return f"URL has no host: {shown!r}"
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        return f"URL has a bad port: {value!r}"
+        return f"URL has a bad port: {shown!r}"
     return None
 
 
 def webhook_url(value: str) -> str | None:
     """Like :func:`http_url`, but the reason never quotes the URL: webhook URLs carry tokens."""
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return "URL is malformed"
     shown = f"{parts.scheme}://{parts.hostname or ''}/..." if parts.scheme else "<redacted>"
     if parts.scheme not in ("http", "https"):
         return f"URL scheme must be http or https, not {parts.scheme or 'missing'!r} ({shown})"

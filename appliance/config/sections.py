@@ -11,6 +11,7 @@ from pathlib import Path
 
 from appliance.config._schema import REQUIRED, setting
 from appliance.config.checks import checksum_address, http_url, ip_network, webhook_url
+from appliance.config.urls import redact_url
 
 __all__ = [
     "AccountConfig",
@@ -27,6 +28,8 @@ __all__ = [
     "WebhookConfig",
 ]
 
+MAX_RPC_ENDPOINTS = 4  # the state file's RPC slots (appliance.store.statefile.MAX_RPC; tested)
+
 
 @dataclass(frozen=True)
 class ChainConfig:
@@ -35,9 +38,11 @@ class ChainConfig:
     )
     rpc: tuple[str, ...] = setting(
         REQUIRED,
-        doc="JSON-RPC endpoints in failover order (http/https)",
+        doc="JSON-RPC endpoints in failover order (http/https); at most 4, all shown on the screen",
         check=http_url,
         min_items=1,
+        max_items=MAX_RPC_ENDPOINTS,
+        redact=redact_url,
     )
     block_time_s: float = setting(
         12.0, doc="expected block time; sets the head poll interval", min=0.05, max=600
@@ -139,7 +144,10 @@ class ExecutionConfig:
         30.0, doc="replace or cancel a transaction not mined by then", min=1, max=3600
     )
     private_rpc: str | None = setting(
-        None, doc="send transactions here instead of the public endpoints", check=http_url
+        None,
+        doc="send transactions here instead of the public endpoints",
+        check=http_url,
+        redact=redact_url,
     )
     receipt_poll_s: float = setting(
         0.5, doc="how often a sent transaction's receipt is polled", min=0.01, max=60

@@ -1,10 +1,11 @@
 """Loading the trading key, and a signer that never shows it.
 
 The key file holds one line: the private key as 0x-prefixed hex. It is read only after
-:func:`appliance.config.check_key_file` has confirmed mode 0600 and ownership by the running
-user. The :class:`Signer` keeps the eth-account ``LocalAccount`` private; its ``repr``/``str``
-show the address only, it refuses to be pickled, and no error raised here quotes the file's
-content (a malformed key is described by its length and shape, never its characters).
+:func:`appliance.config.read_private_key` has confirmed mode 0600, ownership by the running user
+and its shape (the same checks ``check-config`` runs). The :class:`Signer` keeps the eth-account
+``LocalAccount`` private; its ``repr``/``str`` show the address only, it refuses to be pickled, and
+no error raised here quotes the file's content (a malformed key is described by its length and
+shape, never its characters).
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ import rlp
 from eth_account import Account
 from eth_utils import keccak
 
-from appliance.config import ConfigError, check_key_file
+from appliance.config import ConfigError, read_private_key
 from appliance.execution.errors import KeyFileError
 
 __all__ = ["SignedTx", "Signer", "load_signer"]
 
-_HEX = frozenset("0123456789abcdefABCDEF")
 _COMMON = frozenset({"chainId", "nonce", "to", "value", "data", "gas"})
 _TYPE2_FIELDS = _COMMON | {"maxFeePerGas", "maxPriorityFeePerGas"}
 _LEGACY_FIELDS = _COMMON | {"gasPrice"}
@@ -104,29 +104,15 @@ class Signer:
 
 
 def load_signer(key_file: Path | str, *, where: Path | str = "(account.key_file)") -> Signer:
-    """Check the key file's mode and owner, then load it. Raises :class:`KeyFileError`."""
+    """Check the key file (mode, owner, content: the checks ``check-config`` runs too), then load
+    it. Raises :class:`KeyFileError`."""
     key_file = Path(key_file)
     try:
-        check_key_file(key_file, Path(str(where)))
+        key = read_private_key(key_file, Path(str(where)))
     except ConfigError as exc:
         raise KeyFileError(str(exc)) from None
     try:
-        text = key_file.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError):
-        raise KeyFileError(f"key file {str(key_file)!r} is not readable ASCII text") from None
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if len(lines) != 1:
-        raise KeyFileError(
-            f"key file {str(key_file)!r} must hold exactly one line, found {len(lines)}"
-        )
-    body = lines[0].removeprefix("0x").removeprefix("0X")
-    if len(body) != 64 or not set(body) <= _HEX:
-        raise KeyFileError(
-            f"key file {str(key_file)!r} must hold a 0x-prefixed 64-digit hex key "
-            f"(found {len(lines[0])} characters{'' if set(body) <= _HEX else ', not all hex'})"
-        )
-    try:
-        account = Account.from_key("0x" + body)
+        account = Account.from_key(key)
     except Exception:  # eth-keys' messages may echo the key: never chain them
         raise KeyFileError(
             f"key file {str(key_file)!r} does not hold a valid secp256k1 key"

@@ -6,7 +6,12 @@ Read side (safe for the status screen; imports no Trio, chain, trading or hardwa
 
 Write side: :class:`~appliance.store.journal.Journal` (synchronous) and the store task
 ``run_store`` / ``WriteAhead`` in :mod:`appliance.store.writer` (imports Trio; loaded lazily here so
-``import appliance.store`` stays light).
+``import appliance.store`` stays light); :mod:`~appliance.store.committer` (commits, and a full
+disk as a fault rather than a crash).
+
+Start-up and repair: :mod:`~appliance.store.preflight` (``check_storage``: directories, free space,
+journal integrity, before any network I/O) and :mod:`~appliance.store.recovery` (``arb-appliance
+journal recover|fresh``).
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ from typing import Any
 
 from appliance.store.errors import (
     JournalCorrupt,
+    JournalEmpty,
     JournalMissing,
     JournalTooNew,
     StateFileError,
+    StateFileFull,
+    StorageFull,
     StoreError,
     WriteAheadFailed,
 )
@@ -25,18 +33,20 @@ from appliance.store.errors import (
 __all__ = [
     "Journal",
     "JournalCorrupt",
+    "JournalEmpty",
     "JournalMissing",
     "JournalReader",
     "JournalTooNew",
     "StateFileError",
+    "StateFileFull",
     "StateReader",
     "StateSnapshot",
+    "StorageFull",
     "StoreError",
     "SystemSampled",
     "WriteAhead",
     "WriteAheadFailed",
     "run_store",
-    "run_system_sampler",
     "status_document",
 ]
 
@@ -49,7 +59,6 @@ _LAZY = {
     "SystemSampled": "appliance.store.writer",
     "WriteAhead": "appliance.store.writer",
     "run_store": "appliance.store.writer",
-    "run_system_sampler": "appliance.store.system",
 }
 
 

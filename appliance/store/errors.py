@@ -4,9 +4,13 @@
 
     StoreError (OperationalError)     the journal or state file cannot be used: stop and alert
     ├── JournalTooNew                 the journal was written by a newer version of the code
-    ├── JournalCorrupt                the file is not a journal, or integrity_check failed
+    ├── JournalCorrupt (exit 2)       "journal damaged": not a journal, or integrity_check failed;
+    │   └── JournalEmpty              the journal exists but is 0 bytes (its history is gone)
+    │                                 the operator recovers it: `arb-appliance journal recover|fresh`
     ├── JournalMissing                no journal where the config says (read side only)
+    ├── StorageFull (exit 2)          data_dir or runtime_dir has no room: refuse to start
     ├── StateFileError                the state file has a wrong magic, version or size
+    │   └── StateFileFull (exit 2)    runtime_dir has no room for the state file
     └── WriteAheadFailed              a written-ahead trade row could not be committed: do not send
 """
 
@@ -16,9 +20,12 @@ from appliance.errors import OperationalError
 
 __all__ = [
     "JournalCorrupt",
+    "JournalEmpty",
     "JournalMissing",
     "JournalTooNew",
     "StateFileError",
+    "StateFileFull",
+    "StorageFull",
     "StoreError",
     "WriteAheadFailed",
 ]
@@ -33,7 +40,22 @@ class JournalTooNew(StoreError):
 
 
 class JournalCorrupt(StoreError):
-    """The file is not an SQLite journal, or ``PRAGMA integrity_check`` did not say ``ok``."""
+    """The file is not an SQLite journal, or ``PRAGMA integrity_check`` did not say ``ok``.
+
+    Exit code 2: nothing retries this away; the operator recovers the journal (README).
+    """
+
+    exit_code = 2
+
+
+class JournalEmpty(JournalCorrupt):
+    """The journal exists but holds 0 bytes: refuse to start a new one silently over it."""
+
+
+class StorageFull(StoreError):
+    """No room in ``data_dir`` or ``runtime_dir`` to start: free space first (exit code 2)."""
+
+    exit_code = 2
 
 
 class JournalMissing(StoreError):
@@ -46,3 +68,9 @@ class StateFileError(StoreError):
 
 class WriteAheadFailed(StoreError):
     """The trade row was not committed; the executor must not send the transaction."""
+
+
+class StateFileFull(StateFileError):
+    """``runtime_dir`` has no room for the state file (allocated up front, never sparse)."""
+
+    exit_code = 2

@@ -1,6 +1,8 @@
 """The journal ``<data_dir>/journal.sqlite``: the synchronous API of its single writer.
 
-Used by the store task (:mod:`appliance.store.writer`), by startup code (``last_mode()``,
+Opening refuses an existing journal that is empty (0 bytes) or not SQLite
+(:func:`~appliance.store.preflight.check_header`): a new journal is created only where there is
+no file. Used by the store task (:mod:`appliance.store.writer`), by startup code (``last_mode()``,
 ``pending_trades()``, ``load_state()``) and by tests. Opening migrates the schema; a journal written
 by newer code refuses to open (:class:`JournalTooNew`) rather than being half-understood.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,7 +38,8 @@ from appliance.events import (
 )
 from appliance.modes import Mode
 from appliance.store import queries
-from appliance.store.errors import JournalCorrupt, JournalTooNew, StoreError
+from appliance.store.errors import JournalTooNew, StorageFull, StoreError
+from appliance.store.preflight import check_header, damaged, is_disk_full
 from appliance.store.schema import JOURNAL_NAME, MIGRATIONS
 
 __all__ = ["JOURNAL_NAME", "Journal", "PoolRow", "ReserveRow"]
@@ -52,9 +56,12 @@ PoolRow = tuple[int, str, str, str | None, str | None, int | None]
 class Journal:
     """One read-write connection. Not thread-safe: one owner at a time (the store task)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, _creating: bool = False) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not _creating and not self.path.exists():
+            _create(self.path)
+        check_header(self.path)  # an emptied or foreign file is refused, never silently replaced
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.db = sqlite_utils.Database(conn, execute_plugins=False)
@@ -67,7 +74,13 @@ class Journal:
             self._synchronous = "NORMAL"
             self.migrate()
         except sqlite3.DatabaseError as exc:
-            raise JournalCorrupt(f"{str(self.path)!r} is not a usable journal: {exc}") from exc
+            with contextlib.suppress(Exception):
+                conn.close()
+            if is_disk_full(exc):
+                raise StorageFull(
+                    f"storage.data_dir is full: {str(self.path)!r} cannot be written ({exc})"
+                ) from None
+            raise damaged(self.path, str(exc)) from None
 
     # ------------------------------------------------------------------------------- lifecycle
     def migrate(self) -> int:
@@ -419,6 +432,35 @@ class Journal:
     def vacuum_step(self, pages: int = 256) -> None:
         """Return up to ``pages`` free pages to the file system (incremental vacuum)."""
         self.conn.execute(f"PRAGMA incremental_vacuum({int(pages)})").fetchall()
+
+
+def _create(path: Path) -> None:
+    """Create a migrated journal beside ``path`` and rename it into place (fsynced).
+
+    So a crash while the journal is first created never leaves a 0-byte ``journal.sqlite``: a
+    0-byte journal is always one that was emptied, and is refused.
+    """
+    tmp = path.with_name(f".{path.name}.creating")
+    for stale in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    try:
+        Journal(tmp, _creating=True).close()  # the last close checkpoints and removes the WAL
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise StorageFull(f"storage.data_dir is full: cannot create {str(path)!r}") from None
+        raise StoreError(f"cannot create the journal {str(path)!r}: {exc.strerror}") from None
+    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 def _dec(value: int | None) -> str | None:

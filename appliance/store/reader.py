@@ -21,6 +21,7 @@ from typing import Any
 from appliance.safety import LATCH_NAME
 from appliance.store import queries
 from appliance.store.errors import JournalCorrupt, JournalMissing, JournalTooNew, StateFileError
+from appliance.store.preflight import check_header, damaged
 from appliance.store.schema import JOURNAL_NAME, SCHEMA_VERSION
 from appliance.store.statefile import STATE_FILE_NAME, StateReader, StateSnapshot
 
@@ -40,13 +41,14 @@ class JournalReader:
         self.path = Path(path)
         if not self.path.is_file():
             raise JournalMissing(f"no journal at {str(self.path)!r}")
+        check_header(self.path)  # empty or not SQLite: "journal damaged", one line
         uri = f"file:{urllib.parse.quote(str(self.path.resolve()))}?mode=ro"
         try:
             self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
             self.conn.execute("PRAGMA busy_timeout = 2000")
             version = queries.schema_version(self.conn)
         except sqlite3.DatabaseError as exc:
-            raise JournalCorrupt(f"{str(self.path)!r} is not a readable journal: {exc}") from exc
+            raise damaged(self.path, " ".join(str(exc).split())) from None
         if version > SCHEMA_VERSION:
             self.conn.close()
             raise JournalTooNew(queries.too_new_message(self.path, version))
@@ -177,6 +179,7 @@ def status_document(cfg: Any, *, now: float | None = None) -> dict[str, Any]:
         problems.append(str(exc))
 
     journal: dict[str, Any] | None = None
+    damage: str | None = None
     try:
         with JournalReader(journal_path) as jr:
             last = jr.last_block()
@@ -191,8 +194,14 @@ def status_document(cfg: Any, *, now: float | None = None) -> dict[str, Any]:
                 "pnl": jr.pnl_today(reset_hour_utc=reset_hour, now=now, ref_token=ref),
                 "counts": jr.counts(),
             }
-    except (JournalMissing, JournalCorrupt, JournalTooNew) as exc:
+    except (JournalMissing, JournalTooNew) as exc:
         problems.append(str(exc))
+    except JournalCorrupt as exc:
+        problems.append(str(exc))
+        damage = str(exc)
+    except sqlite3.DatabaseError as exc:  # a damaged page met by a query, past the header
+        damage = str(damaged(journal_path, " ".join(str(exc).split())))
+        problems.append(damage)
 
     latched = (Path(storage.data_dir) / LATCH_NAME).exists()
     doc: dict[str, Any] = {
@@ -220,6 +229,7 @@ def status_document(cfg: Any, *, now: float | None = None) -> dict[str, Any]:
         "problems": problems,
         "state_file": str(state_path),
         "journal": str(journal_path),
+        "journal_damaged": damage,
     }
     if journal is not None:
         doc["sources"].append("journal")

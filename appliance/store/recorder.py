@@ -355,6 +355,15 @@ class Recorder:
         self.state_writer.publish(self.live, now=now)
         self.dirty = False
 
+    def forget_trade(self, batch: Batch, trade: Any) -> None:
+        """Drop a refused write-ahead row from ``batch`` (its transaction was never sent)."""
+        batch.trades = [row for row in batch.trades if row[0] is not trade]
+        status = str(trade.status)
+        if self._trade_status.get(trade.order_id) == status:
+            del self._trade_status[trade.order_id]
+            self.live.trades[status] = max(0, self.live.trades.get(status, 0) - 1)
+            self.dirty = True
+
     def take_batch(self) -> Batch:
         batch, self.batch = self.batch, Batch()
         return batch

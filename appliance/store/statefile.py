@@ -28,6 +28,8 @@ Wei amounts (P&L) are 16-byte signed little-endian integers: exact, never floats
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import mmap
 import os
 import struct
@@ -38,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.modes import Mode
-from appliance.store.errors import StateFileError
+from appliance.store.errors import StateFileError, StateFileFull
 
 __all__ = [
     "LED_STATES",
@@ -287,6 +289,7 @@ class StateWriter:
         self._mm: mmap.mmap | None = None
         self._fd = -1
         self._seq = 0
+        self.grow_failed: str | None = None  # why the file could not grow (runtime_dir full)
         self._create(max(16, int(capacity)), LiveState().pack(0, time.time()), b"")
 
     @property
@@ -297,9 +300,25 @@ class StateWriter:
         """Write a complete, consistent file beside the path, then rename it into place."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
-        os.ftruncate(fd, file_size(capacity))
-        mm = mmap.mmap(fd, file_size(capacity))
+        size = file_size(capacity)
+        try:
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        except OSError as exc:
+            raise StateFileError(f"cannot create state file {str(tmp)!r}: {exc.strerror}") from None
+        try:
+            # Allocate every page now: a sparse file on a full tmpfs faults (SIGBUS) on first write.
+            _allocate(fd, size)
+            mm = mmap.mmap(fd, size)
+        except OSError as exc:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StateFileFull(
+                    f"storage.runtime_dir is full: no room for the state file {str(self.path)!r} "
+                    f"({size} bytes)"
+                ) from None
+            raise StateFileError(f"cannot create state file {str(tmp)!r}: {exc.strerror}") from None
         mm[0 : PREFIX.size] = PREFIX.pack(MAGIC, VERSION, 0, 0, capacity)
         mm[PAYLOAD_OFFSET : PAYLOAD_OFFSET + PAYLOAD.size] = payload
         mm[PRICES_OFFSET : PRICES_OFFSET + len(prices)] = prices
@@ -324,12 +343,19 @@ class StateWriter:
         count = len(self.prices)
         payload = state.pack(count, time.time() if now is None else now)
         prices = memoryview(self.prices).cast("B")
-        if count > self._capacity:
+        if count > self._capacity and not self.grow_failed:
             capacity = self._capacity
             while capacity < count:
                 capacity *= 2
-            self._create(capacity, payload, prices)
-            return
+            try:
+                self._create(capacity, payload, prices)
+                return
+            except StateFileError as exc:  # keep the file we have: show the prices that fit
+                self.grow_failed = str(exc)
+        if count > self._capacity:
+            count = self._capacity
+            payload = state.pack(count, time.time() if now is None else now)
+            prices = prices[: 8 * count]
         self._seq += 1
         SEQ.pack_into(mm, SEQ_OFFSET, self._seq)  # odd: being written
         mm[PAYLOAD_OFFSET : PAYLOAD_OFFSET + PAYLOAD.size] = payload
@@ -349,6 +375,17 @@ class StateWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _allocate(fd: int, size: int) -> None:
+    """Reserve ``size`` bytes on disk (``posix_fallocate``; zeros where it is not supported)."""
+    try:
+        os.posix_fallocate(fd, 0, size)
+    except OSError as exc:
+        if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, bytes(size), 0)
 
 
 def _mark_superseded(path: Path) -> None:

@@ -29,14 +29,24 @@ import trio
 
 from appliance.events import TradeUpdated
 from appliance.store import queries
+from appliance.store.committer import STORAGE_FAULT, Committer
 from appliance.store.errors import StoreError, WriteAheadFailed
 from appliance.store.journal import Journal
+from appliance.store.preflight import check_journal, is_disk_full
 from appliance.store.reader import config_reference_token
-from appliance.store.recorder import Batch, Recorder
+from appliance.store.recorder import Recorder
 from appliance.store.schema import JOURNAL_NAME
 from appliance.store.statefile import STATE_FILE_NAME, StateWriter
 
-__all__ = ["Flush", "SaveState", "StoreHandle", "SystemSampled", "WriteAhead", "run_store"]
+__all__ = [
+    "STORAGE_FAULT",
+    "Flush",
+    "SaveState",
+    "StoreHandle",
+    "SystemSampled",
+    "WriteAhead",
+    "run_store",
+]
 
 log = logging.getLogger(__name__)
 
@@ -102,13 +112,17 @@ async def run_store(
     records_recv: trio.MemoryReceiveChannel,
     *,
     n_pools_hint: int = 1024,
+    events_send: trio.MemorySendChannel | None = None,
     task_status: trio.TaskStatus[StoreHandle] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run until ``records_recv`` is closed (then commit and return) or cancelled (same).
 
     ``cfg`` is the ``AppConfig`` (or its ``StorageConfig``). Raises :class:`StoreError` when the
-    journal cannot be opened (too new, corrupt) or a commit fails; waiting :class:`WriteAhead`
-    requests are failed first, so no transaction is sent without its row.
+    journal cannot be opened (too new, damaged: checked with ``integrity_check`` first; exit 2)
+    or a commit fails; waiting :class:`WriteAhead` requests are failed first, so no transaction
+    is sent without its row. A full disk mid-run is not fatal
+    (:mod:`appliance.store.committer`): write-ahead is refused, rows are held, and
+    ``FaultChanged``/``AlertRaised`` go to ``events_send`` (the supervisor's records channel).
     """
     storage = getattr(cfg, "storage", cfg)
     journal_path = Path(storage.data_dir) / JOURNAL_NAME
@@ -117,6 +131,7 @@ async def run_store(
     checkpoint_every = float(getattr(storage, "checkpoint_interval_s", 300.0))
     retention_days = float(getattr(storage, "retention_days", 7))
 
+    await trio.to_thread.run_sync(check_journal, journal_path)
     journal = Journal(journal_path)
     try:
         ref = config_reference_token(cfg)
@@ -129,6 +144,7 @@ async def run_store(
         raise
     recorder = Recorder(journal, state, live=bool(getattr(cfg, "live", False)))
     recorder.publish()
+    committer = Committer(recorder, events_send)
     clock = trio.current_time
     last_commit = last_publish = last_checkpoint = clock()
     last_retention = -math.inf
@@ -139,7 +155,9 @@ async def run_store(
             while not closed:
                 due = min(
                     last_publish + HEARTBEAT_S,
-                    last_commit + commit_every if len(recorder.batch) else math.inf,
+                    last_commit + commit_every
+                    if len(recorder.batch) or committer.pending()
+                    else math.inf,
                 )
                 with trio.move_on_at(due):
                     try:
@@ -155,24 +173,35 @@ async def run_store(
                         closed = True
                 now = clock()
                 if recorder.dirty or now - last_publish >= HEARTBEAT_S:
-                    recorder.publish()
+                    _publish(recorder)
                     last_publish = now
                 batch = recorder.batch
-                if len(batch) and (batch.durable or closed or now - last_commit >= commit_every):
-                    await _commit(recorder)
+                due_now = batch.durable or closed or now - last_commit >= commit_every
+                if (len(batch) or committer.pending()) and due_now:
+                    await committer.commit()
                     last_commit = clock()
-                if now - last_checkpoint >= checkpoint_every:
+                if now - last_checkpoint >= checkpoint_every and committer.fault is None:
                     last_checkpoint = now
-                    if now - last_retention >= RETENTION_EVERY_S:
+                    full = now - last_retention >= RETENTION_EVERY_S
+                    if full:
                         last_retention = now
-                        await trio.to_thread.run_sync(_maintain, journal, retention_days, True)
-                    else:
-                        await trio.to_thread.run_sync(_maintain, journal, retention_days, False)
+                    try:
+                        await trio.to_thread.run_sync(_maintain, journal, retention_days, full)
+                    except Exception as exc:
+                        if not is_disk_full(exc):
+                            raise
+                        committer.maintenance_failed(exc)
     finally:
         with trio.CancelScope(shield=True):
             try:
-                if len(recorder.batch):
-                    await _commit(recorder)
+                if len(recorder.batch) or committer.pending():
+                    await committer.commit()
+                if committer.pending():
+                    log.error(
+                        "store: stopping with %d rows not journaled: %s",
+                        sum(len(b) for b in committer.held),
+                        committer.fault,
+                    )
             finally:
                 recorder.live.pid = 0  # a clean stop: readers say "not running" at once
                 recorder.publish()
@@ -180,23 +209,15 @@ async def run_store(
                 await trio.to_thread.run_sync(journal.close)
 
 
-async def _commit(recorder: Recorder) -> None:
-    batch = recorder.take_batch()
-    try:
-        await trio.to_thread.run_sync(recorder.commit, batch)
-    except BaseException as exc:
-        _release(batch, f"{type(exc).__name__}: {exc}")
-        if isinstance(exc, Exception):
-            raise StoreError(f"journal commit failed: {exc}") from exc
-        raise
-    _release(batch, None)
-
-
-def _release(batch: Batch, error: str | None) -> None:
-    for waiter in batch.waiters:
-        waiter.error = error
-        event = waiter.committed if isinstance(waiter, WriteAhead) else waiter.done
-        event.set()
+def _publish(recorder: Recorder) -> None:
+    """Publish the state file; say once when it could not grow (runtime_dir full)."""
+    writer = recorder.state_writer
+    reported = writer.grow_failed
+    recorder.publish()
+    if writer.grow_failed and not reported:
+        log.error(
+            "store: %s; the screen shows the first %d pools", writer.grow_failed, writer.capacity
+        )
 
 
 def _maintain(journal: Journal, retention_days: float, retention: bool) -> None:
