@@ -447,6 +447,10 @@ class RiskEngine:
             saved_at=self._clock(),
         )
 
+    def mark_dirty(self) -> None:
+        """The persisted state must be written again (a save failed)."""
+        self._dirty = True
+
     def take_dirty(self) -> bool:
         """True once after anything persisted changed (mode, breakers, P&L)."""
         dirty, self._dirty = self._dirty, False

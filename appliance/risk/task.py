@@ -141,10 +141,30 @@ async def run_risk(
         flash=cfg.execution.funding == "flash",
     )
 
+    save_failed = False
+
     async def save(clean: bool) -> None:
-        if state_file is not None:
-            snapshot = engine.persisted_state(clean_shutdown=clean)
+        """Persist the state; a full or broken disk is logged once and retried, never a crash
+        (the store raises the storage fault and holds trading; the state stays in memory)."""
+        nonlocal save_failed
+        if state_file is None:
+            return
+        snapshot = engine.persisted_state(clean_shutdown=clean)
+        try:
             await trio.to_thread.run_sync(state_file.save, snapshot)
+        except OSError as exc:
+            engine.mark_dirty()  # try again at the next save
+            if not save_failed:
+                log.error(
+                    "risk state %s could not be saved (%s): kept in memory, retrying",
+                    state_file.path,
+                    exc.strerror or exc,
+                )
+            save_failed = True
+        else:
+            if save_failed:
+                log.warning("risk state %s saved again", state_file.path)
+            save_failed = False
 
     async def emit(records) -> None:
         for record in records:
