@@ -279,13 +279,19 @@ class Journal:
         )
 
     def rollback_above(self, block: int) -> int:
-        """A reorg: forget blocks and reserves above ``block``. Returns reserve rows deleted.
+        """A reorg: forget blocks, reserves and others' arbitrages above ``block``. Returns
+        reserve rows deleted.
 
         Opportunities, trades, alerts and mode changes stay: they record what was decided and
         done, which the reorg does not undo (the executor reconciles its own trades).
         """
         with self._atomic():
             self.conn.execute("DELETE FROM blocks WHERE number > ?", (block,))
+            seen = self._first_rowid_after("arbitrages", "block", block)
+            if seen is not None:  # others' trades in the replaced blocks never happened
+                self.conn.execute(
+                    "DELETE FROM arbitrages WHERE id >= ? AND block > ?", (seen, block)
+                )
             first = self._first_rowid_after("reserves", "block", block)
             if first is None:
                 return 0
@@ -394,6 +400,7 @@ class Journal:
             deleted += q(
                 "DELETE FROM opportunities WHERE id < ? AND decision != 'approved'", (first_kept,)
             ).rowcount
+            deleted += q("DELETE FROM arbitrages WHERE at < ?", (cutoff,)).rowcount  # small
             cut = q(
                 "SELECT max(number) FROM blocks WHERE number > ? AND timestamp < ?", (done, cutoff)
             ).fetchone()[0]

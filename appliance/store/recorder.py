@@ -22,6 +22,7 @@ from typing import Any
 
 from appliance.events import Candidate
 from appliance.modes import Mode
+from appliance.store.intel_queries import add_intel
 from appliance.store.journal import Journal, PoolRow, ReserveRow
 from appliance.store.statefile import LiveState, RpcSlot, StateWriter
 
@@ -47,6 +48,7 @@ class Batch:
     trades: list[tuple[Any, int | None, float]] = field(default_factory=list)
     modes: list[Any] = field(default_factory=list)
     alerts: list[Any] = field(default_factory=list)
+    intel: list[tuple[Any, float]] = field(default_factory=list)  # MarketIntelSeen, at
     states: dict[str, Any] = field(default_factory=dict)
     waiters: list[Any] = field(default_factory=list)  # WriteAhead / Flush: set after commit
     durable: bool = False
@@ -63,6 +65,7 @@ class Batch:
             + len(self.trades)
             + len(self.modes)
             + len(self.alerts)
+            + len(self.intel)
             + len(self.states)
             + len(self.waiters)
             + (self.rollback_to is not None)
@@ -173,6 +176,10 @@ class Recorder:
                 rows.append((r.block, pid, str(pair[0]), str(pair[1])))
             self._set_price(pid, pair[0], pair[1])
         self.dirty = True
+
+    def _on_MarketIntelSeen(self, m: Any, now: float) -> None:
+        if m.arbitrages and m.block > self._resume_after:
+            self.batch.intel.append((m, now))
 
     def _on_CandidatesFound(self, c: Any, now: float) -> None:
         for candidate in c.candidates:
@@ -394,6 +401,8 @@ class Recorder:
                 j.add_mode_change(mode)
             for alert in batch.alerts:
                 j.add_alert(alert)
+            for event, at in batch.intel:
+                add_intel(j.conn, event, at)
             for key, value in batch.states.items():
                 j.save_state(key, value)
 

@@ -41,9 +41,8 @@ Version 3 adds market intelligence (:mod:`appliance.intel`)::
     arbitrages (id PK, at, block, tx_hash, kind, searcher, contract, start_token, profit, gas,
                 pools, victims)   kind: ours | arbitrage | sandwich; profit in start_token wei
                                   (negative for a losing one), gas in native wei; pools and
-                                  victims JSON lists; appended in block order, no index
-    swaps      (block, log_index, tx_hash, pool_id, sender, recipient, token_in, amount_in,
-                amount_out, kind)   every swap of the tracked pools, kept for a bounded time
+                                  victims JSON lists; appended in block order, no index;
+                                  a reorg deletes the replaced blocks' rows, retention the old
 
 Opportunity fates are not stored: ``arb-appliance why`` derives them from ``opportunities``,
 ``trades`` and ``arbitrages`` when asked (no extra SD writes per block).
@@ -177,18 +176,6 @@ CREATE TABLE IF NOT EXISTS arbitrages (
     pools TEXT NOT NULL,
     victims TEXT NOT NULL DEFAULT '[]'
 );
-CREATE TABLE IF NOT EXISTS swaps (
-    block INTEGER NOT NULL,
-    log_index INTEGER NOT NULL,
-    tx_hash TEXT NOT NULL,
-    pool_id INTEGER NOT NULL,
-    sender TEXT NOT NULL,
-    recipient TEXT NOT NULL,
-    token_in TEXT NOT NULL,
-    amount_in TEXT NOT NULL,
-    amount_out TEXT NOT NULL,
-    kind TEXT NOT NULL
-);
 """
 
 # (version, description, SQL script). Append only; never edit an applied migration.
@@ -203,7 +190,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (
         3,
         "market intelligence: arbitrages and sandwiches seen on the tracked pools (ours and "
-        "others'), and their swaps (bounded retention)",
+        "others')",
         _V3,
     ),
 )

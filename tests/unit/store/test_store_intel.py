@@ -160,3 +160,22 @@ def test_a_missing_journal_is_one_line(tmp_path, capsys):
     assert cli_main(["why", "--config", str(cfg)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "journal" in err
+
+
+def test_the_store_writer_journals_intel_and_a_reorg_forgets_replaced_blocks(tmp_path):
+    from appliance.store.recorder import Recorder
+    from appliance.store.statefile import StateWriter
+
+    with Journal(tmp_path / "journal.sqlite") as j, StateWriter(tmp_path / "state.bin") as state:
+        rec = Recorder(j, state)
+        for block in (10, 11, 12):
+            seen = (arb(block, f"0x{block:x}", "arbitrage", RIVAL, [P1, P2], 10**15 * block),)
+            rec.handle(MarketIntelSeen(block, seen, 2))
+        rec.handle(MarketIntelSeen(13, (), 5))  # a block of plain swaps writes nothing
+        rec.commit(rec.take_batch())
+        rows = j.conn.execute("SELECT block, profit FROM arbitrages ORDER BY id").fetchall()
+        assert rows == [(10, str(10**16)), (11, str(11 * 10**15)), (12, str(12 * 10**15))]
+        j.rollback_above(10)
+        assert j.conn.execute("SELECT block FROM arbitrages").fetchall() == [(10,)]
+        assert j.apply_retention(1.0, now=time.time() + 2 * 86400) >= 1
+        assert j.conn.execute("SELECT count(*) FROM arbitrages").fetchone()[0] == 0
