@@ -11,10 +11,12 @@ race too: another node would say the same.
 Lag: every head an endpoint reports (``get_block("latest")``, :meth:`RpcPool.probe_heads`)
 is remembered; an endpoint more than ``max_lag_blocks`` behind the best is lagging and not asked.
 
-Lies (the transport is fine, the content is not): a probe cross-checks the heads of one moment —
-an endpoint whose head is more than ``max_lag_blocks`` ahead of every other, or whose head block
-it cannot give itself, gets a data ``fault`` (not asked, unhealthy, shown with the reason) until
-it answers consistently again for ``FAULT_CLEAR_PROBES`` probes in a row. The head follower marks
+Lies (the transport is fine, the content is not): a probe asks every endpoint for its head number
+and then for that head block — an endpoint that cannot give the head it claims (a head from the
+future), or whose newly produced head is stale by its timestamp, gets a data ``fault`` (not
+asked while another endpoint is usable, unhealthy, shown with the reason) until it answers
+consistently again for ``FAULT_CLEAR_PROBES`` probes in a row; lag is measured against the best
+*verified* head, so a lie neither stalls the others nor marks them lagging. The head follower marks
 the same fault when an endpoint's head goes backwards without a reorg's evidence, or when the
 blocks below a head it claimed do not exist (:meth:`RpcPool.mark_fault`).
 
@@ -183,22 +185,14 @@ class RpcPool:
                     nursery.start_soon(probe, i, ep)
         if not heads:
             return
-        # a head far ahead of every other endpoint's is a claim to verify before believing it
-        sane = {
-            i: n
-            for i, n in heads.items()
-            if not any(n - m > self.max_lag_blocks for j, m in heads.items() if j != i)
-        }
+        # a head is believed once its endpoint can give that block (a node always can)
         suspects: dict[int, str] = {}
-        for i, number in heads.items():
-            if i not in sane:
-                others = max(m for j, m in heads.items() if j != i)
-                suspects[i] = f"head {number} is {number - others} blocks ahead of the others"
         async with trio.open_nursery() as nursery:
             for i, number in heads.items():
                 nursery.start_soon(self._verify_head, i, number, suspects)
+        sane = {i: n for i, n in heads.items() if i not in suspects}
         best = max(sane.values()) if sane else max(heads.values())
-        self._best_head = max(self._best_head or 0, best) if not suspects else best
+        self._best_head = best
         for i, number in heads.items():
             ep = self.endpoints[i]
             ep.lagging = best - number > self.max_lag_blocks

@@ -19,7 +19,7 @@ what the subscription told about that block in :class:`StreamedBlocks`:
 Faults of the endpoint: a refused or broken connection, a malformed notification, and a silent
 subscription — no head for 3 block times while the chain moved on (another endpoint or a probe
 saw a higher head) — close the connection, mark the endpoint's stream ``down`` and reconnect with
-exponential backoff; meanwhile the follower polls. The stream is ``live`` from its first head.
+exponential backoff; meanwhile the follower polls. The stream is ``live`` once subscribed.
 """
 
 from __future__ import annotations
@@ -227,54 +227,79 @@ async def _one_connection(
     best_head: Callable[[], int | None],
 ) -> None:
     host = ep.host
-    watched = blocks.watched
+    fault: list[Exception] = []  # raised bare after the nursery (not inside an ExceptionGroup)
     async with trio.open_nursery() as nursery:
-        ws = await open_ws(
-            nursery, ep.ws_url or "", timeout_s=timeout_s, max_message_bytes=max_message_bytes
-        )
-        conn = WsConnection(ws, host)
-        nursery.start_soon(conn.run)
+        conn: WsConnection | None = None
         try:
+            ws = await open_ws(
+                nursery, ep.ws_url or "", timeout_s=timeout_s, max_message_bytes=max_message_bytes
+            )
+            conn = WsConnection(ws, host)
+            nursery.start_soon(conn.run)
+            await _follow(
+                conn, rpc, ep, heads_send, blocks, nursery, block_time_s, timeout_s, best_head
+            )
+        except (ChainError, _StreamFault) as exc:
+            fault.append(exc)
+        finally:
+            if conn is not None:
+                await conn.aclose()
+            nursery.cancel_scope.cancel()
+    if fault:
+        raise fault[0]
+
+
+async def _follow(
+    conn: WsConnection,
+    rpc: RpcPool,
+    ep: Endpoint,
+    heads_send: trio.MemorySendChannel,
+    blocks: StreamedBlocks,
+    nursery: trio.Nursery,
+    block_time_s: float,
+    timeout_s: float,
+    best_head: Callable[[], int | None],
+) -> None:
+    host = ep.host
+    watched = blocks.watched
+    version = watched.version
+    logs_sub, logs_recv = await _subscribe_logs(conn, watched.addresses, timeout_s)
+    nursery.start_soon(_pump_logs, logs_recv, blocks, host)
+    _, heads_recv = await conn.subscribe(["newHeads"], timeout_s=timeout_s)
+    last_number = best_head()  # silence = the chain moved past this without a head from us
+    rpc.set_stream(ep, "live")  # subscribed: heads come from here now
+    while True:
+        if watched.version != version:  # new pools: subscribe to their logs too
+            old_sub = logs_sub
             version = watched.version
             logs_sub, logs_recv = await _subscribe_logs(conn, watched.addresses, timeout_s)
             nursery.start_soon(_pump_logs, logs_recv, blocks, host)
-            _, heads_recv = await conn.subscribe(["newHeads"], timeout_s=timeout_s)
-            last_number: int | None = None
-            while True:
-                if watched.version != version:  # new pools: subscribe to their logs too
-                    old_sub = logs_sub
-                    version = watched.version
-                    logs_sub, logs_recv = await _subscribe_logs(conn, watched.addresses, timeout_s)
-                    nursery.start_soon(_pump_logs, logs_recv, blocks, host)
-                    await conn.unsubscribe(old_sub, timeout_s=timeout_s)
-                raw = None
-                with trio.move_on_after(_silence_s(block_time_s)):
-                    try:
-                        raw = await heads_recv.receive()
-                    except trio.EndOfChannel:
-                        raise RpcTransportError(
-                            host, "eth_subscribe", f"websocket {conn.reason or 'closed'}"
-                        ) from None
-                if raw is None:
-                    best = best_head()
-                    if best is not None and (last_number is None or best > last_number):
-                        raise _StreamFault(
-                            f"silent: no head for {_silence_s(block_time_s):g} s while the chain"
-                            f" reached {best}"
-                        )
-                    continue  # the whole chain is quiet, not this endpoint
-                try:
-                    block = block_from_json(host, "newHeads", raw)
-                    bloom = bloom_from_hex(raw.get("logsBloom"))
-                except (ChainError, ValueError) as exc:
-                    raise _StreamFault(f"malformed newHeads notification: {exc}") from None
-                blocks.add_head(block.hash, bloom)
-                last_number = block.number
-                rpc.set_stream(ep, "live")
-                await heads_send.send((block, ep))
-        finally:
-            await conn.aclose()
-            nursery.cancel_scope.cancel()
+            await conn.unsubscribe(old_sub, timeout_s=timeout_s)
+        raw = None
+        with trio.move_on_after(_silence_s(block_time_s)):
+            try:
+                raw = await heads_recv.receive()
+            except trio.EndOfChannel:
+                raise RpcTransportError(
+                    host, "eth_subscribe", f"websocket {conn.reason or 'closed'}"
+                ) from None
+        if raw is None:
+            best = best_head()
+            if best is not None and (last_number is None or best > last_number):
+                raise _StreamFault(
+                    f"silent: no head for {_silence_s(block_time_s):g} s while the chain"
+                    f" reached {best}"
+                )
+            continue  # the whole chain is quiet, not this endpoint
+        try:
+            block = block_from_json(host, "newHeads", raw)
+            bloom = bloom_from_hex(raw.get("logsBloom"))
+        except (ChainError, ValueError, AttributeError) as exc:
+            raise _StreamFault(f"malformed newHeads notification: {exc}") from None
+        blocks.add_head(block.hash, bloom)
+        last_number = max(last_number or 0, block.number)
+        rpc.set_stream(ep, "live")
+        await heads_send.send((block, ep))
 
 
 async def _subscribe_logs(
