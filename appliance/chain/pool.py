@@ -234,7 +234,7 @@ class RpcPool:
         """Why a newly produced ``block`` is stale by its timestamp, or ``""``."""
         age = time.time() - block.timestamp
         if age > self.stale_head_s:
-            return f"stale: new block {block.number} is {age:.0f} s old by its timestamp"
+            return f"stale: new blocks are over {self.stale_head_s:g} s old by their timestamps"
         return ""
 
     async def _block_number_op(self, client: RpcClient) -> int:

@@ -26,7 +26,13 @@ def port_of(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
 
 
-async def until(recv, events: list, predicate) -> object:
+async def until(recv, events: list, predicate, *, since: int | None = None) -> object:
+    """The first event matching ``predicate`` among those received since index ``since``
+    (default: only new ones), receiving more as needed; all are appended to ``events``."""
+    if since is not None:
+        for event in events[since:]:
+            if predicate(event):
+                return event
     with trio.fail_after(GUARD_S):
         async for event in recv:
             events.append(event)
