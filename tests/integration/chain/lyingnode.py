@@ -6,6 +6,7 @@ the content false (issue #23, "data-level lies").
     liar.lie = "stale"      # every block's timestamp an hour old (hashes untouched)
     liar.lie = "future"     # a head 1,000 blocks ahead that does not exist
     liar.lie = "backwards"  # a head 50 blocks below the real one (a real, older block)
+    liar.lie = "no_logs"    # eth_getLogs answers [] (the pools' Sync logs withheld)
     liar.lie = None         # the truth again
 
 Built on :class:`faultproxy.FaultProxy` (its HTTP plumbing and counters).
@@ -67,6 +68,9 @@ class LyingNode(FaultProxy):
             if method == "eth_blockNumber":
                 return {"jsonrpc": "2.0", "id": item["id"], "result": hex(head)}
             item = {**item, "params": [hex(head), *params[1:]]}
+        if self.lie == "no_logs" and method == "eth_getLogs":
+            self.lies_told += 1
+            return {"jsonrpc": "2.0", "id": item["id"], "result": []}
         answer = await self._upstream(item)
         if self.lie == "stale" and method in ("eth_getBlockByNumber", "eth_getBlockByHash"):
             block = answer.get("result")
