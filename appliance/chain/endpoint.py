@@ -101,6 +101,8 @@ class Endpoint:
     ws_url: str | None = None
     stream: str = ""
     fault: str = ""  # a data-level fault (the endpoint answers, but not the truth)
+    clean_probes: int = 0  # consistent probes in a row since the fault (clears it at 3)
+    probed_head: int | None = None  # the head number at the last probe (to judge new blocks)
 
     @property
     def host(self) -> str:

@@ -110,8 +110,6 @@ class RpcPool:
             )
             for c, u in zip(clients, ws, strict=True)
         )
-        self._clean_probes: dict[int, int] = {}
-        self._probed: dict[int, int] = {}  # endpoint index -> head number at the last probe
         self.stale_head_s = stale_head_s
         self._changed = trio.Event()
         self.latest_source: Endpoint | None = None  # who answered the last get_block("latest")
@@ -129,7 +127,7 @@ class RpcPool:
 
     def mark_fault(self, ep: Endpoint, reason: str) -> bool:
         """Give ``ep`` a data fault (it answers, but not the truth); True when newly marked."""
-        self._clean_probes[id(ep)] = 0
+        ep.clean_probes = 0
         if ep.fault == reason:
             return False
         ep.fault = reason
@@ -199,9 +197,8 @@ class RpcPool:
             if i in suspects:
                 self.mark_fault(ep, suspects[i])
             elif ep.fault:
-                clean = self._clean_probes.get(id(ep), 0) + 1
-                self._clean_probes[id(ep)] = clean
-                if clean >= FAULT_CLEAR_PROBES:
+                ep.clean_probes += 1
+                if ep.clean_probes >= FAULT_CLEAR_PROBES:
                     self.clear_fault(ep)
 
     async def _verify_head(self, i: int, number: int, suspects: dict[int, str]) -> None:
@@ -223,8 +220,7 @@ class RpcPool:
         except ChainError as exc:
             suspects.setdefault(i, str(exc))
             return
-        previous = self._probed.get(i)
-        self._probed[i] = block.number
+        previous, ep.probed_head = ep.probed_head, block.number
         if previous is not None and block.number > previous:
             reason = self.stale_reason(block)
             if reason:
