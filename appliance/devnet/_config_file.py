@@ -55,7 +55,7 @@ def write_config(
         "[chain]",
         f"chain_id = {chain_id}",
         "# requests over HTTP, heads and Sync logs streamed over the WebSocket (polling is the",
-        "# fallback); a plain \"http://...\" entry polls only",
+        '# fallback); a plain "http://..." entry polls only',
         f"rpc = [{_q(endpoint_pair(rpc))}]",
         f"block_time_s = {block_time if block_time is not None else 0.5:g}",
         "",
