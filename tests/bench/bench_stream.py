@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import random
 import sqlite3
 import sys
 import tempfile
@@ -87,8 +88,10 @@ async def chain_latency(dn, path: str, block_time: float, blocks: int) -> dict:
         await trio.sleep(max(1.0, 2 * block_time))  # the stream subscribes
         async with dn.client() as client:
             n = await dn.block_number()
+            rng = random.Random(5)
             for i in range(blocks):
-                next_at = trio.current_time() + block_time
+                # jittered cadence: blocks land at every phase of the poll cycle
+                next_at = trio.current_time() + block_time * (0.75 + 0.5 * rng.random())
                 pool = dn.pools[i % len(dn.pools)]
                 # the harness's own work (a swap opens a client: tens of ms of CPU on this
                 # loop) happens between blocks, never while a block is being measured
