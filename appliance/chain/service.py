@@ -12,8 +12,8 @@ an endpoint (it answers, but lies) is also a ``FaultChanged("rpc:<host>")``.
 
 Streaming: each endpoint with a WebSocket URL runs :func:`~appliance.chain.stream.run_stream`;
 its heads feed the same follower as polling. A streamed block's reserves come from the
-subscription's ``Sync`` logs (or its ``logsBloom``) when they are known exactly, with no request;
-otherwise from one ``eth_getLogs`` request as when polling.
+subscription's ``Sync`` logs that preceded its head (or from its ``logsBloom``) when they are
+known exactly, with no request; otherwise from one ``eth_getLogs`` request as when polling.
 
 New pools: with an :class:`AppConfig`, each full refresh first reads the factories'
 ``PairCreated`` logs since the last check (one request per refresh, none per block); pools of
@@ -105,16 +105,9 @@ async def _reserves(
 ) -> tuple[dict[str, tuple[int, int]], bool]:
     """Reserves of ``block`` (retried until they come: a block is never skipped)."""
     if not full and streamed is not None and streamed.knows(block.hash):
-        addresses = [p.address for p in pools]
-        known = streamed.reserves(block.hash, addresses)
+        known = streamed.reserves(block.hash, [p.address for p in pools])
         if known is not None:
-            return known, False
-        got = await _first_of(
-            partial(streamed.wait_reserves, block.hash, addresses),
-            partial(fetch_reserves_by_logs, rpc, block.hash, pools),
-        )
-        if got is not None:
-            return got, False
+            return known, False  # from the subscription: no request
     failures = 0
     while True:
         use_full = full or failures >= _FULL_AFTER_LOG_FAILURES
@@ -132,24 +125,6 @@ async def _reserves(
                 exc,
             )
             await trio.sleep(min(retry_s * 2 ** min(failures - 1, 6), 2.0))
-
-
-async def _first_of(*fns: Any) -> Any:
-    """The result of whichever of ``fns`` returns first (the others are cancelled); None when
-    one failed with a ChainError first (the caller then retries its own way)."""
-    box: list[Any] = []
-
-    async def one(fn: Any, scope: trio.CancelScope) -> None:
-        try:
-            box.append(await fn())
-        except ChainError:
-            box.append(None)
-        scope.cancel()
-
-    async with trio.open_nursery() as nursery:
-        for fn in fns:
-            nursery.start_soon(one, fn, nursery.cancel_scope)
-    return box[0] if box else None
 
 
 async def run_chain(

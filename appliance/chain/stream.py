@@ -1,20 +1,21 @@
 """Streaming chain input: ``eth_subscribe`` to ``newHeads`` and the tracked pools' ``Sync`` logs.
 
 One :func:`run_stream` task per endpoint with a WebSocket URL. It opens its own connection,
-subscribes to ``logs`` (the watched pools' addresses, topic ``Sync``) and then ``newHeads``, and
+subscribes to ``newHeads`` and then ``logs`` (the watched pools' addresses, topic ``Sync``), and
 hands every head to the head follower (which links, deduplicates across endpoints, backfills gaps
 over HTTP and detects reorgs exactly as for polled heads). Before it hands a head on, it records
 what the subscription told about that block in :class:`StreamedBlocks`:
 
 * the header's ``logsBloom`` — when the ``Sync`` topic or none of the pools can be in it, the
   block changed no reserves: known exactly, without a request;
-* the ``Sync`` logs of the watched pools. Nodes do not promise an order between a block's logs
-  and its head (Anvil sends either first), so the block's reserves count as known when every
-  watched pool the bloom admits has its ``Sync`` log; until then the reserves step asks for them
-  with one ``eth_getLogs`` request at once and takes whichever is first. (A bloom false positive
-  is the usual reason the request wins.) A log that arrives after its block was applied from the
-  stream — a second ``Sync`` of one pool split across reads — sets ``StreamedBlocks.late`` and
-  the chain task refreshes every pool fully at the next block.
+* the ``Sync`` logs of the watched pools that arrived *before* the head on the connection (the
+  head handler first takes every log the reader already queued). A node writes a block's logs as
+  one burst; nodes do not promise whether before or after the head (Anvil does either). The
+  block's reserves count as known when every watched pool the bloom admits has its ``Sync`` log
+  among those — then the logs came before the head, burst complete. Otherwise (logs after the
+  head, or a bloom false positive) the reserves step makes one ``eth_getLogs`` request, as when
+  polling. A log that still arrives after its block was applied from the stream sets
+  ``StreamedBlocks.late`` and the chain task refreshes every pool fully at the next block.
 
 Faults of the endpoint: a refused or broken connection, a malformed notification, and a silent
 subscription — no head for 3 block times while the chain moved on (another endpoint or a probe
@@ -28,7 +29,9 @@ import logging
 import random
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import Any
 
 import trio
 
@@ -73,6 +76,7 @@ class WatchedPools:
 class _Block:
     bloom: int | None = None  # set when the head arrived
     logs: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # addr -> (idx, r0, r1)
+    before_head: dict[str, tuple[int, int, int]] | None = None  # the logs at the head's arrival
     applied: bool = False
 
 
@@ -86,7 +90,6 @@ class StreamedBlocks:
         self._blocks: OrderedDict[str, _Block] = OrderedDict()
         self.late = False  # a log came after its block was applied: the owner refreshes fully
         self.from_stream = 0  # blocks whose reserves came from the stream (no request)
-        self._arrived = trio.Event()
 
     def _entry(self, block_hash: str) -> _Block:
         entry = self._blocks.get(block_hash)
@@ -95,10 +98,6 @@ class StreamedBlocks:
             while len(self._blocks) > self.keep:
                 self._blocks.popitem(last=False)
         return entry
-
-    def _wake(self) -> None:
-        self._arrived.set()
-        self._arrived = trio.Event()
 
     def add_log(self, block_hash: str, address: str, index: int, r0: int, r1: int) -> None:
         entry = self._entry(block_hash)
@@ -114,28 +113,16 @@ class StreamedBlocks:
             )
         if previous is None or index > previous[0]:
             entry.logs[address] = (index, r0, r1)
-        self._wake()
 
     def add_head(self, block_hash: str, bloom: int) -> None:
         entry = self._entry(block_hash)
         if entry.bloom is None:
             entry.bloom = bloom
-            self._wake()
+            entry.before_head = dict(entry.logs)
 
     def knows(self, block_hash: str) -> bool:
         entry = self._blocks.get(block_hash)
         return entry is not None and entry.bloom is not None
-
-    async def wait_reserves(
-        self, block_hash: str, pools: Sequence[str]
-    ) -> dict[str, tuple[int, int]]:
-        """Wait until :meth:`reserves` knows the block's changes (cancel to give up)."""
-        while True:
-            arrived = self._arrived
-            known = self.reserves(block_hash, pools)
-            if known is not None:
-                return known
-            await arrived.wait()
 
     def reserves(self, block_hash: str, pools: Sequence[str]) -> dict[str, tuple[int, int]] | None:
         """The block's reserve changes among ``pools`` when the stream knows them exactly."""
@@ -150,7 +137,7 @@ class StreamedBlocks:
                 if mask is None:
                     return None  # not subscribed (yet): only a request knows
                 if may_contain(entry.bloom, mask):
-                    found = entry.logs.get(p)
+                    found = (entry.before_head or {}).get(p)
                     if found is None:
                         return None  # in flight, or a bloom false positive
                     out[p] = found[1:]
@@ -263,9 +250,10 @@ async def _follow(
     host = ep.host
     watched = blocks.watched
     version = watched.version
+    # newHeads first: Anvil then sends a block's logs before its head far more often
+    _, heads_recv = await conn.subscribe(["newHeads"], timeout_s=timeout_s)
     logs_sub, logs_recv = await _subscribe_logs(conn, watched.addresses, timeout_s)
     nursery.start_soon(_pump_logs, logs_recv, blocks, host)
-    _, heads_recv = await conn.subscribe(["newHeads"], timeout_s=timeout_s)
     last_number = best_head()  # silence = the chain moved past this without a head from us
     rpc.set_stream(ep, "live")  # subscribed: heads come from here now
     while True:
@@ -296,6 +284,7 @@ async def _follow(
             bloom = bloom_from_hex(raw.get("logsBloom"))
         except (ChainError, ValueError, AttributeError) as exc:
             raise _StreamFault(f"malformed newHeads notification: {exc}") from None
+        _drain(logs_recv, blocks, host)  # logs the reader queued before this head
         blocks.add_head(block.hash, bloom)
         last_number = max(last_number or 0, block.number)
         rpc.set_stream(ep, "live")
@@ -311,15 +300,28 @@ async def _subscribe_logs(
     return await conn.subscribe(["logs", params], timeout_s=timeout_s)
 
 
+def _take_log(raw: Any, blocks: StreamedBlocks, host: str) -> None:
+    try:
+        entry = log_from_json(host, "logs", raw)
+        if entry.removed:
+            return  # a reorg: the follower handles it by parent hash
+        r0, r1 = decode_reserves(entry.data, f"Sync log of {entry.address}")
+    except ChainError as exc:
+        log.warning("stream of %s: malformed log dropped: %s", host, exc)
+        return
+    blocks.add_log(entry.block_hash, entry.address, entry.log_index, r0, r1)
+
+
+def _drain(recv: trio.MemoryReceiveChannel, blocks: StreamedBlocks, host: str) -> None:
+    while True:
+        try:
+            raw = recv.receive_nowait()
+        except (trio.WouldBlock, trio.EndOfChannel, trio.ClosedResourceError):
+            return
+        _take_log(raw, blocks, host)
+
+
 async def _pump_logs(recv: trio.MemoryReceiveChannel, blocks: StreamedBlocks, host: str) -> None:
-    async with recv:
+    with suppress(trio.ClosedResourceError):
         async for raw in recv:
-            try:
-                entry = log_from_json(host, "logs", raw)
-                if entry.removed:
-                    continue  # a reorg: the follower handles it by parent hash
-                r0, r1 = decode_reserves(entry.data, f"Sync log of {entry.address}")
-            except ChainError as exc:
-                log.warning("stream of %s: malformed log dropped: %s", host, exc)
-                continue
-            blocks.add_log(entry.block_hash, entry.address, entry.log_index, r0, r1)
+            _take_log(raw, blocks, host)

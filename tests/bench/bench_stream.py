@@ -156,7 +156,9 @@ async def signed_latency(dn, path: str, blocks: int, tmp: Path) -> list[float]:
                 await client.call("evm_mine")  # the arbitrage (if any) lands
                 await trio.sleep(0.5)
         nursery.cancel_scope.cancel()
-    db = sqlite3.connect(cfg.storage.data_dir / "journal.sqlite3")
+    from appliance.store.schema import JOURNAL_NAME
+
+    db = sqlite3.connect(cfg.storage.data_dir / JOURNAL_NAME)
     rows = db.execute(
         "SELECT o.block, t.created_at FROM trades t JOIN opportunities o"
         " ON o.id = t.opportunity_id ORDER BY t.created_at"
