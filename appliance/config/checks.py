@@ -80,17 +80,26 @@ def ip_network(value: str) -> str | None:
 
 
 def _url(value: str, schemes: tuple[str, ...]) -> str | None:
-    parts = urlsplit(value)
+    """Like :func:`http_url` for any of ``schemes``; reasons show the URL redacted."""
+    shown = redact_url(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:
+        return f"URL is malformed ({exc}): {shown!r}"
     if parts.scheme not in schemes:
         names = " or ".join(schemes)
-        return f"URL scheme must be {names}, not {parts.scheme or 'missing'!r} in {value!r}"
+        return f"URL scheme must be {names}, not {parts.scheme or 'missing'!r} in {shown!r}"
     if not parts.hostname:
-        return f"URL has no host: {value!r}"
+        return f"URL has no host: {shown!r}"
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        return f"URL has a bad port: {value!r}"
+        return f"URL has a bad port: {shown!r}"
     return None
+
+
+def _is_ws(part: str) -> bool:
+    return part.split("://", 1)[0].lower() in ("ws", "wss")
 
 
 def split_rpc_endpoint(value: str) -> tuple[str | None, str | None]:
@@ -99,7 +108,7 @@ def split_rpc_endpoint(value: str) -> tuple[str | None, str | None]:
     http = ws = None
     for part in value.split("|"):
         part = part.strip()
-        if urlsplit(part).scheme in ("ws", "wss"):
+        if _is_ws(part):
             ws = part
         else:
             http = part
@@ -110,16 +119,13 @@ def rpc_endpoint(value: str) -> str | None:
     """One ``chain.rpc`` entry: an http(s) URL, a ws(s) URL, or "http-url|ws-url"."""
     parts = [p.strip() for p in value.split("|")]
     if len(parts) > 2:
-        return f'an endpoint is one URL or an "http-url|ws-url" pair, not {len(parts)} URLs'
+        return f"an endpoint is one URL or an http-url|ws-url pair, not {len(parts)} URLs"
     if len(parts) == 1:
         return _url(parts[0], ("http", "https", "ws", "wss"))
-    kinds = sorted("ws" if urlsplit(p).scheme in ("ws", "wss") else "http" for p in parts)
-    if kinds != ["http", "ws"]:
-        return f"a pair is one http(s) URL and one ws(s) URL: {value!r}"
+    if sorted(_is_ws(p) for p in parts) != [False, True]:
+        return f"a pair is one http(s) URL and one ws(s) URL: {redact_rpc_endpoint(value)!r}"
     for part in parts:
-        reason = _url(
-            part, ("ws", "wss") if urlsplit(part).scheme in ("ws", "wss") else ("http", "https")
-        )
+        reason = _url(part, ("ws", "wss") if _is_ws(part) else ("http", "https"))
         if reason:
             return reason
     return None

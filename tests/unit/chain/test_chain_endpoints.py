@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from appliance.chain.bloom import bloom_bits, bloom_from_hex, may_contain
@@ -36,3 +38,26 @@ def test_bloom_bits_match_the_yellow_paper_layout():
     assert not may_contain(0, mask)
     with pytest.raises(ValueError):
         bloom_from_hex("0x1234")
+
+
+def test_a_pair_is_redacted_and_its_secrets_registered_per_url():
+    from appliance.config.checks import redact_rpc_endpoint
+    from appliance.logs import RedactionFilter, register_config_secrets
+
+    key, ws_key = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
+    pair = f"https://mainnet.infura.io/v3/{key}|wss://mainnet.infura.io/ws/v3/{ws_key}"
+    shown = redact_rpc_endpoint(pair)
+    assert key not in shown and ws_key not in shown and shown.count("mainnet.infura.io") == 2
+    assert rpc_endpoint("https://a|ws://b:99999") == "URL has a bad port: 'ws://b:99999'"
+
+    class Cfg:
+        class chain:
+            rpc = (pair,)
+
+    redaction = RedactionFilter()
+    register_config_secrets(redaction, Cfg)
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "GET %s and %s", None, None)
+    record.args = (f"https://mainnet.infura.io/v3/{key}", ws_key)
+    redaction.filter(record)
+    masked = record.getMessage()
+    assert key not in masked and ws_key not in masked
