@@ -235,11 +235,16 @@ class EndpointHealth:
     lagging: bool = False
     breaker: str = "closed"  # closed | open | half-open
     head: int | None = None
+    # the endpoint's subscription: "" (no WebSocket URL), "live" (heads arrive), "down"
+    # (disconnected, silent or refused: reconnecting with backoff)
+    stream: str = ""
+    reason: str = ""  # why the endpoint is unhealthy (e.g. "head 1000 blocks ahead, unknown")
 
 
 @dataclass(frozen=True, slots=True)
 class RpcHealthChanged:
     endpoints: tuple[EndpointHealth, ...]
+    path: str = "polling"  # how heads come in: "streaming" (a live subscription) or "polling"
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,9 +127,10 @@ def register_config_secrets(redaction: RedactionFilter, cfg: Any) -> None:
     private = getattr(getattr(cfg, "execution", None), "private_rpc", None)
     if private:
         urls.append(private)
-    for url in urls:
-        for secret in url_secrets(url):
-            redaction.add_secret(secret)
+    for entry in urls:
+        for url in entry.split("|"):  # a chain.rpc entry may pair an HTTP and a WebSocket URL
+            for secret in url_secrets(url.strip()):
+                redaction.add_secret(secret)
     for hook in getattr(getattr(cfg, "alerts", None), "webhooks", ()) or ():
         redaction.add_secret(hook.url)
 

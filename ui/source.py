@@ -227,7 +227,7 @@ class StatusSource:
             head_block = snap.head_block
             head_age = _seconds(snap.head_age_s(now))
             endpoints = tuple(
-                Endpoint(r.host, r.healthy, r.latency_ms, r.lagging, r.breaker, r.head)
+                Endpoint(r.host, r.healthy, r.latency_ms, r.lagging, r.breaker, r.head, r.stream)
                 for r in snap.rpc
             )
             breakers = dict(snap.breakers)

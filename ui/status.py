@@ -42,6 +42,7 @@ class Endpoint:
     lagging: bool = False
     breaker: str = "closed"
     head: int | None = None
+    stream: str = ""  # "" (no WebSocket), "live" or "down"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,15 @@
-"""The bookkeeping of one endpoint inside a pool: breaker, backoff, latency and head.
+"""The one health record of an endpoint inside a pool: breaker, backoff, latency, head, stream.
 
 The breaker: ``failures`` consecutive failures open it; after ``reset_s`` it is half-open and lets
 one probe through; a success closes it, a failure re-opens it. Independently, every failure puts
 the endpoint in an exponential backoff with jitter (so a flapping endpoint is not asked first
 while it recovers), cleared by the next success. Time comes from ``trio.current_time()`` so the
 logic runs under ``autojump_clock`` in unit tests. ``healthy`` (for the screen, LEDs and
-metrics) means: breaker closed, not lagging, fewer than ``UNHEALTHY_AFTER`` failures in a row — a
-single lost request does not make an endpoint unhealthy.
+metrics) means: breaker closed, not lagging, no data fault (``fault``: a head that cannot be
+fetched, a head going backwards, stale timestamps — set by the head checks, cleared when the
+endpoint is consistent again), fewer than ``UNHEALTHY_AFTER`` failures in a row — a single lost
+request does not make an endpoint unhealthy. ``ws_url`` and ``stream`` describe the endpoint's
+subscription (``""`` without one, ``"live"`` or ``"down"``); the stream task owns ``stream``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from appliance.chain.rpc import RpcClient
+from appliance.chain.ws import WsClient
 from appliance.events import EndpointHealth
 
 __all__ = ["Breaker", "Endpoint", "LatencyStats"]
@@ -84,7 +88,7 @@ class LatencyStats:
 
 @dataclass
 class Endpoint:
-    client: RpcClient
+    client: RpcClient | WsClient
     breaker: Breaker
     backoff_base_s: float = 0.05
     backoff_cap_s: float = 5.0
@@ -94,13 +98,18 @@ class Endpoint:
     failures_in_row: int = 0
     backoff_until: float = 0.0
     rng: random.Random = field(default_factory=random.Random)
+    ws_url: str | None = None
+    stream: str = ""
+    fault: str = ""  # a data-level fault (the endpoint answers, but not the truth)
+    clean_probes: int = 0  # consistent probes in a row since the fault (clears it at 3)
+    probed_head: int | None = None  # the head number at the last probe (to judge new blocks)
 
     @property
     def host(self) -> str:
         return self.client.host
 
     def usable(self, now: float) -> bool:
-        return self.breaker.allows(now)
+        return self.breaker.allows(now) and not self.fault
 
     def rested(self, now: float) -> bool:
         return now >= self.backoff_until
@@ -124,9 +133,12 @@ class Endpoint:
             host=self.host,
             healthy=breaker == CLOSED
             and self.failures_in_row < UNHEALTHY_AFTER
-            and not self.lagging,
+            and not self.lagging
+            and not self.fault,
             latency_ms=round((ewma or 0.0) * 1000, 3),
             lagging=self.lagging,
             breaker=breaker,
             head=self.head,
+            stream=self.stream,
+            reason=self.fault,
         )

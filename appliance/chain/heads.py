@@ -1,4 +1,4 @@
-"""The head follower: polls the head, fills gaps in order, detects reorgs by parent hash.
+"""The head follower: takes heads (streamed or polled), fills gaps in order, detects reorgs.
 
 Rationale. Every header is checked against its parent before it is passed on, so consumers see
 one linked chain: ``BlockSeen`` for each block number in order, never a skipped one. When the new
@@ -6,6 +6,18 @@ head does not link to the headers we hold (the last ``history`` of them), we wal
 hash until it does: that block is the common ancestor, ``ReorgDetected`` goes out, and then the
 replacement blocks above the ancestor follow as ``BlockSeen`` in order. A head *lower* than ours
 is treated as a stale answer (a lagging endpoint), not as a reorg; the next higher head settles it.
+
+Heads come from two places: the subscriptions (``streams``: ``(BlockSeen, Endpoint)`` from
+:func:`appliance.chain.stream.run_stream`, first arrival wins, duplicates from other endpoints
+drop out because their hash is already linked) and polling (``get_block("latest")`` every
+quarter block) — the follower polls while no subscription is live, and once per block time
+while one is (a safety net that costs one request per quiet block).
+
+Lies caught here (the endpoint that gave the head gets a data fault, :meth:`RpcPool.mark_fault`,
+and the pool fails over): a head more than ``max_lag_blocks`` *below* ours whose block is the one
+we hold or does not link to our history (a head going backwards without a reorg's parent-hash
+evidence); a head whose blocks below it cannot be fetched (a head from the future); a new head
+whose timestamp is stale by the local clock (``chain.stale_head_s``).
 """
 
 from __future__ import annotations
@@ -16,7 +28,8 @@ from collections import OrderedDict
 
 import trio
 
-from appliance.chain.errors import ChainError
+from appliance.chain.endpoint import Endpoint
+from appliance.chain.errors import ChainError, NoHealthyEndpoint, NotFound
 from appliance.chain.pool import RpcPool
 from appliance.events import BlockSeen, ReorgDetected
 
@@ -97,25 +110,72 @@ class HeadFollower:
 
     async def poll(self) -> list[BlockSeen | ReorgDetected]:
         latest = await self.rpc.get_block("latest")
+        return await self.advance(latest, self.rpc.latest_source)
+
+    async def advance(
+        self, latest: BlockSeen, source: Endpoint | None = None
+    ) -> list[BlockSeen | ReorgDetected]:
+        """The events that ``latest`` (a head reported by ``source``) brings, in order."""
         head = self.history.head
         if head is None:
             self.history.push(latest)
             return [latest]
         if latest.number < head.number:
-            log.debug("stale head %d below ours %d ignored", latest.number, head.number)
+            self._backwards(latest, head, source)
             return []
         if latest.hash == head.hash or self.history.get(latest.number) == latest:
             return []
-        new = (
-            await _chain_down_to(self.rpc, latest, head.number + 1)
-            if latest.number > head.number
-            else [latest]
-        )
+        try:
+            new = (
+                await _chain_down_to(self.rpc, latest, head.number + 1)
+                if latest.number > head.number
+                else [latest]
+            )
+        except (NotFound, NoHealthyEndpoint) as exc:
+            if source is not None and _all_not_found(exc):
+                self._fault(
+                    source,
+                    f"head {latest.number} claimed, but the blocks below it do not exist",
+                )
+            raise
         if new[0].number == head.number + 1 and new[0].parent_hash == head.hash:
             for block in new:
                 self.history.push(block)
+            self._check_fresh(new[-1], source)
             return list(new)
-        return await self._reorg(new, head)
+        events = await self._reorg(new, head)
+        self._check_fresh(new[-1], source)
+        return events
+
+    def _fault(self, source: Endpoint, reason: str) -> None:
+        if self.rpc.mark_fault(source, reason):
+            log.warning("endpoint %s marked faulty: %s", source.host, reason)
+
+    def _backwards(self, latest: BlockSeen, head: BlockSeen, source: Endpoint | None) -> None:
+        held = self.history.get(latest.number)
+        parent = self.history.get(latest.number - 1)
+        competing = (
+            held is not None
+            and held.hash != latest.hash
+            and parent is not None
+            and parent.hash == latest.parent_hash
+        )  # a shorter competing branch: a reorg's evidence; the next higher head settles it
+        if competing or source is None or head.number - latest.number <= self.rpc.max_lag_blocks:
+            log.debug("stale head %d below ours %d ignored", latest.number, head.number)
+            return
+        self._fault(
+            source,
+            f"head went back from {head.number} to {latest.number} without a reorg",
+        )
+
+    def _check_fresh(self, block: BlockSeen, source: Endpoint | None) -> None:
+        if source is None:
+            return
+        reason = self.rpc.stale_reason(block)
+        if reason:
+            self._fault(source, reason)
+        elif source.fault.startswith("stale:"):
+            self.rpc.clear_fault(source)
 
     async def _reorg(
         self, new: list[BlockSeen], old_head: BlockSeen
@@ -147,31 +207,61 @@ class HeadFollower:
         return [event, *new]
 
 
+def _all_not_found(exc: BaseException) -> bool:
+    if isinstance(exc, NotFound):
+        return True
+    return (
+        isinstance(exc, NoHealthyEndpoint)
+        and bool(exc.errors)
+        and all(isinstance(e, NotFound) for e in exc.errors)
+    )
+
+
 async def run_head_follower(
     rpc: RpcPool,
     events_send: trio.MemorySendChannel,
     *,
     block_time_s: float,
     history: int = HISTORY,
+    streams: trio.MemoryReceiveChannel | None = None,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Emit ``BlockSeen`` / ``ReorgDetected`` on ``events_send`` until cancelled.
 
-    ``task_status.started()`` comes after the first head was emitted. RPC failures are logged and
-    retried with exponential backoff (capped at the poll interval x 8); they never end the task.
+    ``streams`` carries ``(BlockSeen, Endpoint)`` heads from the subscriptions. ``task_status
+    .started()`` comes after the first head was emitted. RPC failures are logged and retried with
+    exponential backoff (capped at the poll interval x 8); they never end the task.
     """
     follower = HeadFollower(rpc, history=history)
     interval = poll_interval(block_time_s)
     started = False
     failures = 0
+    wait = 0.0  # the first head is polled at once
     while True:
+        streamed = None
+        if streams is not None:
+            with trio.move_on_after(wait):
+                try:
+                    streamed = await streams.receive()
+                except trio.EndOfChannel:
+                    streams = None
+        elif wait:
+            await trio.sleep(wait)
         try:
-            events = await follower.poll()
+            if streamed is not None:
+                events = await follower.advance(*streamed)
+            else:
+                events = await follower.poll()
         except ChainError as exc:
             failures += 1
             delay = min(interval * 8, interval * 2 ** min(failures - 1, 10))
-            log.warning("head poll failed (%d in a row): %s", failures, exc)
-            await trio.sleep(delay if math.isfinite(delay) else interval)
+            log.warning(
+                "head %s failed (%d in a row): %s",
+                "backfill" if streamed else "poll",
+                failures,
+                exc,
+            )
+            wait = delay if math.isfinite(delay) else interval
             continue
         failures = 0
         for event in events:
@@ -179,4 +269,5 @@ async def run_head_follower(
         if not started and follower.history.head is not None:
             started = True
             task_status.started()
-        await trio.sleep(interval)
+        # streaming live: a poll only after a quiet block time (the safety net); else poll
+        wait = max(block_time_s, interval) if rpc.path == "streaming" else interval

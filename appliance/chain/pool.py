@@ -10,11 +10,24 @@ race too: another node would say the same.
 
 Lag: every head an endpoint reports (``get_block("latest")``, :meth:`RpcPool.probe_heads`)
 is remembered; an endpoint more than ``max_lag_blocks`` behind the best is lagging and not asked.
+
+Lies (the transport is fine, the content is not): a probe asks every endpoint for its head number
+and then for that head block — an endpoint that cannot give the head it claims (a head from the
+future), or whose newly produced head is stale by its timestamp, gets a data ``fault`` (not
+asked while another endpoint is usable, unhealthy, shown with the reason) until it answers
+consistently again for ``FAULT_CLEAR_PROBES`` probes in a row; lag is measured against the best
+*verified* head, so a lie neither stalls the others nor marks them lagging. The head follower marks
+the same fault when an endpoint's head goes backwards without a reorg's evidence, or when the
+blocks below a head it claimed do not exist (:meth:`RpcPool.mark_fault`).
+
+Sends: :meth:`RpcPool.send_raw_transaction` gives a signed transaction to one endpoint at a time,
+in failover order — never hedged, never broadcast to several at once.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass, field
@@ -42,7 +55,9 @@ from appliance.chain.values import (
     to_hash,
     to_quantity,
 )
+from appliance.chain.ws import WsClient
 from appliance.config import ChainConfig
+from appliance.config.checks import split_rpc_endpoint
 from appliance.events import BlockSeen, EndpointHealth
 
 __all__ = ["RpcPool", "open_rpc_pool"]
@@ -51,6 +66,7 @@ T = TypeVar("T")
 Op = Callable[[RpcClient], Awaitable[T]]
 
 _HEDGE_FLOOR_S = 0.002
+FAULT_CLEAR_PROBES = 3
 
 
 @dataclass
@@ -74,21 +90,67 @@ class RpcPool:
         max_lag_blocks: int = 3,
         backoff_base_s: float = 0.05,
         backoff_cap_s: float = 5.0,
+        ws_urls: Sequence[str | None] | None = None,
+        stale_head_s: float = 120.0,
     ) -> None:
         if not clients:
             raise ValueError("an RpcPool needs at least one endpoint")
         self.hedge = hedge
         self.max_lag_blocks = max_lag_blocks
         self._best_head: int | None = None
+        ws = list(ws_urls) if ws_urls is not None else [None] * len(clients)
         self.endpoints = tuple(
             Endpoint(
                 client=c,
                 breaker=Breaker(failures=breaker_failures, reset_s=breaker_reset_s),
                 backoff_base_s=backoff_base_s,
                 backoff_cap_s=backoff_cap_s,
+                ws_url=u,
+                stream="down" if u else "",
             )
-            for c in clients
+            for c, u in zip(clients, ws, strict=True)
         )
+        self.stale_head_s = stale_head_s
+        self._changed = trio.Event()
+        self.latest_source: Endpoint | None = None  # who answered the last get_block("latest")
+
+    @property
+    def best_head(self) -> int | None:
+        """The highest head any endpoint reported (probes and ``get_block("latest")``)."""
+        return self._best_head
+
+    @property
+    def path(self) -> str:
+        """``"streaming"`` while some endpoint's subscription is live, else ``"polling"``."""
+        live = any(ep.stream == "live" and not ep.fault for ep in self.endpoints)
+        return "streaming" if live else "polling"
+
+    def mark_fault(self, ep: Endpoint, reason: str) -> bool:
+        """Give ``ep`` a data fault (it answers, but not the truth); True when newly marked."""
+        ep.clean_probes = 0
+        if ep.fault == reason:
+            return False
+        ep.fault = reason
+        self.notify()
+        return True
+
+    def clear_fault(self, ep: Endpoint) -> None:
+        if ep.fault:
+            ep.fault = ""
+            self.notify()
+
+    def set_stream(self, ep: Endpoint, state: str) -> None:
+        if ep.stream != state:
+            ep.stream = state
+            self.notify()
+
+    def notify(self) -> None:
+        """Wake :meth:`wait_changed` (health, stream or fault changed)."""
+        self._changed.set()
+        self._changed = trio.Event()
+
+    async def wait_changed(self) -> None:
+        await self._changed.wait()
 
     # ------------------------------------------------------------------ health
     def health(self) -> tuple[EndpointHealth, ...]:
@@ -117,12 +179,59 @@ class RpcPool:
         async with trio.open_nursery() as nursery:
             now = trio.current_time()
             for i, ep in enumerate(self.endpoints):
-                if ep.usable(now):
+                if ep.breaker.allows(now):  # faulted ones too: that is how a fault clears
                     nursery.start_soon(probe, i, ep)
-        if heads:
-            best = max(heads.values())
+        if not heads:
+            return
+        # a head is believed once its endpoint can give that block (a node always can)
+        suspects: dict[int, str] = {}
+        async with trio.open_nursery() as nursery:
             for i, number in heads.items():
-                self.endpoints[i].lagging = best - number > self.max_lag_blocks
+                nursery.start_soon(self._verify_head, i, number, suspects)
+        sane = {i: n for i, n in heads.items() if i not in suspects}
+        best = max(sane.values()) if sane else max(heads.values())
+        self._best_head = best
+        for i, number in heads.items():
+            ep = self.endpoints[i]
+            ep.lagging = best - number > self.max_lag_blocks
+            if i in suspects:
+                self.mark_fault(ep, suspects[i])
+            elif ep.fault:
+                ep.clean_probes += 1
+                if ep.clean_probes >= FAULT_CLEAR_PROBES:
+                    self.clear_fault(ep)
+
+    async def _verify_head(self, i: int, number: int, suspects: dict[int, str]) -> None:
+        """The endpoint must give its own head block, with a timestamp that is not stale."""
+        ep = self.endpoints[i]
+
+        async def op(client: RpcClient) -> Any:
+            return await client.call("eth_getBlockByNumber", [block_param(number), False])
+
+        try:
+            raw = await self._on(ep, "eth_getBlockByNumber", op)
+        except RpcError:
+            return  # a transport failure: the breaker's business, not a lie
+        if raw is None:
+            suspects.setdefault(i, f"its head block {number} cannot be fetched from it")
+            return
+        try:
+            block = block_from_json(ep.host, "eth_getBlockByNumber", raw)
+        except ChainError as exc:
+            suspects.setdefault(i, str(exc))
+            return
+        previous, ep.probed_head = ep.probed_head, block.number
+        if previous is not None and block.number > previous:
+            reason = self.stale_reason(block)
+            if reason:
+                suspects.setdefault(i, reason)
+
+    def stale_reason(self, block: BlockSeen) -> str:
+        """Why a newly produced ``block`` is stale by its timestamp, or ``""``."""
+        age = time.time() - block.timestamp
+        if age > self.stale_head_s:
+            return f"stale: new blocks are over {self.stale_head_s:g} s old by their timestamps"
+        return ""
 
     async def _block_number_op(self, client: RpcClient) -> int:
         number = to_quantity(
@@ -138,6 +247,9 @@ class RpcPool:
     def _candidates(self) -> list[Endpoint]:
         now = trio.current_time()
         usable = [ep for ep in self.endpoints if ep.usable(now) and not ep.lagging]
+        if not usable:  # every endpoint is lying or lagging: degraded data beats none (the
+            # health table says unhealthy, so nothing is traded on it)
+            usable = [ep for ep in self.endpoints if ep.breaker.allows(now)]
         rested = [ep for ep in usable if ep.rested(now)]
         tired = sorted((ep for ep in usable if not ep.rested(now)), key=lambda e: e.backoff_until)
         return rested + tired
@@ -293,7 +405,9 @@ class RpcPool:
                     client.host, method, f"asked block {number_or_tag}, got {block.hash}"
                 )
             if number_or_tag == "latest":
-                self._observe_head(self._endpoint_of(client), block.number)
+                source = self._endpoint_of(client)
+                self._observe_head(source, block.number)
+                self.latest_source = source
             return block
 
         return await self.run(method, op)
@@ -395,7 +509,12 @@ class RpcPool:
         return await self.run("eth_estimateGas", op)
 
     async def send_raw_transaction(self, raw: bytes) -> str:
-        """Broadcast a signed transaction; the hash. Failover but no hedging (one send at a time)."""
+        """Give a signed transaction to ONE endpoint at a time, in failover order; its hash.
+
+        Never hedged and never broadcast to several endpoints at once: the next endpoint is asked
+        only after the previous one failed with a retryable error (transport, timeout, rate
+        limit). A refusal by the node (``RpcCallError``: nonce too low, insufficient funds,
+        underpriced) is raised as is: another node would refuse it as well."""
         params = ["0x" + raw.hex()]
 
         async def op(client: RpcClient) -> str:
@@ -470,20 +589,30 @@ async def open_rpc_pool(
     (:class:`ChainIdMismatch`; :class:`NoHealthyEndpoint` if none answers).
     """
     async with AsyncExitStack() as stack:
-        clients = [
-            await stack.enter_async_context(
-                RpcClient(
-                    url, timeout_s=cfg.request_timeout_s, max_response_bytes=cfg.max_response_bytes
+        clients: list[RpcClient | WsClient] = []
+        ws_urls: list[str | None] = []
+        for entry in cfg.rpc:
+            http, ws = split_rpc_endpoint(entry)
+            client: RpcClient | WsClient
+            if http is not None:
+                client = RpcClient(
+                    http, timeout_s=cfg.request_timeout_s, max_response_bytes=cfg.max_response_bytes
                 )
-            )
-            for url in cfg.rpc
-        ]
+            else:
+                assert ws is not None
+                client = WsClient(
+                    ws, timeout_s=cfg.request_timeout_s, max_response_bytes=cfg.max_response_bytes
+                )
+            clients.append(await stack.enter_async_context(client))
+            ws_urls.append(ws)
         pool = RpcPool(
             clients,
+            ws_urls=ws_urls,
             hedge=cfg.hedge if hedge is None else hedge,
             breaker_failures=cfg.breaker_failures,
             breaker_reset_s=cfg.breaker_reset_s,
             max_lag_blocks=cfg.max_lag_blocks,
+            stale_head_s=cfg.stale_head_s,
         )
         if check_chain_id:
             await pool.check_chain_id(cfg.chain_id)

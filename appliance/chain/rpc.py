@@ -44,6 +44,7 @@ class RpcClient:
     >>> async with RpcClient(url, timeout_s=2.0, max_response_bytes=16_000_000) as client:
     ...     head = await client.call("eth_blockNumber", [])
 
+    ``url`` may be a ``chain.rpc`` "http-url|ws-url" pair: the client uses its HTTP URL.
     ``transport`` is for protocol-level unit tests (``httpx.MockTransport``) only.
     """
 
@@ -55,6 +56,8 @@ class RpcClient:
         max_response_bytes: int = 16_000_000,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        if "|" in url:
+            url = next((u.strip() for u in url.split("|") if u.strip().startswith("http")), url)
         self.url = url
         self.host = endpoint_host(url)
         self.timeout_s = timeout_s

@@ -4,9 +4,16 @@ Per block, in order: ``BlockSeen`` then ``ReservesUpdated`` for that block (with
 ``PoolsDiscovered`` between them when a full refresh found new pools). Reserves come from
 the block's ``Sync`` logs, except for a full refresh (``full=True``, every pool) at start, after
 every reorg (``ReorgDetected`` goes out first) and every ``chain.full_refresh_blocks`` blocks —
-where the refreshed values are also compared with what the logs had built up (they must agree;
-a difference is logged as an error and the full values win). ``RpcHealthChanged`` goes out when
-an endpoint's health, lag or breaker state changes.
+where the refreshed values are also compared with what the logs had built up *including the
+refresh block's own logs* (they must agree; a difference is logged as an error and the full
+values win). ``RpcHealthChanged`` goes out when an endpoint's health, lag, breaker, stream or
+data fault changes, with the live input path (``"streaming"`` / ``"polling"``); a data fault of
+an endpoint (it answers, but lies) is also a ``FaultChanged("rpc:<host>")``.
+
+Streaming: each endpoint with a WebSocket URL runs :func:`~appliance.chain.stream.run_stream`;
+its heads feed the same follower as polling. A streamed block's reserves come from the
+subscription's ``Sync`` logs that preceded its head (or from its ``logsBloom``) when they are
+known exactly, with no request; otherwise from one ``eth_getLogs`` request as when polling.
 
 New pools: with an :class:`AppConfig`, each full refresh first reads the factories'
 ``PairCreated`` logs since the last check (one request per refresh, none per block); pools of
@@ -27,9 +34,11 @@ from appliance.chain.errors import ChainError
 from appliance.chain.heads import poll_interval, run_head_follower
 from appliance.chain.pool import RpcPool
 from appliance.chain.reserves import fetch_reserves_by_logs, fetch_reserves_full
+from appliance.chain.stream import StreamedBlocks, WatchedPools, run_stream
 from appliance.config import ChainConfig
 from appliance.events import (
     BlockSeen,
+    FaultChanged,
     PoolInfo,
     PoolsDiscovered,
     ReorgDetected,
@@ -55,18 +64,33 @@ async def run_rpc_health(
     interval_s: float,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Probe every endpoint's head each ``interval_s``; emit ``RpcHealthChanged`` on change."""
+    """Probe every endpoint's head each ``interval_s``; emit ``RpcHealthChanged`` on change (at
+    once when a stream or a data fault changes) and ``FaultChanged("rpc:<host>")`` for data
+    faults."""
     last: tuple[Any, ...] | None = None
+    faults: dict[str, str] = {}
     task_status.started()
     async with events_send:
+        next_probe = trio.current_time()
         while True:
-            await rpc.probe_heads()
+            if trio.current_time() >= next_probe:
+                await rpc.probe_heads()
+                next_probe = trio.current_time() + interval_s
             health = rpc.health()
-            key = tuple((e.host, e.healthy, e.lagging, e.breaker) for e in health)
+            path = rpc.path
+            for e in health:
+                if e.reason != faults.get(e.host, ""):
+                    if e.reason:
+                        await events_send.send(FaultChanged(f"rpc:{e.host}", True, e.reason))
+                    else:
+                        await events_send.send(FaultChanged(f"rpc:{e.host}", False))
+                    faults[e.host] = e.reason
+            key = (path, *((e.host, e.healthy, e.lagging, e.breaker, e.stream) for e in health))
             if key != last:
                 last = key
-                await events_send.send(RpcHealthChanged(health))
-            await trio.sleep(interval_s)
+                await events_send.send(RpcHealthChanged(health, path))
+            with trio.move_on_at(next_probe):
+                await rpc.wait_changed()
 
 
 async def _reserves(
@@ -77,8 +101,13 @@ async def _reserves(
     full: bool,
     multicall: str | None,
     retry_s: float,
+    streamed: StreamedBlocks | None = None,
 ) -> tuple[dict[str, tuple[int, int]], bool]:
     """Reserves of ``block`` (retried until they come: a block is never skipped)."""
+    if not full and streamed is not None and streamed.knows(block.hash):
+        known = streamed.reserves(block.hash, [p.address for p in pools])
+        if known is not None:
+            return known, False  # from the subscription: no request
     failures = 0
     while True:
         use_full = full or failures >= _FULL_AFTER_LOG_FAILURES
@@ -115,13 +144,40 @@ async def run_chain(
     pools = tuple(pools)
     interval = poll_interval(chain.block_time_s)
     heads_send, heads_recv = trio.open_memory_channel[BlockSeen | ReorgDetected](64)
+    watched = WatchedPools([p.address for p in pools])
+    streamed = StreamedBlocks(watched)
     async with trio.open_nursery() as nursery:
         health_interval = max(chain.block_time_s, 0.5)
         await nursery.start(
             partial(run_rpc_health, rpc, events_send.clone(), interval_s=health_interval)
         )
+        streams_recv = None
+        streaming = [ep for ep in rpc.endpoints if ep.ws_url]
+        if streaming:
+            streams_send, streams_recv = trio.open_memory_channel[Any](64)
+            async with streams_send:
+                for ep in streaming:
+                    await nursery.start(
+                        partial(
+                            run_stream,
+                            rpc,
+                            ep,
+                            streams_send.clone(),
+                            streamed,
+                            block_time_s=chain.block_time_s,
+                            timeout_s=chain.request_timeout_s,
+                            max_message_bytes=chain.max_response_bytes,
+                            best_head=lambda: rpc.best_head,
+                        )
+                    )
         await nursery.start(
-            partial(run_head_follower, rpc, heads_send, block_time_s=chain.block_time_s)
+            partial(
+                run_head_follower,
+                rpc,
+                heads_send,
+                block_time_s=chain.block_time_s,
+                streams=streams_recv,
+            )
         )
         task_status.started()
         known: dict[str, tuple[int, int]] = {}
@@ -145,7 +201,23 @@ async def run_chain(
                         last_pair_check = event.number
                         if found.pools:
                             pools = pools + found.pools
+                            watched.update([p.address for p in found.pools])
                             await events_send.send(found)
+                if streamed.late:  # a streamed log came after its block was applied
+                    streamed.late = False
+                    full_next = True
+                check = periodic and not full_next
+                if check:  # the refresh block's own changes, for a like-for-like comparison
+                    logs, _ = await _reserves(
+                        rpc,
+                        event,
+                        pools,
+                        full=False,
+                        multicall=chain.multicall,
+                        retry_s=interval,
+                        streamed=streamed,
+                    )
+                    known.update(logs)
                 reserves, full = await _reserves(
                     rpc,
                     event,
@@ -153,9 +225,10 @@ async def run_chain(
                     full=full_next or periodic,
                     multicall=chain.multicall,
                     retry_s=interval,
+                    streamed=streamed,
                 )
                 if full:
-                    if periodic and not full_next:
+                    if check:
                         _compare(known, reserves, event.number)
                     known = dict(reserves)
                     last_full = event.number
@@ -197,7 +270,9 @@ async def _new_pools(
 def _compare(
     known: dict[str, tuple[int, int]], full: dict[str, tuple[int, int]], block: int
 ) -> None:
-    differ = [a for a in full if known.get(a) != full[a]]
+    # only pools the logs have followed since the last refresh: a pool discovered since (or one
+    # whose getReserves failed then) has nothing to compare with
+    differ = [a for a in full if a in known and known[a] != full[a]]
     if differ:
         log.error(
             "block %d: Sync-log reserves disagree with the full refresh for %d pools (e.g. %s)",

@@ -65,11 +65,14 @@ def render(doc: dict[str, Any]) -> str:
         lines.append(f"head           #{doc['head_block']}, {doc['head_age_s']} s old")
     else:
         lines.append("head           none yet")
+    if doc.get("chain_input"):
+        lines.append(f"chain input    {doc['chain_input']}")
     for r in doc["rpc"]:  # the screen's words (appliance.units.VOCABULARY)
         word, _ = endpoint_word(
             healthy=r["healthy"], lagging=r["lagging"], breaker=r.get("breaker", "closed")
         )
-        lines.append(f"rpc            {r['host']:<28} {word:<8} {r['latency_ms']:8.1f} ms")
+        extra = f" stream {r['stream']}" if r.get("stream") else ""
+        lines.append(f"rpc            {r['host']:<28} {word:<8} {r['latency_ms']:8.1f} ms{extra}")
     opp = doc["opportunities"]
     lines.append(f"pools          {doc['pools']}")
     lines.append(

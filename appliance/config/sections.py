@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from appliance.config._schema import REQUIRED, setting
-from appliance.config.checks import checksum_address, http_url, ip_network, webhook_url
+from appliance.config.checks import (
+    checksum_address,
+    http_url,
+    ip_network,
+    redact_rpc_endpoint,
+    rpc_endpoint,
+    webhook_url,
+)
 from appliance.config.urls import redact_url
 
 __all__ = [
@@ -38,11 +45,14 @@ class ChainConfig:
     )
     rpc: tuple[str, ...] = setting(
         REQUIRED,
-        doc="JSON-RPC endpoints in failover order (http/https); at most 4, all shown on the screen",
-        check=http_url,
+        doc="JSON-RPC endpoints in failover order, at most 4 (all shown on the screen): "
+        '"http(s)://..." (polled), "ws(s)://..." (subscriptions and requests over one '
+        "WebSocket) or an HTTP and a WebSocket URL of one provider joined by a vertical bar "
+        '(requests over HTTP, heads and Sync logs streamed); see "Streaming chain input"',
+        check=rpc_endpoint,
         min_items=1,
         max_items=MAX_RPC_ENDPOINTS,
-        redact=redact_url,
+        redact=redact_rpc_endpoint,
     )
     block_time_s: float = setting(
         12.0, doc="expected block time; sets the head poll interval", min=0.05, max=600
@@ -65,6 +75,13 @@ class ChainConfig:
         None, doc="Multicall3 address, if deployed", check=checksum_address
     )
     max_response_bytes: int = setting(16_000_000, doc="refuse answers larger than this", min=1024)
+    stale_head_s: float = setting(
+        120.0,
+        doc="a newly produced head whose block timestamp is older than this by the local clock "
+        "is stale: its endpoint is faulted (not traded on) with the reason shown",
+        min=1,
+        max=86400,
+    )
 
 
 @dataclass(frozen=True)

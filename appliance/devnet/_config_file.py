@@ -9,7 +9,7 @@ from pathlib import Path
 from appliance.devnet._deploy import Deployment
 from appliance.devnet.anvil import free_port
 
-__all__ = ["CONFIG_NAME", "KEY_NAME", "write_config", "write_key"]
+__all__ = ["CONFIG_NAME", "KEY_NAME", "endpoint_pair", "write_config", "write_key"]
 
 CONFIG_NAME = "arb-appliance.toml"
 KEY_NAME = "devnet.key"
@@ -26,6 +26,12 @@ def write_key(data_dir: Path, private_key: str) -> Path:
     finally:
         os.close(fd)
     return path
+
+
+def endpoint_pair(rpc: str) -> str:
+    """The ``chain.rpc`` entry for a local Anvil: HTTP for requests, WebSocket (Anvil serves it
+    on its HTTP port) for the heads and Sync logs subscriptions."""
+    return f"{rpc}|ws://{rpc.split('://', 1)[1]}"
 
 
 def _q(value: object) -> str:
@@ -48,7 +54,9 @@ def write_config(
         "",
         "[chain]",
         f"chain_id = {chain_id}",
-        f"rpc = [{_q(rpc)}]",
+        "# requests over HTTP, heads and Sync logs streamed over the WebSocket (polling is the",
+        '# fallback); a plain "http://..." entry polls only',
+        f"rpc = [{_q(endpoint_pair(rpc))}]",
         f"block_time_s = {block_time if block_time is not None else 0.5:g}",
         "",
         "[account]",

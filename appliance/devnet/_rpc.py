@@ -1,13 +1,14 @@
-"""A minimal JSON-RPC client for the devnet's own use (deployment, helpers, simulator).
+"""The devnet's JSON-RPC client: the chain layer's :class:`RpcClient`, with devnet defaults.
 
-The appliance's real RPC client (failover, hedging, breakers) lives in ``appliance.chain``;
-this one talks to one trusted local Anvil and supports batches, which make large
-deployments fast (thousands of transactions in a handful of HTTP requests).
+The appliance's pool (failover, hedging, breakers) lives in ``appliance.chain``; the devnet talks
+to one trusted local Anvil through the same client, adding only large all-or-error batches
+(thousands of deployment transactions in a handful of HTTP requests) and its error type.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -22,43 +23,40 @@ _BATCH = 500
 _BATCH_BYTES = 1_000_000  # Anvil refuses very large request bodies ("Invalid request")
 
 
-class DevnetRpc:
-    """``await rpc.call(method, params)``; ``await rpc.batch([(method, params), ...])``.
+class DevnetRpc(RpcClient):
+    """The chain package's :class:`RpcClient` (one JSON-RPC layer: its ``call``, transport and
+    validation) with the devnet's defaults — a long timeout, 256 MB answers — and its error type:
+    ``batch`` splits large batches by count and body size and raises the first failed call (a
+    deployment step either works or stops); every failure is one :class:`DevnetRpcError`.
 
-    The transport and answer validation are the chain package's :class:`RpcClient`; this class
-    adds what deployment needs on top: large batches split by count and body size, the first
-    failed call raised (a deployment step either works or stops), and one error type.
+    ``await rpc.call(method, params)``; ``await rpc.batch([(method, params), ...])``.
     """
 
     def __init__(
         self, url: str, *, timeout: float = 60.0, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
-        self.url = url
-        self._client = RpcClient(
+        super().__init__(
             url, timeout_s=timeout, max_response_bytes=256_000_000, transport=transport
         )
 
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
     async def __aenter__(self) -> DevnetRpc:
+        await super().__aenter__()
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def call(self, method: str, params: list[Any] | tuple[Any, ...] = ()) -> Any:
+    async def call(self, method: str, params: Sequence[Any] = ()) -> Any:
         try:
-            return await self._client.call(method, list(params))
+            return await super().call(method, list(params))
         except ChainError as exc:
             raise _devnet_error(method, exc) from exc
 
-    async def batch(self, calls: list[tuple[str, list[Any]]], *, chunk: int = _BATCH) -> list[Any]:
+    async def batch(  # type: ignore[override]  # all-or-error: the first failure raises
+        self, requests: Sequence[tuple[str, Sequence[Any]]], *, chunk: int = _BATCH
+    ) -> list[Any]:
         """Results in order; the first error raises :class:`DevnetRpcError` naming the call."""
         results: list[Any] = []
-        for part in _chunks(calls, chunk):
+        for part in _chunks(list(requests), chunk):
             try:
-                answers = await self._client.batch([(m, list(p)) for m, p in part])
+                answers = await super().batch([(m, list(p)) for m, p in part])
             except ChainError as exc:
                 raise _devnet_error(f"batch of {len(part)}", exc) from exc
             for (method, _params), answer in zip(part, answers, strict=True):
@@ -76,10 +74,10 @@ def _devnet_error(method: str, exc: ChainError) -> DevnetRpcError:
     return DevnetRpcError(f"devnet RPC {getattr(exc, 'host', '?')} failed: {exc}")
 
 
-def _chunks(calls: list[tuple[str, list[Any]]], limit: int) -> list[list[tuple[str, list[Any]]]]:
+def _chunks(calls: list[tuple[str, Any]], limit: int) -> list[list[tuple[str, Any]]]:
     """Split ``calls`` into batches of at most ``limit`` calls and about ``_BATCH_BYTES`` bytes."""
-    out: list[list[tuple[str, list[Any]]]] = []
-    part: list[tuple[str, list[Any]]] = []
+    out: list[list[tuple[str, Any]]] = []
+    part: list[tuple[str, Any]] = []
     size = 0
     for call in calls:
         cost = len(json.dumps(call[1])) + 64

@@ -213,6 +213,7 @@ def status_document(cfg: Any, *, now: float | None = None) -> dict[str, Any]:
         "head_block": None,
         "head_age_s": None,
         "rpc": [],
+        "chain_input": None,  # "streaming" | "polling" (None: unknown or no WebSocket endpoint)
         "pools": 0,
         "opportunities": {"detected": 0, "approved": 0, "rejected": 0},
         "trades": dict.fromkeys(queries.TRADE_STATUSES, 0),
@@ -269,9 +270,13 @@ def status_document(cfg: Any, *, now: float | None = None) -> dict[str, Any]:
                 "latency_ms": r.latency_ms,
                 "lagging": r.lagging,
                 "breaker": r.breaker,
+                **({"stream": r.stream} if r.stream else {}),  # only endpoints with a WebSocket
             }
             for r in snap.rpc
         ]
+        if any(r.stream for r in snap.rpc):  # how heads come in (endpoints with a WebSocket)
+            live_stream = any(r.stream == "live" and r.healthy for r in snap.rpc)
+            doc["chain_input"] = "streaming" if live_stream else "polling"
         doc["pools"] = max(doc["pools"], snap.n_pools)
         doc["opportunities"] = {
             "detected": max(doc["opportunities"]["detected"], snap.opportunities),

@@ -250,7 +250,15 @@ class Recorder:
 
     def _on_RpcHealthChanged(self, r: Any, now: float) -> None:
         self.live.rpc = [
-            RpcSlot(e.host, e.healthy, float(e.latency_ms), e.lagging, e.breaker, e.head)
+            RpcSlot(
+                e.host,
+                e.healthy,
+                float(e.latency_ms),
+                e.lagging,
+                e.breaker,
+                e.head,
+                getattr(e, "stream", ""),
+            )
             for e in r.endpoints
         ]
         self.dirty = True

@@ -67,6 +67,7 @@ LED_STATES = ("off", "on", "slow", "fast")
 BREAKER_STATES = ("closed", "half-open", "open")
 REGIMES = ("low", "medium", "high")
 TRADE_STATUSES = ("signed", "sent", "mined", "reverted", "dropped", "paper")
+STREAM_STATES = ("", "live", "down")  # an endpoint's subscription: none, live, down
 
 PREFIX = struct.Struct("<8sHBBI")  # magic, version, superseded, reserved, capacity
 SEQ = struct.Struct("<Q")
@@ -127,7 +128,7 @@ _FIELDS = [
             (f"rpc{i}_healthy", "B"),
             (f"rpc{i}_lagging", "B"),
             (f"rpc{i}_breaker", "B"),
-            (f"rpc{i}_reserved", "B"),
+            (f"rpc{i}_stream", "B"),  # STREAM_STATES (was a reserved byte: 0 = no stream)
             (f"rpc{i}_latency_ms", "f"),
             (f"rpc{i}_head", "q"),  # -1 unknown
         )
@@ -144,7 +145,7 @@ _BREAKER_AT = tuple(
 _RPC_AT = tuple(
     tuple(
         _INDEX[f"rpc{i}_{k}"]
-        for k in ("host", "healthy", "latency_ms", "lagging", "breaker", "head")
+        for k in ("host", "healthy", "latency_ms", "lagging", "breaker", "head", "stream")
     )
     for i in range(MAX_RPC)
 )
@@ -269,7 +270,7 @@ class LiveState:
                 int(slot.healthy),
                 int(slot.lagging),
                 _code(BREAKER_STATES, slot.breaker),
-                0,
+                _code(STREAM_STATES, slot.stream),
                 slot.latency_ms,
                 -1 if slot.head is None else slot.head,
             ]
@@ -409,6 +410,7 @@ class RpcSlot:
     lagging: bool = False
     breaker: str = "closed"
     head: int | None = None
+    stream: str = ""  # "" (no WebSocket), "live" or "down"
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,8 +489,11 @@ class StateSnapshot:
                 lagging=bool(v[lagging]),
                 breaker=_name(BREAKER_STATES, v[breaker]),
                 head=None if v[rhead] < 0 else v[rhead],
+                stream=_name(STREAM_STATES, v[stream]),
             )
-            for host, healthy, latency, lagging, breaker, rhead in _RPC_AT[: min(n_rpc, MAX_RPC)]
+            for host, healthy, latency, lagging, breaker, rhead, stream in _RPC_AT[
+                : min(n_rpc, MAX_RPC)
+            ]
         ]
         mode, head = v[f["mode"]], v[f["head_block"]]
         return cls(

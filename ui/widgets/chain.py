@@ -43,15 +43,16 @@ class ChainPanel(StatusPanel):
     def render_status(self, status: Status, stale: bool) -> RenderableType:
         width = self.width_hint()
         head = "-" if status.head_block is None else f"#{status.head_block}"
-        top = flow(
-            [
-                f"head {head} age {fmt_age(status.head_age_s)}",
-                f"pools {status.n_pools}",
-                f"tokens {status.n_tokens}",
-                f"denied {status.n_denied}",
-            ],
-            width,
-        )
+        items = [
+            f"head {head} age {fmt_age(status.head_age_s)}",
+            f"pools {status.n_pools}",
+            f"tokens {status.n_tokens}",
+            f"denied {status.n_denied}",
+        ]
+        if any(e.stream for e in status.endpoints):  # endpoints with a WebSocket: which path
+            live = any(e.stream == "live" and e.healthy for e in status.endpoints)
+            items.append(f"input {'streaming' if live else 'polling'}")
+        top = flow(items, width)
         histories = dict(status.latency_history) if self.history else {}
         spark_w = max(0, width - 36) if histories else 0
         table = Table(

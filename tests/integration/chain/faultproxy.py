@@ -10,7 +10,9 @@ Faults (``kinds``): ``drop`` (close without answering), ``delay`` (hold the requ
 ``delay_s``, then forward), ``5xx`` (HTTP 503), ``truncated`` (declare the full length, send half
 the body, close), ``wrong_id`` (forward, then corrupt the JSON-RPC id). Independently,
 ``stale_head = N`` freezes the head the proxy shows at block N (``eth_blockNumber`` and
-``eth_getBlockByNumber("latest")``) — a lagging node.
+``eth_getBlockByNumber("latest")``) — a lagging node; ``hold`` (a set of method names) holds
+those single requests unanswered until the connection closes. ``methods`` counts requests by
+JSON-RPC method (a batch counts each of its methods).
 
 Faults are chosen by a seeded RNG, so a failing run can be replayed. Counters: ``requests``,
 ``injected`` (per kind).
@@ -44,6 +46,8 @@ class FaultProxy:
         self.port = 0
         self.requests = 0
         self.injected: Counter[str] = Counter()
+        self.methods: Counter[str] = Counter()
+        self.hold: set[str] = set()
 
     @property
     def url(self) -> str:
@@ -107,6 +111,15 @@ class FaultProxy:
     async def _handle(self, stream: trio.SocketStream, body: bytes) -> bool:
         """Answer one request; False closes the connection."""
         self.requests += 1
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        items = payload if isinstance(payload, list) else [payload]
+        names = [i.get("method") for i in items if isinstance(i, dict)]
+        self.methods.update(names)
+        if isinstance(payload, dict) and payload.get("method") in self.hold:
+            await trio.sleep_forever()
         kind = self.rng.choice(self.kinds) if self.kinds and self.rng.random() < self.rate else None
         if kind is not None:
             self.injected[kind] += 1

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 import trio
-from chain_helpers import pool_of
+from chain_helpers import check_stream, pool_of
 from faultproxy import FaultProxy
 
 from appliance.chain import (
@@ -17,7 +15,7 @@ from appliance.chain import (
 )
 from appliance.chain.service import run_chain
 from appliance.config import ChainConfig
-from appliance.events import BlockSeen, ReorgDetected, ReservesUpdated, RpcHealthChanged
+from appliance.events import ReservesUpdated, RpcHealthChanged
 
 pytestmark = pytest.mark.devnet
 
@@ -60,25 +58,6 @@ async def test_stale_head_marks_the_endpoint_lagging(devnet, nursery):
         assert health[0].lagging and not health[0].healthy and health[0].head == head - 5
         assert not health[1].lagging
         assert (await rpc.get_block("latest")).number == head  # the lagging one is not asked
-
-
-def check_stream(events, first: int, last: int) -> dict[str, tuple[int, int]]:
-    """Every block first..last exactly once, in order, each followed by its reserves."""
-    chain = [e for e in events if isinstance(e, (BlockSeen, ReservesUpdated, ReorgDetected))]
-    assert not [e for e in chain if isinstance(e, ReorgDetected)]
-    blocks = [e for e in chain if isinstance(e, BlockSeen)]
-    assert [b.number for b in blocks] == list(range(first, last + 1))
-    state: dict[str, tuple[int, int]] = {}
-    for block, update in zip(chain[0::2], chain[1::2], strict=True):
-        assert isinstance(block, BlockSeen) and isinstance(update, ReservesUpdated)
-        assert (update.block, update.block_hash) == (block.number, block.hash)
-        if update.full:
-            state = dict(update.reserves)
-        else:
-            state.update(update.reserves)
-    for prev, block in itertools.pairwise(blocks):
-        assert block.parent_hash == prev.hash
-    return state
 
 
 async def collect_until(recv, last: int, events: list) -> None:

@@ -113,7 +113,7 @@ def test_devnet_prints_json_then_ready_and_stops_cleanly(sig, tmp_path):
     assert set(doc["accounts"]) == {"deployer", "appliance", "simulator", "competitor"}
     assert "private_key" not in out and Path(doc["key_file"]).read_text().strip()[2:] not in out
     cfg = load_config(doc["config_path"])
-    assert cfg.chain.rpc == (doc["rpc"],)
+    assert cfg.chain.rpc == (f"{doc['rpc']}|{doc['rpc'].replace('http://', 'ws://')}",)
     assert "Traceback" not in err
     assert _wait_gone(cli) == []
 

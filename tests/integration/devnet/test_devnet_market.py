@@ -121,7 +121,8 @@ async def test_extra_pools_deploy_and_trade(fresh_devnet):
 
 def test_config_file_loads_and_matches(devnet):
     cfg = load_config(devnet.config_path)
-    assert cfg.chain.chain_id == 31337 and cfg.chain.rpc == (devnet.rpc,)
+    ws = devnet.rpc.replace("http://", "ws://")  # Anvil serves WebSocket on its HTTP port
+    assert cfg.chain.chain_id == 31337 and cfg.chain.rpc == (f"{devnet.rpc}|{ws}",)
     assert [d.name for d in cfg.dex] == [d.name for d in devnet.dexes]
     assert {d.factory for d in cfg.dex} == {d.factory for d in devnet.dexes}
     assert all(d.fee_bps == 30 and d.router for d in cfg.dex)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
@@ -22,6 +23,17 @@ class Node:
         self.asked = 0
         self.finished = 0
         self.cancelled = 0
+        self.claim_ahead = 0  # a lie: claim a head this many blocks past the real one
+
+    def block(self, number: int) -> dict | None:
+        if number > self.head:
+            return None  # a block that does not exist
+        return {
+            "number": hex(number),
+            "hash": "0x" + f"{number:064x}",
+            "parentHash": "0x" + f"{max(number - 1, 0):064x}",
+            "timestamp": hex(int(time.time())),
+        }
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         self.asked += 1
@@ -37,7 +49,14 @@ class Node:
         if self.mode == "revert":
             error = {"code": 3, "message": "execution reverted: no", "data": "0x"}
             return httpx.Response(200, json={"jsonrpc": "2.0", "id": body["id"], "error": error})
-        result = hex(self.head) if body["method"] == "eth_blockNumber" else self.name
+        if body["method"] == "eth_blockNumber":
+            result = hex(self.head + self.claim_ahead)
+        elif body["method"] == "eth_getBlockByNumber":
+            result = self.block(int(body["params"][0], 16))
+        elif body["method"] == "eth_sendRawTransaction":
+            result = "0x" + "ab" * 32
+        else:
+            result = self.name
         return httpx.Response(200, json={"jsonrpc": "2.0", "id": body["id"], "result": result})
 
 
@@ -145,3 +164,50 @@ async def test_lagging_endpoint_is_not_asked(stack, autojump_clock):
     await pool.probe_heads()
     assert not pool.health()[0].lagging
     assert await pool.call("x") == "a"
+
+
+async def test_a_head_its_endpoint_cannot_give_is_a_fault_and_clears(stack, autojump_clock):
+    """#23: a primary claims a head 1,000 blocks ahead that does not exist: it gets a data fault
+    (unhealthy, with the reason), is not asked while the secondary is usable, does not make the
+    secondary look lagging; once it tells the truth for three probes the fault clears."""
+    a, b = Node("a", head=100), Node("b", head=100)
+    pool = await make_pool(stack, [a, b], hedge=False, max_lag_blocks=3)
+    a.claim_ahead = 1000
+    await pool.probe_heads()
+    health = pool.health()
+    assert not health[0].healthy and "1100 cannot be fetched" in health[0].reason
+    assert health[1].healthy and not health[1].lagging
+    assert pool.best_head == 100
+    assert await pool.call("x") == "b"
+    a.claim_ahead = 0
+    for _ in range(2):
+        await pool.probe_heads()
+        assert pool.health()[0].reason
+    await pool.probe_heads()
+    assert pool.health()[0].healthy and await pool.call("x") == "a"
+
+
+async def test_all_endpoints_faulted_still_serve_degraded(stack, autojump_clock):
+    a = Node("a", head=100)
+    pool = await make_pool(stack, [a], hedge=False)
+    a.claim_ahead = 5
+    await pool.probe_heads()
+    assert not pool.health()[0].healthy
+    assert await pool.call("x") == "a"  # data still flows; the health table says unhealthy
+
+
+async def test_send_raw_transaction_goes_to_one_endpoint_at_a_time(stack, autojump_clock):
+    """#14.7: even in a hedging pool, a slow first endpoint is not joined by the second: the
+    transaction goes to the next endpoint only after the first one failed."""
+    a, b = Node("a", delay=0.5), Node("b")
+    pool = await make_pool(stack, [a, b], hedge=True)
+    for _ in range(10):  # a p90 for a, so reads would hedge after it
+        await pool.call("x")
+    a.mode = "slow"
+    before = b.asked
+    with trio.move_on_after(4):  # before a's 5 s request timeout
+        await pool.send_raw_transaction(b"\x01")
+    assert b.asked == before  # never broadcast to a second endpoint while the first is in flight
+    a.mode = "fail"
+    assert await pool.send_raw_transaction(b"\x01") == "0x" + "ab" * 32
+    assert b.asked == before + 1

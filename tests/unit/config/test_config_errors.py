@@ -71,10 +71,28 @@ BAD: list[tuple[str, str, str, str]] = [
         "at least 1",
     ),
     (
-        "rpc-ws-scheme",
-        GOOD.replace("https://rpc.example.org", "wss://rpc.example.org"),
+        "rpc-bad-scheme",
+        GOOD.replace("https://rpc.example.org", "ftp://rpc.example.org"),
         "chain.rpc",
-        "http or https, not 'wss'",
+        "http or https or ws or wss, not 'ftp'",
+    ),
+    (
+        "rpc-pair-of-two-http",
+        GOOD.replace("https://rpc.example.org", "https://a.example.org|http://b.example.org"),
+        "chain.rpc",
+        "one http(s) URL and one ws(s) URL",
+    ),
+    (
+        "rpc-three-urls",
+        GOOD.replace("https://rpc.example.org", "https://a|wss://b|wss://c"),
+        "chain.rpc",
+        "not 3 URLs",
+    ),
+    (
+        "rpc-pair-bad-ws-port",
+        GOOD.replace("https://rpc.example.org", "https://a.example.org|wss://b:99999"),
+        "chain.rpc",
+        "bad port",
     ),
     ("rpc-no-host", GOOD.replace("https://rpc.example.org", "http://"), "chain.rpc", "no host"),
     (

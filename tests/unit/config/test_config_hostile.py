@@ -183,7 +183,7 @@ def test_check_config_redacts_rpc_credentials(tmp_path: Path) -> None:
 
 
 def test_config_errors_never_quote_rpc_credentials(tmp_path: Path) -> None:
-    bad = "wss://alice:hunter2pass@rpc.example.org/v3/0123456789abcdef0123456789abcdef"
+    bad = "ftp://alice:hunter2pass@rpc.example.org/v3/0123456789abcdef0123456789abcdef"
     line = refusal(arb("check-config", "--config", str(config(tmp_path, rpc=[bad]))))
     assert "hunter2pass" not in line and "0123456789abcdef0123456789abcdef" not in line
     assert "rpc.example.org" in line
