@@ -22,20 +22,24 @@ from eth_abi import encode as abi_encode
 from appliance.chain.errors import ChainDataError, ChainError, MalformedResponse, RpcError
 from appliance.chain.pool import RpcPool
 from appliance.chain.rpc import RpcClient
-from appliance.chain.values import block_ref, to_data
+from appliance.chain.values import Log, block_ref, to_data
 from appliance.events import PoolInfo
 
 __all__ = [
     "GET_RESERVES",
+    "SWAP_TOPIC",
     "SYNC_TOPIC",
     "decode_reserves",
     "fetch_reserves_by_logs",
     "fetch_reserves_full",
+    "fetch_swap_logs",
 ]
 
 log = logging.getLogger(__name__)
 
 SYNC_TOPIC = "0x1c411e9a96e071241c2f21f7726b17ae89e3cab4c78be50e062b03a9fffbbad1"
+# Swap(address,uint256,uint256,uint256,uint256,address): who traded (market intelligence)
+SWAP_TOPIC = "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"
 GET_RESERVES = bytes.fromhex("0902f1ac")
 AGGREGATE3 = bytes.fromhex("82ad56cb")
 _UINT112 = 2**112
@@ -65,27 +69,38 @@ async def fetch_reserves_by_logs(
     pools: Sequence[str | PoolInfo],
     *,
     chunk: int = LOG_ADDRESS_CHUNK,
+    swaps: list[Log] | None = None,
+    topics: Sequence[str] = (SYNC_TOPIC,),
 ) -> dict[str, tuple[int, int]]:
-    """Reserves of the pools that emitted ``Sync`` in one block (pool address -> reserves)."""
+    """Reserves of the pools that emitted ``Sync`` in one block (pool address -> reserves).
+
+    ``swaps``: when given, the same request also asks for the pools' ``Swap`` logs (market
+    intelligence) and appends them to it — no second request per block. ``topics``: the Sync
+    topic alone; :func:`fetch_swap_logs` asks for the Swap topic alone.
+    """
     addresses = _addresses(pools)
     watched = set(addresses)
     by_hash = isinstance(block_number_or_hash, str) and len(block_number_or_hash) == 66
+    wanted = tuple(topics) + ((SWAP_TOPIC,) if swaps is not None else ())
+    first = wanted[0] if len(wanted) == 1 else list(wanted)
     out: dict[str, tuple[int, int, int]] = {}  # address -> (log index, r0, r1)
     for start in range(0, len(addresses), chunk):
         part = addresses[start : start + chunk]
         if by_hash:
-            logs = await rpc.get_logs(
-                address=part, topics=[SYNC_TOPIC], block_hash=block_number_or_hash
-            )
+            logs = await rpc.get_logs(address=part, topics=[first], block_hash=block_number_or_hash)
         else:
             logs = await rpc.get_logs(
                 address=part,
-                topics=[SYNC_TOPIC],
+                topics=[first],
                 from_block=block_number_or_hash,
                 to_block=block_number_or_hash,
             )
         for entry in logs:
-            if entry.removed or entry.address not in watched or entry.topics[:1] != (SYNC_TOPIC,):
+            if (
+                entry.removed
+                or entry.address not in watched
+                or entry.topics[:1] not in {(t,) for t in wanted}
+            ):
                 raise ChainDataError(
                     f"eth_getLogs returned an unrequested log {entry.address} {entry.topics[:1]}"
                 )
@@ -97,11 +112,25 @@ async def fetch_reserves_by_logs(
                 raise ChainDataError(
                     f"eth_getLogs for {block_number_or_hash} returned a log of {entry.block_number}"
                 )
+            if entry.topics[0] == SWAP_TOPIC:
+                if swaps is not None:
+                    swaps.append(entry)
+                continue
             r0, r1 = decode_reserves(entry.data, f"Sync log of {entry.address}")
             previous = out.get(entry.address)
             if previous is None or entry.log_index > previous[0]:
                 out[entry.address] = (entry.log_index, r0, r1)
     return {address: (r0, r1) for address, (_, r0, r1) in out.items()}
+
+
+async def fetch_swap_logs(
+    rpc: RpcPool, block_hash: str, pools: Sequence[str | PoolInfo]
+) -> list[Log]:
+    """The pools' ``Swap`` logs of one block, when the reserves came another way (streamed, or
+    a full refresh): one request, validated as :func:`fetch_reserves_by_logs` validates."""
+    found: list[Log] = []
+    await fetch_reserves_by_logs(rpc, block_hash, pools, swaps=found, topics=())
+    return found
 
 
 async def fetch_reserves_full(

@@ -33,7 +33,7 @@ from appliance.chain.discovery import discover, pairs_created
 from appliance.chain.errors import ChainError
 from appliance.chain.heads import poll_interval, run_head_follower
 from appliance.chain.pool import RpcPool
-from appliance.chain.reserves import fetch_reserves_by_logs, fetch_reserves_full
+from appliance.chain.reserves import fetch_reserves_by_logs, fetch_reserves_full, fetch_swap_logs
 from appliance.chain.stream import StreamedBlocks, WatchedPools, run_stream
 from appliance.config import ChainConfig
 from appliance.events import (
@@ -44,6 +44,7 @@ from appliance.events import (
     ReorgDetected,
     ReservesUpdated,
     RpcHealthChanged,
+    SwapLogsSeen,
 )
 
 __all__ = ["run_chain", "run_rpc_health"]
@@ -102,8 +103,13 @@ async def _reserves(
     multicall: str | None,
     retry_s: float,
     streamed: StreamedBlocks | None = None,
+    swaps: list | None = None,
 ) -> tuple[dict[str, tuple[int, int]], bool]:
-    """Reserves of ``block`` (retried until they come: a block is never skipped)."""
+    """Reserves of ``block`` (retried until they come: a block is never skipped).
+
+    ``swaps``: when the reserves come from the block's logs, its Swap logs are collected into
+    it by the same request (market intelligence); a streamed or full read leaves it as it is.
+    """
     if not full and streamed is not None and streamed.knows(block.hash):
         known = streamed.reserves(block.hash, [p.address for p in pools])
         if known is not None:
@@ -114,7 +120,12 @@ async def _reserves(
         try:
             if use_full:
                 return await fetch_reserves_full(rpc, block.hash, pools, multicall=multicall), True
-            return await fetch_reserves_by_logs(rpc, block.hash, pools), False
+            if swaps is not None:
+                swaps.clear()  # a retry starts over
+            got = await fetch_reserves_by_logs(rpc, block.hash, pools, swaps=swaps)
+            if swaps is not None:
+                swaps.append(_FROM_LOGS)
+            return got, False
         except ChainError as exc:
             failures += 1
             log.warning(
@@ -133,12 +144,17 @@ async def run_chain(
     pools: Sequence[PoolInfo],
     events_send: trio.MemorySendChannel,
     *,
+    swaps_send: trio.MemorySendChannel | None = None,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Follow the chain and emit BlockSeen/ReorgDetected/ReservesUpdated/RpcHealthChanged.
 
     ``cfg`` is the :class:`AppConfig` (or its ``ChainConfig``). Runs until cancelled; RPC
     failures are retried, never fatal. ``task_status.started()`` once the first head is known.
+    ``swaps_send`` (market intelligence) gets each changed block's Swap logs as
+    :class:`SwapLogsSeen`: from the block's own logs request when the reserves came that way,
+    else from one Swap-only request; best effort — a full channel drops the block's swaps
+    (logged), it never delays the reserves.
     """
     chain = _chain_cfg(cfg)
     pools = tuple(pools)
@@ -207,6 +223,7 @@ async def run_chain(
                     streamed.late = False
                     full_next = True
                 check = periodic and not full_next
+                swap_logs: list | None = [] if swaps_send is not None else None
                 if check:  # the refresh block's own changes, for a like-for-like comparison
                     logs, _ = await _reserves(
                         rpc,
@@ -216,6 +233,7 @@ async def run_chain(
                         multicall=chain.multicall,
                         retry_s=interval,
                         streamed=streamed,
+                        swaps=swap_logs,
                     )
                     known.update(logs)
                 reserves, full = await _reserves(
@@ -226,6 +244,7 @@ async def run_chain(
                     multicall=chain.multicall,
                     retry_s=interval,
                     streamed=streamed,
+                    swaps=swap_logs,
                 )
                 if full:
                     if check:
@@ -238,6 +257,29 @@ async def run_chain(
                 await events_send.send(
                     ReservesUpdated(event.number, event.hash, reserves, full=full)
                 )
+                if swaps_send is not None and reserves:
+                    await _offer_swaps(rpc, swaps_send, event, pools, swap_logs)
+
+
+_FROM_LOGS = object()  # marks a swaps list filled by the block's own logs request
+
+
+async def _offer_swaps(rpc, swaps_send, event: BlockSeen, pools, swap_logs: list | None) -> None:
+    """Hand the block's Swap logs to market intelligence without ever waiting on it."""
+    if swap_logs and swap_logs[-1] is _FROM_LOGS:
+        found = swap_logs[:-1]
+    else:  # streamed or full: one Swap-only request for this changed block
+        try:
+            found = await fetch_swap_logs(rpc, event.hash, pools)
+        except ChainError as exc:
+            log.warning("swap logs of block %d skipped: %s", event.number, exc)
+            return
+    if not found:
+        return
+    try:
+        swaps_send.send_nowait(SwapLogsSeen(event.number, tuple(found)))
+    except trio.WouldBlock:
+        log.warning("market intelligence is behind: swaps of block %d dropped", event.number)
 
 
 async def _new_pools(

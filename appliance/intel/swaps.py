@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from appliance.chain.reserves import SWAP_TOPIC
 from appliance.chain.values import Log
 from appliance.events import PoolInfo
 from appliance.intel.errors import MalformedLog
 
 __all__ = ["SWAP_V2_TOPIC", "SwapEvent", "decode_v2_swap"]
 
-SWAP_V2_TOPIC = "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"
+SWAP_V2_TOPIC = SWAP_TOPIC  # the chain layer asks for it with the head's logs request
 _WORD = 32  # bytes per ABI word
 
 
