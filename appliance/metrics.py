@@ -70,6 +70,7 @@ from appliance.events import (
     CandidatesFound,
     KillSwitchPressed,
     KillSwitchRearmed,
+    MarketIntelSeen,
     ModeChanged,
     OrderApproved,
     OrderRejected,
@@ -339,6 +340,20 @@ class Metrics:
         self.alerts_raised = Counter(
             "arb_alerts_raised_total", "Alerts raised by priority.", ["priority"], registry=r
         )
+        self.market_arbitrages = Counter(
+            "arb_market_arbitrages_total",
+            "Arbitrages and sandwiches seen on the tracked pools, by kind (ours/arbitrage/sandwich).",
+            ["kind"],
+            registry=r,
+        )
+        self.market_profit = Counter(
+            "arb_market_profit_wei_total",
+            "Profit others' arbitrages realized on the tracked pools (start-token wei, gains only).",
+            registry=r,
+        )
+        self.market_swaps = Counter(
+            "arb_market_swaps_total", "Plain swaps seen on the tracked pools.", registry=r
+        )
         self.optional = _OptionalGauges(
             {
                 "arb_gas_balance_wei": "Native coin balance of the trading account (wei).",
@@ -369,6 +384,7 @@ class Metrics:
             PoolsDiscovered: lambda e: self.pools.inc(len(e.pools)),  # announcements are additive
             TokenDenied: lambda e: self.tokens_denied.inc(),
             InventoryObserved: self._inventory,
+            MarketIntelSeen: self._intel,
         }
 
     # ------------------------------------------------------------------ feeding
@@ -440,6 +456,14 @@ class Metrics:
                 self.profit.inc(e.realized_profit)
             else:
                 self.loss.inc(-e.realized_profit)
+
+    def _intel(self, e: MarketIntelSeen) -> None:
+        for arb in e.arbitrages:  # kind is one of three words: a bounded label
+            self.market_arbitrages.labels(arb.kind).inc()
+            if arb.kind == "arbitrage" and arb.profit_wei > 0:
+                self.market_profit.inc(arb.profit_wei)
+        if e.plain_swaps:
+            self.market_swaps.inc(e.plain_swaps)
 
     def _mode(self, e: ModeChanged) -> None:
         self.mode.set(int(e.new))

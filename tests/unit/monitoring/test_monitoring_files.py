@@ -19,6 +19,7 @@ import yaml
 from appliance.config.sections import RiskConfig
 from appliance.events import (
     AlertRaised,
+    ArbitrageSeen,
     BlockSeen,
     Candidate,
     CandidatesFound,
@@ -26,6 +27,7 @@ from appliance.events import (
     KillSwitchPressed,
     KillSwitchRearmed,
     Leg,
+    MarketIntelSeen,
     ModeChanged,
     OrderApproved,
     OrderRejected,
@@ -118,6 +120,23 @@ def exercised_metrics(tmp_path: Path) -> Metrics:
         PoolsDiscovered((), ()),
         TokenDenied("0x" + "33" * 20, "fee_on_transfer"),
         InventoryObserved({}, gas_balance_wei=10**17),
+        MarketIntelSeen(
+            9,
+            (
+                ArbitrageSeen(
+                    9,
+                    "0x09",
+                    "arbitrage",
+                    "0x" + "44" * 20,
+                    None,
+                    "0x" + "55" * 20,
+                    10**15,
+                    10**14,
+                    ("0x" + "66" * 20,),
+                ),
+            ),
+            3,
+        ),
     ]
     # one of every kind Metrics accounts for: a new kind must be added here (and so be checked)
     assert {type(e) for e in events} == set(m._handlers)
