@@ -171,8 +171,8 @@ class ExecutionConfig:
     )
     deadline_blocks: int = setting(
         2,
-        doc="the executor reverts when mined more than N blocks after the head it was simulated at (0: no deadline)",
-        min=0,
+        doc="the executor reverts when mined more than N blocks after the head it was simulated at (every trade carries this deadline)",
+        min=1,
         max=1000,
     )
 
