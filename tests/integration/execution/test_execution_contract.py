@@ -53,9 +53,7 @@ async def test_a_trade_mined_after_its_deadline_block_reverts(chain, funding):
     late = encode_execute(cand, min_profit=1, flash=funding == "flash", deadline=head + 1)
     await dn.mine()
     await dn.mine()  # the pending block is now head + 3 > deadline
-    receipt = await dn.send_tx(
-        "appliance", executor, "0x" + late.hex(), gas=600_000, check=False
-    )
+    receipt = await dn.send_tx("appliance", executor, "0x" + late.hex(), gas=600_000, check=False)
     assert int(receipt["status"], 16) == 0
     assert int(receipt["blockNumber"], 16) > head + 1
     reason = await _call_error(dn, dn.accounts["appliance"].address, executor, "0x" + late.hex())
