@@ -166,8 +166,9 @@ class Harness:
             self.journal.upsert_trade(update)
         self.write_ahead_rows.append(update)
 
-    async def start(self, nursery: trio.Nursery, **kwargs: Any) -> Any:
-        client = RpcClient(self.cfg.chain.rpc[0])
+    async def start(self, nursery: trio.Nursery, *, rpc: Any = None, **kwargs: Any) -> Any:
+        """``rpc``: the supervisor's pool (``open_rpc_pool``); default one client of the node."""
+        client = rpc if rpc is not None else RpcClient(self.cfg.chain.rpc[0])
         self.pipe = await nursery.start(
             lambda task_status: run_execution(
                 self.cfg,
