@@ -61,23 +61,25 @@ async def test_press_during_simulation_stops_signing(chain, journal, latch) -> N
 
     orders_send, orders_recv = trio.open_memory_channel(1)
     results_send, results_recv = trio.open_memory_channel(16)
-    async with PressDuringSimulation(dn.rpc, factory.pin(17).drive_low) as rpc:
-        async with trio.open_nursery() as nursery:
-            await nursery.start(
-                lambda task_status: run_execution(
-                    cfg,
-                    rpc,
-                    orders_recv,
-                    results_send,
-                    latch=latch,
-                    write_ahead=write_ahead,
-                    task_status=task_status,
-                )
+    async with (
+        PressDuringSimulation(dn.rpc, factory.pin(17).drive_low) as rpc,
+        trio.open_nursery() as nursery,
+    ):
+        await nursery.start(
+            lambda task_status: run_execution(
+                cfg,
+                rpc,
+                orders_recv,
+                results_send,
+                latch=latch,
+                write_ahead=write_ahead,
+                task_status=task_status,
             )
-            await orders_send.send(order_for(cand))
-            with trio.fail_after(30):
-                update = await results_recv.receive()
-            nursery.cancel_scope.cancel()
+        )
+        await orders_send.send(order_for(cand))
+        with trio.fail_after(30):
+            update = await results_recv.receive()
+        nursery.cancel_scope.cancel()
     switch.close()
 
     assert rpc.pressed and latch.tripped

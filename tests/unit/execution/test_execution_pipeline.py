@@ -296,7 +296,7 @@ async def test_nonce_taken_by_another_transaction_drops(tmp_path, autojump_clock
 )
 async def test_a_refused_send_is_classified_not_unknown(tmp_path, message, outcome):
     node = ScriptedNode(refuse_send=message)
-    pipe, emitted, _ = _pipe(node, tmp_path)
+    pipe, _, _ = _pipe(node, tmp_path)
     try:
         await pipe.send_rpc.send_raw_transaction(b"\x02")
     except Exception as exc:  # whatever the real pool raises for that answer
