@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 
 WriteAhead = Callable[[TradeUpdated], Awaitable[None]]
 
+GAS_MARGIN_PCT = 10  # added to the node's estimate when the net profit is checked
+
 FINAL = frozenset({TradeStatus.MINED, TradeStatus.REVERTED, TradeStatus.DROPPED, TradeStatus.PAPER})
 
 
@@ -254,8 +256,10 @@ class Pipeline:
         * the simulated profit must equal the expected one within the rounding bound (one wei
           per leg): the executor recomputes every leg from the pools' reserves with the pools'
           own formula, so any larger gap means the strategy's reserves were not the chain's;
-        * the net after gas (the node's estimate × the head's effective gas price, converted
-          at the candidate's rate) must pass the risk gate's profit rule.
+        * the net after gas (the node's estimate plus ``GAS_MARGIN_PCT`` × the head's effective
+          gas price, converted at the candidate's rate) must pass the risk gate's profit rule.
+          The margin covers what the pending block's estimate cannot see: a new timestamp makes
+          each pair update its price accumulators (measured: up to +5,000 gas per leg).
         """
         bound = len(cand.legs)
         if abs(profit - cand.gross_profit) > bound:
@@ -264,6 +268,7 @@ class Pipeline:
                 f"sim_mismatch: simulated profit {profit} wei, expected {cand.gross_profit}"
                 f" (bound {bound} wei)"
             )
+        gas = gas + gas * GAS_MARGIN_PCT // 100
         gas_base = self.gas_to_base(cand, price)(cand.base_token, gas * price)
         refusal = self.rule.refusal(profit - gas_base, cand.amount_in)
         if refusal is not None:
