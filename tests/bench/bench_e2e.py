@@ -87,6 +87,7 @@ def bench(pools: int, minutes: float, quick: bool) -> None:
     exec_log = logging.getLogger("appliance.execution.service")
     exec_log.addHandler(stamps)
     exec_log.setLevel(logging.INFO)
+    exec_log.propagate = False  # the figures, not the trade lines
     signed: list[float] = []
     sent: list[float] = []
     missed = 0
