@@ -152,7 +152,8 @@ class Appliance:
         self.signed: list[TradeUpdated] = []
 
     async def _write_ahead(self, update: TradeUpdated) -> None:
-        self.signed.append(update)
+        if update.status is TradeStatus.SIGNED:  # final rows are written ahead too
+            self.signed.append(update)
 
     async def _tee(self) -> None:
         async for update in self.exec_recv:
