@@ -182,11 +182,6 @@ class Pipeline:
         except ChainError as exc:
             raise _reverted(exc) or exc from None
 
-    def gas_limit(self, estimate: int) -> int:
-        """The estimate plus a quarter (storage refunds and warm/cold slots vary by state),
-        capped by ``execution.gas_limit``."""
-        return min(self.ex.gas_limit, estimate + estimate // 4 + 10_000)
-
     def sign(self, data: bytes, fees: Fees, nonce: int, gas_limit: int | None = None) -> SignedTx:
         """Check the latch, then sign. Nothing may be awaited between the two."""
         assert self.signer is not None
@@ -320,7 +315,9 @@ class Pipeline:
             return await self._paper(order, base, head, price, profit, gas)
         assert self.nonces is not None
         nonce = self.nonces.take()
-        gas_limit = self.gas_limit(gas) if simulate else self.ex.gas_limit
+        # the configured limit, not the estimate: the pending block's estimate cannot see every
+        # state the trade may meet (a first price-accumulator write costs 20,000 gas per slot)
+        gas_limit = self.ex.gas_limit
         try:
             signed = self.sign(data, fees, nonce, gas_limit)
         except SigningHalted as exc:
