@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import trio
 from eth_abi import decode
 
 from appliance.chain.errors import ChainError, ExecutionReverted
@@ -57,8 +58,6 @@ log = logging.getLogger(__name__)
 WriteAhead = Callable[[TradeUpdated], Awaitable[None]]
 
 GAS_MARGIN_PCT = 10  # added to the node's estimate when the net profit is checked
-
-FINAL = frozenset({TradeStatus.MINED, TradeStatus.REVERTED, TradeStatus.DROPPED, TradeStatus.PAPER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +181,25 @@ class Pipeline:
         except ChainError as exc:
             raise _reverted(exc) or exc from None
 
+    async def simulate_and_estimate(self, data: bytes) -> tuple[int, int]:
+        """(profit, gas) of the exact calldata on the pending block: both requests at once (one
+        round trip of latency, not two). A revert wins over any other error."""
+        found: dict[str, int] = {}
+        errors: list[Exception] = []
+
+        async def ask(name: str, step: Callable[[bytes], Awaitable[int]]) -> None:
+            try:
+                found[name] = await step(data)
+            except (ChainError, SimulationFailed) as exc:
+                errors.append(exc)
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(ask, "profit", self.simulate)
+            nursery.start_soon(ask, "gas", self.estimate_gas)
+        if errors:
+            raise next((e for e in errors if isinstance(e, SimulationFailed)), errors[0])
+        return found["profit"], found["gas"]
+
     def sign(self, data: bytes, fees: Fees, nonce: int, gas_limit: int | None = None) -> SignedTx:
         """Check the latch, then sign. Nothing may be awaited between the two."""
         assert self.signer is not None
@@ -291,8 +309,7 @@ class Pipeline:
             head = head or await self.head()
             data, deadline = self.calldata(cand, head)
             if simulate:
-                profit = await self.simulate(data)
-                gas = await self.estimate_gas(data)
+                profit, gas = await self.simulate_and_estimate(data)
                 self.stats.simulated += 1
             else:
                 profit, gas = cand.gross_profit, cand.gas_estimate
