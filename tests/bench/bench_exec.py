@@ -209,14 +209,17 @@ def main() -> None:
         lat = trio.run(latency, dn, inv)
     print("execution benchmark (Anvil on loopback, real Uniswap V2 pairs)")
     print(
-        f"\nlatency candidate -> signed -> sent, {N} orders each (goal: p50 <= {GOAL_P50_MS:.0f} ms without the simulation round trip)"
+        f"\nlatency candidate -> signed -> sent, {N} orders each (goal: p50 <= {GOAL_P50_MS:.0f} ms)"
     )
     for name, samples in lat.items():
         p50, p99 = statistics.median(samples), _pct(samples, 0.99)
         print(f"  {name:44s} p50 {p50:7.3f} ms   p99 {p99:7.3f} ms")
-    first = lat["no simulation, write-ahead no-op"]
-    verdict = "MET" if statistics.median(first) <= GOAL_P50_MS else "MISSED"
-    print(f"  goal (p50 <= {GOAL_P50_MS:.0f} ms, no simulation): {verdict}")
+    real = lat["REAL PATH: head+sim+estimate+store task"]
+    verdict = "MET" if statistics.median(real) <= GOAL_P50_MS else "MISSED"
+    print(
+        f"  goal p50 <= {GOAL_P50_MS:.0f} ms judged on the REAL PATH only (the split rows are"
+        f" diagnosis): {verdict}"
+    )
     print("\ngas per trade (executor.execute with its deadline, pools warmed)")
     print(f"  {'hops':>4}  {'funding':<9} {'used':>9}  {'node estimate':>13}")
     for hops, funding, gas, estimate in rows:
