@@ -289,6 +289,8 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        for kind in ("sim_mismatch", "net_profit", "send_refused", "kill_switch", "simulation"):
+            self.trades_dropped.labels(kind)  # exported at 0 from the start (rate() needs it)
         self.profit = Counter(
             "arb_profit_wei_total", "Realized profit of mined trades (base wei).", registry=r
         )
