@@ -17,6 +17,7 @@ package validates it) is a logged rejection: polling goes on.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from typing import Any
@@ -169,6 +170,11 @@ async def _escalate(pipe: Pipeline, flight: InFlight) -> None:
             log.error("trade %s: %s not journaled, not sent: %s", flight.order_id, reason, exc)
             return
         if not await _send(pipe, flight, signed.raw):
+            # the journal must again name what is on the wire: the last hash actually sent
+            with contextlib.suppress(ApplianceError):
+                await pipe.write_ahead(
+                    dataclasses.replace(_base(flight), reason=f"not sent: {reason}")
+                )
             return
         flight.stage += 1
         if flight.stage == 2:

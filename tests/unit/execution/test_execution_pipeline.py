@@ -357,3 +357,17 @@ async def test_live_updates_carry_the_base_token_and_the_mined_value(tmp_path, a
     price = flight.gas_to_base.base_per_native_den // 200_000
     assert final.realized_profit == 54321
     assert final.value_ref == 54321 * 200_000 * price // 700_000 - gas
+
+
+async def test_a_refused_replacement_leaves_the_journal_naming_the_sent_hash(
+    tmp_path, autojump_clock
+):
+    node = ScriptedNode()
+    pipe, _, ahead = _pipe(node, tmp_path)
+    flight = await pipe.handle(_order())
+    node.refuse_send = "replacement transaction underpriced"
+    with trio.move_on_after(15):  # one receipt timeout: one replacement attempt
+        await track(pipe, flight)
+    assert flight.hashes == [ahead[0].tx_hash] and flight.stage == 0
+    assert ahead[-1].tx_hash == flight.hashes[0]  # not the refused replacement's hash
+    assert ahead[-1].reason == "not sent: replaced: fees bumped"
