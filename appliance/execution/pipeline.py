@@ -268,14 +268,19 @@ class Pipeline:
 
         * the simulated profit must equal the expected one within the rounding bound (one wei
           per leg): the executor recomputes every leg from the pools' reserves with the pools'
-          own formula, so any larger gap means the strategy's reserves were not the chain's;
+          own formula, so any larger gap means the strategy's reserves were not the chain's
+          (paper mode: only a shortfall, see below);
         * the net after gas (the node's estimate plus ``GAS_MARGIN_PCT`` × the head's effective
           gas price, converted at the candidate's rate) must pass the risk gate's profit rule.
           The margin covers what the pending block's estimate cannot see: a new timestamp makes
           each pair update its price accumulators (measured: up to +5,000 gas per leg).
         """
         bound = len(cand.legs)
-        if abs(profit - cand.gross_profit) > bound:
+        gap = profit - cand.gross_profit
+        # paper mode lays its fills over the strategy's market state (what a live fill would have
+        # consumed) while the chain never saw them: a simulation *above* the expectation is that
+        # overlay, not a lie; a shortfall is refused in both modes
+        if (gap < -bound) or (gap > bound and not self.paper):
             self.stats.sim_mismatch += 1
             return (
                 f"sim_mismatch: simulated profit {profit} wei, expected {cand.gross_profit}"
@@ -424,7 +429,7 @@ class Pipeline:
             await self.emit(_replace(base, reason=f"kill_switch: {exc}"))
             return None
         fill = fill_from_simulation(
-            profit=profit,
+            profit=min(profit, order.candidate.gross_profit),  # never more than a live fill got
             gas_used=gas_used,
             gas_price=price,
             base_token=order.candidate.base_token,

@@ -371,3 +371,18 @@ async def test_a_refused_replacement_leaves_the_journal_naming_the_sent_hash(
     assert flight.hashes == [ahead[0].tx_hash] and flight.stage == 0
     assert ahead[-1].tx_hash == flight.hashes[0]  # not the refused replacement's hash
     assert ahead[-1].reason == "not sent: replaced: fees bumped"
+
+
+async def test_paper_mode_takes_a_simulation_above_its_overlay_at_the_expected_profit(tmp_path):
+    """Paper fills are laid over the strategy's state, not the chain's: the chain may still pay
+    more than the overlay expects. Live refuses that gap; paper accounts the expected profit."""
+    node = ScriptedNode()
+    order = _order()
+    less = dataclasses.replace(order.candidate, amount_out=order.candidate.amount_out - PROFIT // 2)
+    pipe, emitted, _ = _pipe(node, tmp_path, live=False)
+    await pipe.handle(dataclasses.replace(order, candidate=less))
+    assert emitted[-1].status is TradeStatus.PAPER
+    assert emitted[-1].realized_profit == less.gross_profit
+    pipe, emitted, _ = _pipe(node, tmp_path, live=True)
+    await pipe.handle(dataclasses.replace(order, candidate=less))
+    assert emitted[-1].reason.startswith("sim_mismatch:") and node.sent == []
