@@ -13,6 +13,7 @@ Names (DESIGN.md section 5)::
     arb_blocks_total, arb_reorgs_total, arb_head_block
     arb_block_to_decision_seconds (histogram: block seen -> first risk decision of that block)
     arb_opportunities_detected_total, arb_decisions_total{reason}, arb_trades_total{status}
+    arb_trades_dropped_total{reason} (the kind before the reason's colon: sim_mismatch, ...)
     arb_profit_wei_total, arb_loss_wei_total, arb_pnl_today_wei, arb_pnl_session_wei
     arb_gas_used_total, arb_gas_cost_wei_total
     arb_mode (0 NORMAL, 1 REDUCED, 2 PAUSED, 3 EMERGENCY), arb_mode_changes_total{mode}
@@ -283,6 +284,14 @@ class Metrics:
         self.trades = Counter(
             "arb_trades_total", "Trade status transitions.", ["status"], registry=r
         )
+        self.trades_dropped = Counter(
+            "arb_trades_dropped_total",
+            "Trades dropped by execution, by reason (sim_mismatch, net_profit, send_refused, ...).",
+            ["reason"],
+            registry=r,
+        )
+        for kind in ("sim_mismatch", "net_profit", "send_refused", "kill_switch", "simulation"):
+            self.trades_dropped.labels(kind)  # exported at 0 from the start (rate() needs it)
         self.profit = Counter(
             "arb_profit_wei_total", "Realized profit of mined trades (base wei).", registry=r
         )
@@ -445,6 +454,8 @@ class Metrics:
 
     def _trade(self, e: TradeUpdated) -> None:
         self.trades.labels(e.status.value).inc()
+        if e.status is TradeStatus.DROPPED:  # reasons are "kind: detail"; the kind is the label
+            self.trades_dropped.labels(e.reason.split(":", 1)[0].strip() or "unknown").inc()
         if e.status not in (TradeStatus.MINED, TradeStatus.REVERTED):
             return
         if e.gas_used:

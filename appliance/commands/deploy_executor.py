@@ -17,9 +17,10 @@ __all__ = ["main"]
 
 
 def main(args: argparse.Namespace) -> int:
+    from appliance.chain.errors import ChainError
+    from appliance.chain.pool import RpcPool
     from appliance.chain.rpc import RpcClient
-    from appliance.execution import ExecRpc, deploy_executor, load_signer
-    from appliance.execution.errors import RpcUnavailable
+    from appliance.execution import deploy_executor, load_signer
 
     cfg = load_config(args.config)
     if cfg.account.key_file is None:
@@ -30,10 +31,10 @@ def main(args: argparse.Namespace) -> int:
         last: Exception | None = None
         for url in cfg.chain.rpc:
             async with RpcClient(url, timeout_s=cfg.chain.request_timeout_s) as client:
-                rpc = ExecRpc(client)
+                rpc = RpcPool([client], hedge=False)
                 try:
                     chain_id = await rpc.chain_id()
-                except RpcUnavailable as exc:
+                except ChainError as exc:
                     last = exc
                     continue
                 if chain_id != cfg.chain.chain_id:

@@ -30,7 +30,7 @@ def inventory_for(dn: Devnet) -> dict[str, int]:
 async def deploy_funded_executor(dn: Devnet, *, inventory: dict[str, int] | None = None) -> str:
     """Deploy the executor from the appliance account, transfer ``inventory`` to it, return it."""
     from appliance.chain.rpc import RpcClient
-    from appliance.execution import ExecRpc, deploy_executor, load_signer
+    from appliance.execution import deploy_executor, load_signer
 
     cfg = load_config(dn.config_path)
     signer = load_signer(dn.key_file)
@@ -39,7 +39,7 @@ async def deploy_funded_executor(dn: Devnet, *, inventory: dict[str, int] | None
         await dn.set_automine(True)
     try:
         async with RpcClient(dn.rpc) as client:
-            executor = await deploy_executor(ExecRpc(client), signer, cfg.execution)
+            executor = await deploy_executor(client, signer, cfg.execution)
         for token, amount in (inventory if inventory is not None else inventory_for(dn)).items():
             data = _TRANSFER + encode(["address", "uint256"], [executor, amount])
             await dn.send_tx("appliance", token, "0x" + data.hex())

@@ -12,22 +12,19 @@ from appliance.execution.errors import (
     ExecutionError,
     ExecutorMissing,
     KeyFileError,
-    NodeError,
-    RpcUnavailable,
     SimulationFailed,
 )
-from appliance.execution.journal import store_write_ahead
 from appliance.execution.keys import SignedTx, Signer, load_signer
 from appliance.execution.nonce import NonceManager
 from appliance.execution.pipeline import Head, InFlight, Pipeline, WriteAhead
+from appliance.execution.profit import ProfitRule
 from appliance.execution.recovery import recover
-from appliance.execution.rpc import ExecRpc
+from appliance.execution.rpc import Refusal, SendOutcome, as_pool, classify_send_error
 from appliance.execution.service import run_execution
 from appliance.execution.tracker import track
 
 __all__ = [
     "ArtifactError",
-    "ExecRpc",
     "ExecutionError",
     "ExecutorArtifact",
     "ExecutorMissing",
@@ -36,14 +33,17 @@ __all__ = [
     "Head",
     "InFlight",
     "KeyFileError",
-    "NodeError",
     "NonceManager",
     "Pipeline",
-    "RpcUnavailable",
+    "ProfitRule",
+    "Refusal",
+    "SendOutcome",
     "SignedTx",
     "Signer",
     "SimulationFailed",
     "WriteAhead",
+    "as_pool",
+    "classify_send_error",
     "deploy_executor",
     "encode_execute",
     "encode_withdraw",
@@ -54,6 +54,5 @@ __all__ = [
     "load_signer",
     "recover",
     "run_execution",
-    "store_write_ahead",
     "track",
 ]

@@ -42,13 +42,16 @@ def hops_of(candidate: Candidate) -> list[tuple[str, bool, int]]:
     ]
 
 
-def encode_execute(
-    candidate: Candidate, *, min_profit: int, flash: bool, deadline: int = 0
-) -> bytes:
-    """ABI calldata of ``execute``. The layout is fixed (six head words, then the hop array of
-    static tuples), so it is written directly: eth-abi's generic encoder costs ~0.3 ms on the hot
-    path; a unit test checks the bytes against eth-abi."""
+def encode_execute(candidate: Candidate, *, min_profit: int, flash: bool, deadline: int) -> bytes:
+    """ABI calldata of ``execute``. ``deadline`` is the last block the trade may run in: required
+    (the contract reverts past it), so a stale signed trade can never execute later.
+
+    The layout is fixed (six head words, then the hop array of static tuples), so it is written
+    directly: eth-abi's generic encoder costs ~0.3 ms on the hot path; a unit test checks the
+    bytes against eth-abi."""
     hops = hops_of(candidate)
+    if not 1 <= deadline < 2**256:
+        raise ValueError(f"deadline must be a block number >= 1, not {deadline!r}")
     for name, value in (
         ("amount_in", candidate.amount_in),
         ("min_profit", min_profit),

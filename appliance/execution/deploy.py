@@ -5,21 +5,24 @@ from __future__ import annotations
 import trio
 from eth_utils import to_checksum_address
 
+from appliance.chain.pool import RpcPool
+from appliance.chain.rpc import RpcClient
 from appliance.config import ExecutionConfig
 from appliance.execution.artifact import load_artifact
 from appliance.execution.errors import ExecutionError
 from appliance.execution.fees import initial_fees
 from appliance.execution.keys import Signer
 from appliance.execution.pipeline import Head
-from appliance.execution.rpc import ExecRpc
+from appliance.execution.rpc import as_pool
 
 __all__ = ["deploy_executor"]
 
 
 async def deploy_executor(
-    rpc: ExecRpc, signer: Signer, ex: ExecutionConfig, *, timeout_s: float = 120.0
+    rpc: RpcPool | RpcClient, signer: Signer, ex: ExecutionConfig, *, timeout_s: float = 120.0
 ) -> str:
     """Send the creation transaction, wait for its receipt, return the contract's address."""
+    rpc = as_pool(rpc)
     artifact = load_artifact()
     chain_id = await rpc.chain_id()
     head = Head.from_block(await rpc.get_block("latest"))

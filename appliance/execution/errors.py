@@ -6,9 +6,10 @@
     ├── KeyFileError(UserError)          the key file is missing, unsafe or malformed: refuse to start
     ├── ArtifactError                    the committed executor artifact is unreadable
     ├── ExecutorMissing(UserError)       live trading without account.executor configured
-    ├── SimulationFailed                 eth_call of the exact calldata reverted: drop the order
-    ├── NodeError                        the node answered a request with a JSON-RPC error
-    └── RpcUnavailable                   no answer from the node: retried by the caller or journaled
+    └── SimulationFailed                 eth_call of the exact calldata reverted: drop the order
+
+Chain I/O errors are the chain package's (:mod:`appliance.chain.errors`); what a refused send
+means is :func:`appliance.execution.rpc.classify_send_error`.
 
 Messages quote the offending value, never key material.
 """
@@ -22,8 +23,6 @@ __all__ = [
     "ExecutionError",
     "ExecutorMissing",
     "KeyFileError",
-    "NodeError",
-    "RpcUnavailable",
     "SimulationFailed",
 ]
 
@@ -50,18 +49,3 @@ class SimulationFailed(ExecutionError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"simulation reverted: {reason}")
         self.reason = reason
-
-
-class RpcUnavailable(ExecutionError):
-    """The node did not answer (transport error or timeout); the outcome is unknown."""
-
-
-class NodeError(ExecutionError):
-    """A JSON-RPC error answer: ``code``, ``message`` and the raw ``data`` (revert data, if any)."""
-
-    def __init__(self, method: str, code: int, message: str, data: object = None) -> None:
-        super().__init__(f"{method}: node error {code}: {message}")
-        self.method = method
-        self.code = code
-        self.message = message
-        self.data = data

@@ -1,42 +1,63 @@
-"""One order through the pipeline: plan → simulate → latch check → sign → write-ahead → send.
+"""One order through the pipeline: plan → simulate → checks → latch → sign → write-ahead → latch → send.
 
-Paper mode stops after the simulation: its result (the executor returns the profit) is the fill,
-accounted exactly like a receipt, recorded with status ``paper``; nothing is signed or sent.
+Paper mode behaves as live up to the signature: the same simulation of the exact calldata on the
+pending block, the same gas estimate, the same checks. Its result (the executor returns the
+profit) is the fill, written ahead to the journal before it is logged or reported, with status
+``paper``; nothing is signed or sent.
 
 Order of the safety-relevant steps (the why):
 
-* the nonce is taken only after the simulation passed, so a dropped order never burns one;
-* ``latch.check()`` runs synchronously right before signing, with nothing awaited in between, so
-  a kill switch tripped from any thread stops the very next signature;
+* every call to the executor carries a deadline block (head + ``execution.deadline_blocks``):
+  a signed transaction that lingers can never execute on a later state;
+* the simulation (``eth_call`` on the pending block) must return the profit the strategy
+  expected, within the rounding bound: a disagreement means the strategy's view of a pool was
+  wrong (a lying endpoint, a move since), and the order is dropped (``sim_mismatch``);
+* the gas is the node's estimate of the exact calldata, not a constant, and the net profit at
+  the head's base fee is checked again with the risk gate's rule before signing (``net_profit``);
+* the nonce is taken only after those checks passed, so a dropped order never burns one;
+* ``latch.check()`` runs synchronously right before signing *and* right before every send
+  (first send, replacement, cancellation, rebroadcast), with nothing awaited in between: a kill
+  switch tripped from any thread while the write-ahead row is being made durable stops the send;
 * the SIGNED row (tx hash, nonce) is journaled and acknowledged *before* the send: after a crash
-  the journal always knows every transaction that may be on the wire.
+  the journal always knows every transaction that may be on the wire;
+* a node that refuses the send is an answer, not an unknown outcome: the refusal is classified
+  (:mod:`appliance.execution.rpc`), the nonce released or resynced, the trade dropped.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import trio
 from eth_abi import decode
 
+from appliance.chain.errors import ChainError, ExecutionReverted
+from appliance.chain.pool import RpcPool
 from appliance.config import AppConfig
 from appliance.errors import ApplianceError
-from appliance.events import Candidate, OrderApproved, TradeStatus, TradeUpdated
+from appliance.events import BlockSeen, Candidate, OrderApproved, TradeStatus, TradeUpdated
 from appliance.execution.accounting import Fill, GasToBase, fill_from_simulation
 from appliance.execution.calldata import decode_revert, encode_execute
-from appliance.execution.errors import NodeError, RpcUnavailable, SimulationFailed
+from appliance.execution.errors import SimulationFailed
 from appliance.execution.fees import Fees, initial_fees
 from appliance.execution.keys import SignedTx, Signer
 from appliance.execution.nonce import NonceManager
-from appliance.execution.rpc import ExecRpc
+from appliance.execution.profit import ProfitRule
+from appliance.execution.rpc import SendOutcome, call_error, classify_send_error
 from appliance.modes import Mode
 from appliance.safety import SafetyLatch, SigningHalted
 
 __all__ = ["Head", "InFlight", "Pipeline", "WriteAhead", "fill_update"]
 
+log = logging.getLogger(__name__)
+
 WriteAhead = Callable[[TradeUpdated], Awaitable[None]]
+
+GAS_MARGIN_PCT = 10  # added to the node's estimate when the net profit is checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +66,8 @@ class Head:
     base_fee: int | None  # None: a chain without EIP-1559 (legacy transactions)
 
     @classmethod
-    def from_block(cls, block: dict[str, Any]) -> Head:
-        fee = block.get("baseFeePerGas")
-        return cls(
-            number=int(block["number"], 16), base_fee=int(fee, 16) if fee is not None else None
-        )
+    def from_block(cls, block: BlockSeen) -> Head:
+        return cls(number=block.number, base_fee=block.base_fee)
 
 
 @dataclass(slots=True)
@@ -78,13 +96,24 @@ class InFlight:
     stage: int = 0  # 0 sent, 1 replaced, 2 cancelled
 
 
+@dataclass(slots=True)
+class PipelineStats:
+    """Counters the benchmark and the tests read (the journal and metrics hold the reasons)."""
+
+    simulated: int = 0
+    sim_mismatch: int = 0
+    net_refused: int = 0
+    sends_held: int = 0  # sends not made because the latch was tripped (first, rebroadcast, ...)
+    refused: int = 0  # sends the node refused
+
+
 class Pipeline:
     """The per-order steps; :func:`appliance.execution.service.run_execution` drives it."""
 
     def __init__(
         self,
         cfg: AppConfig,
-        rpc: ExecRpc,
+        rpc: RpcPool,
         *,
         latch: SafetyLatch,
         write_ahead: WriteAhead,
@@ -94,7 +123,7 @@ class Pipeline:
         chain_id: int,
         signer: Signer | None = None,
         nonces: NonceManager | None = None,
-        send_rpc: ExecRpc | None = None,
+        send_rpc: RpcPool | None = None,
     ) -> None:
         self.cfg = cfg
         self.ex = cfg.execution
@@ -109,6 +138,8 @@ class Pipeline:
         self.signer = signer
         self.nonces = nonces
         self.paper = not cfg.live
+        self.rule = ProfitRule.from_config(cfg.risk)
+        self.stats = PipelineStats()
         # gas is paid in the native coin: netted 1:1 when the base token is its wrapped form
         self.native_token = cfg.strategy.native_token or cfg.tokens.base[0]
 
@@ -118,8 +149,8 @@ class Pipeline:
 
     def calldata(self, candidate: Candidate, head: Head) -> tuple[bytes, int]:
         """(calldata, deadline block). min_profit = 1 wei: once sent, the gas is spent either
-        way, so any non-negative fill beats a revert; the risk gate already judged the net."""
-        deadline = head.number + self.ex.deadline_blocks if self.ex.deadline_blocks else 0
+        way, so any non-negative fill beats a revert; the net was checked before signing."""
+        deadline = head.number + max(1, self.ex.deadline_blocks)
         flash = self.ex.funding == "flash"
         return encode_execute(candidate, min_profit=1, flash=flash, deadline=deadline), deadline
 
@@ -131,21 +162,45 @@ class Pipeline:
             "gas": hex(self.ex.gas_limit),
         }
 
-    async def simulate(self, data: bytes, head: Head) -> int:
-        """eth_call of the exact calldata at ``head``; returns the profit the executor reports."""
+    async def simulate(self, data: bytes, block: int | str = "pending") -> int:
+        """eth_call of the exact calldata on ``block``; returns the profit the executor reports."""
         try:
-            out = await self.rpc.eth_call(self._call(data), head.number)
-        except NodeError as exc:
-            raise SimulationFailed(
-                decode_revert(exc.data) if exc.data else (exc.message or "reverted (no reason)")
-            ) from None
+            out = await self.rpc.eth_call(self.executor, data, block, sender=self.sender)
+        except ChainError as exc:
+            raise _reverted(exc) or exc from None
         if len(out) < 32:
             raise SimulationFailed(
                 f"unexpected answer {out.hex()!r} (is {self.executor} the executor?)"
             )
         return int(decode(["uint256"], out[:32])[0])
 
-    def sign(self, data: bytes, fees: Fees, nonce: int) -> SignedTx:
+    async def estimate_gas(self, data: bytes, block: int | str = "pending") -> int:
+        """The node's gas estimate of the exact calldata on ``block`` (what the trade will use)."""
+        try:
+            return await self.rpc.estimate_gas(self._call(data), block)
+        except ChainError as exc:
+            raise _reverted(exc) or exc from None
+
+    async def simulate_and_estimate(self, data: bytes) -> tuple[int, int]:
+        """(profit, gas) of the exact calldata on the pending block: both requests at once (one
+        round trip of latency, not two). A revert wins over any other error."""
+        found: dict[str, int] = {}
+        errors: list[Exception] = []
+
+        async def ask(name: str, step: Callable[[bytes], Awaitable[int]]) -> None:
+            try:
+                found[name] = await step(data)
+            except (ChainError, SimulationFailed) as exc:
+                errors.append(exc)
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(ask, "profit", self.simulate)
+            nursery.start_soon(ask, "gas", self.estimate_gas)
+        if errors:
+            raise next((e for e in errors if isinstance(e, SimulationFailed)), errors[0])
+        return found["profit"], found["gas"]
+
+    def sign(self, data: bytes, fees: Fees, nonce: int, gas_limit: int | None = None) -> SignedTx:
         """Check the latch, then sign. Nothing may be awaited between the two."""
         assert self.signer is not None
         self.latch.check()
@@ -155,7 +210,7 @@ class Pipeline:
             "to": self.executor,
             "value": 0,
             "data": data,
-            "gas": self.ex.gas_limit,
+            "gas": gas_limit or self.ex.gas_limit,
             **fees.fields(),
         }
         return self.signer.sign(tx)
@@ -175,6 +230,16 @@ class Pipeline:
         }
         return self.signer.sign(tx)
 
+    async def send(self, raw: bytes) -> None:
+        """The one way a signed transaction reaches the wire: the latch is checked right before
+        the call (nothing awaited in between). Raises SigningHalted (counted) or ChainError."""
+        try:
+            self.latch.check()
+        except SigningHalted:
+            self.stats.sends_held += 1
+            raise
+        await self.send_rpc.send_raw_transaction(raw)
+
     def gas_to_base(self, candidate: Candidate, price: int) -> GasToBase:
         den = candidate.gas_estimate * price
         return GasToBase(self.native_token, candidate.gas_cost if den else 0, den or 1)
@@ -183,13 +248,59 @@ class Pipeline:
         price = await self.rpc.gas_price() if head.base_fee is None else None
         return initial_fees(self.ex, head.base_fee, price)
 
+    async def finish(self, update: TradeUpdated) -> None:
+        """A final status: durable in the journal first (write-ahead), then logged and reported,
+        so nothing the log or the screen called done can be lost to a kill -9."""
+        try:
+            await self.write_ahead(update)
+        except ApplianceError as exc:
+            log.error("trade %s %s not journaled: %s", update.order_id, update.status, exc)
+        await self.emit(update)
+
+    async def resync_nonce(self) -> None:
+        try:
+            self.nonces = NonceManager(await self.rpc.get_transaction_count(self.sender, "pending"))
+        except ChainError as exc:
+            log.warning("nonce resync failed (next send resyncs again): %s", exc)
+
+    def check(self, cand: Candidate, profit: int, gas: int, price: int) -> str | None:
+        """The checks between the simulation and the signature; the reason to drop, if any.
+
+        * the simulated profit must equal the expected one within the rounding bound (one wei
+          per leg): the executor recomputes every leg from the pools' reserves with the pools'
+          own formula, so any larger gap means the strategy's reserves were not the chain's
+          (paper mode: only a shortfall, see below);
+        * the net after gas (the node's estimate plus ``GAS_MARGIN_PCT`` × the head's effective
+          gas price, converted at the candidate's rate) must pass the risk gate's profit rule.
+          The margin covers what the pending block's estimate cannot see: a new timestamp makes
+          each pair update its price accumulators (measured: up to +5,000 gas per leg).
+        """
+        bound = len(cand.legs)
+        gap = profit - cand.gross_profit
+        # paper mode lays its fills over the strategy's market state (what a live fill would have
+        # consumed) while the chain never saw them: a simulation *above* the expectation is that
+        # overlay, not a lie; a shortfall is refused in both modes
+        if (gap < -bound) or (gap > bound and not self.paper):
+            self.stats.sim_mismatch += 1
+            return (
+                f"sim_mismatch: simulated profit {profit} wei, expected {cand.gross_profit}"
+                f" (bound {bound} wei)"
+            )
+        gas = gas + gas * GAS_MARGIN_PCT // 100
+        gas_base = self.gas_to_base(cand, price)(cand.base_token, gas * price)
+        refusal = self.rule.refusal(profit - gas_base, cand.amount_in)
+        if refusal is not None:
+            self.stats.net_refused += 1
+            return f"net_profit: {refusal} (gas {gas} at {price} wei)"
+        return None
+
     # ------------------------------------------------------------------ one order
     async def handle(
         self, order: OrderApproved, *, head: Head | None = None, simulate: bool = True
     ) -> InFlight | None:
         """Run ``order`` to the send (live) or the fill (paper). Returns what to track, if sent.
 
-        ``head``/``simulate=False`` exist for the benchmark (latency without the round trips)."""
+        ``head``/``simulate=False`` exist for the benchmark's split figures only."""
         cand = order.candidate
         base = TradeUpdated(
             order_id=order.order_id,
@@ -202,23 +313,35 @@ class Pipeline:
         try:
             head = head or await self.head()
             data, deadline = self.calldata(cand, head)
-            profit = await self.simulate(data, head) if simulate else cand.gross_profit
+            if simulate:
+                profit, gas = await self.simulate_and_estimate(data)
+                self.stats.simulated += 1
+            else:
+                profit, gas = cand.gross_profit, cand.gas_estimate
             fees = await self.fees(head)
         except ValueError as exc:
-            await self.emit(_replace(base, reason=f"bad candidate: {exc}"))
+            await self.emit(_replace(base, reason=f"bad_candidate: {exc}"))
             return None
         except SimulationFailed as exc:
             await self.emit(_replace(base, reason=f"simulation: {exc.reason}"))
             return None
-        except (RpcUnavailable, NodeError) as exc:
+        except ChainError as exc:  # no endpoint, or a malformed answer: a logged rejection
             await self.emit(_replace(base, reason=f"rpc: {exc}"))
             return None
+        price = _effective_price(fees, head)
+        reason = self.check(cand, profit, gas, price) if simulate else None
+        if reason is not None:
+            await self.finish(_replace(base, reason=reason))
+            return None
         if self.paper:
-            return await self._paper(order, base, data, head, fees, profit)
+            return await self._paper(order, base, head, price, profit, gas)
         assert self.nonces is not None
         nonce = self.nonces.take()
+        # the configured limit, not the estimate: the pending block's estimate cannot see every
+        # state the trade may meet (a first price-accumulator write costs 20,000 gas per slot)
+        gas_limit = self.ex.gas_limit
         try:
-            signed = self.sign(data, fees, nonce)
+            signed = self.sign(data, fees, nonce, gas_limit)
         except SigningHalted as exc:
             self.nonces.release(nonce)
             await self.emit(_replace(base, reason=f"kill_switch: {exc}"))
@@ -228,13 +351,13 @@ class Pipeline:
             mode=order.mode,
             to=self.executor,
             data=data,
-            gas_limit=self.ex.gas_limit,
+            gas_limit=gas_limit,
             nonce=nonce,
             fees=fees,
             block_sent=head.number,
             amount_in=cand.amount_in,
             expected_profit=cand.gross_profit,
-            gas_to_base=self.gas_to_base(cand, _effective_price(fees, head)),
+            gas_to_base=self.gas_to_base(cand, price),
             base_token=cand.base_token,
             raw=signed.raw,
             hashes=[signed.hash],
@@ -253,53 +376,60 @@ class Pipeline:
             self.nonces.release(nonce)
             await self.emit(
                 _replace(
-                    signed_row, status=TradeStatus.DROPPED, reason=f"write-ahead failed: {exc}"
+                    signed_row, status=TradeStatus.DROPPED, reason=f"write_ahead: failed: {exc}"
                 )
             )
             return None
         await self.emit(signed_row)
         try:
-            await self.send_rpc.send_raw_transaction(signed.raw)
-        except NodeError as exc:
-            self.nonces.release(nonce)
-            if "nonce" in exc.message.lower():
+            await self.send(signed.raw)  # checks the latch: a press during the fsync lands here
+        except SigningHalted as exc:
+            if not self.nonces.release(nonce):
                 await self.resync_nonce()
-            await self.emit(
+            await self.finish(
                 _replace(
-                    signed_row, status=TradeStatus.DROPPED, reason=f"send refused: {exc.message}"
+                    signed_row,
+                    status=TradeStatus.DROPPED,
+                    reason=f"kill_switch: signed but never sent: {exc}",
                 )
             )
             return None
-        except RpcUnavailable:
-            pass  # outcome unknown: it may be in the pool; the tracker rebroadcasts
+        except ChainError as exc:
+            refusal = classify_send_error(exc)
+            if refusal.outcome in (SendOutcome.REFUSED, SendOutcome.NONCE):
+                self.stats.refused += 1
+                released = self.nonces.release(nonce)
+                if refusal.outcome is SendOutcome.NONCE or not released:
+                    await self.resync_nonce()
+                await self.finish(
+                    _replace(
+                        signed_row,
+                        status=TradeStatus.DROPPED,
+                        reason=f"send_refused: {refusal.kind}: {refusal.message}",
+                    )
+                )
+                return None
+            # KNOWN: the node holds it; UNKNOWN: it may be on the wire. The tracker decides.
+            log.warning("send of %s: %s (%s)", signed.hash, refusal.kind, refusal.message)
         await self.emit(_replace(signed_row, status=TradeStatus.SENT))
         return flight
-
-    async def resync_nonce(self) -> None:
-        assert self.nonces is not None
-        self.nonces = NonceManager(await self.rpc.get_transaction_count(self.sender, "pending"))
 
     async def _paper(
         self,
         order: OrderApproved,
         base: TradeUpdated,
-        data: bytes,
         head: Head,
-        fees: Fees,
+        price: int,
         profit: int,
+        gas_used: int,
     ) -> None:
-        try:
-            gas_used = await self.rpc.estimate_gas(self._call(data))
-        except (NodeError, RpcUnavailable):
-            gas_used = order.candidate.gas_estimate
         try:
             self.latch.check()  # paper trades stop with the kill switch too
         except SigningHalted as exc:
             await self.emit(_replace(base, reason=f"kill_switch: {exc}"))
             return None
-        price = _effective_price(fees, head)
         fill = fill_from_simulation(
-            profit=profit,
+            profit=min(profit, order.candidate.gross_profit),  # never more than a live fill got
             gas_used=gas_used,
             gas_price=price,
             base_token=order.candidate.base_token,
@@ -307,8 +437,18 @@ class Pipeline:
             gas_to_base=self.gas_to_base(order.candidate, price),
             block=head.number,
         )
-        await self.emit(fill_update(base, fill, TradeStatus.PAPER, block_sent=head.number))
+        await self.finish(fill_update(base, fill, TradeStatus.PAPER, block_sent=head.number))
         return None
+
+
+def _reverted(exc: ChainError) -> SimulationFailed | None:
+    """The revert behind ``exc`` as SimulationFailed (None: not a revert, e.g. no endpoint)."""
+    err = call_error(exc)
+    if isinstance(err, ExecutionReverted):
+        return SimulationFailed(err.reason or decode_revert(err.data))
+    if err is not None and err.code == 3:
+        return SimulationFailed(decode_revert(err.data))
+    return None
 
 
 def _effective_price(fees: Fees, head: Head) -> int:

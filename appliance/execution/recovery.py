@@ -16,6 +16,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from appliance.chain.errors import ChainDataError
 from appliance.events import TradeStatus, TradeUpdated
 from appliance.execution.accounting import GasToBase
 from appliance.execution.fees import Fees
@@ -57,7 +58,7 @@ async def recover(
     if rows:
         latest = await pipe.rpc.get_transaction_count(pipe.sender, "latest")
     for row in rows:
-        tx = await pipe.rpc.get_transaction(row.tx_hash)
+        tx = await _transaction(pipe, row.tx_hash)
         if tx is not None:
             flight = _flight(pipe, row, tx)
             receipt = await pipe.rpc.get_transaction_receipt(row.tx_hash)
@@ -70,9 +71,19 @@ async def recover(
             reason = f"nonce {row.nonce} used by another transaction (found after restart)"
         else:
             reason = "never reached the node (found after restart)"
-        await pipe.emit(dataclasses.replace(row, status=TradeStatus.DROPPED, reason=reason))
+        await pipe.finish(dataclasses.replace(row, status=TradeStatus.DROPPED, reason=reason))
     pipe.nonces = NonceManager(await pipe.rpc.get_transaction_count(pipe.sender, "pending"))
     return to_track
+
+
+async def _transaction(pipe: Pipeline, tx_hash: str) -> dict[str, Any] | None:
+    """``eth_getTransactionByHash`` through the pool, shape-checked (None: unknown to the node)."""
+    raw = await pipe.rpc.call("eth_getTransactionByHash", [tx_hash])
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("hash"), str):
+        raise ChainDataError(f"eth_getTransactionByHash {tx_hash}: malformed answer {raw!r:.80}")
+    return raw
 
 
 def _flight(pipe: Pipeline, row: TradeUpdated, tx: dict[str, Any]) -> InFlight:

@@ -15,6 +15,7 @@ from typing import Any
 import trio
 from eth_utils import to_checksum_address
 
+from appliance.chain.pool import RpcPool
 from appliance.chain.rpc import RpcClient
 from appliance.config import AppConfig
 from appliance.events import OrderApproved, TradeStatus, TradeUpdated
@@ -22,7 +23,7 @@ from appliance.execution.errors import ExecutionError, ExecutorMissing
 from appliance.execution.keys import Signer, load_signer
 from appliance.execution.pipeline import Pipeline, WriteAhead
 from appliance.execution.recovery import recover
-from appliance.execution.rpc import ExecRpc
+from appliance.execution.rpc import as_pool
 from appliance.execution.tracker import track
 from appliance.safety import SafetyLatch
 
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 async def run_execution(
     cfg: AppConfig,
-    rpc: Any,
+    rpc: RpcPool | RpcClient,
     orders_recv: trio.MemoryReceiveChannel[OrderApproved],
     results_send: trio.MemorySendChannel[TradeUpdated],
     *,
@@ -47,14 +48,15 @@ async def run_execution(
     """Run until ``orders_recv`` is closed and every tracked trade has settled.
 
     Args:
-        rpc: an :class:`ExecRpc` or any client with ``async call(method, params)``.
+        rpc: the supervisor's :class:`RpcPool` (or one :class:`RpcClient`, used as a
+            one-endpoint pool): execution speaks only the chain package's typed methods.
         signer: defaults to loading ``account.key_file`` (checked: mode 0600, our uid).
         pending: the journal's unfinished trades (``Journal.pending_trades()`` rows or
             TradeUpdated), reconciled from the chain before the first order. Pass a callable
             (e.g. ``journal.pending_trades``) when the task may be restarted: a fixed list would
             be reconciled again, and settled trades reported twice.
     """
-    rpc = rpc if isinstance(rpc, ExecRpc) else ExecRpc(rpc)
+    rpc = as_pool(rpc)
     executor = cfg.account.executor
     if executor is None:
         raise ExecutorMissing(
@@ -77,7 +79,7 @@ async def run_execution(
             private = await stack.enter_async_context(
                 RpcClient(cfg.execution.private_rpc, timeout_s=cfg.chain.request_timeout_s)
             )
-            send_rpc = ExecRpc(private)
+            send_rpc = as_pool(private)
         await stack.enter_async_context(results_send)
         nursery = await stack.enter_async_context(trio.open_nursery())
         pipe = Pipeline(
@@ -133,7 +135,7 @@ def _logged(results_send: trio.MemorySendChannel[TradeUpdated]):
     return emit
 
 
-async def _owner(rpc: ExecRpc, executor: str) -> str:
+async def _owner(rpc: RpcPool, executor: str) -> str:
     """Paper mode without a key simulates as the executor's owner (eth_call needs no signature)."""
-    out = await rpc.eth_call({"to": executor, "data": "0x8da5cb5b"})  # owner()
+    out = await rpc.eth_call(executor, bytes.fromhex("8da5cb5b"))  # owner()
     return to_checksum_address("0x" + out[12:32].hex()) if len(out) >= 32 else executor

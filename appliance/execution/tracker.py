@@ -7,28 +7,36 @@ Escalation when no receipt arrives within ``execution.receipt_timeout_s``:
 2. cancel: a 0-value transfer to ourselves with the same nonce and fees bumped again;
 3. then rebroadcast the latest raw transaction at every timeout (a node may have lost it).
 
-Replacing and cancelling sign, so both check the kill-switch latch first; when it is tripped the
-tracker only rebroadcasts what was already signed. The first receipt of any hash sent for the
-nonce settles the trade; if the nonce is consumed by none of ours, the trade is dropped.
+After the kill switch nothing is sent: every send (replacement, cancellation, rebroadcast) goes
+through :meth:`Pipeline.send`, which checks the latch right before the call. A transaction already
+on the wire may still be mined (its deadline block bounds when); the tracker keeps polling and
+accounts whatever happens. The first receipt of any hash sent for the nonce settles the trade; if
+the nonce is consumed by none of ours, the trade is dropped. A malformed receipt (the chain
+package validates it) is a logged rejection: polling goes on.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 from typing import Any
 
 import trio
 
+from appliance.chain.errors import ChainError
+from appliance.errors import ApplianceError
 from appliance.events import TradeStatus, TradeUpdated
 from appliance.execution.accounting import fill_from_receipt
 from appliance.execution.calldata import decode_revert
-from appliance.execution.errors import NodeError, RpcUnavailable
 from appliance.execution.fees import bump
 from appliance.execution.pipeline import InFlight, Pipeline, fill_update
+from appliance.execution.rpc import SendOutcome, call_error, classify_send_error
 from appliance.safety import SigningHalted
 
 __all__ = ["revert_reason", "settle", "track"]
+
+log = logging.getLogger(__name__)
 
 
 async def track(pipe: Pipeline, flight: InFlight) -> TradeUpdated:
@@ -40,14 +48,23 @@ async def track(pipe: Pipeline, flight: InFlight) -> TradeUpdated:
             for tx_hash in flight.hashes:
                 receipt = await pipe.rpc.get_transaction_receipt(tx_hash)
                 if receipt is not None:
-                    return await settle(pipe, flight, receipt)
+                    try:
+                        return await settle(pipe, flight, receipt)
+                    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                        log.warning(
+                            "trade %s: receipt of %s rejected (malformed: %s: %s); polling on",
+                            flight.order_id,
+                            tx_hash,
+                            type(exc).__name__,
+                            exc,
+                        )
             if trio.current_time() >= due:
                 if await pipe.rpc.get_transaction_count(pipe.sender, "latest") > flight.nonce:
                     return await _consumed_elsewhere(pipe, flight)
                 await _escalate(pipe, flight)
                 due = trio.current_time() + timeout
-        except (RpcUnavailable, NodeError):
-            pass  # the node is away: keep waiting, the chain decides
+        except ChainError as exc:  # the node is away or its answer was rejected: keep waiting
+            log.warning("trade %s: tracking: %s", flight.order_id, exc)
         await trio.sleep(pipe.ex.receipt_poll_s)
 
 
@@ -94,7 +111,7 @@ async def settle(pipe: Pipeline, flight: InFlight, receipt: dict[str, Any]) -> T
         update = fill_update(
             base, fill, TradeStatus.REVERTED, reason=await revert_reason(pipe, flight, receipt)
         )
-    await pipe.emit(update)
+    await pipe.finish(update)
     return update
 
 
@@ -102,18 +119,16 @@ async def revert_reason(pipe: Pipeline, flight: InFlight, receipt: dict[str, Any
     """Replay the reverted call on the state of its block to read the reason."""
     if int(receipt["gasUsed"], 16) >= flight.gas_limit:
         return "out of gas"
-    call = {
-        "from": pipe.sender,
-        "to": flight.to,
-        "data": "0x" + flight.data.hex(),
-        "gas": hex(flight.gas_limit),
-    }
     try:
-        await pipe.rpc.eth_call(call, int(receipt["blockNumber"], 16))
-    except NodeError as exc:
-        return decode_revert(exc.data) if exc.data else (exc.message or "reverted (no reason)")
-    except RpcUnavailable:
-        return "reverted (reason unknown: node unavailable)"
+        await pipe.rpc.eth_call(
+            flight.to, flight.data, int(receipt["blockNumber"], 16), sender=pipe.sender
+        )
+    except ChainError as exc:
+        err = call_error(exc)
+        if err is None:
+            return "reverted (reason unknown: node unavailable)"
+        reason = getattr(err, "reason", "")
+        return reason or (decode_revert(err.data) if err.data else err.message or "reverted")
     return "reverted (state changed within the block; a replay after it succeeds)"
 
 
@@ -121,13 +136,16 @@ async def _consumed_elsewhere(pipe: Pipeline, flight: InFlight) -> TradeUpdated:
     update = dataclasses.replace(
         _base(flight),
         status=TradeStatus.DROPPED,
-        reason=f"nonce {flight.nonce} used by another transaction",
+        reason=f"nonce: {flight.nonce} used by another transaction",
     )
-    await pipe.emit(update)
+    await pipe.finish(update)
     return update
 
 
 async def _escalate(pipe: Pipeline, flight: InFlight) -> None:
+    if pipe.latch.tripped:  # after the press: nothing new is signed, nothing is sent
+        pipe.stats.sends_held += 1
+        return
     head = await pipe.head()
     if flight.stage == 0 and flight.deadline and head.number > flight.deadline:
         flight.stage = 1  # a replacement would revert on the deadline: cancel at once
@@ -135,26 +153,52 @@ async def _escalate(pipe: Pipeline, flight: InFlight) -> None:
     if new_fees is not None:
         try:
             if flight.stage == 0:
-                signed = pipe.sign(flight.data, new_fees, flight.nonce)
+                signed = pipe.sign(flight.data, new_fees, flight.nonce, flight.gas_limit)
                 reason = "replaced: fees bumped"
             else:
                 signed = pipe.sign_cancel(new_fees, flight.nonce)
-                flight.cancel_hash = signed.hash
                 reason = "cancelling: replaced by a 0-value transfer"
         except SigningHalted:
-            new_fees = None
-        else:
-            flight.stage += 1
-            flight.fees, flight.raw = new_fees, signed.raw
-            flight.hashes.append(signed.hash)
-            update = dataclasses.replace(_base(flight), status=TradeStatus.SIGNED, reason=reason)
-            await pipe.write_ahead(update)
-            await pipe.emit(update)
-            with contextlib.suppress(NodeError):  # e.g. the original was mined meanwhile
-                await pipe.send_rpc.send_raw_transaction(signed.raw)
-            await pipe.emit(dataclasses.replace(update, status=TradeStatus.SENT))
+            pipe.stats.sends_held += 1
             return
-    if not flight.raw:
-        return  # rebuilt after a restart: nothing signed to rebroadcast
-    with contextlib.suppress(NodeError):
-        await pipe.send_rpc.send_raw_transaction(flight.raw)  # rebroadcast what is signed
+        update = dataclasses.replace(
+            _base(flight), status=TradeStatus.SIGNED, tx_hash=signed.hash, reason=reason
+        )
+        try:
+            await pipe.write_ahead(update)  # the new hash is journaled before it is on the wire
+        except ApplianceError as exc:
+            log.error("trade %s: %s not journaled, not sent: %s", flight.order_id, reason, exc)
+            return
+        if not await _send(pipe, flight, signed.raw):
+            # the journal must again name what is on the wire: the last hash actually sent
+            with contextlib.suppress(ApplianceError):
+                await pipe.write_ahead(
+                    dataclasses.replace(_base(flight), reason=f"not sent: {reason}")
+                )
+            return
+        flight.stage += 1
+        if flight.stage == 2:
+            flight.cancel_hash = signed.hash
+        flight.fees, flight.raw = new_fees, signed.raw
+        flight.hashes.append(signed.hash)
+        await pipe.emit(update)
+        await pipe.emit(dataclasses.replace(update, status=TradeStatus.SENT))
+        return
+    if flight.raw:  # empty when rebuilt after a restart: nothing signed to rebroadcast
+        await _send(pipe, flight, flight.raw)
+
+
+async def _send(pipe: Pipeline, flight: InFlight, raw: bytes) -> bool:
+    """Send (latch checked right before); False when nothing went out: held by the latch, or
+    refused (e.g. the original was mined meanwhile: "nonce too low")."""
+    try:
+        await pipe.send(raw)
+    except SigningHalted:
+        return False
+    except ChainError as exc:
+        refusal = classify_send_error(exc)
+        if refusal.outcome is SendOutcome.KNOWN:
+            return True
+        log.info("trade %s: send %s (%s)", flight.order_id, refusal.kind, refusal.message)
+        return refusal.outcome is SendOutcome.UNKNOWN
+    return True

@@ -172,14 +172,16 @@ async def run_store(
                     except trio.EndOfChannel:
                         closed = True
                 now = clock()
-                if recorder.dirty or now - last_publish >= HEARTBEAT_S:
-                    _publish(recorder)
-                    last_publish = now
                 batch = recorder.batch
                 due_now = batch.durable or closed or now - last_commit >= commit_every
                 if (len(batch) or committer.pending()) and due_now:
+                    # committed before it is published: the screen never counts a trade (a
+                    # paper fill, a signed row) that the journal does not hold yet
                     await committer.commit()
                     last_commit = clock()
+                if recorder.dirty or now - last_publish >= HEARTBEAT_S:
+                    _publish(recorder)
+                    last_publish = now
                 if now - last_checkpoint >= checkpoint_every and committer.fault is None:
                     last_checkpoint = now
                     full = now - last_retention >= RETENTION_EVERY_S

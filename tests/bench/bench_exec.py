@@ -1,11 +1,17 @@
 """Execution benchmark (plain script): latency candidate -> signed -> sent on loopback, and gas per
 2-hop / 3-hop trade, flash vs inventory, on the real devnet (Anvil + Uniswap V2).
 
-Run: .venv/bin/python tests/bench/bench_exec.py
+The figure that counts is the real path: ``Pipeline.handle`` with the head, the simulation of the
+exact calldata on the pending block, the node's gas estimate, the checks, the signature, the
+write-ahead through the real store task (``run_store``, durable commit) and the send, over the
+supervisor's pool (``open_rpc_pool``). The split figures without I/O are for diagnosis only.
+
+Run: .venv/bin/python tests/bench/bench_exec.py [--quick]   (BENCH_QUICK=1 also)
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
 import statistics
@@ -28,11 +34,12 @@ from exec_helpers import (
     plant,
 )
 
-from appliance.chain.rpc import RpcClient
+from appliance.chain import open_rpc_pool
 from appliance.devnet import start_devnet
-from appliance.execution import ExecRpc, NonceManager, Pipeline, load_signer
+from appliance.execution import NonceManager, Pipeline, load_signer
 from appliance.safety import SafetyLatch
 from appliance.store.journal import Journal
+from appliance.store.writer import WriteAhead, run_store
 
 N = 200
 GOAL_P50_MS = 5.0
@@ -85,20 +92,22 @@ async def gas_table(dn, inv: str, flash: str) -> list[tuple[int, str, int, int]]
                 await plant(dn, hops)
                 cand = await make_candidate(dn, hops)
                 cfg = exec_config(dn, executor, funding=funding)
-                async with RpcClient(dn.rpc) as client:
-                    rpc = ExecRpc(client)
+                async with open_rpc_pool(cfg.chain) as rpc:
                     with tempfile.TemporaryDirectory() as d:
 
                         async def no_journal(_u) -> None:
                             return None
 
                         pipe = await _pipeline(dn, cfg, rpc, no_journal, Path(d))
+                        head = await pipe.head()
+                        estimate = await pipe.estimate_gas(pipe.calldata(cand, head)[0])
                         flight = await pipe.handle(order_for(cand))
+                        assert flight is not None, f"{hops}-hop {funding} dropped"
                     await dn.call("evm_increaseTime", [12])  # a new timestamp, as on a real chain
                     await dn.mine()
                     receipt = await rpc.get_transaction_receipt(flight.hashes[0])
                 assert int(receipt["status"], 16) == 1, f"{hops}-hop {funding} reverted"
-                rows.append((hops, funding, int(receipt["gasUsed"], 16), cand.gross_profit))
+                rows.append((hops, funding, int(receipt["gasUsed"], 16), estimate))
             finally:
                 await dn.revert(snap)
     return rows
@@ -109,7 +118,32 @@ async def latency(dn, inv: str) -> dict[str, list[float]]:
     cand = await make_candidate(dn, 2)
     cfg = exec_config(dn, inv)
     results: dict[str, list[float]] = {}
-    with tempfile.TemporaryDirectory() as d, Journal(Path(d) / "journal.sqlite") as journal:
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d)
+        cfg = dataclasses.replace(
+            cfg,
+            storage=dataclasses.replace(
+                cfg.storage, data_dir=root / "store", runtime_dir=root / "run"
+            ),
+        )
+        async with trio.open_nursery() as nursery:
+            store_send, store_recv = trio.open_memory_channel(64)
+            await nursery.start(run_store, cfg, store_recv)
+            try:
+                await _latency_cases(dn, cfg, cand, root, store_send, results)
+            finally:
+                await store_send.aclose()
+    return results
+
+
+async def _latency_cases(dn, cfg, cand, root: Path, store_send, results) -> None:
+    async def store_write_ahead(u) -> None:  # the supervisor's write-ahead: through the store
+        request = WriteAhead(u)
+        await store_send.send(request)
+        await request.wait()
+
+    d = root
+    with Journal(root / "journal.sqlite") as journal:
 
         async def no_journal(_u) -> None:
             return None
@@ -118,8 +152,7 @@ async def latency(dn, inv: str) -> dict[str, list[float]]:
             with journal.transaction(durable=True):
                 journal.upsert_trade(u)
 
-        async with RpcClient(dn.rpc) as client:
-            rpc = ExecRpc(client)
+        async with open_rpc_pool(cfg.chain) as rpc:
             head = await _head(rpc)
             pipe = await _pipeline(dn, cfg, rpc, no_journal, Path(d))
             samples = []
@@ -134,6 +167,7 @@ async def latency(dn, inv: str) -> dict[str, list[float]]:
                 ("no simulation, write-ahead no-op", no_journal, False),
                 ("no simulation, write-ahead SQLite (fsync)", sqlite_write_ahead, False),
                 ("with head + simulation, SQLite", sqlite_write_ahead, True),
+                ("REAL PATH: head+sim+estimate+store task", store_write_ahead, True),
             )
             for name, wa, simulate in cases:
                 pipe = await _pipeline(dn, cfg, rpc, wa, Path(d))
@@ -148,9 +182,11 @@ async def latency(dn, inv: str) -> dict[str, list[float]]:
                     assert flight is not None, f"{name}: order dropped"
                     if i >= 10:  # warm-up
                         samples.append(dt)
+                    # never mined: the dislocation stays for the next order's simulation
+                    await dn.call("anvil_dropAllTransactions")
+                    pipe.nonces = NonceManager(flight.nonce)
                 results[name] = samples
                 await dn.call("anvil_dropAllTransactions")  # never mined: the dislocation stays
-    return results
 
 
 async def _head(rpc):
@@ -160,6 +196,12 @@ async def _head(rpc):
 
 
 def main() -> None:
+    global N
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="30 orders per case instead of 200")
+    args = ap.parse_args()
+    if args.quick or os.environ.get("BENCH_QUICK"):
+        N = 30
     t0 = time.perf_counter()
     with start_devnet(seed=1) as dn:
         inv, flash = trio.run(deploy_executors, dn)
@@ -167,18 +209,21 @@ def main() -> None:
         lat = trio.run(latency, dn, inv)
     print("execution benchmark (Anvil on loopback, real Uniswap V2 pairs)")
     print(
-        f"\nlatency candidate -> signed -> sent, {N} orders each (goal: p50 <= {GOAL_P50_MS:.0f} ms without the simulation round trip)"
+        f"\nlatency candidate -> signed -> sent, {N} orders each (goal: p50 <= {GOAL_P50_MS:.0f} ms)"
     )
     for name, samples in lat.items():
         p50, p99 = statistics.median(samples), _pct(samples, 0.99)
         print(f"  {name:44s} p50 {p50:7.3f} ms   p99 {p99:7.3f} ms")
-    first = lat["no simulation, write-ahead no-op"]
-    verdict = "MET" if statistics.median(first) <= GOAL_P50_MS else "MISSED"
-    print(f"  goal (p50 <= {GOAL_P50_MS:.0f} ms, no simulation): {verdict}")
-    print("\ngas used per trade (executor.execute, pools warmed)")
-    print(f"  {'hops':>4}  {'funding':<9} {'gas':>9}")
-    for hops, funding, gas, _profit in rows:
-        print(f"  {hops:>4}  {funding:<9} {gas:>9,d} gas")
+    real = lat["REAL PATH: head+sim+estimate+store task"]
+    verdict = "MET" if statistics.median(real) <= GOAL_P50_MS else "MISSED"
+    print(
+        f"  goal p50 <= {GOAL_P50_MS:.0f} ms judged on the REAL PATH only (the split rows are"
+        f" diagnosis): {verdict}"
+    )
+    print("\ngas per trade (executor.execute with its deadline, pools warmed)")
+    print(f"  {'hops':>4}  {'funding':<9} {'used':>9}  {'node estimate':>13}")
+    for hops, funding, gas, estimate in rows:
+        print(f"  {hops:>4}  {funding:<9} {gas:>9,d}  {estimate:>13,d}")
     by = {(h, f): g for h, f, g, _ in rows}
     for hops in (2, 3):
         print(

@@ -9,6 +9,8 @@
      removed earlier in the block therefore reverts the whole cycle; the loss is the gas.
      Funding: inventory (this contract pays the first pair) or flash (the first pair lends its
      output through uniswapV2Call and is repaid from the last leg).
+     Every call carries a deadline block: a signed trade that lingers (a press after signing, a
+     stuck mempool) reverts instead of executing on a later, different state.
      evm-version paris: no PUSH0/transient storage, so it runs on pre-Shanghai chains too.
 """
 
@@ -60,11 +62,12 @@ def execute(base: address, amount_in: uint256, min_profit: uint256, hops: DynArr
     @param min_profit revert unless the base balance grew by at least this much
     @param hops the legs; hops[0] takes base, the last leg returns base
     @param flash borrow the first leg's output from hops[0].pool instead of paying from inventory
-    @param deadline last block number this may run in (0: no deadline)
+    @param deadline last block number this may run in (required: a stale signed trade can never
+           execute later)
     @return the profit in base tokens (what a simulation reports as the fill)
     """
     assert msg.sender == owner, "executor: not owner"
-    assert deadline == 0 or block.number <= deadline, "executor: deadline passed"
+    assert block.number <= deadline, "executor: deadline passed"
     assert len(hops) >= 2, "executor: need at least 2 hops"
     start: uint256 = staticcall IERC20(base).balanceOf(self)
     if flash:

@@ -33,7 +33,8 @@ async def chain(exec_net):
         yield dn, inv, flash
     finally:
         await dn.set_automine(False)
-        await dn.revert(snap)
+        await dn.call("anvil_dropAllTransactions")  # a revert keeps the pool: a test's unmined
+        await dn.revert(snap)  # trade would otherwise be mined in the next test's first block
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from appliance.config import AppConfig, load_config
 from appliance.devnet import Devnet
 from appliance.devnet._abi import calldata
 from appliance.events import Candidate, Leg, OrderApproved, TradeStatus, TradeUpdated
-from appliance.execution import ExecRpc, deploy_executor, load_signer, run_execution
+from appliance.execution import deploy_executor, load_signer, run_execution
 from appliance.market.v2math import get_amount_out
 from appliance.modes import Mode
 from appliance.safety import SafetyLatch
@@ -117,8 +117,8 @@ async def deploy_executors(dn: Devnet, *, inventory_weth: int = 50 * 10**18) -> 
     await dn.set_automine(True)
     try:
         async with RpcClient(dn.rpc) as client:
-            inv = await deploy_executor(ExecRpc(client), signer, cfg.execution)
-            flash = await deploy_executor(ExecRpc(client), signer, cfg.execution)
+            inv = await deploy_executor(client, signer, cfg.execution)
+            flash = await deploy_executor(client, signer, cfg.execution)
         await dn.send_tx(
             "appliance", dn.weth, calldata("transfer(address,uint256)", inv, inventory_weth)
         )
@@ -166,8 +166,9 @@ class Harness:
             self.journal.upsert_trade(update)
         self.write_ahead_rows.append(update)
 
-    async def start(self, nursery: trio.Nursery, **kwargs: Any) -> Any:
-        client = RpcClient(self.cfg.chain.rpc[0])
+    async def start(self, nursery: trio.Nursery, *, rpc: Any = None, **kwargs: Any) -> Any:
+        """``rpc``: the supervisor's pool (``open_rpc_pool``); default one client of the node."""
+        client = rpc if rpc is not None else RpcClient(self.cfg.chain.rpc[0])
         self.pipe = await nursery.start(
             lambda task_status: run_execution(
                 self.cfg,

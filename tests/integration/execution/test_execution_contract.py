@@ -32,12 +32,36 @@ async def test_only_the_owner_executes_and_withdraws(chain):
     await plant(dn, 2)
     cand = await make_candidate(dn, 2)
     stranger = dn.accounts["competitor"].address
-    data = "0x" + encode_execute(cand, min_profit=1, flash=False).hex()
+    head = await dn.block_number()
+    data = "0x" + encode_execute(cand, min_profit=1, flash=False, deadline=head + 1).hex()
     assert "not owner" in await _call_error(dn, stranger, inv, data)
     assert "not owner" in await _call_error(
         dn, stranger, inv, "0x" + encode_withdraw(dn.weth, stranger, 1).hex()
     )
     assert await _call_error(dn, dn.accounts["appliance"].address, inv, data) == ""
+
+
+@pytest.mark.parametrize("funding", ["inventory", "flash"])
+async def test_a_trade_mined_after_its_deadline_block_reverts(chain, funding):
+    """A signed trade that waited past its deadline (mined two blocks late) reverts on chain,
+    whatever the state: it can never execute later. Mined in time, the same trade pays."""
+    dn, inv, flash = chain
+    executor = inv if funding == "inventory" else flash
+    await plant(dn, 2)
+    cand = await make_candidate(dn, 2)
+    head = await dn.block_number()
+    late = encode_execute(cand, min_profit=1, flash=funding == "flash", deadline=head + 1)
+    await dn.mine()
+    await dn.mine()  # the pending block is now head + 3 > deadline
+    receipt = await dn.send_tx("appliance", executor, "0x" + late.hex(), gas=600_000, check=False)
+    assert int(receipt["status"], 16) == 0
+    assert int(receipt["blockNumber"], 16) > head + 1
+    reason = await _call_error(dn, dn.accounts["appliance"].address, executor, "0x" + late.hex())
+    assert "deadline passed" in reason
+    head = await dn.block_number()
+    fresh = encode_execute(cand, min_profit=1, flash=funding == "flash", deadline=head + 1)
+    receipt = await dn.send_tx("appliance", executor, "0x" + fresh.hex(), gas=600_000)
+    assert int(receipt["status"], 16) == 1
 
 
 async def test_flash_callback_refuses_strangers_and_unexpected_pairs(chain):
@@ -80,7 +104,8 @@ async def test_paper_mode_fills_from_the_simulation_and_never_sends(chain, journ
         await h.orders_send.aclose()
     assert paper.status is TradeStatus.PAPER, paper.reason
     assert paper.realized_profit == cand.gross_profit  # the exact on-chain arithmetic
-    assert paper.tx_hash is None and h.write_ahead_rows == []
+    assert paper.tx_hash is None
+    assert h.write_ahead_rows == [paper]  # journaled before it was reported
     assert 100_000 < paper.gas_used < 400_000 and paper.gas_cost > 0
     assert paper.net_profit == paper.realized_profit - paper.gas_cost
     assert (

@@ -27,21 +27,21 @@ from hw.kill_switch import KillSwitch
 pytestmark = pytest.mark.devnet
 
 
-class PressDuringSimulation:
+class PressDuringSimulation(RpcClient):
     """A real RPC client that presses the kill switch while the node answers the simulation."""
 
-    def __init__(self, client: RpcClient, press) -> None:
-        self._client, self._press = client, press
+    def __init__(self, url: str, press) -> None:
+        super().__init__(url)
+        self._press = press
         self.methods: list[str] = []
+        self.pressed = False
 
     async def call(self, method, params=()):
         self.methods.append(method)
         if method == "eth_call" and not self.pressed:
             self.pressed = True
             self._press()
-        return await self._client.call(method, params)
-
-    pressed = False
+        return await super().call(method, params)
 
 
 async def test_press_during_simulation_stops_signing(chain, journal, latch) -> None:
@@ -61,24 +61,25 @@ async def test_press_during_simulation_stops_signing(chain, journal, latch) -> N
 
     orders_send, orders_recv = trio.open_memory_channel(1)
     results_send, results_recv = trio.open_memory_channel(16)
-    async with RpcClient(dn.rpc) as client:
-        rpc = PressDuringSimulation(client, factory.pin(17).drive_low)
-        async with trio.open_nursery() as nursery:
-            await nursery.start(
-                lambda task_status: run_execution(
-                    cfg,
-                    rpc,
-                    orders_recv,
-                    results_send,
-                    latch=latch,
-                    write_ahead=write_ahead,
-                    task_status=task_status,
-                )
+    async with (
+        PressDuringSimulation(dn.rpc, factory.pin(17).drive_low) as rpc,
+        trio.open_nursery() as nursery,
+    ):
+        await nursery.start(
+            lambda task_status: run_execution(
+                cfg,
+                rpc,
+                orders_recv,
+                results_send,
+                latch=latch,
+                write_ahead=write_ahead,
+                task_status=task_status,
             )
-            await orders_send.send(order_for(cand))
-            with trio.fail_after(30):
-                update = await results_recv.receive()
-            nursery.cancel_scope.cancel()
+        )
+        await orders_send.send(order_for(cand))
+        with trio.fail_after(30):
+            update = await results_recv.receive()
+        nursery.cancel_scope.cancel()
     switch.close()
 
     assert rpc.pressed and latch.tripped

@@ -47,11 +47,11 @@ async def test_competing_swap_earlier_in_the_block_reverts_with_reason(
     dn, inv, flash = chain
     executor = inv if funding == "inventory" else flash
     await plant(dn, 2)
-    cand = await make_candidate(dn, 2)
-    before = await dn.balance("WETH", executor)
-    eth_before = await dn.balance("ETH", "appliance")
     # The competitor's approval is mined now; its swap waits in the pool with a higher tip.
     await dn.swap("uniswap", "USDC", "WETH", 1, account="competitor")
+    cand = await make_candidate(dn, 2)  # of the state the simulation sees (else: sim_mismatch)
+    before = await dn.balance("WETH", executor)
+    eth_before = await dn.balance("ETH", "appliance")
     h = Harness(exec_config(dn, executor, funding=funding), journal, latch)
     async with trio.open_nursery() as nursery:
         await h.start(nursery)

@@ -23,7 +23,7 @@ from appliance.events import (
     TradeStatus,
     TradeUpdated,
 )
-from appliance.execution import ExecRpc, deploy_executor, load_signer, run_execution
+from appliance.execution import deploy_executor, load_signer, run_execution
 from appliance.market.v2math import get_amount_out
 from appliance.modes import Mode
 from appliance.risk import HealthReported, RiskStateFile, run_risk
@@ -108,7 +108,7 @@ async def _setup(dn: Devnet, tmp_path, **risk) -> AppConfig:
     await dn.set_automine(True)
     try:
         async with RpcClient(dn.rpc) as client:
-            executor = await deploy_executor(ExecRpc(client), signer, cfg.execution)
+            executor = await deploy_executor(client, signer, cfg.execution)
         await dn.send_tx(
             "appliance", dn.weth, calldata("transfer(address,uint256)", executor, 50 * ETH)
         )
@@ -152,7 +152,8 @@ class Appliance:
         self.signed: list[TradeUpdated] = []
 
     async def _write_ahead(self, update: TradeUpdated) -> None:
-        self.signed.append(update)
+        if update.status is TradeStatus.SIGNED:  # final rows are written ahead too
+            self.signed.append(update)
 
     async def _tee(self) -> None:
         async for update in self.exec_recv:

@@ -23,3 +23,12 @@ def test_source_pins_compiler_and_evm_version():
 def test_abi_has_the_owner_only_surface():
     names = {e.get("name") for e in load_artifact().abi}
     assert {"execute", "uniswapV2Call", "withdraw", "withdraw_eth", "owner", "Executed"} <= names
+
+
+def test_every_execute_carries_a_deadline():
+    """The deadline is mandatory: no 0-means-none escape in the source, and it is in the ABI."""
+    src = source_text()
+    assert 'assert block.number <= deadline, "executor: deadline passed"' in src
+    assert "deadline == 0" not in src
+    (execute,) = [e for e in load_artifact().abi if e.get("name") == "execute"]
+    assert [i["name"] for i in execute["inputs"]][-1] == "deadline"

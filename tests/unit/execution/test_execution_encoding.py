@@ -111,7 +111,7 @@ def test_nonce_manager():
     amount=st.integers(0, 2**256 - 1),
     min_profit=st.integers(0, 2**256 - 1),
     flash=st.booleans(),
-    deadline=st.integers(0, 2**64),
+    deadline=st.integers(1, 2**64),
     fees=st.lists(st.integers(0, 9999), min_size=2, max_size=4),
 )
 def test_hand_encoded_calldata_equals_eth_abi(amount, min_profit, flash, deadline, fees):
@@ -128,3 +128,9 @@ def test_hand_encoded_calldata_equals_eth_abi(amount, min_profit, flash, deadlin
         [A, amount, min_profit, hops_of(cand), flash, deadline],
     )
     assert encode_execute(cand, min_profit=min_profit, flash=flash, deadline=deadline) == expected
+
+
+@pytest.mark.parametrize("deadline", [0, -1, 2**256])
+def test_every_trade_needs_a_deadline_block(deadline):
+    with pytest.raises(ValueError, match="deadline"):
+        encode_execute(_cand(), min_profit=1, flash=False, deadline=deadline)

@@ -1,25 +1,29 @@
-"""Pipeline and tracker logic against a scripted node (protocol-level; the real chain is in the
-integration tests): the latch right before signing, nonce release, replacement and cancellation."""
+"""Pipeline and tracker logic against a scripted node behind the chain package's real client and
+pool (``httpx.MockTransport``: protocol level; the real chain is in the integration tests): the
+latch right before signing and sending, nonce release, replacement and cancellation."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 
+import httpx
 import pytest
 import trio
 from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
+from appliance.chain.pool import RpcPool
+from appliance.chain.rpc import RpcClient
 from appliance.config import AppConfig, ChainConfig, DexConfig, ExecutionConfig, TokensConfig
 from appliance.config.sections import AccountConfig, StrategyConfig
 from appliance.events import Candidate, Leg, OrderApproved, TradeStatus
 from appliance.execution.calldata import TRANSFER_TOPIC
-from appliance.execution.errors import NodeError
 from appliance.execution.keys import Signer
 from appliance.execution.nonce import NonceManager
 from appliance.execution.pipeline import Pipeline
-from appliance.execution.rpc import ExecRpc
+from appliance.execution.rpc import SendOutcome, classify_send_error
 from appliance.execution.tracker import track
 from appliance.modes import Mode
 from appliance.safety import SafetyLatch
@@ -28,6 +32,13 @@ KEY = "0x" + keccak(text="arb-appliance test key").hex()  # derived: no key in t
 WETH = "0x1111111111111111111111111111111111111111"
 USDC = "0x2222222222222222222222222222222222222222"
 EXECUTOR = "0x3333333333333333333333333333333333333333"
+PROFIT = 10**15  # what the scripted executor "simulates"; the candidates expect exactly this
+GAS = 150_000  # the scripted gas estimate
+
+
+class Refuse(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        self.code, self.message = code, message
 
 
 class ScriptedNode:
@@ -40,19 +51,24 @@ class ScriptedNode:
         self.receipts: dict[str, dict] = {}
         self.latest_count = 0
 
-    async def call(self, method, params):
+    def call_sync(self, method, params):
         if method == "eth_getBlockByNumber":
-            block = {"number": hex(100)}
+            block = {
+                "number": hex(100),
+                "hash": "0x" + "ab" * 32,
+                "parentHash": "0x" + "cd" * 32,
+                "timestamp": hex(1_700_000_000),
+            }
             if self.base_fee is not None:
                 block["baseFeePerGas"] = hex(self.base_fee)
             return block
         if method == "eth_call":
-            return "0x" + encode(["uint256"], [12345]).hex()
+            return "0x" + encode(["uint256"], [PROFIT]).hex()
         if method == "eth_gasPrice":
             return hex(3 * 10**9)
         if method == "eth_sendRawTransaction":
             if self.refuse_send:
-                raise NodeError(method, -32000, self.refuse_send)
+                raise Refuse(-32000, self.refuse_send)
             self.sent.append(bytes.fromhex(params[0][2:]))
             return "0x" + "00" * 32
         if method == "eth_getTransactionReceipt":
@@ -60,8 +76,20 @@ class ScriptedNode:
         if method == "eth_getTransactionCount":
             return hex(self.latest_count)
         if method == "eth_estimateGas":
-            return hex(150_000)
+            return hex(GAS)
         raise AssertionError(f"unexpected call {method}")
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        try:
+            answer = {"result": self.call_sync(body["method"], body["params"])}
+        except Refuse as exc:
+            answer = {"error": {"code": exc.code, "message": exc.message}}
+        return httpx.Response(200, json={"jsonrpc": "2.0", "id": body["id"], **answer})
+
+    def pool(self) -> RpcPool:
+        client = RpcClient("http://node.test:8545", transport=httpx.MockTransport(self.handler))
+        return RpcPool([client], hedge=False)
 
 
 def _cfg(live=True, **ex) -> AppConfig:
@@ -87,7 +115,7 @@ def _order() -> OrderApproved:
         legs=legs,
         base_token=WETH,
         amount_in=10**18,
-        amount_out=10**18 + 20000,
+        amount_out=10**18 + PROFIT,
         gas_estimate=200_000,
         gas_cost=10**14,
     )
@@ -106,7 +134,7 @@ def _pipe(node, tmp_path, *, live=True, **ex):
     signer = Signer(Account.from_key(KEY))
     pipe = Pipeline(
         _cfg(live, **ex),
-        ExecRpc(node),
+        node.pool(),
         latch=SafetyLatch(tmp_path),
         write_ahead=write_ahead,
         emit=emit,
@@ -160,16 +188,43 @@ async def test_paper_mode_never_signs_and_accounts_the_simulation(tmp_path):
     assert await pipe.handle(_order()) is None
     (paper,) = emitted
     assert paper.status is TradeStatus.PAPER and paper.tx_hash is None and paper.nonce is None
-    assert paper.realized_profit == 12345 and paper.gas_used == 150_000
-    assert paper.gas_cost == 150_000 * (10**9 + 10**9)  # base fee + tip
-    assert paper.net_profit == 12345 - paper.gas_cost
-    assert paper.slippage_bps == pytest.approx((20000 - 12345) * 10_000 / 20000)
-    assert node.sent == [] and ahead == [] and pipe.nonces.next == 7
+    assert paper.realized_profit == PROFIT and paper.gas_used == GAS  # the node's estimate
+    assert paper.gas_cost == GAS * (10**9 + 10**9)  # base fee + tip
+    assert paper.net_profit == PROFIT - paper.gas_cost
+    assert paper.slippage_bps == 0.0
+    assert node.sent == [] and pipe.nonces.next == 7
+    assert ahead == [paper]  # journaled before it is reported
+
+
+async def test_simulation_that_disagrees_with_the_strategy_drops(tmp_path):
+    node = ScriptedNode()
+    order = _order()
+    skewed = dataclasses.replace(order.candidate, amount_out=order.candidate.amount_out * 3)
+    for live in (True, False):  # paper mode checks exactly as live does
+        pipe, emitted, ahead = _pipe(node, tmp_path, live=live)
+        assert await pipe.handle(dataclasses.replace(order, candidate=skewed)) is None
+        (dropped,) = emitted
+        assert dropped.status is TradeStatus.DROPPED and dropped.reason.startswith("sim_mismatch:")
+        assert ahead == [dropped] and pipe.stats.sim_mismatch == 1
+        assert node.sent == [] and pipe.nonces.next == 7
+
+
+async def test_net_profit_is_checked_again_with_the_node_gas_estimate(tmp_path):
+    """The strategy's gas (200k at the candidate) passed the gate; the node's estimate at the
+    head's fees makes the trade lose: dropped before signing, in paper and live mode."""
+    node = ScriptedNode(base_fee=4 * 10**9)  # 150k gas x (8e9 + 1e9) > PROFIT... almost
+    for live in (True, False):
+        pipe, emitted, _ = _pipe(node, tmp_path, live=live)
+        pipe.rule = dataclasses.replace(pipe.rule, min_profit_wei=PROFIT - GAS * 5 * 10**9 + 1)
+        assert await pipe.handle(_order()) is None
+        assert emitted[-1].reason.startswith("net_profit:"), emitted[-1].reason
+        assert node.sent == [] and pipe.stats.net_refused == 1
 
 
 def _receipt(tx_hash, status=1):
     return {
         "transactionHash": tx_hash,
+        "blockHash": "0x" + "ef" * 32,
         "status": hex(status),
         "gasUsed": hex(21000),
         "effectiveGasPrice": hex(10**9),
@@ -196,6 +251,7 @@ async def test_stuck_trade_is_replaced_then_cancelled(tmp_path, autojump_clock):
     assert [u.reason for u in ahead[1:]] == [
         "replaced: fees bumped",
         "cancelling: replaced by a 0-value transfer",
+        "cancelled: not mined in time",  # the final row, journaled before it is reported
     ]
     assert all(u.nonce == 7 for u in ahead)
     assert len(node.sent) == 3
@@ -205,7 +261,9 @@ async def test_stuck_trade_is_replaced_then_cancelled(tmp_path, autojump_clock):
     assert emitted[-1] == final
 
 
-async def test_with_the_latch_tripped_a_stuck_trade_is_only_rebroadcast(tmp_path, autojump_clock):
+async def test_with_the_latch_tripped_a_stuck_trade_is_neither_resent_nor_replaced(
+    tmp_path, autojump_clock
+):
     node = ScriptedNode()
     pipe, _, ahead = _pipe(node, tmp_path)
     flight = await pipe.handle(_order())
@@ -213,7 +271,8 @@ async def test_with_the_latch_tripped_a_stuck_trade_is_only_rebroadcast(tmp_path
     with trio.move_on_after(35):
         await track(pipe, flight)
     assert len(flight.hashes) == 1 and len(ahead) == 1
-    assert len(node.sent) >= 3 and set(node.sent) == {flight.raw}
+    assert node.sent == [flight.raw]  # the one send before the press, nothing after
+    assert pipe.stats.sends_held >= 3
 
 
 async def test_nonce_taken_by_another_transaction_drops(tmp_path, autojump_clock):
@@ -222,34 +281,28 @@ async def test_nonce_taken_by_another_transaction_drops(tmp_path, autojump_clock
     flight = await pipe.handle(_order())
     node.latest_count = 8  # nonce 7 used, but by none of our hashes
     final = await track(pipe, flight)
-    assert (
-        final.status is TradeStatus.DROPPED
-        and "nonce 7 used by another transaction" in final.reason
-    )
+    assert final.status is TradeStatus.DROPPED and "7 used by another transaction" in final.reason
     assert emitted[-1] == final and len(node.sent) == 1  # neither replaced nor cancelled
 
 
-class _Raising:
-    def __init__(self, exc):
-        self.exc = exc
-
-    async def call(self, method, params):
-        raise self.exc
-
-
-async def test_chain_errors_are_translated_at_the_boundary():
-    from appliance.chain.errors import ExecutionReverted, NoHealthyEndpoint, RpcTimeout
-    from appliance.execution.errors import RpcUnavailable
-
-    data = "0x08c379a0" + encode(["string"], ["executor: profit below minimum"]).hex()
-    with pytest.raises(NodeError) as info:
-        await ExecRpc(
-            _Raising(ExecutionReverted("h:1", "eth_call", 3, "execution reverted", data))
-        ).call("eth_call", [])
-    assert (info.value.code, info.value.data) == (3, data)
-    for exc in (RpcTimeout("h:1", "eth_call", "timeout"), NoHealthyEndpoint("eth_call")):
-        with pytest.raises(RpcUnavailable):
-            await ExecRpc(_Raising(exc)).call("eth_call", [])
+@pytest.mark.parametrize(
+    ("message", "outcome"),
+    [
+        ("insufficient funds for gas * price + value", SendOutcome.REFUSED),
+        ("nonce too low", SendOutcome.NONCE),
+        ("replacement transaction underpriced", SendOutcome.NONCE),
+        ("already known", SendOutcome.KNOWN),
+    ],
+)
+async def test_a_refused_send_is_classified_not_unknown(tmp_path, message, outcome):
+    node = ScriptedNode(refuse_send=message)
+    pipe, _, _ = _pipe(node, tmp_path)
+    try:
+        await pipe.send_rpc.send_raw_transaction(b"\x02")
+    except Exception as exc:  # whatever the real pool raises for that answer
+        assert classify_send_error(exc).outcome is outcome
+    else:
+        raise AssertionError("the scripted node refuses every send")
 
 
 def _usdc_order() -> OrderApproved:
@@ -262,7 +315,7 @@ def _usdc_order() -> OrderApproved:
         legs=legs,
         base_token=USDC,
         amount_in=1000 * 10**6,
-        amount_out=1000 * 10**6 + 20000,
+        amount_out=1000 * 10**6 + PROFIT,
         gas_estimate=200_000,
         gas_cost=700_000,  # 0.7 USDC for 200_000 gas at the 2 gwei price used below
     )
@@ -270,16 +323,16 @@ def _usdc_order() -> OrderApproved:
 
 
 async def test_paper_fills_carry_the_base_token_and_the_value_in_the_reference_token(tmp_path):
-    node = ScriptedNode()  # simulated profit 12345, 150_000 gas, base fee 1 gwei + 1 gwei tip
+    node = ScriptedNode()  # simulated profit PROFIT, GAS gas, base fee 1 gwei + 1 gwei tip
     pipe, emitted, _ = _pipe(node, tmp_path, live=False)
     await pipe.handle(_order())
     await pipe.handle(_usdc_order())
     weth, usdc = emitted
-    gas = 150_000 * 2 * 10**9
-    assert weth.base_token == WETH and weth.value_ref == 12345 - gas
+    gas = GAS * 2 * 10**9
+    assert weth.base_token == WETH and weth.value_ref == PROFIT - gas
     assert usdc.base_token == USDC and usdc.gas_cost == gas
     # native per USDC wei = 200_000 * 2e9 / 700_000, floored after converting the profit
-    assert usdc.value_ref == (12345 * 200_000 * 2 * 10**9) // 700_000 - gas
+    assert usdc.value_ref == (PROFIT * 200_000 * 2 * 10**9) // 700_000 - gas
 
 
 async def test_live_updates_carry_the_base_token_and_the_mined_value(tmp_path, autojump_clock):
@@ -304,3 +357,32 @@ async def test_live_updates_carry_the_base_token_and_the_mined_value(tmp_path, a
     price = flight.gas_to_base.base_per_native_den // 200_000
     assert final.realized_profit == 54321
     assert final.value_ref == 54321 * 200_000 * price // 700_000 - gas
+
+
+async def test_a_refused_replacement_leaves_the_journal_naming_the_sent_hash(
+    tmp_path, autojump_clock
+):
+    node = ScriptedNode()
+    pipe, _, ahead = _pipe(node, tmp_path)
+    flight = await pipe.handle(_order())
+    node.refuse_send = "replacement transaction underpriced"
+    with trio.move_on_after(15):  # one receipt timeout: one replacement attempt
+        await track(pipe, flight)
+    assert flight.hashes == [ahead[0].tx_hash] and flight.stage == 0
+    assert ahead[-1].tx_hash == flight.hashes[0]  # not the refused replacement's hash
+    assert ahead[-1].reason == "not sent: replaced: fees bumped"
+
+
+async def test_paper_mode_takes_a_simulation_above_its_overlay_at_the_expected_profit(tmp_path):
+    """Paper fills are laid over the strategy's state, not the chain's: the chain may still pay
+    more than the overlay expects. Live refuses that gap; paper accounts the expected profit."""
+    node = ScriptedNode()
+    order = _order()
+    less = dataclasses.replace(order.candidate, amount_out=order.candidate.amount_out - PROFIT // 2)
+    pipe, emitted, _ = _pipe(node, tmp_path, live=False)
+    await pipe.handle(dataclasses.replace(order, candidate=less))
+    assert emitted[-1].status is TradeStatus.PAPER
+    assert emitted[-1].realized_profit == less.gross_profit
+    pipe, emitted, _ = _pipe(node, tmp_path, live=True)
+    await pipe.handle(dataclasses.replace(order, candidate=less))
+    assert emitted[-1].reason.startswith("sim_mismatch:") and node.sent == []
