@@ -49,24 +49,27 @@ SIGUSR1_CHILD = textwrap.dedent(
     from appliance.config.sections import HardwareConfig
     from appliance.events import KillSwitchPressed
     from appliance.safety import SafetyLatch
-    from hw import handle_sigusr1, make_pin_factory, run_hw
+    from hw import Sigusr1Switch, make_pin_factory, run_hw
+
+    latch = SafetyLatch(Path(sys.argv[1]))
+    presses = Sigusr1Switch(latch).start()  # first: before any other thread exists
 
     async def main():
         factory, notice = make_pin_factory()
         print("NOTICE", notice, flush=True)
-        latch = SafetyLatch(Path(sys.argv[1]))
         events_send, events_recv = trio.open_memory_channel(math.inf)
         _mode_send, mode_recv = trio.open_memory_channel(0)
         async with trio.open_nursery() as nursery:
             hw = await nursery.start(lambda task_status: run_hw(
                 HardwareConfig(), latch=latch, pin_factory=factory, mode_recv=mode_recv,
                 events_send=events_send, healthy=lambda: True, task_status=task_status))
-            with handle_sigusr1(hw.kill_switch):
-                print("ARMED", flush=True)
-                async for event in events_recv:
-                    if isinstance(event, KillSwitchPressed):
-                        print("PRESSED", event.source, event.newly_latched, latch.tripped, flush=True)
-                        break
+            presses.attach(hw.kill_switch)
+            print("ARMED", flush=True)
+            async for event in events_recv:
+                if isinstance(event, KillSwitchPressed):
+                    print("PRESSED", event.source, event.newly_latched, latch.tripped, flush=True)
+                    break
+            presses.detach()
             nursery.cancel_scope.cancel()
 
     trio.run(main)
