@@ -22,6 +22,8 @@ from typing import Any
 
 import trio
 
+from appliance.bus import Tee
+
 __all__ = ["CrashPolicy", "supervised"]
 
 log = logging.getLogger("appliance.supervisor")
@@ -47,9 +49,8 @@ class CrashPolicy:
 
 
 def _fresh(arg: Any) -> Any:
-    clone = getattr(arg, "clone", None)
-    if isinstance(arg, (trio.MemorySendChannel, trio.MemoryReceiveChannel)) and clone is not None:
-        return clone()
+    if isinstance(arg, (trio.MemorySendChannel, trio.MemoryReceiveChannel, Tee)):
+        return arg.clone()
     return arg
 
 
