@@ -22,6 +22,7 @@ from appliance.modes import Mode
 from appliance.safety import SafetyLatch
 from appliance.store.statefile import StateReader
 from appliance.supervisor import run_supervisor
+from appliance.supervisor.plan import CHILDREN
 from hw import HELD_AT_START
 from hw.pins import mock_factory
 
@@ -74,4 +75,9 @@ async def test_held_switch_at_start_means_emergency_on_a_live_chain(devnet, tmp_
         with trio.fail_after(60):
             while not StateReader(sup.state_path).snapshot().kill_switch:
                 await trio.sleep(0.05)
+        await sup.ready.wait()
+        with trio.fail_after(60):
+            while len(sup.started) < len(CHILDREN):
+                await trio.sleep(0.05)
+        assert sup.started == [c.name for c in CHILDREN]  # compose builds exactly the plan
         nursery.cancel_scope.cancel()
