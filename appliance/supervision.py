@@ -103,9 +103,10 @@ async def supervised(
             return  # the child returned by itself: done
         except trio.Cancelled:
             raise
-        except Exception as exc:
+        except Exception as group:
             if first:
                 raise
+            exc = _leaf(group)  # the child's own error, not the nursery's wrapper
             delay, now_unstable = policy.record(time.monotonic())
             log.error(
                 "subsystem %s crashed: %s: %s; restart in %.1fs",
@@ -118,6 +119,12 @@ async def supervised(
                 unstable = True
                 on_unstable(name, exc)
             await trio.sleep(delay)
+
+
+def _leaf(exc: BaseException) -> BaseException:
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc
 
 
 async def _call(fn, args, kwargs, scope, *, task_status=trio.TASK_STATUS_IGNORED):

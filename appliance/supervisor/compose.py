@@ -28,12 +28,10 @@ from appliance.bus import Subscriber, Tee, run_bus
 from appliance.chain import open_rpc_pool
 from appliance.chain.service import run_chain
 from appliance.config import AppConfig
-from appliance.events import AlertRaised, FaultChanged, PoolsDiscovered, Priority, StartupCompleted
+from appliance.events import AlertRaised, PoolsDiscovered, StartupCompleted
 from appliance.execution.service import run_execution
 from appliance.metrics import Metrics, run_metrics
-from appliance.modes import Mode
 from appliance.pool_cache import discover_cached
-from appliance.risk.inputs import HoldReleased, HoldRequested
 from appliance.risk.state import RiskStateFile
 from appliance.risk.task import run_risk
 from appliance.safety import SafetyLatch
@@ -43,6 +41,7 @@ from appliance.strategy.task import run_market
 from appliance.supervision import supervised
 from appliance.supervisor.channels import Channels
 from appliance.supervisor.health import await_synced, run_health
+from appliance.supervisor.holds import CrashHolds
 from appliance.supervisor.inventory import run_inventory
 from appliance.supervisor.live import Live
 from appliance.supervisor.locks import hold_dir_locks
@@ -112,18 +111,7 @@ async def _run(cfg, latch, pin_factory, env, on_kill_switch, task_status) -> Non
     records, risk_inputs, hw_in = ch.send("records"), ch.send("risk-inputs"), ch.send("hw")
     started: list[str] = []
 
-    def on_unstable(name: str, exc: BaseException) -> None:
-        text = f"subsystem {name} crashed repeatedly ({type(exc).__name__}: {exc}); trading paused"
-        log.error("%s", text)
-        _offer(risk_inputs, HoldRequested(f"crashes:{name}", Mode.PAUSED, text, "supervisor"))
-        _offer(hw_in, FaultChanged(f"crashes:{name}", True, text))
-        _offer(records, AlertRaised(time.time(), Priority.CRITICAL, f"crashes:{name}", text))
-
-    def on_recovered(name: str) -> None:
-        text = f"subsystem {name} ran cleanly again; its pause is released"
-        _offer(risk_inputs, HoldReleased(f"crashes:{name}", text, "supervisor"))
-        _offer(hw_in, FaultChanged(f"crashes:{name}", False))
-        _offer(records, AlertRaised(time.time(), Priority.WARNING, f"crashes:{name}", text))
+    holds = CrashHolds(risk_inputs, hw_in, records)
 
     def alerts_of(event: Any) -> None:
         """Every alert is an AlertRaised on the records stream (journaled, on the screen); the
@@ -139,7 +127,9 @@ async def _run(cfg, latch, pin_factory, env, on_kill_switch, task_status) -> Non
     async def start(nursery: trio.Nursery, name: str, fn: Callable[..., Any], *args, **kw) -> Any:
         started.append(name)
         if _RESTART[name] is Restart.BACKOFF:
-            fn = partial(supervised, name, fn, on_unstable=on_unstable, on_recovered=on_recovered)
+            fn = partial(
+                supervised, name, fn, on_unstable=holds.unstable, on_recovered=holds.recovered
+            )
         return await nursery.start(partial(fn, *args, **kw))
 
     async with trio.open_nursery() as root:
