@@ -53,7 +53,7 @@ from appliance.events import (
 )
 from appliance.safety import SafetyLatch
 
-__all__ = ["HELD_AT_START", "SWITCH_INTERVAL_S", "HoldFeedback", "KillSwitch", "Phase", "log_press"]
+__all__ = ["HELD_AT_START", "HoldFeedback", "KillSwitch", "Phase", "log_press"]
 
 log = logging.getLogger(__name__)
 
