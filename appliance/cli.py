@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "backtest": "replay recorded reserves from a journal through the strategy and risk engine",
     "competitors": "the searchers arbitraging the tracked pools: leaderboard and latest trades",
     "why": "what became of each opportunity, and why nothing traded",
+    "fault-leds": "show the fault pattern on the LEDs while the supervisor is down (systemd)",
 }
 
 ENV_CONFIG = "ARB_APPLIANCE_CONFIG"
