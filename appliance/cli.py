@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "competitors": "the searchers arbitraging the tracked pools: leaderboard and latest trades",
     "why": "what became of each opportunity, and why nothing traded",
     "fault-leds": "show the fault pattern on the LEDs while the supervisor is down (systemd)",
+    "mock-switch": "press or hold (re-arm) the simulated kill switch of a demo off a Pi",
 }
 
 ENV_CONFIG = "ARB_APPLIANCE_CONFIG"

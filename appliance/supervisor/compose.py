@@ -49,6 +49,7 @@ from appliance.supervisor.plan import CHANNELS, CHILDREN, ROUTES, Restart
 from appliance.supervisor.sampler import run_system_sampler
 from appliance.watchdog import format_status, run_watchdog
 from hw import KillSwitch, make_pin_factory, run_hw
+from hw.mock_switch import CONTROL_NAME as MOCK_CONTROL
 
 __all__ = ["Supervisor", "run_supervisor"]
 
@@ -143,6 +144,7 @@ async def _run(cfg, latch, pin_factory, env, on_kill_switch, task_status) -> Non
             mode_recv=ch.recv("hw"),
             events_send=records.clone(),
             healthy=lambda: live.healthy,
+            mock_control=runtime_dir / MOCK_CONTROL,  # used only with gpiozero's MockFactory
         )
         if on_kill_switch is not None:
             on_kill_switch(hw.kill_switch)
