@@ -217,7 +217,6 @@ async def _run(cfg, latch, pin_factory, env, on_kill_switch, task_status) -> Non
                 cfg,
                 rpc,
                 records,
-                risk_inputs,
                 size_caps=engine.size_caps,
             )
             await start(nursery, "sampler", run_system_sampler, records, data_dir)

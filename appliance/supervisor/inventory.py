@@ -41,13 +41,13 @@ async def run_inventory(
     cfg: AppConfig,
     rpc: Any,
     records: trio.MemorySendChannel,
-    risk_inputs: trio.MemorySendChannel,
     *,
     size_caps: Callable[[], dict[str, int]],
     every_s: float = INVENTORY_EVERY_S,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Every ``every_s``: executor balances and gas -> risk; sizing -> the strategy (via records)."""
+    """Every ``every_s``, to ``records``: ``InventoryObserved`` (executor balances and gas; the bus
+    routes it to risk, the metrics observe it) and ``SizingUpdated`` (for the strategy)."""
     account = trading_account(cfg)
     task_status.started()
     executor = cfg.account.executor
@@ -55,7 +55,7 @@ async def run_inventory(
         balances = await _balances(rpc, cfg.tokens.base, executor) if executor else {}
         if balances is not None:  # None: a read failed; the previous figures stay in force
             gas = await _gas_balance(rpc, account) if account else None
-            await risk_inputs.send(InventoryObserved(balances, gas_balance_wei=gas))
+            await records.send(InventoryObserved(balances, gas_balance_wei=gas))
             unlimited = cfg.execution.funding == "flash"
             await records.send(SizingUpdated(size_caps(), None if unlimited else balances))
         await trio.sleep(every_s)

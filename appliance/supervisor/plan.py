@@ -31,6 +31,7 @@ from appliance.events import (
     TokenDenied,
     TradeUpdated,
 )
+from appliance.risk.inputs import InventoryObserved
 
 __all__ = ["CHANNELS", "CHILDREN", "ROUTES", "Child", "Restart", "Route"]
 
@@ -65,7 +66,7 @@ CHANNELS: dict[str, int] = {
     "store": 4096,  # bus -> store
     "market": 256,  # bus -> market
     "risk-results": 256,  # bus -> risk (trade outcomes)
-    "risk-inputs": 256,  # bus, inventory, health, supervisor -> risk
+    "risk-inputs": 256,  # bus, health, supervisor -> risk
     "hw": 64,  # bus, supervisor -> LEDs
     "alerts": 256,  # bus observer -> webhooks
     "candidates": 4,  # market -> risk (small: a stale batch waits, it is not queued up)
@@ -74,16 +75,14 @@ CHANNELS: dict[str, int] = {
 
 _MARKET_INPUT = (BlockSeen, ReorgDetected, ReservesUpdated, PoolsDiscovered, TokenDenied)
 _MARKET_FEEDBACK = (SizingUpdated, OrderApproved, TradeUpdated)
+_RISK_INPUTS = (BlockSeen, RpcHealthChanged, TokenDenied, InventoryObserved)
+_KILL_SWITCH = (KillSwitchPressed, KillSwitchRearmed)
 
 ROUTES: tuple[Route, ...] = (
     Route("store", None, must=True),
     Route("market", (*_MARKET_INPUT, *_MARKET_FEEDBACK), must=True),
     Route("risk-results", (TradeUpdated,), must=True),
-    Route(
-        "risk-inputs",
-        (BlockSeen, RpcHealthChanged, TokenDenied, KillSwitchPressed, KillSwitchRearmed),
-        must=True,
-    ),
+    Route("risk-inputs", (*_RISK_INPUTS, *_KILL_SWITCH), must=True),
     Route(
         "hw", (ModeChanged, StartupCompleted, FaultChanged, RpcHealthChanged, RiskUpdated), False
     ),
@@ -107,7 +106,7 @@ CHILDREN: tuple[Child, ...] = (
     ),
     Child("market", Restart.BACKOFF, ("market",), ("candidates", "records"), "detect cycles"),
     Child("chain", Restart.BACKOFF, (), ("records",), "heads, reserves, RPC health"),
-    Child("inventory", Restart.BACKOFF, (), ("records", "risk-inputs"), "balances, gas"),
+    Child("inventory", Restart.BACKOFF, (), ("records",), "balances, gas"),
     Child("sampler", Restart.NEVER, (), ("records",), "CPU, RSS, temperature"),
     Child("watchdog", Restart.NEVER, (), (), "sd_notify READY, WATCHDOG, STATUS"),
     Child("health", Restart.NEVER, (), ("risk-inputs", "records"), "synced, healthy, stale head"),

@@ -29,12 +29,11 @@ async def test_inventory_reports_balances_and_the_signers_gas(devnet, tmp_path) 
     assert account is not None
     want = int(await devnet.call("eth_getBalance", [account, "latest"]), 16)
     records_send, records_recv = trio.open_memory_channel(math.inf)
-    inputs_send, inputs_recv = trio.open_memory_channel(math.inf)
     async with open_rpc_pool(cfg.chain) as rpc, trio.open_nursery() as nursery:
         nursery.start_soon(
-            lambda: run_inventory(cfg, rpc, records_send, inputs_send, size_caps=dict, every_s=0.1)
+            lambda: run_inventory(cfg, rpc, records_send, size_caps=dict, every_s=0.1)
         )
-        observed = await inputs_recv.receive()
+        observed = await records_recv.receive()  # the bus routes it to risk and the metrics
         sizing = await records_recv.receive()
         nursery.cancel_scope.cancel()
     assert isinstance(observed, InventoryObserved) and isinstance(sizing, SizingUpdated)
