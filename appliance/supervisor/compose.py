@@ -199,7 +199,7 @@ async def _run(cfg, latch, pin_factory, env, on_kill_switch, task_status) -> Non
                 state_file=RiskStateFile.in_dir(data_dir),
                 inputs_recv=ch.recv("risk-inputs"),
             )
-            detector = await start(
+            await start(
                 nursery,
                 "market",
                 run_market,
@@ -238,7 +238,6 @@ async def _run(cfg, latch, pin_factory, env, on_kill_switch, task_status) -> Non
                 risk=engine,
                 started=started,
             )
-            del detector  # the market's handle: nothing in the supervisor reads it any more
             task_status.started(handle)
             await await_synced(live, risk_inputs)
             watchdog.ready()
