@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -95,6 +96,10 @@ def _command_module(name: str):
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if a in COMMANDS), None)
+    if command == "run":
+        # The kill switch from the earliest instant we control: SIGUSR1 stays pending (never its
+        # default "terminate") until run's sigwait thread takes it (appliance/commands/run.py).
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
     parser = build_parser(command)
     args = parser.parse_args(argv)
     if args.config is None:

@@ -29,8 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    # First: no press may be lost. Blocked here, SIGUSR1 stays pending (never the default
-    # "terminate") until the sigwait thread takes it; every thread started later inherits the mask.
+    # First: no press may be lost. Blocked here (and already by the CLI, before it even imported
+    # this module), SIGUSR1 stays pending (never the default "terminate") until the sigwait
+    # thread takes it; every thread started later inherits the mask.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
     from appliance.config import load_config
     from appliance.logs import setup_logging

@@ -33,7 +33,7 @@ PRESS_LINE = "kill switch pressed (source: sigusr1)"
 
 
 def _usr1_blocked(pid: int) -> bool:
-    """``run``'s first line ran: our program (not the fork before exec, where CPython's
+    """The CLI's first lines for ``run`` ran (``appliance/cli.py``): our program (not the fork before exec, where CPython's
     subprocess blocks every signal) has SIGUSR1 — and only a few signals — blocked."""
     if b"--config" not in Path(f"/proc/{pid}/cmdline").read_bytes():
         return False
