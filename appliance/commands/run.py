@@ -34,8 +34,9 @@ def main(args: argparse.Namespace) -> int:
     # thread takes it; every thread started later inherits the mask.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
     from appliance.config import load_config
-    from appliance.logs import setup_logging
+    from appliance.logs import register_config_secrets, setup_logging
     from appliance.safety import SafetyLatch
+    from appliance.store.preflight import check_storage
     from appliance.supervisor import check_runnable
     from hw import Sigusr1Switch
 
@@ -46,8 +47,10 @@ def main(args: argparse.Namespace) -> int:
         # an unreadable key is reported by the executor with its own one-line error
         with contextlib.suppress(OSError):
             redaction.add_secret(cfg.account.key_file.read_text().strip())
+    register_config_secrets(redaction, cfg)  # RPC URL credentials, webhook URLs
     latch = SafetyLatch(cfg.storage.data_dir)
     presses = Sigusr1Switch(latch).start()
+    check_storage(cfg)  # dirs, free space, journal integrity: one line and exit 2, before any I/O
     try:
         trio.run(_run, cfg, latch, presses)
     except BaseExceptionGroup as group:

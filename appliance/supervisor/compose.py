@@ -123,7 +123,7 @@ async def _run(cfg, latch, pin_factory, env, on_kill_switch, task_status) -> Non
             _offer(records, alert)
 
     subscribers = [Subscriber(r.channel, ch.send(r.channel), r.types, must=r.must) for r in ROUTES]
-    observers = [live.observe, metrics.observe, alerts_of]
+    observers = [live.observe, metrics.observe, alerts_of, holds.storage_hold]
 
     async def start(nursery: trio.Nursery, name: str, fn: Callable[..., Any], *args, **kw) -> Any:
         started.append(name)
@@ -157,7 +157,13 @@ async def _run(cfg, latch, pin_factory, env, on_kill_switch, task_status) -> Non
                 len(cfg.dex),
             )
             store = await start(
-                nursery, "store", run_store, cfg, ch.recv("store"), n_pools_hint=max(len(pools), 16)
+                nursery,
+                "store",
+                run_store,
+                cfg,
+                ch.recv("store"),
+                n_pools_hint=max(len(pools), 16),
+                events_send=records.clone(),  # its disk-full fault and alert
             )
             server = None
             started.append("metrics")

@@ -20,9 +20,19 @@ from appliance.events import FaultChanged
 from appliance.risk.inputs import HealthReported
 from appliance.supervisor.live import Live
 
-__all__ = ["OUTAGE_FACTOR", "await_synced", "head_age_s", "run_health", "stale_after_s"]
+__all__ = [
+    "OUTAGE_FACTOR",
+    "REFRESH_S",
+    "await_synced",
+    "head_age_s",
+    "run_health",
+    "stale_after_s",
+]
 
 OUTAGE_FACTOR = 10  # a head older than 10x the pause limit is an outage: FaultChanged("head")
+# Re-sent at least this often even when unchanged: a risk task restarted after a crash starts
+# "paused until synced" and must hear the current health again.
+REFRESH_S = 5.0
 FAULT_KEY = "head"
 
 
@@ -55,9 +65,11 @@ async def run_health(
     clock: Callable[[], float] = time.time,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Report synced/healthy to risk whenever it changes; raise/clear the ``head`` fault."""
+    """Report synced/healthy to risk whenever it changes (and every :data:`REFRESH_S`);
+    raise/clear the ``head`` fault."""
     task_status.started()
     last: tuple[bool, bool] | None = None
+    sent_at = -math.inf
     fault = False
     limit = stale_after_s(cfg)
     period = max(0.25, min(cfg.chain.block_time_s, 5.0))
@@ -65,8 +77,8 @@ async def run_health(
         age = head_age_s(live, now_mono=time.monotonic(), now_wall=clock())
         synced = age <= limit
         now = (synced, live.healthy)
-        if now != last:
-            last = now
+        if now != last or trio.current_time() - sent_at >= REFRESH_S:
+            last, sent_at = now, trio.current_time()
             await risk_inputs.send(HealthReported(synced=synced, healthy=live.healthy))
         outage = age > OUTAGE_FACTOR * limit
         if outage != fault:

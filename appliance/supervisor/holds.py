@@ -5,6 +5,9 @@ at PAUSED under the key ``crashes:<name>`` with the reason (the reason reaches t
 row and, as a CRITICAL alert, the state file's last alert: the screen shows it), and the LEDs show
 the fault. Recovered (an attempt ran ``stable_s`` cleanly): ``HoldReleased`` for that key, the
 fault is cleared and a WARNING alert says so — trading resumes by itself once healthy.
+
+The store's own fault (``STORAGE_FAULT``: the disk is full) holds trading the same way, from
+the bus (:meth:`CrashHolds.storage_hold`), until the store clears it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import trio
 from appliance.events import AlertRaised, FaultChanged, Priority
 from appliance.modes import Mode
 from appliance.risk.inputs import HoldReleased, HoldRequested
+from appliance.store.writer import STORAGE_FAULT
 
 __all__ = ["CrashHolds"]
 
@@ -37,6 +41,15 @@ class CrashHolds:
         _offer(self.risk_inputs, HoldRequested(f"crashes:{name}", Mode.PAUSED, text, "supervisor"))
         _offer(self.hw, FaultChanged(f"crashes:{name}", True, text))
         _offer(self.records, AlertRaised(time.time(), Priority.CRITICAL, f"crashes:{name}", text))
+
+    def storage_hold(self, event: Any) -> None:
+        """Bus observer: the store's disk-full fault pauses trading until it clears."""
+        if isinstance(event, FaultChanged) and event.name == STORAGE_FAULT:
+            if event.active:
+                hold = HoldRequested(event.name, Mode.PAUSED, event.detail, "store")
+            else:
+                hold = HoldReleased(event.name, event.detail, "store")
+            _offer(self.risk_inputs, hold)
 
     def recovered(self, name: str) -> None:
         text = f"subsystem {name} runs cleanly again: its pause is released"
