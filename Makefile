@@ -62,6 +62,7 @@ bench: setup
 lint: setup
 	$(VENV)/bin/ruff check appliance hw ui tests
 	$(VENV)/bin/ruff format --check appliance hw ui tests
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

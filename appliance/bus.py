@@ -7,6 +7,10 @@ event to its subscribers by type. Delivery differs by subscriber on purpose:
 * ``best_effort`` subscribers (alerts, LEDs) get ``send_nowait``; when one is full the event is
   dropped for it alone and counted, so a slow webhook never stalls trading;
 * ``observers`` are plain callables run inline (metrics): cheap and synchronous.
+
+:class:`Tee` is the other fan-out: a send channel that delivers to several channels in the
+sender's own task, for a latency-critical producer whose output also goes to the journal (the
+market's candidates: to risk first, then to ``records``) — no relay task, no extra hop.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 import trio
 
-__all__ = ["Subscriber", "run_bus"]
+__all__ = ["Subscriber", "Tee", "run_bus"]
 
 log = logging.getLogger("appliance.bus")
 
@@ -66,3 +70,32 @@ async def run_bus(
                         )
                 except (trio.BrokenResourceError, trio.ClosedResourceError):
                     pass  # that subscriber is gone (restarting); the others carry on
+
+
+class Tee:
+    """A send channel that sends each value to ``first`` and then to each of ``rest``. It clones
+    and closes like a memory channel, so :func:`appliance.supervision.supervised` hands each
+    attempt of its producer fresh ends and a restart never closes the consumers' channels."""
+
+    def __init__(self, first: trio.MemorySendChannel[Any], *rest: trio.MemorySendChannel[Any]):
+        self._sends = (first, *rest)
+
+    async def send(self, value: Any) -> None:
+        for send in self._sends:
+            await send.send(value)
+
+    def clone(self) -> Tee:
+        return Tee(*(s.clone() for s in self._sends))
+
+    def close(self) -> None:
+        for send in self._sends:
+            send.close()
+
+    async def aclose(self) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Tee:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,8 @@ COMMANDS: dict[str, str] = {
     "backtest": "replay recorded reserves from a journal through the strategy and risk engine",
     "competitors": "the searchers arbitraging the tracked pools: leaderboard and latest trades",
     "why": "what became of each opportunity, and why nothing traded",
+    "fault-leds": "show the fault pattern on the LEDs while the supervisor is down (systemd)",
+    "mock-switch": "press or hold (re-arm) the simulated kill switch of a demo off a Pi",
 }
 
 ENV_CONFIG = "ARB_APPLIANCE_CONFIG"
@@ -93,6 +96,10 @@ def _command_module(name: str):
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if a in COMMANDS), None)
+    if command == "run":
+        # The kill switch from the earliest instant we control: SIGUSR1 stays pending (never its
+        # default "terminate") until run's sigwait thread takes it (appliance/commands/run.py).
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
     parser = build_parser(command)
     args = parser.parse_args(argv)
     if args.config is None:

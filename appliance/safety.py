@@ -6,11 +6,16 @@ thread-safe and idempotent: it sets a :class:`threading.Event` (checked by the e
 before signing, even when the Trio loop is busy) and writes ``<data_dir>/emergency.latch`` with
 fsync of the file and its directory, so the latch survives a restart and a power loss. Only
 :meth:`rearm` — called by the deliberate long-hold re-arm on the box — removes it.
+
+A write that fails (read-only or full data directory) never undoes the halt: it is logged at
+CRITICAL, kept in :attr:`SafetyLatch.write_error` (the kill switch shows it as a fault: red LED,
+state file, alert) and retried at the next press.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -21,6 +26,8 @@ from appliance.errors import ApplianceError
 __all__ = ["SafetyLatch", "SigningHalted"]
 
 LATCH_NAME = "emergency.latch"
+
+log = logging.getLogger("appliance.safety")
 
 
 class SigningHalted(ApplianceError):
@@ -33,6 +40,7 @@ class SafetyLatch:
         self._halt = threading.Event()
         self._lock = threading.Lock()
         self._info: dict[str, object] = {}
+        self._write_error: str | None = None
         if self._path.exists():
             self._halt.set()
             try:
@@ -53,6 +61,11 @@ class SafetyLatch:
         """When, why and by what the latch was tripped (empty when armed)."""
         return dict(self._info)
 
+    @property
+    def write_error(self) -> str | None:
+        """Why the latch file could not be written (the halt holds anyway), or None."""
+        return self._write_error
+
     def check(self) -> None:
         """Call right before signing: raises :class:`SigningHalted` when tripped."""
         if self._halt.is_set():
@@ -64,11 +77,23 @@ class SafetyLatch:
         """Latch EMERGENCY. Returns True when this call tripped it (False if already tripped)."""
         self._halt.set()  # first, before any I/O: signing stops now
         with self._lock:
-            if self._info:
+            if self._info and self._write_error is None:
                 return False
-            self._info = {"at": time.time(), "reason": reason, "source": source}
-            self._persist(json.dumps(self._info).encode())
-            return True
+            newly = not self._info
+            if newly:
+                self._info = {"at": time.time(), "reason": reason, "source": source}
+            try:
+                self._persist(json.dumps(self._info).encode())
+            except OSError as exc:
+                self._write_error = f"{self._path}: {exc.strerror or exc}"
+                log.critical(
+                    "kill switch latch NOT written (%s): signing is halted in this process, but "
+                    "a restart would not remember the press: fix the data directory",
+                    self._write_error,
+                )
+            else:
+                self._write_error = None
+            return newly
 
     def rearm(self) -> None:
         """Remove the latch (the deliberate long-hold re-arm). Durable before it returns."""
@@ -76,6 +101,7 @@ class SafetyLatch:
             self._path.unlink(missing_ok=True)
             _fsync_dir(self._path.parent)
             self._info = {}
+            self._write_error = None
             self._halt.clear()
 
     def _persist(self, payload: bytes) -> None:

@@ -18,6 +18,14 @@ Trio's clock. Contact bounce is handled in software with ``bounce_s``:
   released for ``bounce_s`` (release bounce must not re-trip), except that a press that then stays
   down for ``bounce_s`` is real and trips.
 
+A switch already held when the kill switch is set up (a latching mushroom engaged while the
+service was down) latches EMERGENCY at once, source ``held-at-start``. Every press logs exactly
+one WARNING line naming its source (:func:`log_press`); a latch file that could not be written is
+reported as the ``latch`` fault (red LED, state file, CRITICAL alert).
+
+SIGUSR1 reaches :meth:`KillSwitch.press_from_software` through :mod:`hw.sigusr1` (a dedicated
+``sigwait`` thread: no lock is ever taken in signal context).
+
 gpiozero's own ``bounce_time`` is deliberately left unset: lgpio implements it as a stability
 filter that delays the press report by ``bounce_s``, and a repeated trip is harmless (idempotent).
 """
@@ -28,25 +36,38 @@ import contextlib
 import enum
 import logging
 import math
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import trio
 from gpiozero import Button
 
-from appliance.events import KillSwitchPressed, KillSwitchRearmed, RearmRefused
+from appliance.events import (
+    AlertRaised,
+    FaultChanged,
+    KillSwitchPressed,
+    KillSwitchRearmed,
+    Priority,
+    RearmRefused,
+)
 from appliance.safety import SafetyLatch
 
-__all__ = ["HoldFeedback", "KillSwitch", "Phase", "handle_sigusr1"]
+__all__ = ["HELD_AT_START", "HoldFeedback", "KillSwitch", "Phase", "log_press"]
 
 log = logging.getLogger(__name__)
 
 PRESS_REASON = "kill switch pressed"
 LATCH_SOURCE = "kill_switch"
+HELD_AT_START = "held-at-start"
+
+
+def log_press(source: str, newly: bool) -> None:
+    """The one WARNING line of a press (GPIO, SIGUSR1 or a switch held at start)."""
+    if newly:
+        log.warning("kill switch pressed (source: %s): signing halted, EMERGENCY latched", source)
+    else:
+        log.warning("kill switch pressed (source: %s): already latched", source)
 
 
 class Phase(enum.Enum):
@@ -100,7 +121,6 @@ class KillSwitch:
         self._token = trio_token or trio.lowlevel.current_trio_token()
         self._send, self._recv = trio.open_memory_channel[object](math.inf)
         self._suppress_gpio_press = False  # set by the Trio side after a re-arm while held
-        self.phase = Phase.LATCHED_WAIT_RELEASE if latch.tripped else Phase.ARMED
         self.button: Button | None = None
         if pin is not None:
             # bounce_time deliberately None: see the module docstring. Holds are timed by our
@@ -110,6 +130,9 @@ class KillSwitch:
             )
             self.button.when_pressed = self._on_pin_pressed
             self.button.when_released = self._on_pin_released
+            if self.button.is_pressed:  # engaged while we were down: a press, before any I/O
+                self._press(HELD_AT_START)
+        self.phase = Phase.LATCHED_WAIT_RELEASE if latch.tripped else Phase.ARMED
 
     @property
     def latch(self) -> SafetyLatch:
@@ -128,10 +151,15 @@ class KillSwitch:
     def _on_pin_released(self) -> None:  # gpiozero's callback thread
         self._post(_Edge(False))
 
+    def announce(self, source: str, newly: bool, at: float) -> None:
+        """A press that tripped the latch before this switch existed (e.g. an early SIGUSR1)."""
+        self._post(_Press(source, newly, at))
+
     def _press(self, source: str) -> bool:
         reason = PRESS_REASON if source == "gpio" else f"{PRESS_REASON} ({source})"
         newly = self._latch.trip(reason, LATCH_SOURCE)  # halt first: no Trio, no task involved
         if newly or source != "gpio":  # a re-arm hold or a bounce while latched is no news
+            log_press(source, newly)
             self._post(_Press(source, newly, time.time()))
         return newly
 
@@ -199,6 +227,8 @@ class KillSwitch:
                 event = KillSwitchPressed(at=msg.at, source=msg.source, newly_latched=msg.newly)
                 say(event)
                 await events_send.send(event)
+                if self._latch.write_error is not None:
+                    await self._report_write_error(events_send, say)
                 if self.phase in (Phase.ARMED, Phase.REARMED_WAIT_RELEASE, Phase.HOLDING):
                     enter(Phase.LATCHED_WAIT_RELEASE)  # a software press also cancels a hold
                     deadline = math.inf if level else now + self._bounce_s
@@ -249,6 +279,13 @@ class KillSwitch:
             else:
                 deadline = math.inf
 
+    async def _report_write_error(self, events_send, say) -> None:
+        text = f"kill switch latch file NOT written ({self._latch.write_error}): a restart would forget the press"
+        fault = FaultChanged("latch", True, text)
+        say(fault)
+        await events_send.send(fault)
+        await events_send.send(AlertRaised(time.time(), Priority.CRITICAL, "latch:write", text))
+
     async def _complete_hold(self, held_s, events_send, healthy, say, enter) -> None:
         try:
             ok = bool(healthy())
@@ -271,27 +308,3 @@ class KillSwitch:
         rearmed = KillSwitchRearmed(at=time.time(), held_s=held_s)
         say(rearmed)
         await events_send.send(rearmed)
-
-
-@contextmanager
-def handle_sigusr1(kill_switch: KillSwitch) -> Iterator[None]:
-    """Install a SIGUSR1 handler taking the kill switch path; restore the old one on exit.
-
-    The handler hands the press to a fresh thread: the latch takes a lock and fsyncs, which must
-    not run inside a signal handler that may have interrupted the main thread holding that lock.
-    Install it from the main thread (Python's rule for ``signal.signal``).
-    """
-
-    def handler(signum, frame) -> None:
-        threading.Thread(
-            target=kill_switch.press_from_software,
-            args=("sigusr1",),
-            name="sigusr1-kill-switch",
-            daemon=True,
-        ).start()
-
-    previous = signal.signal(signal.SIGUSR1, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGUSR1, previous)

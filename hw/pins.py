@@ -18,9 +18,19 @@ from collections.abc import Mapping, MutableMapping
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from gpiozero.pins.mock import MockFactory, MockPin
+
 from hw.errors import PinFactoryUnavailable
 
-__all__ = ["ENV_FACTORY", "MOCK_NOTICE", "is_raspberry_pi", "lgpio_workdir", "make_pin_factory"]
+__all__ = [
+    "ENV_FACTORY",
+    "MOCK_NOTICE",
+    "MockSwitchPin",
+    "is_raspberry_pi",
+    "lgpio_workdir",
+    "make_pin_factory",
+    "mock_factory",
+]
 
 ENV_FACTORY = "GPIOZERO_PIN_FACTORY"
 MODEL_PATH = Path("/proc/device-tree/model")
@@ -88,10 +98,38 @@ def make_pin_factory(
     return _mock(), MOCK_NOTICE
 
 
-def _mock():
-    from gpiozero.pins.mock import MockFactory
+class MockSwitchPin(MockPin):
+    """A mock input wired to a switch to GND: ``drive_low()`` closes the switch, ``drive_high()``
+    opens it, and — as on the board — a pull-up never lifts a closed switch. (gpiozero's plain
+    MockPin drives itself high when the pull-up is set, so a switch engaged before start would
+    read released.)"""
 
-    return MockFactory()
+    def __init__(self, factory, info):
+        self.closed = False
+        super().__init__(factory, info)
+
+    def drive_low(self):
+        self.closed = True
+        super().drive_low()
+
+    def drive_high(self):
+        self.closed = False
+        super().drive_high()
+
+    def _set_pull(self, value):
+        closed = self.closed
+        super()._set_pull(value)
+        if closed:
+            self.drive_low()
+
+
+def mock_factory() -> MockFactory:
+    """gpiozero's MockFactory whose pins behave as wired to a switch (see :class:`MockSwitchPin`)."""
+    return MockFactory(pin_class=MockSwitchPin)
+
+
+def _mock():
+    return mock_factory()
 
 
 def _prepare_lgpio(env: MutableMapping[str, str], runtime_dir: Path | None) -> None:

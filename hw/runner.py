@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import trio
@@ -15,6 +16,7 @@ from appliance.events import LedsChanged
 from appliance.safety import SafetyLatch
 from hw.kill_switch import KillSwitch
 from hw.leds import LedBank, run_led_driver
+from hw.mock_switch import is_mock, run_mock_switch
 from hw.view import HwView
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ async def run_hw(
     mode_recv: trio.MemoryReceiveChannel,
     events_send: trio.MemorySendChannel,
     healthy: Callable[[], bool],
+    mock_control: Path | None = None,
     task_status=trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Drive the kill switch and the LEDs until cancelled.
@@ -52,6 +55,8 @@ async def run_hw(
     receives :class:`KillSwitchPressed`, :class:`KillSwitchRearmed`, :class:`RearmRefused` and
     :class:`LedsChanged`. With ``cfg.enabled`` false no pin is touched, but the software kill
     switch (SIGUSR1) works the same and the LED patterns are still computed and reported.
+    With a MockFactory and ``mock_control`` set, that file drives the simulated switch
+    (:mod:`hw.mock_switch`: the demo's deliberate press and re-arm off a Pi).
     """
     kill_switch = KillSwitch(
         latch,
@@ -96,6 +101,9 @@ async def run_hw(
                     events_send, healthy=healthy, feedback=view_send.send_nowait
                 )
             )
+            if mock_control is not None and cfg.enabled and is_mock(pin_factory):
+                pin = pin_factory.pin(cfg.kill_switch_pin)
+                await nursery.start(run_mock_switch, mock_control, pin)
             task_status.started(HwHandle(kill_switch=kill_switch, leds=bank))
     finally:
         kill_switch.close()

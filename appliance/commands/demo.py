@@ -149,7 +149,7 @@ async def _run_ui(config: Path) -> int:
 async def _demo(dn, args: argparse.Namespace) -> None:
     from appliance.devnet.errors import DevnetError
     from appliance.devnet.executor import install_executor
-    from appliance.devnet.service import run_market, stop_signals, wait_for_stop_signal
+    from appliance.devnet.service import run_devnet_market, stop_signals, wait_for_stop_signal
 
     executor = await install_executor(dn)
     _say(f"executor {executor} deployed and funded")
@@ -157,7 +157,7 @@ async def _demo(dn, args: argparse.Namespace) -> None:
         async with trio.open_nursery() as nursery:
             stats = await nursery.start(
                 functools.partial(
-                    run_market,
+                    run_devnet_market,
                     dn,
                     seed=args.seed,
                     simulator=True,

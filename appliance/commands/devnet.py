@@ -98,7 +98,7 @@ def main(args: argparse.Namespace) -> int:
     from appliance.devnet import start_devnet
     from appliance.devnet.service import (
         first_appliance_error,
-        run_market,
+        run_devnet_market,
         stop_signals,
         wait_for_stop_signal,
     )
@@ -127,7 +127,7 @@ def main(args: argparse.Namespace) -> int:
                 async with trio.open_nursery() as nursery:
                     await nursery.start(
                         functools.partial(
-                            run_market,
+                            run_devnet_market,
                             dn,
                             seed=args.seed,
                             simulator=not args.no_simulator,

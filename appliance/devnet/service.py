@@ -24,7 +24,7 @@ from appliance.errors import first_appliance_error
 __all__ = [
     "first_appliance_error",
     "run_anvil_watch",
-    "run_market",
+    "run_devnet_market",
     "stop_signals",
     "wait_for_stop_signal",
 ]
@@ -62,7 +62,7 @@ async def wait_for_stop_signal(signals) -> int:
     return 0  # pragma: no cover
 
 
-async def run_market(
+async def run_devnet_market(
     dn: Devnet,
     *,
     seed: int,

@@ -13,7 +13,12 @@ __all__ = ["APP_DIR", "MASKED", "UNITS", "add_tree", "enable_links", "ensure_dir
 
 APP_DIR = "/opt/arb-appliance"
 UNIT_DIR = "/usr/lib/systemd/system"
-UNITS = ("arb-appliance.service", "arb-appliance-ui.service", "arb-appliance-firstboot.service")
+UNITS = (
+    "arb-appliance.service",
+    "arb-appliance-ui.service",
+    "arb-appliance-firstboot.service",
+    "arb-appliance-fault.service",  # started by OnFailure= only (no [Install])
+)
 # logind would start a login prompt on tty1 (autovt@tty1 = getty@tty1), stopping the screen.
 MASKED = ("getty@tty1.service", "autovt@tty1.service")
 

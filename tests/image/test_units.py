@@ -11,7 +11,12 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SYSTEMD = REPO / "systemd"
-UNITS = ("arb-appliance.service", "arb-appliance-ui.service", "arb-appliance-firstboot.service")
+UNITS = (
+    "arb-appliance.service",
+    "arb-appliance-ui.service",
+    "arb-appliance-firstboot.service",
+    "arb-appliance-fault.service",
+)
 HOST_UNITS = Path("/usr/lib/systemd/system")
 
 pytestmark = pytest.mark.skipif(
@@ -90,6 +95,7 @@ def test_units_main_unit_exposure_at_most_2_5(root):
         print(f"systemd-analyze security --offline=yes {unit}: exposure {score}")
     assert scores["arb-appliance.service"] <= 2.5
     assert scores["arb-appliance-ui.service"] <= 2.5
+    assert scores["arb-appliance-fault.service"] <= 2.5
 
 
 def test_units_main_unit_contract():
@@ -176,3 +182,14 @@ def test_units_sysusers_snippet(tmp_path):
     }
     assert groups["gpio"] == ["arb"] and groups["arb"] == ["arb-ui"]
     assert users["arb"][6] == users["arb-ui"][6] == "/usr/sbin/nologin"
+
+
+def test_units_a_failed_supervisor_leaves_the_fault_leds_on():
+    """Exit 2 (not retried) or the start limit: OnFailure= starts the fault-LED unit (14.13)."""
+    main = SYSTEMD / "arb-appliance.service"
+    fault = SYSTEMD / "arb-appliance-fault.service"
+    assert values(main, "OnFailure") == ["arb-appliance-fault.service"]
+    assert values(fault, "ExecStart")[0].endswith("fault-leds --config /etc/arb-appliance.toml")
+    assert values(fault, "Conflicts") == ["arb-appliance.service"]  # released when it starts
+    assert values(fault, "DeviceAllow") == ["char-gpiochip rw"]
+    assert not values(fault, "WantedBy")  # never started by itself

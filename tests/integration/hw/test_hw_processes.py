@@ -17,23 +17,19 @@ ROOT = Path(__file__).resolve().parents[3]
 
 WATCHDOG_CHILD = textwrap.dedent(
     """
+    import time
     import trio
     from appliance.watchdog import notify, run_watchdog
 
     async def main():
-        counter = [0]
         async with trio.open_nursery() as nursery:
             handle = await nursery.start(lambda task_status: run_watchdog(
-                progress_probe=lambda: counter[0],
-                status_probe=lambda: f"NORMAL · head {counter[0]}",
-                task_status=task_status))
+                status_probe=lambda: "NORMAL · head 1", task_status=task_status))
             await trio.sleep(0.1)
             handle.ready()
-            for _ in range(60):          # the trading loop makes progress for ~0.6 s
-                counter[0] += 1
-                await trio.sleep(0.01)
-            notify("X_TEST=STALLED")     # then it stalls for 20 ping intervals
-            await trio.sleep(1.0)
+            await trio.sleep(0.6)        # no block at all: the pings go on
+            notify("X_TEST=STUCK")
+            time.sleep(1.0)              # the event loop itself is stuck: no ping for 20 intervals
             notify("X_TEST=END")
             nursery.cancel_scope.cancel()
 
@@ -49,24 +45,27 @@ SIGUSR1_CHILD = textwrap.dedent(
     from appliance.config.sections import HardwareConfig
     from appliance.events import KillSwitchPressed
     from appliance.safety import SafetyLatch
-    from hw import handle_sigusr1, make_pin_factory, run_hw
+    from hw import Sigusr1Switch, make_pin_factory, run_hw
+
+    latch = SafetyLatch(Path(sys.argv[1]))
+    presses = Sigusr1Switch(latch).start()  # first: before any other thread exists
 
     async def main():
         factory, notice = make_pin_factory()
         print("NOTICE", notice, flush=True)
-        latch = SafetyLatch(Path(sys.argv[1]))
         events_send, events_recv = trio.open_memory_channel(math.inf)
         _mode_send, mode_recv = trio.open_memory_channel(0)
         async with trio.open_nursery() as nursery:
             hw = await nursery.start(lambda task_status: run_hw(
                 HardwareConfig(), latch=latch, pin_factory=factory, mode_recv=mode_recv,
                 events_send=events_send, healthy=lambda: True, task_status=task_status))
-            with handle_sigusr1(hw.kill_switch):
-                print("ARMED", flush=True)
-                async for event in events_recv:
-                    if isinstance(event, KillSwitchPressed):
-                        print("PRESSED", event.source, event.newly_latched, latch.tripped, flush=True)
-                        break
+            presses.attach(hw.kill_switch)
+            print("ARMED", flush=True)
+            async for event in events_recv:
+                if isinstance(event, KillSwitchPressed):
+                    print("PRESSED", event.source, event.newly_latched, latch.tripped, flush=True)
+                    break
+            presses.detach()
             nursery.cancel_scope.cancel()
 
     trio.run(main)
@@ -85,7 +84,7 @@ def _child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def test_process_sends_ready_then_pings_and_stops_pinging_when_stalled():
+def test_process_pings_from_its_timer_and_stops_only_when_its_loop_is_stuck():
     tmp = Path(tempfile.mkdtemp(prefix="wdp-", dir="/tmp"))
     path = tmp / "notify"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
@@ -104,13 +103,10 @@ def test_process_sends_ready_then_pings_and_stops_pinging_when_stalled():
     path.unlink()
     tmp.rmdir()
     ready = next(i for i, m in enumerate(messages) if m.startswith("READY=1"))
-    stalled = messages.index("X_TEST=STALLED")
+    stuck = messages.index("X_TEST=STUCK")
     assert "STATUS=NORMAL · head" in messages[ready]
-    assert messages[ready:stalled].count("WATCHDOG=1") >= 3
-    # At most one ping already decided before the stall; none during 20 stalled intervals.
-    assert messages[stalled:].count("WATCHDOG=1") <= 1
-    late = [i for i, m in enumerate(messages) if m == "WATCHDOG=1" and i > stalled + 1]
-    assert late == [], messages[stalled:]
+    assert messages[ready:stuck].count("WATCHDOG=1") >= 3  # no progress counter: timer pings
+    assert messages[stuck:].count("WATCHDOG=1") == 0, messages[stuck:]  # loop stuck: none
 
 
 def test_sigusr1_trips_the_durable_latch_through_the_kill_switch_path(tmp_path):

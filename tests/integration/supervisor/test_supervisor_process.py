@@ -87,11 +87,12 @@ async def test_run_notifies_pings_latches_and_stops(fresh_devnet, tmp_path: Path
             assert doc["kill_switch"] is True
             assert (tmp_path / "data" / "emergency.latch").exists()
 
-            # a stalled loop (no blocks processed) stops the pings
+            # no more blocks (an RPC outage, a quiet chain): the pings go on from their own
+            # timer — a stale head is a FAULT on the LEDs, not a watchdog kill
             nursery.cancel_scope.cancel()
-        await _messages(sock, 2.5)  # let in-flight pings drain
-        stalled = [m for m in await _messages(sock, 3.0) if "WATCHDOG=1" in m]
-        assert stalled == []
+        await _messages(sock, 2.5)
+        quiet = [m for m in await _messages(sock, 3.0) if "WATCHDOG=1" in m]
+        assert len(quiet) >= 2
 
         proc.send_signal(signal.SIGTERM)
         code = await trio.to_thread.run_sync(lambda: proc.wait(timeout=30))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import math
-import os
-import signal
+import threading
 
 import pytest
 import trio
@@ -13,16 +13,20 @@ from gpiozero.pins.mock import MockFactory
 
 from appliance.config.sections import HardwareConfig
 from appliance.events import (
+    AlertRaised,
+    FaultChanged,
     KillSwitchPressed,
     KillSwitchRearmed,
     LedsChanged,
     ModeChanged,
+    Priority,
     RearmRefused,
     StartupCompleted,
 )
 from appliance.modes import Mode
 from appliance.safety import SafetyLatch, SigningHalted
-from hw import Phase, handle_sigusr1, run_hw
+from hw import HELD_AT_START, Phase, Sigusr1Switch, run_hw
+from hw.pins import mock_factory
 
 CFG = HardwareConfig()  # BCM17 switch, 22/23/24 LEDs, hold 5 s, bounce 0.05 s
 
@@ -320,21 +324,81 @@ async def test_disabled_hardware_still_has_the_software_switch(tmp_path, factory
         nursery.cancel_scope.cancel()
 
 
-async def test_real_sigusr1_trips_the_latch(tmp_path, factory):
+async def test_sigusr1_switch_before_and_after_the_kill_switch_exists(tmp_path, factory):
+    """A press before the kill switch exists trips the latch at once and is announced (event,
+    alert, journal) when the switch is attached; a later press takes the switch's path. Presses
+    come from another real thread, as from the sigwait thread (the signal itself: tests/integration)."""
     rig = Rig(tmp_path, factory)
-    previous = signal.getsignal(signal.SIGUSR1)
+    presses = Sigusr1Switch(rig.latch)  # not started: no signal mask changed in pytest
+    early = threading.Thread(target=presses.press)
+    early.start()
+    early.join()
+    assert rig.latch.tripped and rig.latch.path.exists()  # before any Trio code ran
     async with trio.open_nursery() as nursery:
         await rig.start(nursery)
-        with handle_sigusr1(rig.handle.kill_switch):
-            assert signal.getsignal(signal.SIGUSR1) is not previous
-            os.kill(os.getpid(), signal.SIGUSR1)
-            with trio.fail_after(10):  # a hang guard, not a timing assertion
-                while not rig.of(KillSwitchPressed):
-                    await trio.sleep(0.001)
-        assert signal.getsignal(signal.SIGUSR1) is previous  # restored
-        assert rig.latch.tripped and rig.latch.path.exists()
-        assert rig.of(KillSwitchPressed)[0].source == "sigusr1"
+        assert rig.handle.kill_switch.phase is Phase.LATCHED_WAIT_RELEASE
+        presses.attach(rig.handle.kill_switch)
+        with trio.fail_after(10):  # a hang guard, not a timing assertion
+            while not rig.of(KillSwitchPressed):
+                await trio.sleep(0.001)
+        first = rig.of(KillSwitchPressed)[0]
+        assert (first.source, first.newly_latched) == ("sigusr1", True)
+        late = threading.Thread(target=presses.press)
+        late.start()
+        late.join()
+        with trio.fail_after(10):
+            while len(rig.of(KillSwitchPressed)) < 2:
+                await trio.sleep(0.001)
+        assert rig.of(KillSwitchPressed)[1].newly_latched is False
+        assert presses.presses == 2
         nursery.cancel_scope.cancel()
+
+
+async def test_a_switch_held_at_start_latches_before_the_first_event(
+    tmp_path, factory, autojump_clock, caplog
+):
+    factory = mock_factory()  # pins wired as a switch: a pull-up never lifts a closed one
+    factory.pin(CFG.kill_switch_pin).drive_low()  # engaged while the service was down
+    rig = Rig(tmp_path, factory)
+    with caplog.at_level(logging.WARNING, logger="hw.kill_switch"):
+        async with trio.open_nursery() as nursery:
+            await rig.start(nursery)
+            assert rig.latch.tripped and rig.latch.path.exists()
+            pressed = rig.of(KillSwitchPressed)
+            assert [(p.source, p.newly_latched) for p in pressed] == [(HELD_AT_START, True)]
+            assert rig.led("red")
+            nursery.cancel_scope.cancel()
+    lines = [r for r in caplog.records if "kill switch pressed" in r.getMessage()]
+    assert len(lines) == 1 and HELD_AT_START in lines[0].getMessage()
+
+
+async def test_a_failed_latch_write_is_critical_and_shown_red(
+    tmp_path, factory, autojump_clock, caplog
+):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text(
+        ""
+    )  # the data directory cannot exist: every latch write fails (even as root)
+    rig = Rig(blocker / "data", factory)
+    with caplog.at_level(logging.WARNING):
+        async with trio.open_nursery() as nursery:
+            await rig.start(nursery)
+            factory.pin(CFG.kill_switch_pin).drive_low()
+            await rig.settle(0.2)
+            assert rig.latch.tripped  # the halt holds regardless
+            with pytest.raises(SigningHalted):
+                rig.latch.check()
+            assert rig.latch.write_error is not None
+            assert not rig.latch.path.exists()
+            faults = rig.of(FaultChanged)
+            assert faults and faults[0].name == "latch" and faults[0].active
+            alerts = [a for a in rig.of(AlertRaised) if a.key == "latch:write"]
+            assert alerts and alerts[0].priority is Priority.CRITICAL
+            assert rig.led("red")
+            nursery.cancel_scope.cancel()
+    assert any(
+        r.levelno == logging.CRITICAL and "NOT written" in r.getMessage() for r in caplog.records
+    )
 
 
 async def test_a_real_press_right_after_the_rearm_release_still_trips(

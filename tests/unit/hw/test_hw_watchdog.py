@@ -1,4 +1,4 @@
-"""sd_notify: READY, progress-gated WATCHDOG=1 pings and STATUS, against a real datagram socket."""
+"""sd_notify: READY, timer-driven WATCHDOG=1 pings and STATUS, against a real datagram socket."""
 
 from __future__ import annotations
 
@@ -53,49 +53,30 @@ def test_format_status_is_exact():
     assert format_status("PAUSED", None, -(10**18) - 1) == "PAUSED · head - · P&L -1.000000 ETH"
 
 
-async def test_ready_then_pings_only_while_progressing(notify_socket, autojump_clock):
+async def test_pings_come_from_its_own_timer_with_or_without_blocks(notify_socket, autojump_clock):
+    """No block for a long time (an RPC outage) is not a hang: the pings go on (issue 14.13)."""
     path, sock = notify_socket
     env = {"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "2000000"}  # ping every 1 s
-    counter = [0]
-    running = [True]
-
-    async def trading_loop():
-        while True:
-            await trio.sleep(0.4)
-            if running[0]:
-                counter[0] += 1
-
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(trading_loop)
         handle = await nursery.start(
             lambda task_status: run_watchdog(
-                progress_probe=lambda: counter[0],
-                status_probe=lambda: f"NORMAL · head {counter[0]}",
-                env=env,
-                task_status=task_status,
+                status_probe=lambda: "PAUSED · head 7", env=env, task_status=task_status
             )
         )
         await trio.sleep(2.5)
         before_ready = drain(sock)
-        assert before_ready and set(before_ready) == {"WATCHDOG=1"}  # start-up: unconditional
+        assert before_ready and set(before_ready) == {"WATCHDOG=1"}  # start-up
         handle.ready()
         await trio.sleep(5.05)
         messages = drain(sock)
-        assert messages[0].startswith("READY=1\nSTATUS=NORMAL · head ")
+        assert messages[0].startswith("READY=1\nSTATUS=PAUSED · head 7")
         assert messages.count("WATCHDOG=1") >= 4
-        assert any(m.startswith("STATUS=") for m in messages[1:])
-        # The trading loop stalls: pings stop (one in flight at most), systemd would kill us.
-        running[0] = False
-        await trio.sleep(1.05)
-        drain(sock)
-        await trio.sleep(10)
-        stalled = drain(sock)
-        assert "WATCHDOG=1" not in stalled
-        assert handle.stalls >= 9
-        # Progress resumes: pings resume.
-        running[0] = True
-        await trio.sleep(3)
-        assert drain(sock).count("WATCHDOG=1") >= 2
+        pings = 0
+        for _ in range(120):  # ten minutes without any block: still pinging
+            await trio.sleep(5)  # (drained often: a datagram socket queues only a few)
+            pings += drain(sock).count("WATCHDOG=1")
+        assert pings >= 590
+        assert handle.late == 0
         nursery.cancel_scope.cancel()
     assert drain(sock) == ["STOPPING=1"]
 
@@ -104,7 +85,7 @@ async def test_without_notify_socket_it_idles(autojump_clock):
     async with trio.open_nursery() as nursery:
         handle = await nursery.start(
             lambda task_status: run_watchdog(
-                progress_probe=lambda: 0, status_probe=lambda: "x", env={}, task_status=task_status
+                status_probe=lambda: "x", env={}, task_status=task_status
             )
         )
         handle.ready()

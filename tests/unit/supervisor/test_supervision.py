@@ -66,3 +66,43 @@ def test_backoff_grows_and_caps() -> None:
     delays = [policy.record(float(t))[0] for t in range(6)]
     assert delays[0] < delays[2] < delays[4]
     assert max(delays) <= 8.0 * 1.2
+
+
+async def test_unstable_child_recovers_after_running_cleanly(autojump_clock) -> None:
+    """Three crashes hold it (on_unstable); an attempt that then runs stable_s releases it."""
+    events: list[str] = []
+    starts = 0
+
+    async def child(*, task_status=trio.TASK_STATUS_IGNORED):
+        nonlocal starts
+        starts += 1
+        task_status.started()
+        if starts <= 3:
+            raise RuntimeError("boom")
+        await trio.sleep_forever()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(
+            lambda: supervised(
+                "child",
+                child,
+                on_unstable=lambda name, exc: events.append(f"unstable:{name}"),
+                on_recovered=lambda name: events.append(f"recovered:{name}"),
+                policy=CrashPolicy(base_s=1.0, max_crashes=3, stable_s=100.0),
+            )
+        )
+        await trio.sleep(50)
+        assert events == ["unstable:child"]  # held, not yet recovered
+        await trio.sleep(100)
+        assert events == ["unstable:child", "recovered:child"]
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_child_that_returns_ends_supervision_without_waiting_for_recovery(
+    autojump_clock,
+) -> None:
+    async def child(*, task_status=trio.TASK_STATUS_IGNORED):
+        task_status.started()
+
+    with trio.fail_after(1):
+        await supervised("c", child, on_unstable=print)
