@@ -16,7 +16,7 @@ from appliance.execution.errors import (
 )
 from appliance.execution.keys import SignedTx, Signer, load_signer
 from appliance.execution.nonce import NonceManager
-from appliance.execution.pipeline import Head, InFlight, Pipeline, WriteAhead
+from appliance.execution.pipeline import Head, InFlight, Pipeline, WriteAheadFn
 from appliance.execution.profit import ProfitRule
 from appliance.execution.recovery import recover
 from appliance.execution.rpc import Refusal, SendOutcome, as_pool, classify_send_error
@@ -41,7 +41,7 @@ __all__ = [
     "SignedTx",
     "Signer",
     "SimulationFailed",
-    "WriteAhead",
+    "WriteAheadFn",
     "as_pool",
     "classify_send_error",
     "deploy_executor",

@@ -51,11 +51,11 @@ from appliance.execution.rpc import SendOutcome, call_error, classify_send_error
 from appliance.modes import Mode
 from appliance.safety import SafetyLatch, SigningHalted
 
-__all__ = ["Head", "InFlight", "Pipeline", "WriteAhead", "fill_update"]
+__all__ = ["Head", "InFlight", "Pipeline", "WriteAheadFn", "fill_update"]
 
 log = logging.getLogger(__name__)
 
-WriteAhead = Callable[[TradeUpdated], Awaitable[None]]
+WriteAheadFn = Callable[[TradeUpdated], Awaitable[None]]
 
 GAS_MARGIN_PCT = 10  # added to the node's estimate when the net profit is checked
 
@@ -116,7 +116,7 @@ class Pipeline:
         rpc: RpcPool,
         *,
         latch: SafetyLatch,
-        write_ahead: WriteAhead,
+        write_ahead: WriteAheadFn,
         emit: Callable[[TradeUpdated], Awaitable[None]],
         executor: str,
         sender: str,

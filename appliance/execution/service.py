@@ -21,7 +21,7 @@ from appliance.config import AppConfig
 from appliance.events import OrderApproved, TradeStatus, TradeUpdated
 from appliance.execution.errors import ExecutionError, ExecutorMissing
 from appliance.execution.keys import Signer, load_signer
-from appliance.execution.pipeline import Pipeline, WriteAhead
+from appliance.execution.pipeline import Pipeline, WriteAheadFn
 from appliance.execution.recovery import recover
 from appliance.execution.rpc import as_pool
 from appliance.execution.tracker import track
@@ -39,7 +39,7 @@ async def run_execution(
     results_send: trio.MemorySendChannel[TradeUpdated],
     *,
     latch: SafetyLatch,
-    write_ahead: WriteAhead,
+    write_ahead: WriteAheadFn,
     signer: Signer | None = None,
     pending: Iterable[TradeUpdated | Mapping[str, Any]]
     | Callable[[], Iterable[TradeUpdated | Mapping[str, Any]]] = (),

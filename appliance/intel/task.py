@@ -23,7 +23,13 @@ from typing import Any
 import trio
 
 from appliance.chain.errors import ChainError, RpcError
-from appliance.events import ArbitrageSeen, MarketIntelSeen, PoolInfo, SwapLogsSeen
+from appliance.events import (
+    ArbitrageSeen,
+    MarketIntelSeen,
+    PoolInfo,
+    PoolsDiscovered,
+    SwapLogsSeen,
+)
 from appliance.intel.classify import BlockIntel, Kind, TxInfo, classify_block, txs_to_describe
 from appliance.intel.errors import MalformedLog
 from appliance.intel.swaps import SwapEvent, decode_v2_swap
@@ -176,9 +182,15 @@ async def run_intel(
     ours: Collection[str] = (),
     task_status=trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Classify each block's swaps until cancelled (``swaps_recv`` carries SwapLogsSeen)."""
+    """Classify each block's swaps until cancelled.
+
+    ``swaps_recv`` carries :class:`SwapLogsSeen` (from the chain task) and
+    :class:`PoolsDiscovered` (pools found later: their swaps count from then on).
+    """
     reader = IntelReader(rpc, pools, ours)
     task_status.started(reader)
     async for event in swaps_recv:
-        if isinstance(event, SwapLogsSeen) and event.logs:
+        if isinstance(event, PoolsDiscovered):
+            reader.add_pools(event.pools)
+        elif isinstance(event, SwapLogsSeen) and event.logs:
             await records_send.send(await reader.read(event))

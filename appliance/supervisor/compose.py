@@ -30,6 +30,7 @@ from appliance.chain.service import run_chain
 from appliance.config import AppConfig
 from appliance.events import AlertRaised, PoolsDiscovered, StartupCompleted
 from appliance.execution.service import run_execution
+from appliance.intel.task import run_intel
 from appliance.metrics import Metrics, run_metrics
 from appliance.pool_cache import discover_cached
 from appliance.risk.state import RiskStateFile
@@ -42,7 +43,7 @@ from appliance.supervision import supervised
 from appliance.supervisor.channels import Channels
 from appliance.supervisor.health import await_synced, run_health
 from appliance.supervisor.holds import CrashHolds
-from appliance.supervisor.inventory import run_inventory
+from appliance.supervisor.inventory import run_inventory, trading_account
 from appliance.supervisor.live import Live
 from appliance.supervisor.locks import hold_dir_locks
 from appliance.supervisor.plan import CHANNELS, CHILDREN, ROUTES, Restart
@@ -107,7 +108,7 @@ async def _run(cfg, latch, pin_factory, env, on_kill_switch, task_status) -> Non
     if cfg.metrics.enabled and cfg.metrics.host not in ("127.0.0.1", "::1", "localhost"):
         log.warning("metrics are served on %s, beyond loopback", cfg.metrics.host)
     live = Live()
-    metrics = Metrics(latch=latch, data_dir=data_dir)
+    metrics = Metrics(latch=latch, data_dir=data_dir, risk=cfg.risk)
     ch = Channels(CHANNELS)
     records, risk_inputs, hw_in = ch.send("records"), ch.send("risk-inputs"), ch.send("hw")
     started: list[str] = []
@@ -215,7 +216,12 @@ async def _run(cfg, latch, pin_factory, env, on_kill_switch, task_status) -> Non
                 records,
                 eth_call=rpc.eth_call,
             )
-            await start(nursery, "chain", run_chain, cfg, rpc, pools, records)
+            ours = {a for a in (cfg.account.executor, trading_account(cfg)) if a}
+            await start(
+                nursery, "intel", run_intel, rpc, pools, ch.recv("swaps"), records, ours=ours
+            )
+            swaps = ch.send("swaps").clone()  # the chain's own end: its restarts close only it
+            await start(nursery, "chain", run_chain, cfg, rpc, pools, records, swaps_send=swaps)
             await start(
                 nursery,
                 "inventory",

@@ -71,6 +71,7 @@ CHANNELS: dict[str, int] = {
     "alerts": 256,  # bus observer -> webhooks
     "candidates": 4,  # market -> risk (small: a stale batch waits, it is not queued up)
     "orders": 4,  # risk -> execution
+    "swaps": 64,  # chain (each block's Swap logs), bus (new pools) -> intel; best effort
 }
 
 _MARKET_INPUT = (BlockSeen, ReorgDetected, ReservesUpdated, PoolsDiscovered, TokenDenied)
@@ -86,6 +87,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "hw", (ModeChanged, StartupCompleted, FaultChanged, RpcHealthChanged, RiskUpdated), False
     ),
+    Route("swaps", (PoolsDiscovered,), must=False),  # intel learns the pools found later
 )
 
 # In start order. hw comes before any network I/O; then the RPC pool opens and pools are
@@ -105,7 +107,8 @@ CHILDREN: tuple[Child, ...] = (
         "modes, breakers, gate",
     ),
     Child("market", Restart.BACKOFF, ("market",), ("candidates", "records"), "detect cycles"),
-    Child("chain", Restart.BACKOFF, (), ("records",), "heads, reserves, RPC health"),
+    Child("intel", Restart.BACKOFF, ("swaps",), ("records",), "who arbitraged what, for how much"),
+    Child("chain", Restart.BACKOFF, (), ("records", "swaps"), "heads, reserves, RPC health"),
     Child("inventory", Restart.BACKOFF, (), ("records",), "balances, gas"),
     Child("sampler", Restart.NEVER, (), ("records",), "CPU, RSS, temperature"),
     Child("watchdog", Restart.NEVER, (), (), "sd_notify READY, WATCHDOG, STATUS"),
