@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,6 +115,10 @@ def devnet(devnet_session) -> Iterator:
             await rpc.call("evm_setAutomine", [False])
             if not await rpc.call("evm_revert", [snap]):
                 raise RuntimeError(f"evm_revert({snap!r}) failed")
+            # evm_revert also rewinds Anvil's clock by the time since the snapshot: without this
+            # the session's blocks drift behind the wall clock test after test, until the chain
+            # task rightly calls them stale (#23) and nothing trades
+            await rpc.call("evm_setTime", [int(time.time())])
 
     trio.run(restore)
 
@@ -156,5 +161,9 @@ def devnet_v3(devnet_v3_session) -> Iterator:
             await rpc.call("evm_setAutomine", [False])
             if not await rpc.call("evm_revert", [snap]):
                 raise RuntimeError(f"evm_revert({snap!r}) failed")
+            # evm_revert also rewinds Anvil's clock by the time since the snapshot: without this
+            # the session's blocks drift behind the wall clock test after test, until the chain
+            # task rightly calls them stale (#23) and nothing trades
+            await rpc.call("evm_setTime", [int(time.time())])
 
     trio.run(restore)

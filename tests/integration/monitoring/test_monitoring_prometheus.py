@@ -157,10 +157,11 @@ async def test_prometheus_scrapes_the_appliance_and_evaluates_the_fleet_rules(de
     dn = devnet
     path = await appliance_config(dn, tmp_path)
     text = path.read_text()
-    url = re.search(r'^rpc = \["(http://[^"]+)"\]$', text, re.MULTILINE).group(1)
+    # the devnet writes an "http|ws" pair: this box polls its HTTP half, with credentials in it
+    entry, url = re.search(r'^rpc = \["((http://[^"|]+)[^"]*)"\]$', text, re.MULTILINE).groups()
     anvil = url.removeprefix("http://").rstrip("/")
     secret_url = f"http://monitor:{USER_SECRET}@{anvil}/?apikey={QUERY_SECRET}"
-    path.write_text(text.replace(f'rpc = ["{url}"]', f'rpc = ["{secret_url}"]'))
+    path.write_text(text.replace(f'rpc = ["{entry}"]', f'rpc = ["{secret_url}"]'))
     cfg = load_config(path)
     assert cfg.chain.rpc == (secret_url,)
     assert cfg.metrics.host == "127.0.0.1"
