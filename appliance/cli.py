@@ -30,7 +30,7 @@ COMMANDS: dict[str, str] = {
     "devnet": "start a local Anvil market with Uniswap V2 pools and a noise-trader simulator",
     "demo": "devnet + supervisor + status screen in this terminal",
     "deploy-executor": "deploy the executor contract with the configured key",
-    "backtest": "replay recorded reserves from a journal through the strategy and risk engine",
+    "backtest": "replay a recorded market through the live strategy, risk engine and paper fills",
     "competitors": "the searchers arbitraging the tracked pools: leaderboard and latest trades",
     "why": "what became of each opportunity, and why nothing traded",
     "fault-leds": "show the fault pattern on the LEDs while the supervisor is down (systemd)",
