@@ -219,7 +219,9 @@ def test_dashboard_covers_the_fleet_overview():
         "arb_storage_written_bytes_total",
     ):
         assert name in exprs
-    assert "capture rate is not measured yet" in dash["description"].lower()
+    assert "capture rate: our realized profit" in dash["description"].lower()
+    capture = [p for p in dash["panels"] if p.get("title", "").startswith("Capture rate")]
+    assert any("box:arb_capture:ratio1h" in t["expr"] for p in capture for t in p["targets"])
     ids = [p["id"] for p in dash["panels"]]
     assert len(ids) == len(set(ids))
 
@@ -294,7 +296,7 @@ def test_promtool_check_config():
 def test_promtool_check_rules():
     r = _promtool("check", "rules", "rules/recording.yml", "rules/alerts.yml")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "SUCCESS: 9 rules found" in r.stdout and "SUCCESS: 14 rules found" in r.stdout
+    assert "SUCCESS: 10 rules found" in r.stdout and "SUCCESS: 14 rules found" in r.stdout
 
 
 @needs_promtool
