@@ -220,7 +220,7 @@ async def test_prometheus_scrapes_the_appliance_and_evaluates_the_fleet_rules(de
                     "arb-appliance.recording",
                     "arb-appliance.alerts",
                 }
-                assert sum(len(g["rules"]) for g in rules) == 23
+                assert sum(len(g["rules"]) for g in rules) == 24
 
                 # the box that refuses this Prometheus: down, with the 403 as the reason
                 await prom.until(client, 'up{job="arb-appliance", box="closed-1"} == 0')
