@@ -35,8 +35,8 @@ from appliance.events import (
     TradeStatus,
     TradeUpdated,
 )
-from appliance.execution.accounting import GasToBase, fill_from_simulation
-from appliance.execution.pipeline import fill_update
+from appliance.execution.accounting import candidate_rate, fill_from_simulation
+from appliance.execution.pipeline import fill_update, order_update
 from appliance.risk.engine import RiskEngine
 from appliance.safety import SafetyLatch
 from appliance.strategy.detector import Detector
@@ -185,14 +185,14 @@ class Backtest:
         return best
 
     def _to_ref(self, cand: Candidate, base_wei: int, price: int) -> int:
-        rate = GasToBase(self.native, cand.gas_cost, cand.gas_estimate * price or 1)
+        rate = candidate_rate(self.native, cand, price)
         value = rate.value_ref(cand.base_token, base_wei, 0)
         return value if value is not None else 0
 
     def _paper_fill(self, order, block: MarketBlock, ts: float):
         cand = order.candidate
         price = self._gas_price(block)
-        gas_to_base = GasToBase(self.native, cand.gas_cost, cand.gas_estimate * price or 1)
+        gas_to_base = candidate_rate(self.native, cand, price)
         fill = fill_from_simulation(
             profit=cand.gross_profit,
             gas_used=cand.gas_estimate,
@@ -202,14 +202,7 @@ class Backtest:
             gas_to_base=gas_to_base,
             block=block.number,
         )
-        base = TradeUpdated(
-            order_id=order.order_id,
-            status=TradeStatus.PAPER,
-            mode=order.mode,
-            amount_in=cand.amount_in,
-            expected_profit=cand.gross_profit,
-            base_token=cand.base_token,
-        )
+        base = order_update(order, TradeStatus.PAPER)
         update = fill_update(base, fill, TradeStatus.PAPER, block_sent=block.number)
         net_ref = fill.value_ref if fill.value_ref is not None else 0
         trade = BacktestTrade(
@@ -225,16 +218,7 @@ class Backtest:
 
     @staticmethod
     def _dropped(order) -> TradeUpdated:
-        cand = order.candidate
-        return TradeUpdated(
-            order_id=order.order_id,
-            status=TradeStatus.DROPPED,
-            mode=order.mode,
-            amount_in=cand.amount_in,
-            expected_profit=cand.gross_profit,
-            reason="backtest: a rival was first",
-            base_token=cand.base_token,
-        )
+        return order_update(order, TradeStatus.DROPPED, reason="backtest: a rival was first")
 
 
 def _open_breakers(engine: RiskEngine) -> list[str]:

@@ -22,7 +22,14 @@ from eth_utils import to_checksum_address
 
 from appliance.execution.calldata import EXECUTED_TOPIC, TRANSFER_TOPIC
 
-__all__ = ["Fill", "GasToBase", "fill_from_receipt", "fill_from_simulation", "slippage_bps"]
+__all__ = [
+    "Fill",
+    "GasToBase",
+    "candidate_rate",
+    "fill_from_receipt",
+    "fill_from_simulation",
+    "slippage_bps",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,12 @@ class GasToBase:
             return None
         native_per_base = Fraction(self.base_per_native_den, self.base_per_native_num)
         return math.floor(base_wei * native_per_base) - gas_cost
+
+
+def candidate_rate(wrapped_native: str | None, candidate: Any, gas_price: int) -> GasToBase:
+    """The rate ``candidate`` implied: ``gas_cost`` base wei for its gas estimate at ``gas_price``."""
+    den = candidate.gas_estimate * gas_price
+    return GasToBase(wrapped_native, candidate.gas_cost if den else 0, den or 1)
 
 
 @dataclass(frozen=True, slots=True)

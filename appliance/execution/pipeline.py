@@ -40,7 +40,7 @@ from appliance.chain.pool import RpcPool
 from appliance.config import AppConfig
 from appliance.errors import ApplianceError
 from appliance.events import BlockSeen, Candidate, OrderApproved, TradeStatus, TradeUpdated
-from appliance.execution.accounting import Fill, GasToBase, fill_from_simulation
+from appliance.execution.accounting import Fill, GasToBase, candidate_rate, fill_from_simulation
 from appliance.execution.calldata import decode_revert, encode_execute
 from appliance.execution.errors import SimulationFailed
 from appliance.execution.fees import Fees, initial_fees
@@ -51,7 +51,7 @@ from appliance.execution.rpc import SendOutcome, call_error, classify_send_error
 from appliance.modes import Mode
 from appliance.safety import SafetyLatch, SigningHalted
 
-__all__ = ["Head", "InFlight", "Pipeline", "WriteAheadFn", "fill_update"]
+__all__ = ["Head", "InFlight", "Pipeline", "WriteAheadFn", "fill_update", "order_update"]
 
 log = logging.getLogger(__name__)
 
@@ -241,8 +241,7 @@ class Pipeline:
         await self.send_rpc.send_raw_transaction(raw)
 
     def gas_to_base(self, candidate: Candidate, price: int) -> GasToBase:
-        den = candidate.gas_estimate * price
-        return GasToBase(self.native_token, candidate.gas_cost if den else 0, den or 1)
+        return candidate_rate(self.native_token, candidate, price)
 
     async def fees(self, head: Head) -> Fees:
         price = await self.rpc.gas_price() if head.base_fee is None else None
@@ -302,14 +301,7 @@ class Pipeline:
 
         ``head``/``simulate=False`` exist for the benchmark's split figures only."""
         cand = order.candidate
-        base = TradeUpdated(
-            order_id=order.order_id,
-            status=TradeStatus.DROPPED,
-            mode=order.mode,
-            amount_in=cand.amount_in,
-            expected_profit=cand.gross_profit,
-            base_token=cand.base_token,
-        )
+        base = order_update(order, TradeStatus.DROPPED)
         try:
             head = head or await self.head()
             data, deadline = self.calldata(cand, head)
@@ -459,6 +451,20 @@ def _effective_price(fees: Fees, head: Head) -> int:
 
 def _replace(update: TradeUpdated, **changes: Any) -> TradeUpdated:
     return dataclasses.replace(update, **changes)
+
+
+def order_update(order: OrderApproved, status: TradeStatus, **changes: Any) -> TradeUpdated:
+    """The first TradeUpdated of ``order``: what it trades and expects, in ``status``."""
+    cand = order.candidate
+    return TradeUpdated(
+        order_id=order.order_id,
+        status=status,
+        mode=order.mode,
+        amount_in=cand.amount_in,
+        expected_profit=cand.gross_profit,
+        base_token=cand.base_token,
+        **changes,
+    )
 
 
 def fill_update(
