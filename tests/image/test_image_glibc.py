@@ -15,12 +15,11 @@ from imagekit import REPO, make_base_image, run_build
 
 sys.path.insert(0, str(REPO / "image"))
 
-from imgbuild.base import describe_base, extract_partitions, inspect_base  # noqa: E402
-from imgbuild.ext4 import Ext4  # noqa: E402
-from imgbuild.fat import Fat  # noqa: E402
-from imgbuild.venv import pip_platform_args  # noqa: E402
-
-from imagekit import BaseSpec  # noqa: E402
+from imagekit import BaseSpec
+from imgbuild.base import describe_base, extract_partitions, inspect_base
+from imgbuild.ext4 import Ext4
+from imgbuild.fat import Fat
+from imgbuild.venv import pip_platform_args
 
 pytestmark = [pytest.mark.image]
 
