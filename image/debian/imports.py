@@ -1,4 +1,5 @@
 """Import every runtime dependency of arb-appliance (from its own metadata) on this machine."""
+
 import importlib
 import importlib.metadata as md
 import platform
@@ -22,6 +23,6 @@ for dist in sorted(wanted):
     for m in mods:
         importlib.import_module(m)
     done.append(f"{dist}({','.join(sorted(mods))})")
-import systemd.journal  # noqa: E402,F401  the structured journal fields need it
+importlib.import_module("systemd.journal")  # the structured journal fields need it
 assert platform.machine() == "aarch64", platform.machine()
 print(f"imports ok on {platform.machine()}, CPython {platform.python_version()}: {' '.join(done)}")
