@@ -180,7 +180,8 @@ def fetch_wheels(reqs: list[str], cache: Path, plat_args: list[str]) -> bool:
     )
     if offline.returncode == 0:
         return True
-    run(_pip("download", "-q", "-d", str(cache), *plat_args, *reqs))
+    # --find-links too: wheels built here (systemd-python for aarch64) are on no index.
+    run(_pip("download", "-q", "--find-links", str(cache), "-d", str(cache), *plat_args, *reqs))
     return False
 
 
