@@ -10,7 +10,7 @@ STAMP_SYS  := $(VENV)/.system-packages
 SYS_PKGS   := libsystemd-dev pkg-config tmux systemd fdisk dosfstools mtools e2fsprogs binutils xz-utils prometheus
 PYTEST_ARGS ?= -n 2 --dist loadgroup --timeout=900
 
-.PHONY: all setup demo test bench lint clean distclean
+.PHONY: all setup demo test bench lint clean distclean image-tools image-base image-check
 
 all: setup
 
@@ -63,6 +63,29 @@ lint: setup
 	$(VENV)/bin/ruff check appliance hw ui tests
 	$(VENV)/bin/ruff format --check appliance hw ui tests
 	$(VENV)/bin/lint-imports
+
+# The SD image on arm64 (heavy, not part of `make test`): a Debian bookworm arm64 Raspberry Pi
+# base built with mmdebstrap, systemd-python built under qemu-user, image/build, the image's
+# root filesystem executed under qemu-user. Downloads are cached in image/cache (git-ignored).
+IMAGE_PKGS := mmdebstrap qemu-user-static binfmt-support qemu-system-arm arch-test dosfstools mtools e2fsprogs fdisk xz-utils
+
+image-tools: setup
+	@missing=""; for p in $(IMAGE_PKGS); do [ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] || missing="$$missing $$p"; done; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	else echo "make: image-check needs root (mmdebstrap, chroot, binfmt_misc)" >&2; exit 2; fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing system packages:$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 2; \
+	fi; \
+	[ -d /proc/sys/fs/binfmt_misc ] && [ -e /proc/sys/fs/binfmt_misc/status ] || $$SUDO mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || exit 2; \
+	[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || $$SUDO update-binfmts --enable qemu-aarch64 || exit 2; \
+	arch-test arm64 >/dev/null || { echo "make: this machine still cannot run arm64 binaries (binfmt_misc / qemu-aarch64)" >&2; exit 2; }
+
+image-base: image-tools
+	image/base-debian image/cache/debian-bookworm-arm64.img
+
+image-check: image-tools
+	PYTHON=$(CURDIR)/$(PY) image/check
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -11,12 +11,13 @@ from imgbuild.errors import BaseImageRefused, BuildStepFailed
 from imgbuild.ext4 import Ext4
 from imgbuild.fat import Fat
 
-__all__ = ["BaseInfo", "extract_partitions", "inspect_base"]
+__all__ = ["BaseInfo", "base_glibc", "describe_base", "extract_partitions", "inspect_base"]
 
 FAT_TYPES = {"b", "c", "e", "6", "4", "1"}
 LINUX_TYPE = "83"
-# glibc of each Debian release, used when the image carries no dpkg status to read it from.
-GLIBC_BY_CODENAME = {"bullseye": (2, 31), "bookworm": (2, 36), "trixie": (2, 41)}
+# Where the base's C library lives (Debian multiarch; /lib is a symlink to usr/lib on merged-/usr).
+LIBC_PATHS = ("/usr/lib/aarch64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6")
+EM_AARCH64 = 183
 APPLIANCE_ROOT = "/opt/arb-appliance"
 
 
@@ -48,6 +49,46 @@ def _dpkg_versions(status: str, names: set[str]) -> dict[str, str]:
         if pkg and ver and pkg.group(1) in names and "install ok installed" in stanza:
             found[pkg.group(1)] = ver.group(1)
     return found
+
+
+def _glibc_of_libc(name: str, data: bytes) -> tuple[int, int] | None:
+    """glibc's version from the library itself: its banner, its file name, its symbol versions."""
+    if m := re.search(rb"release version (\d+)\.(\d+)", data):
+        return int(m.group(1)), int(m.group(2))
+    if m := re.fullmatch(r"libc-(\d+)\.(\d+)\.so", name):  # glibc < 2.34: libc.so.6 -> libc-2.31.so
+        return int(m.group(1)), int(m.group(2))
+    minors = [int(v) for v in re.findall(rb"\bGLIBC_2\.(\d+)\b", data)]
+    return (2, max(minors)) if minors else None
+
+
+def base_glibc(root_fs: Ext4, dpkg_libc6: str = "") -> tuple[int, int]:
+    """The glibc the base image runs, read from its own ``libc.so.6`` (an aarch64 ELF).
+
+    The wheels' manylinux tags follow from it, so a guess would either fetch wheels the device
+    cannot load or find none at all: without a readable libc (and no ``libc6`` in the dpkg
+    status) the base is refused with :class:`BaseImageRefused`.
+    """
+    for path in LIBC_PATHS:
+        real = root_fs.resolve(path)
+        data = root_fs.read(real)
+        if data is None:
+            continue
+        if data[:4] != b"\x7fELF" or len(data) < 20:
+            raise BaseImageRefused(f"{path} in the root filesystem is not an ELF file")
+        machine = int.from_bytes(data[18:20], "little" if data[5] == 1 else "big")
+        if data[4] != 2 or machine != EM_AARCH64:
+            raise BaseImageRefused(
+                f"{path} in the root filesystem is not a 64-bit ARM (aarch64) library (e_machine {machine})"
+            )
+        found = _glibc_of_libc(real.rsplit("/", 1)[-1], data)
+        if found is not None:
+            return found
+    if m := re.match(r"(\d+)\.(\d+)", dpkg_libc6):
+        return int(m.group(1)), int(m.group(2))
+    raise BaseImageRefused(
+        f"cannot tell the base's glibc version: no readable {LIBC_PATHS[0]} and no libc6 in "
+        "/var/lib/dpkg/status (the aarch64 wheels are chosen by it)"
+    )
 
 
 def inspect_base(image: Path) -> tuple[str, Partition, Partition]:
@@ -151,9 +192,7 @@ def describe_base(boot: Partition, root: Partition, boot_fs: Fat, root_fs: Ext4)
         {"libc6", f"python{python}", f"python{python}-minimal", f"libpython{python}-minimal"},
     )
     codename = osr.get("VERSION_CODENAME", "")
-    glibc = GLIBC_BY_CODENAME.get(codename, (2, 31))
-    if m := re.match(r"(\d+)\.(\d+)", dpkg.get("libc6", "")):
-        glibc = (int(m.group(1)), int(m.group(2)))
+    glibc = base_glibc(root_fs, dpkg.get("libc6", ""))
     python_full = python
     for pkg in (f"python{python}-minimal", f"python{python}", f"libpython{python}-minimal"):
         if m := re.match(r"(\d+\.\d+\.\d+)", dpkg.get(pkg, "")):

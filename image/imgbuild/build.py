@@ -25,6 +25,7 @@ from imgbuild.users import add_users
 from imgbuild.venv import (
     VENV_DIR,
     build_own_wheel,
+    built_wheels,
     fetch_wheels,
     install_venv,
     pip_platform_args,
@@ -93,9 +94,11 @@ def build_image(opts: BuildOptions) -> BuildResult:
 
         steps.step("build the arb-appliance wheel")
         wheel = build_own_wheel(opts.repo, work / "wheel")
-        reqs, skipped = target_requirements(wheel, info.python, info.python_full)
+        built = built_wheels(opts.cache, info.python) if opts.cache.is_dir() else set()
+        reqs, skipped = target_requirements(wheel, info.python, info.python_full, built)
         steps.note(
-            f"{wheel.name}; not installed (no wheels on PyPI): {', '.join(skipped) or 'none'}"
+            f"{wheel.name}; built on arm64: {', '.join(sorted(built)) or 'none'}; "
+            f"not installed (no wheels on PyPI): {', '.join(skipped) or 'none'}"
         )
 
         plat = pip_platform_args(info.python, info.glibc)

@@ -7,9 +7,12 @@ pip does the platform work: ``pip download`` fills the wheel cache for the targe
 have made on the device: ``pyvenv.cfg`` pointing at the image's ``/usr/bin/python3``, the
 ``bin/python*`` links and console-script launchers with the venv's interpreter in their shebang.
 
-systemd-python publishes no wheels (sdist only) and cannot be cross-built here, so it is left
-out: the appliance's watchdog falls back to writing the ``NOTIFY_SOCKET`` datagram itself, and
-its logs reach journald through stdout/stderr.
+systemd-python publishes no wheels (sdist only) and cannot be cross-built here. ``image/check``
+(``make image-check``) builds it inside an arm64 Debian root under qemu-user and leaves the
+``linux_aarch64`` wheel in the cache; when the cache holds such a wheel it is installed like any
+other. Without one it is left out: the appliance's watchdog falls back to writing the
+``NOTIFY_SOCKET`` datagram itself, and its logs reach journald through stdout/stderr (without
+the structured fields).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ __all__ = [
     "NO_WHEELS",
     "VENV_DIR",
     "build_own_wheel",
+    "built_wheels",
     "fetch_wheels",
     "install_venv",
     "pip_platform_args",
@@ -117,8 +121,24 @@ def _target_env(python: str, python_full: str) -> dict[str, str]:
     }
 
 
-def target_requirements(wheel: Path, python: str, python_full: str) -> tuple[list[str], list[str]]:
-    """(requirements to install, requirements skipped) from the wheel's metadata, for the target."""
+def built_wheels(cache: Path, python: str) -> set[str]:
+    """Names in :data:`NO_WHEELS` with a wheel built for aarch64 and CPython ``python`` in ``cache``."""
+    tag = "cp" + python.replace(".", "")
+    found = set()
+    for name in NO_WHEELS:
+        stem = name.replace("-", "_")
+        if any(cache.glob(f"{stem}-*-{tag}-{tag}-linux_aarch64.whl")):
+            found.add(name)
+    return found
+
+
+def target_requirements(
+    wheel: Path, python: str, python_full: str, built: set[str] = frozenset()
+) -> tuple[list[str], list[str]]:
+    """(requirements to install, requirements skipped) from the wheel's metadata, for the target.
+
+    ``built``: names of :data:`NO_WHEELS` whose wheel was built for the target (installed too).
+    """
     with zipfile.ZipFile(wheel) as zf:
         meta_name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
         meta = zf.read(meta_name).decode()
@@ -136,7 +156,8 @@ def target_requirements(wheel: Path, python: str, python_full: str) -> tuple[lis
             if not ok:
                 continue
         spec = f"{req.name}{req.specifier}"
-        (skipped if req.name in NO_WHEELS else wanted).append(spec)
+        skip = req.name in NO_WHEELS and req.name not in built
+        (skipped if skip else wanted).append(spec)
     return wanted, skipped
 
 
@@ -159,7 +180,8 @@ def fetch_wheels(reqs: list[str], cache: Path, plat_args: list[str]) -> bool:
     )
     if offline.returncode == 0:
         return True
-    run(_pip("download", "-q", "-d", str(cache), *plat_args, *reqs))
+    # --find-links too: wheels built here (systemd-python for aarch64) are on no index.
+    run(_pip("download", "-q", "--find-links", str(cache), "-d", str(cache), *plat_args, *reqs))
     return False
 
 

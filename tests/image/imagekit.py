@@ -72,6 +72,24 @@ class BaseSpec:
     os_release: bool = True
     python3: bool = True
     key_on_boot: bool = False
+    codename: bool = True  # VERSION_CODENAME in os-release
+    dpkg_status: bool = True
+    libc: str | None = "2.36"  # the glibc version libc.so.6 announces; None: no libc at all
+    libc_machine: int = 183  # ELF e_machine of libc.so.6 (183: aarch64, 40: 32-bit ARM)
+    libc_old_name: bool = False  # glibc < 2.34 layout: libc.so.6 -> libc-2.X.so, no banner
+
+
+def fake_libc(version: str, machine: int = 183, banner: bool = True) -> bytes:
+    """A file shaped like glibc's libc.so.6 where it matters here: ELF64 header, banner, versions."""
+    header = b"\x7fELF\x02\x01\x01" + bytes(9) + (3).to_bytes(2, "little")
+    header += machine.to_bytes(2, "little") + bytes(44)
+    minor = int(version.split(".")[1])
+    versions = b"\0".join(b"GLIBC_2.%d" % m for m in range(17, minor + 1))
+    text = b"GNU C Library (Debian GLIBC %s-9) stable release version %s.\n" % (
+        version.encode(),
+        version.encode(),
+    )
+    return header + b"\0" + versions + b"\0" + (text if banner else b"")
 
 
 def _fake_root(dest: Path, spec: BaseSpec) -> None:
@@ -97,7 +115,10 @@ def _fake_root(dest: Path, spec: BaseSpec) -> None:
     (dest / "tmp").mkdir()
     (dest / "tmp").chmod(0o1777)  # legitimately world-writable (sticky): the check must allow it
     if spec.os_release:
-        put("usr/lib/os-release", OS_RELEASE)
+        text = (
+            OS_RELEASE if spec.codename else OS_RELEASE.replace("VERSION_CODENAME=bookworm\n", "")
+        )
+        put("usr/lib/os-release", text)
         (dest / "etc/os-release").symlink_to("../usr/lib/os-release")
     put("usr/lib/python3.11/os.py", "# placeholder of the base's stdlib\n")
     if spec.python3:
@@ -106,7 +127,17 @@ def _fake_root(dest: Path, spec: BaseSpec) -> None:
     put("usr/bin/su", "#!/bin/false\n", 0o755)
     put("etc/hostname", "raspberrypi\n")
     put("home/pi/.bashrc", "# the base's own file\n")
-    put("var/lib/dpkg/status", DPKG_STATUS)
+    if spec.dpkg_status:
+        put("var/lib/dpkg/status", DPKG_STATUS)
+    if spec.libc is not None:
+        libdir = dest / "usr/lib/aarch64-linux-gnu"
+        blob = fake_libc(spec.libc, spec.libc_machine, banner=not spec.libc_old_name)
+        if spec.libc_old_name:
+            (libdir / f"libc-{spec.libc}.so").write_bytes(blob)
+            (libdir / "libc.so.6").symlink_to(f"libc-{spec.libc}.so")
+        else:
+            (libdir / "libc.so.6").write_bytes(blob)
+    (dest / "lib").symlink_to("usr/lib")  # merged /usr, as on Raspberry Pi OS and Debian
     put("usr/lib/systemd/system/ssh.service", "[Unit]\nDescription=OpenBSD Secure Shell server\n")
     put("usr/lib/systemd/system/getty@.service", "[Unit]\nDescription=Getty on %I\n")
     (dest / "etc/systemd/system/multi-user.target.wants/ssh.service").symlink_to(
