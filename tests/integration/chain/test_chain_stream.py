@@ -72,12 +72,16 @@ async def test_streamed_blocks_apply_their_logs_without_a_request(devnet, nurser
         await inner.start(run_chain, cfg, rpc, devnet.pools, send)
         await until(recv, events, path_is("streaming"))
         await until(recv, events, reserves_of(first))
-        for i in range(8):
-            number = await trade_and_mine(devnet, i)
+        # Anvil sends a block's logs before or after its head, at random (and a loaded box
+        # reorders more): mine until one block came without a request, at most 40
+        mined = 0
+        while mined < 8 or (http.methods["eth_getLogs"] >= mined and mined < 40):
+            number = await trade_and_mine(devnet, mined)
             await until(recv, events, reserves_of(number))
+            mined += 1
         inner.cancel_scope.cancel()
     assert check_stream(events, first, number) == await devnet.all_reserves()
-    assert http.methods["eth_getLogs"] < 8  # at least one of the 8 blocks came without one
+    assert http.methods["eth_getLogs"] < mined  # at least one block came without one
     assert all(e.base_fee is not None for e in events if isinstance(e, BlockSeen))
     changed = [e for e in events if isinstance(e, ReservesUpdated) and not e.full]
     assert sum(len(e.reserves) for e in changed) >= 8  # the swaps' pools, from the stream
