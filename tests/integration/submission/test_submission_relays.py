@@ -7,6 +7,7 @@ import httpx
 import pytest
 import trio
 from eth_account import Account
+from eth_utils import keccak
 from relay_server import FakeRelay
 
 from appliance.safety import SafetyLatch, SigningHalted
@@ -21,7 +22,8 @@ from appliance.submission.relay import RelayClient, RelaySet
 
 pytestmark = pytest.mark.devnet
 
-IDENTITY = SearcherIdentity("0x" + "5e" * 32)  # a test identity: never a trading key
+# a test identity, derived from its name (no key literal): never a trading key
+IDENTITY = SearcherIdentity("0x" + keccak(text="arb-appliance test: relay identity").hex())
 
 
 async def _signed_transfer(dn, nonce_offset: int = 0) -> tuple[bytes, str]:

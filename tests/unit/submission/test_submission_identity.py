@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 
 import pytest
+from eth_utils import keccak
 
 from appliance.submission.errors import SearcherKeyError
 from appliance.submission.identity import SearcherIdentity, verify_signature
 
-KEY = "0x" + "5e" * 32
-TRADING = "0x" + "7a" * 32
+KEY = "0x" + keccak(text="arb-appliance test: relay identity").hex()  # derived, no literal
+TRADING = "0x" + keccak(text="arb-appliance test: trading key").hex()
 
 
 def write(path, text, mode=0o600):
