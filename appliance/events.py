@@ -104,6 +104,9 @@ class Leg:
     token_in: str
     token_out: str
     fee_bps: int
+    # the pool kind's name (``appliance.market`` pool kinds): "uniswap_v2" or "uniswap_v3"; a V3
+    # leg's fee_bps is the pool's fee / 100 (fee tiers 100/500/3000/10000 -> 1/5/30/100 bps)
+    kind: str = "uniswap_v2"
 
 
 @dataclass(frozen=True, slots=True)
