@@ -108,6 +108,16 @@ class DexConfig:
     router: str | None = setting(
         None, doc="the DEX's router (devnet simulator only)", check=checksum_address
     )
+    kind: str = setting(
+        "uniswap_v2",
+        doc="the pool kind: uniswap_v2 (a V2 factory) or uniswap_v3 (a V3 factory)",
+        choices=("uniswap_v2", "uniswap_v3"),
+    )
+    fee_tiers: tuple[int, ...] = setting(
+        (),
+        doc="uniswap_v3 only: the fee tiers to discover, in hundredths of a basis point "
+        "(100, 500, 3000, 10000)",
+    )
 
 
 @dataclass(frozen=True)
