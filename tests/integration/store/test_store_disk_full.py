@@ -137,9 +137,10 @@ def test_full_data_dir_mid_run_pauses_refuses_write_ahead_and_recovers(
             await send.send(again)
             with pytest.raises(WriteAheadFailed):
                 await again.wait()
-            await trio.sleep(1.2)  # one heartbeat: the state file is republished
-            with StateReader(handle.state_path) as reader:
-                assert "data_dir is full" in reader.snapshot(prices=False).last_alert
+            with StateReader(handle.state_path) as reader:  # the next heartbeat republishes it
+                with trio.fail_after(30):
+                    while "data_dir is full" not in reader.snapshot(prices=False).last_alert:
+                        await trio.sleep(0.1)
 
             filler.unlink()  # room again
             await send.send(block(40))
