@@ -1,17 +1,24 @@
-"""Backtest: a journal written with the store's own API, replayed through the detector."""
+"""Backtest: a journal written with the store's own API, read back by the store's one market
+reader, replayed through the detector and through ``arb-appliance backtest``.
+
+(Moved from the strategy tests with ``strategy/replay.py``, the reader's dead twin: what they
+proved of it is proven here of :func:`appliance.store.market_reader.journal_market`.)
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 
 import pytest
 
 from appliance.cli import main as cli_main
-from appliance.events import BlockSeen
+from appliance.events import BlockSeen, ReservesUpdated
 from appliance.market.synthetic import NoiseMarket
+from appliance.store.errors import JournalCorrupt, JournalMissing, MarketNotRecorded
 from appliance.store.journal import Journal
+from appliance.store.market_reader import journal_market
 from appliance.strategy import Detector
-from appliance.strategy.replay import ReplayError, replay_journal
 
 
 def record(market: NoiseMarket, path, blocks: int) -> list:
@@ -48,27 +55,64 @@ def record(market: NoiseMarket, path, blocks: int) -> list:
     return found
 
 
-def test_replay_reproduces_the_live_candidates(tmp_path):
+def replay(cfg, journal, **window):
+    """The recorded market through a fresh detector, as the backtest feeds it: every candidate
+    per block, and the blocks read (number, base fee)."""
+    discovered, denied, blocks = journal_market(journal, **window)
+    det = Detector(cfg)
+    det.on_pools(discovered)
+    for token, reason in denied:
+        det.deny(token, reason)
+    found, seen = [], []
+    for block in blocks:
+        seen.append((block.number, block.base_fee))
+        result = det.on_reserves(
+            ReservesUpdated(block.number, "", block.reserves), block.base_fee, seen_at=0.0
+        )
+        if result is not None:
+            found.extend(result.candidates)
+    return found, seen
+
+
+def test_the_reader_reproduces_the_live_candidates_exactly(tmp_path):
     market = NoiseMarket(n_tokens=8, seed=21)
     cfg = make_cfg(market)
     journal = tmp_path / "journal.sqlite"
     live = record(market, journal, 150)
     assert live
-    summary = replay_journal(cfg, journal)
-    assert summary.blocks == 150 and summary.candidates == len(live)
-    totals: dict[str, int] = {}
-    for cand in live:
-        totals[cand.base_token] = totals.get(cand.base_token, 0) + cand.net_profit
-    assert summary.net_profit == totals
-    assert summary.best == max(live, key=lambda c: c.net_profit)
-    part = replay_journal(cfg, journal, from_block=50, to_block=99)
-    assert part.blocks == 50 and part.first_block == 50
+    found, seen = replay(cfg, journal)
+    assert len(seen) == 150 and [b for b, _ in seen] == list(range(150))
+    assert all(fee == (3 + n % 5) * GWEI for n, fee in seen)  # each block's own base fee
+    assert found == live  # the same candidates, exact integers, same order
+    _, seen = replay(cfg, journal, from_block=50, to_block=99)
+    assert [b for b, _ in seen] == list(range(50, 100))
 
 
-def test_replay_refuses_a_missing_journal(tmp_path):
-    market = NoiseMarket(n_tokens=4, seed=1)
-    with pytest.raises(ReplayError, match="does not exist"):
-        replay_journal(make_cfg(market), tmp_path / "nope.sqlite")
+def test_the_reader_opens_the_journal_read_only(tmp_path):
+    market = NoiseMarket(n_tokens=4, seed=2)
+    journal = tmp_path / "journal.sqlite"
+    record(market, journal, 3)
+    before = journal.read_bytes()
+    _, _, blocks = journal_market(journal)
+    next(blocks)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        blocks.gi_frame.f_locals["conn"].execute("DELETE FROM reserves")
+    blocks.close()
+    assert journal.read_bytes() == before
+
+
+def test_the_reader_refuses_what_is_not_a_recorded_market(tmp_path):
+    with pytest.raises(JournalMissing, match="does not exist"):
+        journal_market(tmp_path / "nope.sqlite")
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not a journal at all" * 10)
+    with pytest.raises(JournalCorrupt, match="journal damaged"):
+        journal_market(junk)
+    empty = tmp_path / "empty.sqlite"
+    with Journal(empty):
+        pass
+    with pytest.raises(MarketNotRecorded, match="no described pools"):
+        journal_market(empty)
 
 
 def test_backtest_command_exit_codes(tmp_path, capsys):
