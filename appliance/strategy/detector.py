@@ -44,7 +44,7 @@ from appliance.market.errors import ReorgTooDeep
 from appliance.market.state import MarketState
 from appliance.market.v2math import get_amount_out
 from appliance.strategy.cycles import CycleSet, build_cycles
-from appliance.strategy.exact import gas_in_base, rank_disjoint, recheck
+from appliance.strategy.exact import OptimumMemo, gas_in_base, rank_disjoint, recheck
 from appliance.strategy.screen import Screen
 
 __all__ = ["Detector", "DetectorStats", "PaperFill"]
@@ -117,6 +117,7 @@ class Detector:
             self.state.deny(token, "config")
         self._cycles: CycleSet | None = None
         self._screen: Screen | None = None
+        self._optima = OptimumMemo()  # per cycle id: an unchanged cycle is not searched again
         # the last evaluation, reused while nothing it depends on changed (a quiet block)
         self._last: tuple[int, tuple[Candidate, ...]] | None = None  # (gas price, candidates)
 
@@ -310,6 +311,7 @@ class Detector:
         if self._cycles is not None and self._cycles.version == self.state.version:
             return False
         self._last = None
+        self._optima.clear()
         self._cycles = build_cycles(self.state, self.base_tokens, self.max_hops)
         self._screen = Screen(self._cycles, self.state)
         self.stats.cycles_screened += self._screen.update(None)
@@ -415,6 +417,8 @@ class Detector:
                 cap=cap,
                 gas_estimate=int(self.gas_units[hops_n]),
                 gas_cost=gas_cost,
+                memo=self._optima,
+                key=cid,
             )
             if cand is not None:
                 found.append(cand)

@@ -36,6 +36,7 @@ from appliance.market.v2math import BPS, Hop, get_amount_in, get_amount_out
 
 __all__ = [
     "Optimum",
+    "OptimumMemo",
     "fold_exact",
     "gas_in_base",
     "optimal_input",
@@ -278,6 +279,46 @@ def gas_in_base(
     return best
 
 
+class OptimumMemo:
+    """The last optimum of each cycle, reused while its pools' reserves and its cap are the same.
+
+    The optimum (:func:`optimal_input` with no floor) depends on nothing else: not on the gas
+    price, which :func:`recheck` subtracts afterwards. So a cycle whose pools did not change in a
+    block costs a tuple comparison instead of a search, and the result is the very same integers
+    (the live detector and the backtest re-check the same top cycles block after block). One
+    entry per cycle key; :meth:`clear` when the cycle set is rebuilt.
+    """
+
+    __slots__ = ("_last", "hits", "misses")
+
+    def __init__(self) -> None:
+        self._last: dict[object, tuple[tuple[Hop, ...], int, int, int, Optimum | None]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def clear(self) -> None:
+        self._last.clear()
+
+    def optimum(
+        self,
+        key: object,
+        hops: Sequence[Hop],
+        cap: int,
+        *,
+        max_evals: int = MAX_EVALS,
+        tolerance: int = 0,
+    ) -> Optimum | None:
+        hops = tuple(hops)
+        last = self._last.get(key)
+        if last is not None and last[:4] == (hops, cap, max_evals, tolerance):
+            self.hits += 1
+            return last[4]
+        self.misses += 1
+        opt = optimal_input(hops, cap, max_evals=max_evals, tolerance=tolerance)
+        self._last[key] = (hops, cap, max_evals, tolerance, opt)
+        return opt
+
+
 def recheck(
     *,
     block: int,
@@ -289,9 +330,23 @@ def recheck(
     gas_cost: int,
     max_evals: int = MAX_EVALS,
     tolerance: int = 0,
+    memo: OptimumMemo | None = None,
+    key: object = None,
 ) -> Candidate | None:
-    """The exact candidate of one cycle, or None when its net profit after gas is not positive."""
-    opt = optimal_input(hops, cap, floor=gas_cost, max_evals=max_evals, tolerance=tolerance)
+    """The exact candidate of one cycle, or None when its net profit after gas is not positive.
+
+    The input is the cycle's own integer optimum (the gas cost does not move it: it is the same
+    for every input), then the gas is subtracted. ``memo``/``key`` reuse the optimum of an
+    unchanged cycle (same integers; see :class:`OptimumMemo`).
+    """
+    if cap < 1 or not hops or any(a <= 0 or b <= 0 for a, b, _ in hops):
+        return None
+    if profit_upper_bound(hops, cap) <= gas_cost:
+        return None  # no input can pay the gas: no search
+    if memo is None:
+        opt = optimal_input(hops, cap, max_evals=max_evals, tolerance=tolerance)
+    else:
+        opt = memo.optimum(key, hops, cap, max_evals=max_evals, tolerance=tolerance)
     if opt is None or opt.profit - gas_cost <= 0:
         return None
     return Candidate(
