@@ -44,6 +44,10 @@ def journal_market(
     """The market the journal at ``path`` recorded: its pools, its denied tokens ``(address,
     reason)``, and its blocks of changes from ``from_block`` to ``to_block`` (inclusive).
 
+    The first block is the market *as of* ``from_block``: every pool's last recorded reserves at
+    or before it (a pool that last changed earlier still has its reserves), numbered
+    ``from_block``; the later blocks are the changes, as recorded.
+
     Raises :class:`JournalMissing` (no file), :class:`JournalCorrupt` (not a journal) or
     :class:`MarketNotRecorded` (no described pool). The iterator holds the journal open until it
     is exhausted or closed.
@@ -93,12 +97,22 @@ def _blocks(
     hi: int,
 ) -> Iterator[MarketBlock]:
     try:
+        state = conn.execute(
+            "SELECT pool_id, reserve0, reserve1 FROM (SELECT pool_id, reserve0, reserve1, "
+            "row_number() OVER (PARTITION BY pool_id ORDER BY block DESC, rowid DESC) AS k "
+            "FROM reserves WHERE block <= ?) WHERE k = 1 ORDER BY pool_id",
+            (min(lo, hi),),
+        ).fetchall()
+        current: MarketBlock | None = None
+        start = {ids[pid]: (int(r0), int(r1)) for pid, r0, r1 in state if pid in ids}
+        if start and lo <= hi:
+            fee, ts = headers.get(lo, (None, None))
+            current = MarketBlock(lo, start, fee, ts)
         rows = conn.execute(
             "SELECT block, pool_id, reserve0, reserve1 FROM reserves "
-            "WHERE block BETWEEN ? AND ? ORDER BY block, rowid",
+            "WHERE block > ? AND block <= ? ORDER BY block, rowid",
             (lo, hi),
         )
-        current: MarketBlock | None = None
         for block, pid, r0, r1 in rows:
             if current is None or current.number != block:
                 if current is not None:

@@ -84,8 +84,14 @@ def test_the_reader_reproduces_the_live_candidates_exactly(tmp_path):
     assert len(seen) == 150 and [b for b, _ in seen] == list(range(150))
     assert all(fee == (3 + n % 5) * GWEI for n, fee in seen)  # each block's own base fee
     assert found == live  # the same candidates, exact integers, same order
-    _, seen = replay(cfg, journal, from_block=50, to_block=99)
+    # from a later block: the market as of that block (every pool, even one that last changed
+    # before it), then its changes: the same candidates as live over the window
+    part, seen = replay(cfg, journal, from_block=50, to_block=99)
     assert [b for b, _ in seen] == list(range(50, 100))
+    assert part == [c for c in live if 50 <= c.block <= 99]
+    _, _, blocks = journal_market(journal, from_block=50, to_block=50)
+    (first,) = list(blocks)
+    assert set(first.reserves) == {p.address for p in market.pools}
 
 
 def test_the_reader_opens_the_journal_read_only(tmp_path):
