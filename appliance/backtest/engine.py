@@ -134,6 +134,9 @@ class Backtest:
             found = detector.on_reserves(
                 ReservesUpdated(block.number, "", block.reserves), block.base_fee, seen_at=ts
             )
+            # the market task's per-block price observation, before the block's candidates
+            # (volatility regime, correlations, valuation: they size and gate the trades)
+            engine.on_prices(detector.base_prices())
             if found is not None:
                 optimum += self._fresh_best(found, block)
                 orders, records = engine.on_candidates(
