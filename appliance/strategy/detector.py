@@ -118,6 +118,7 @@ class Detector:
         self._cycles: CycleSet | None = None
         self._screen: Screen | None = None
         self._optima = OptimumMemo()  # per cycle id: an unchanged cycle is not searched again
+        self._plans: dict[int, tuple] = {}  # per cycle id: its legs and (pool, zero_for_one, fee)
         # the last evaluation, reused while nothing it depends on changed (a quiet block)
         self._last: tuple[int, tuple[Candidate, ...]] | None = None  # (gas price, candidates)
 
@@ -312,6 +313,7 @@ class Detector:
             return False
         self._last = None
         self._optima.clear()
+        self._plans.clear()
         self._cycles = build_cycles(self.state, self.base_tokens, self.max_hops)
         self._screen = Screen(self._cycles, self.state)
         self.stats.cycles_screened += self._screen.update(None)
@@ -402,16 +404,28 @@ class Detector:
             gas_cost = gas_cost_cache[key]
             if gas_cost is None:
                 continue
-            hops = []
-            for k in range(hops_n):
-                pid = int(cycles.pools[cid, k])
-                r0, r1 = st.reserve0[pid], st.reserve1[pid]
-                fee = int(st.fee_bps[pid])
-                hops.append((r0, r1, fee) if cycles.zero_for_one[cid, k] else (r1, r0, fee))
+            plan = self._plans.get(cid)
+            if plan is None:
+                plan = self._plans[cid] = (
+                    cycles.legs(cid, st),
+                    tuple(
+                        (
+                            int(cycles.pools[cid, k]),
+                            bool(cycles.zero_for_one[cid, k]),
+                            int(st.fee_bps[int(cycles.pools[cid, k])]),
+                        )
+                        for k in range(hops_n)
+                    ),
+                )
+            res0, res1 = st.reserve0, st.reserve1
+            hops = [
+                (res0[pid], res1[pid], fee) if zfo else (res1[pid], res0[pid], fee)
+                for pid, zfo, fee in plan[1]
+            ]
             self.stats.rechecked += 1
             cand = recheck(
                 block=block,
-                legs=cycles.legs(cid, st),
+                legs=plan[0],
                 hops=hops,
                 base_token=base_token,
                 cap=cap,

@@ -299,6 +299,16 @@ class OptimumMemo:
     def clear(self) -> None:
         self._last.clear()
 
+    def known(
+        self, key: object, hops: tuple[Hop, ...], cap: int, max_evals: int, tolerance: int
+    ) -> tuple[Optimum | None] | None:
+        """``(optimum,)`` when ``key``'s last search had these very inputs, else None."""
+        last = self._last.get(key)
+        if last is not None and last[:4] == (hops, cap, max_evals, tolerance):
+            self.hits += 1
+            return (last[4],)
+        return None
+
     def optimum(
         self,
         key: object,
@@ -309,10 +319,9 @@ class OptimumMemo:
         tolerance: int = 0,
     ) -> Optimum | None:
         hops = tuple(hops)
-        last = self._last.get(key)
-        if last is not None and last[:4] == (hops, cap, max_evals, tolerance):
-            self.hits += 1
-            return last[4]
+        known = self.known(key, hops, cap, max_evals, tolerance)
+        if known is not None:
+            return known[0]
         self.misses += 1
         opt = optimal_input(hops, cap, max_evals=max_evals, tolerance=tolerance)
         self._last[key] = (hops, cap, max_evals, tolerance, opt)
@@ -339,14 +348,19 @@ def recheck(
     for every input), then the gas is subtracted. ``memo``/``key`` reuse the optimum of an
     unchanged cycle (same integers; see :class:`OptimumMemo`).
     """
-    if cap < 1 or not hops or any(a <= 0 or b <= 0 for a, b, _ in hops):
-        return None
-    if profit_upper_bound(hops, cap) <= gas_cost:
-        return None  # no input can pay the gas: no search
-    if memo is None:
-        opt = optimal_input(hops, cap, max_evals=max_evals, tolerance=tolerance)
+    hops = tuple(hops)
+    known = memo.known(key, hops, cap, max_evals, tolerance) if memo is not None else None
+    if known is not None:
+        opt = known[0]  # (the bound below is implied: no optimum beats it)
     else:
-        opt = memo.optimum(key, hops, cap, max_evals=max_evals, tolerance=tolerance)
+        if cap < 1 or not hops or any(a <= 0 or b <= 0 for a, b, _ in hops):
+            return None
+        if profit_upper_bound(hops, cap) <= gas_cost:
+            return None  # no input can pay the gas: no search
+        if memo is None:
+            opt = optimal_input(hops, cap, max_evals=max_evals, tolerance=tolerance)
+        else:
+            opt = memo.optimum(key, hops, cap, max_evals=max_evals, tolerance=tolerance)
     if opt is None or opt.profit - gas_cost <= 0:
         return None
     return Candidate(

@@ -41,16 +41,20 @@ def main() -> None:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     inventory = {t: 10**24 for t in market.base}
     bt = Backtest(cfg, market.discovered(), inventory=inventory)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     run = bt.run(iter(blocks))
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     s = run.summary
     print(
         f"pools {len(market.pools)}, blocks {s.blocks}, trades {s.trades}, "
         f"rejections {sum(run.rejections.values())}"
     )
-    print(f"replay: {s.blocks / wall:,.0f} blocks/s ({wall:.2f} s)  goal >= 2,000 blocks/s")
+    print(
+        f"replay: {s.blocks / wall:,.0f} blocks/s ({wall:.2f} s wall), "
+        f"{s.blocks / cpu:,.0f} blocks per CPU-second ({cpu:.2f} s CPU; one core, the figure a "
+        f"shared box cannot spoil)  goal >= 2,000 blocks/s"
+    )
     print(f"peak RSS {rss / 1024:.1f} MB (market generated: {rss_before / 1024:.1f} MB)")
 
 
