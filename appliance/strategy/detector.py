@@ -53,6 +53,7 @@ GWEI = 10**9
 
 
 MAX_PAPER_FILLS = 256  # the oldest paper fill is lifted beyond this many
+_NONE = np.zeros(0, dtype=np.int64)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -113,6 +114,7 @@ class Detector:
         # paper fills in force (see the module doc): lifted when the chain changes their pools
         self.fills: list[PaperFill] = []
         self._chain: dict[int, tuple[int, int]] = {}  # pool id -> chain reserves under an overlay
+        self._total: dict[int, tuple[int, int]] = {}  # pool id -> the fills' summed deltas
         for token in cfg.tokens.deny:
             self.state.deny(token, "config")
         self._cycles: CycleSet | None = None
@@ -206,14 +208,13 @@ class Detector:
         self, event: ReservesUpdated, base_fee: int | None, *, seen_at: float | None = None
     ) -> CandidatesFound | None:
         """Apply a block's reserves and return its candidates (None when there are none)."""
-        before = self._lift()  # the chain's figures underneath, so apply() sees (and undoes) those
-        changed = self.state.apply(event)
-        if self.fills and len(changed):
-            hit = set(changed.tolist())
-            self.fills = [
-                f for f in self.fills if hit.isdisjoint(f.deltas) or self._chain_offers(f)
-            ]
-        self._refresh(np.union1d(changed, self._lay(before)))
+        if self._chain:
+            changed, moved = self._apply_under_overlay(event)
+        else:  # nothing laid now: fills in force (if any) may fit the new reserves
+            changed = self.state.apply(event)
+            self._drop_taken(changed)
+            moved = self._lay({}) if self.fills else _NONE
+        self._refresh(np.union1d(changed, moved) if len(moved) else changed)
         self.stats.blocks += 1
         found = self.evaluate(event.block, base_fee)
         if self._chain:
@@ -228,6 +229,51 @@ class Detector:
         )
 
     # ------------------------------------------------------------------ internals
+    def _drop_taken(self, changed: np.ndarray) -> bool:
+        """Lift the fills whose cycle the chain itself closed (see the module doc). True when
+        one was lifted."""
+        if not self.fills or not len(changed):
+            return False
+        hit = set(changed.tolist())
+        kept = [f for f in self.fills if hit.isdisjoint(f.deltas) or self._chain_offers(f)]
+        dropped = len(kept) != len(self.fills)
+        self.fills = kept
+        return dropped
+
+    def _apply_under_overlay(self, event: ReservesUpdated) -> tuple[np.ndarray, np.ndarray]:
+        """Apply ``event`` with fills laid: the chain's figures go back under the event's pools
+        only (so apply() sees and undoes those), the overlay is laid again over them; only when a
+        fill is lifted is the whole overlay laid afresh. Returns (changed, moved by the overlay).
+        The same outcome as lifting and laying every fill, at the cost of the block's pools."""
+        st, ids = self.state, self.state.pool_ids
+        before: dict[int, tuple[int, int]] = {}
+        for address in event.reserves:
+            pid = ids.get(address)
+            if pid is not None and pid in self._chain:
+                before[pid] = (st.reserve0[pid], st.reserve1[pid])
+                self._put(pid, *self._chain.pop(pid))
+        changed = st.apply(event)
+        if self._drop_taken(changed):
+            before.update(self._lift())
+            return changed, self._lay(before)
+        moved = []
+        for address in event.reserves:
+            pid = ids.get(address)
+            if pid is None:
+                continue
+            delta = self._total.get(pid)
+            if delta is not None:  # lay it again over the chain's new figures, if they fit
+                res0, res1 = st.reserve0[pid], st.reserve1[pid]
+                if res0 + delta[0] > 0 and res1 + delta[1] > 0:
+                    self._chain[pid] = (res0, res1)
+                    self._put(pid, res0 + delta[0], res1 + delta[1])
+            if (pid in before or pid in self._chain) and before.get(pid) != (
+                st.reserve0[pid],
+                st.reserve1[pid],
+            ):
+                moved.append(pid)
+        return changed, np.array(sorted(set(moved)), dtype=np.int64)
+
     def _put(self, pid: int, res0: int, res1: int) -> None:
         """Set a pool's reserves outside the state's undo log (the overlay is not chain data)."""
         st = self.state
@@ -254,6 +300,7 @@ class Detector:
             for pid, (d0, d1) in fill.deltas.items():
                 old0, old1 = total.get(pid, (0, 0))
                 total[pid] = (old0 + d0, old1 + d1)
+        self._total = total  # valid until the fills change (every change lays them again)
         for pid, (d0, d1) in total.items():
             res0, res1 = st.reserve0[pid], st.reserve1[pid]
             if res0 + d0 > 0 and res1 + d1 > 0:
@@ -272,11 +319,8 @@ class Detector:
         st = self.state
         num = den = 1
         for pid, zero_in, fee in fill.legs:
-            r_in, r_out = (
-                (st.reserve0[pid], st.reserve1[pid])
-                if zero_in
-                else (st.reserve1[pid], st.reserve0[pid])
-            )
+            res0, res1 = self._chain.get(pid) or (st.reserve0[pid], st.reserve1[pid])
+            r_in, r_out = (res0, res1) if zero_in else (res1, res0)
             num *= r_out * (10_000 - fee)
             den *= r_in * 10_000
         return num > den
