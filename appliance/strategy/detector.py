@@ -123,6 +123,7 @@ class Detector:
         self._plans: dict[int, tuple] = {}  # per cycle id: its legs and (pool, zero_for_one, fee)
         # the last evaluation, reused while nothing it depends on changed (a quiet block)
         self._last: tuple[int, tuple[Candidate, ...]] | None = None  # (gas price, candidates)
+        self._value: np.ndarray | None = None  # the base tokens' values of that evaluation
 
     # ------------------------------------------------------------------ inputs
     def on_pools(self, event: PoolsDiscovered) -> list[int]:
@@ -380,7 +381,10 @@ class Detector:
         """The base tokens' spot value now, in native wei per token wei (deepest pool against
         the native token; the native token is 1.0; tokens without a quote are left out): the
         risk engine's per-block price observation (volatility regime, correlations)."""
-        value, _ = self._base_values()
+        # the last evaluation's values while nothing changed since (it set ``_last``)
+        value = self._value if self._last is not None else None
+        if value is None:
+            value, _ = self._base_values()
         ids = self.state.token_ids
         return {t: float(value[ids[t]]) for t in self.base_tokens if t in ids and value[ids[t]] > 0}
 
@@ -428,6 +432,7 @@ class Detector:
             return tuple(dataclasses.replace(c, block=block) for c in self._last[1])
         gas_native = self.gas_units * gas_price
         value, quotes = self._base_values()
+        self._value = value
         ids = screen.top(self.top_n, value, gas_native.astype(np.float64))
         found: list[Candidate] = []
         gas_cost_cache: dict[tuple[str, int], int | None] = {}
