@@ -188,7 +188,7 @@ def optimal_input(
         return p[0] * q[1] <= q[0] * p[1]
 
     p_peak = p_of(t_peak)
-    upper = min(upper, _real_max_floor(p_of, t_peak, t_max))
+    upper = min(upper, _real_max_floor(p_of, _p_peak(nh, dh, ch, nt, dt, ct, t_peak, t_max), t_max))
     if upper <= floor:
         return None
 
@@ -236,6 +236,19 @@ def optimal_input(
     profit, x, amounts = best
     proven = profit >= upper or not (left_open or right_open)
     return Optimum(x, tuple(amounts), profit, proven, evals, max(upper - profit, 0))
+
+
+def _p_peak(nh: int, dh: int, ch: int, nt: int, dt: int, ct: int, t: int, t_max: int) -> int:
+    """Near the argmax of ``P(t) = nt·t/(dt + ct·t) − dh·t/(nh − ch·t)`` in ``[1, t_max]``.
+
+    ``P' = 0`` where ``sqrt(nt·dt)·(nh − ch·t) = sqrt(dh·nh)·(dt + ct·t)``: closed form, with
+    integer square roots (off by a few units at most; :func:`_real_max_floor` climbs the rest
+    exactly). Falls back to ``t`` when the form is degenerate."""
+    s_tail, s_head = math.isqrt(nt * dt), math.isqrt(dh * nh)
+    den = s_tail * ch + s_head * ct
+    if den <= 0:
+        return t
+    return min(max((s_tail * nh - s_head * dt) // den, 1), t_max)
 
 
 def _real_max_floor(p_of, t: int, t_max: int) -> int:
