@@ -236,6 +236,8 @@ class Detector:
         if not self.fills or not len(changed):
             return False
         hit = set(changed.tolist())
+        if hit.isdisjoint(self._total):  # no fill covers a changed pool (``_total``: all they do)
+            return False
         kept = [f for f in self.fills if hit.isdisjoint(f.deltas) or self._chain_offers(f)]
         dropped = len(kept) != len(self.fills)
         self.fills = kept
