@@ -32,6 +32,7 @@ from appliance.events import (
     CandidatesFound,
     PoolsDiscovered,
     ReservesUpdated,
+    RiskUpdated,
     TradeStatus,
     TradeUpdated,
 )
@@ -40,6 +41,7 @@ from appliance.execution.pipeline import fill_update, order_update
 from appliance.risk.engine import RiskEngine
 from appliance.safety import SafetyLatch
 from appliance.strategy.detector import Detector
+from appliance.supervisor.inventory import INVENTORY_EVERY_S
 
 __all__ = ["Backtest", "BacktestRun"]
 
@@ -55,6 +57,7 @@ class BacktestRun:
     equity: list[tuple[int, int]] = field(default_factory=list)  # (block, cumulative net wei)
     rejections: dict[str, int] = field(default_factory=dict)  # risk refusals by reason
     lost_races: int = 0
+    risk: RiskUpdated | None = None  # the risk engine's picture after the last block
 
 
 class Backtest:
@@ -101,8 +104,6 @@ class Backtest:
                 flash=self.flash,
                 inventory=self.inventory,
             )
-            if self.inventory:
-                engine.on_inventory(self.inventory)
             return self._loop(blocks, detector, engine, now)
 
     def _loop(self, blocks, detector: Detector, engine: RiskEngine, now: list[float]):
@@ -115,6 +116,7 @@ class Backtest:
         total = 0
         opened = set(_open_breakers(engine))
         synced = False
+        read_at = None  # replayed time of the last inventory read
         for block in blocks:
             ts = (
                 float(block.timestamp)
@@ -130,6 +132,11 @@ class Backtest:
             if not synced:  # the replayed chain is, by construction, in sync and healthy
                 engine.on_health(True, True)
                 synced = True
+            if self.inventory and (read_at is None or ts - read_at >= INVENTORY_EVERY_S):
+                # the inventory task's periodic read (paper fills move nothing on chain: the same
+                # balances); the engine values them with the paper P&L: the drawdown's equity
+                engine.on_inventory(self.inventory)
+                read_at = ts
             detector.set_size_caps(engine.size_caps())  # as the live sizing feed does
             found = detector.on_reserves(
                 ReservesUpdated(block.number, "", block.reserves), block.base_fee, seen_at=ts
@@ -170,7 +177,7 @@ class Backtest:
             optimum_gross_wei=optimum,
             breaker_trips=trips,
         )
-        return BacktestRun(summary, trades, equity, rejections, lost)
+        return BacktestRun(summary, trades, equity, rejections, lost, engine.snapshot())
 
     def _gas_price(self, block: MarketBlock) -> int:
         if block.base_fee is None:

@@ -104,3 +104,17 @@ def test_the_market_s_price_observations_size_the_trades_as_live():
     cap = base.risk.max_trade_wei
     assert max(t.amount_in for t in calm.trades if t.base_token == WETH) > cap // 4
     assert max(t.amount_in for t in high.trades if t.base_token == WETH) <= cap // 4
+
+
+def test_the_inventory_is_read_back_as_live_so_the_equity_follows_the_paper_pnl():
+    """The live inventory task reads the balances every few seconds; the risk engine values
+    them with the paper P&L (the drawdown breaker's equity). The backtest reads them as often
+    on the replayed clock: the equity peak follows the paper profits, not the first read."""
+    cfg = load_config(EXAMPLE, check_key=False)
+    inventory = {WETH: 50 * E18, USDC: 150_000 * E6}
+    market_blocks = blocks({10: 0.03}, n=40)
+    first = Backtest(cfg, market(), inventory=inventory).run(iter(market_blocks[:2]))
+    run = Backtest(cfg, market(), inventory=inventory).run(iter(market_blocks))
+    assert run.summary.net_profit_wei > 0 and first.risk is not None and run.risk is not None
+    assert first.risk.equity_peak > 0  # valued once the prices are observed
+    assert run.risk.equity_peak > first.risk.equity_peak  # the paper profits reached it
