@@ -384,7 +384,8 @@ class Detector:
         the native token; the native token is 1.0; tokens without a quote are left out): the
         risk engine's per-block price observation (volatility regime, correlations)."""
         # the last evaluation's values while nothing changed since (it set ``_last``)
-        value = self._value if self._last is not None else None
+        fresh = self._last is not None and self._cycles is not None
+        value = self._value if fresh and self._cycles.version == self.state.version else None
         if value is None:
             value, _ = self._base_values()
         ids = self.state.token_ids
