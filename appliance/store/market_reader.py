@@ -46,7 +46,8 @@ def journal_market(
 
     The first block is the market *as of* ``from_block``: every pool's last recorded reserves at
     or before it (a pool that last changed earlier still has its reserves), numbered
-    ``from_block``; the later blocks are the changes, as recorded.
+    ``from_block``; the later blocks are the changes, as recorded, and every recorded head
+    without a change as a block of no changes (live evaluates those too: a new base fee).
 
     Raises :class:`JournalMissing` (no file), :class:`JournalCorrupt` (not a journal) or
     :class:`MarketNotRecorded` (no described pool). The iterator holds the journal open until it
@@ -113,10 +114,18 @@ def _blocks(
             "WHERE block > ? AND block <= ? ORDER BY block, rowid",
             (lo, hi),
         )
+        # a head without changes is a block too (live evaluates it: its base fee is new)
+        quiet = iter(sorted(n for n in headers if lo < n <= hi))
+        nxt = next(quiet, None)
         for block, pid, r0, r1 in rows:
             if current is None or current.number != block:
                 if current is not None:
                     yield current
+                while nxt is not None and nxt < block:
+                    yield MarketBlock(nxt, {}, *headers[nxt])
+                    nxt = next(quiet, None)
+                if nxt == block:
+                    nxt = next(quiet, None)
                 fee, ts = headers.get(block, (None, None))
                 current = MarketBlock(block, {}, fee, ts)
             address = ids.get(pid)
@@ -124,5 +133,8 @@ def _blocks(
                 current.reserves[address] = (int(r0), int(r1))
         if current is not None:
             yield current
+        while nxt is not None:
+            yield MarketBlock(nxt, {}, *headers[nxt])
+            nxt = next(quiet, None)
     finally:
         conn.close()

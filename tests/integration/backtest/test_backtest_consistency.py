@@ -52,7 +52,9 @@ from sup_helpers import appliance_config
 from appliance.backtest.engine import Backtest
 from appliance.config import load_config
 from appliance.devnet.simulator import swap_stream
+from appliance.events import PoolsDiscovered, ReservesUpdated
 from appliance.store.market_reader import journal_market
+from appliance.strategy.detector import Detector
 from appliance.supervisor import run_supervisor
 
 pytestmark = pytest.mark.devnet
@@ -90,6 +92,27 @@ def _settled(journal: Path, detector) -> bool:
     return approved[0][0] == final[0][0]
 
 
+async def _quiet_market(dn, cfg) -> int:
+    """Trade the devnet's opening dislocations away (router swaps, leg by leg) until the
+    detector finds nothing at this base fee, so the supervisor starts on a market without
+    opportunities: whether its first block is decided before or after the inventory task's
+    first read (a start-up race: refused then, traded now) cannot matter. Returns the swaps."""
+    det = Detector(cfg)
+    det.on_pools(PoolsDiscovered(tuple(dn.tokens.values()), tuple(dn.pools)))
+    dex_of = {p.address: p.dex for p in dn.pools}
+    for n in range(40):
+        head = await dn.call("eth_getBlockByNumber", ["latest", False])
+        found = det.on_reserves(
+            ReservesUpdated(n, "", await dn.all_reserves()), int(head["baseFeePerGas"], 16)
+        )
+        if found is None:
+            return n
+        cand = found.candidates[0]
+        for leg, amount in zip(cand.legs, (cand.amount_in, *cand.amounts[:-1]), strict=True):
+            await dn.swap(dex_of[leg.pool], leg.token_in, leg.token_out, amount)
+    raise AssertionError("the opening dislocations did not close in 40 rounds")
+
+
 async def _paper_run(dn, tmp_path: Path):
     path = await appliance_config(dn, tmp_path)
     # a loaded CI box must not turn a slow answer into a dropped paper trade (which a replay
@@ -100,6 +123,7 @@ async def _paper_run(dn, tmp_path: Path):
     # paper fills move nothing on chain: the executor's balances are the inventory throughout
     inventory = {t: await dn.balance(t, cfg.account.executor) for t in cfg.tokens.base}
     swaps = swap_stream(dn.pools, dn.initial_reserves, SEED)
+    await _quiet_market(dn, cfg)
     async with trio.open_nursery() as nursery:
         sup = await nursery.start(
             lambda task_status: run_supervisor(
@@ -115,6 +139,9 @@ async def _paper_run(dn, tmp_path: Path):
         await trio.testing.wait_all_tasks_blocked()
         first = await dn.block_number() + 1
         for _ in range(ROUNDS):
+            # the inventory task hands the strategy the risk engine's caps every 5 s, the
+            # backtest at every block: each block is mined once the live caps are current
+            await _until(lambda: detector.size_caps == sup.risk.size_caps())
             sent = []
             for _ in range(SWAPS_PER_BLOCK):
                 swap = next(swaps)

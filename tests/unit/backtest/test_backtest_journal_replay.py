@@ -186,3 +186,27 @@ GWEI = 10**9
 
 def make_cfg(market: NoiseMarket, **strategy):
     return market.app_config(**strategy)
+
+
+def test_a_head_without_changes_is_a_block_of_no_changes(tmp_path):
+    """Live, the chain task sends a ReservesUpdated for every head (its base fee is new even
+    when no pool moved), so the detector evaluates it; the reader gives those blocks too."""
+    market = NoiseMarket(n_tokens=4, seed=3)
+    journal = tmp_path / "journal.sqlite"
+    with Journal(journal) as j:
+        j.upsert_tokens(market.tokens)
+        j.upsert_pools(
+            [
+                (i, p.address, p.dex, p.token0, p.token1, p.fee_bps)
+                for i, p in enumerate(market.pools)
+            ]
+        )
+        snap = market.snapshot()
+        for n in range(1, 6):
+            j.add_blocks([(BlockSeen(n, f"0x{n:064x}", "0x0", 100 + n, n * GWEI), 0.0)])
+        for n in (1, 4):
+            j.add_reserves([(n, 0, str(snap.reserves[market.pools[0].address][0] + n), "7")])
+    _, _, blocks = journal_market(journal)
+    got = [(b.number, len(b.reserves), b.base_fee, b.timestamp) for b in blocks]
+    assert got == [(1, 1, GWEI, 101), (2, 0, 2 * GWEI, 102), (3, 0, 3 * GWEI, 103),
+                   (4, 1, 4 * GWEI, 104), (5, 0, 5 * GWEI, 105)]  # fmt: skip
