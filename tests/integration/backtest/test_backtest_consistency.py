@@ -12,7 +12,11 @@ final in the journal, and all tasks are idle (the fill has reached the market's 
 the next round. Without it, a block mined while a paper fill is in flight is evaluated live
 without that fill's overlay (the same opportunity is offered twice), and the paper simulation
 sees the next traders' swaps: head timing, which a replay cannot reproduce and a test must not
-depend on.
+depend on. Two more timings are pinned the same way: the devnet's opening dislocations are
+traded away before the supervisor starts (whether its first block is decided before or after
+the inventory task's first read is a start-up race: refused then, traded now), and each block
+is mined once the live detector holds the risk engine's current size caps (the inventory task
+hands them over every 5 s; the backtest at every block).
 
 What still differs, and so the tolerance:
 
