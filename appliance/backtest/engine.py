@@ -12,7 +12,8 @@ fill is (:meth:`Detector.mark_filled`): what it did not consume, and every later
 offered again.
 
 The per-block optimum (for capture) is the best candidate of each block whose cycle touches a
-pool that changed in that block: a lasting opportunity counts once, not once per block.
+pool that changed in that block, on the chain or under the previous block's fills: a lasting
+opportunity counts once, not once per block, and what a capped fill left of it counts again.
 """
 
 from __future__ import annotations
@@ -117,6 +118,7 @@ class Backtest:
         opened = set(_open_breakers(engine))
         synced = False
         read_at = None  # replayed time of the last inventory read
+        now_filled: set[str] = set()  # pools a fill (ours or a rival's) moved in this block
         for block in blocks:
             ts = (
                 float(block.timestamp)
@@ -138,6 +140,7 @@ class Backtest:
                 engine.on_inventory(self.inventory)
                 read_at = ts
             detector.set_size_caps(engine.size_caps())  # as the live sizing feed does
+            filled, now_filled = now_filled, set()
             found = detector.on_reserves(
                 ReservesUpdated(block.number, "", block.reserves), block.base_fee, seen_at=ts
             )
@@ -145,7 +148,7 @@ class Backtest:
             # (volatility regime, correlations, valuation: they size and gate the trades)
             engine.on_prices(detector.base_prices())
             if found is not None:
-                optimum += self._fresh_best(found, block)
+                optimum += self._fresh_best(found, set(block.reserves) | filled, block)
                 orders, records = engine.on_candidates(
                     CandidatesFound(found.block, found.candidates, seen_at=ts)
                 )
@@ -157,6 +160,7 @@ class Backtest:
                     cand = order.candidate
                     # ours or a rival's: the fill is laid over the market as paper mode does
                     detector.mark_filled(cand)
+                    now_filled.update(cand.pools)
                     if not self.fill_model.first(rng):
                         lost += 1
                         engine.on_trade(self._dropped(order))
@@ -184,9 +188,10 @@ class Backtest:
             return round(self.cfg.execution.max_fee_gwei * GWEI)
         return block.base_fee + self.tip_wei
 
-    def _fresh_best(self, found: CandidatesFound, block: MarketBlock) -> int:
-        """Gross profit (reference wei) of the best candidate touching a pool changed now."""
-        changed = set(block.reserves)
+    def _fresh_best(self, found: CandidatesFound, changed: set[str], block: MarketBlock) -> int:
+        """Gross profit (reference wei) of the best candidate touching a pool changed now (by
+        the chain, or by the last block's fills: what a fill left of a lasting opportunity is
+        offered again, and counts again)."""
         best = 0
         for cand in found.candidates:
             if changed.isdisjoint(cand.pools):

@@ -73,6 +73,9 @@ def test_a_dislocation_is_drained_fill_by_fill_as_live_would():
     # strategy's gas pre-filter (measured constants): either way not every block trades
     assert r.rejections.get("min_profit_bps", 0) > 0 or len([b for b in blocks if b < 30]) < 20
     assert r.equity[-1] == (60, s.net_profit_wei)
+    # capture: what the fills took of what was offered (the rest of a drained dislocation is
+    # offered again and counts again): never more than all of it
+    assert s.capture is not None and 0.5 < s.capture <= 1.0
 
 
 def test_losing_every_race_trades_nothing_but_sees_the_opportunities():
