@@ -12,7 +12,8 @@ fill is (:meth:`Detector.mark_filled`): what it did not consume, and every later
 offered again.
 
 The per-block optimum (for capture) is the best candidate of each block whose cycle touches a
-pool that changed in that block: a lasting opportunity counts once, not once per block.
+pool that changed in that block, on the chain or under the previous block's fills: a lasting
+opportunity counts once, not once per block, and what a capped fill left of it counts again.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from appliance.events import (
     CandidatesFound,
     PoolsDiscovered,
     ReservesUpdated,
+    RiskUpdated,
     TradeStatus,
     TradeUpdated,
 )
@@ -40,6 +42,7 @@ from appliance.execution.pipeline import fill_update, order_update
 from appliance.risk.engine import RiskEngine
 from appliance.safety import SafetyLatch
 from appliance.strategy.detector import Detector
+from appliance.supervisor.inventory import INVENTORY_EVERY_S
 
 __all__ = ["Backtest", "BacktestRun"]
 
@@ -55,6 +58,7 @@ class BacktestRun:
     equity: list[tuple[int, int]] = field(default_factory=list)  # (block, cumulative net wei)
     rejections: dict[str, int] = field(default_factory=dict)  # risk refusals by reason
     lost_races: int = 0
+    risk: RiskUpdated | None = None  # the risk engine's picture after the last block
 
 
 class Backtest:
@@ -101,8 +105,6 @@ class Backtest:
                 flash=self.flash,
                 inventory=self.inventory,
             )
-            if self.inventory:
-                engine.on_inventory(self.inventory)
             return self._loop(blocks, detector, engine, now)
 
     def _loop(self, blocks, detector: Detector, engine: RiskEngine, now: list[float]):
@@ -115,6 +117,8 @@ class Backtest:
         total = 0
         opened = set(_open_breakers(engine))
         synced = False
+        read_at = None  # replayed time of the last inventory read
+        now_filled: set[str] = set()  # pools a fill (ours or a rival's) moved in this block
         for block in blocks:
             ts = (
                 float(block.timestamp)
@@ -130,12 +134,21 @@ class Backtest:
             if not synced:  # the replayed chain is, by construction, in sync and healthy
                 engine.on_health(True, True)
                 synced = True
+            if self.inventory and (read_at is None or ts - read_at >= INVENTORY_EVERY_S):
+                # the inventory task's periodic read (paper fills move nothing on chain: the same
+                # balances); the engine values them with the paper P&L: the drawdown's equity
+                engine.on_inventory(self.inventory)
+                read_at = ts
             detector.set_size_caps(engine.size_caps())  # as the live sizing feed does
+            filled, now_filled = now_filled, set()
             found = detector.on_reserves(
                 ReservesUpdated(block.number, "", block.reserves), block.base_fee, seen_at=ts
             )
+            # the market task's per-block price observation, before the block's candidates
+            # (volatility regime, correlations, valuation: they size and gate the trades)
+            engine.on_prices(detector.base_prices())
             if found is not None:
-                optimum += self._fresh_best(found, block)
+                optimum += self._fresh_best(found, set(block.reserves) | filled, block)
                 orders, records = engine.on_candidates(
                     CandidatesFound(found.block, found.candidates, seen_at=ts)
                 )
@@ -147,6 +160,7 @@ class Backtest:
                     cand = order.candidate
                     # ours or a rival's: the fill is laid over the market as paper mode does
                     detector.mark_filled(cand)
+                    now_filled.update(cand.pools)
                     if not self.fill_model.first(rng):
                         lost += 1
                         engine.on_trade(self._dropped(order))
@@ -167,16 +181,17 @@ class Backtest:
             optimum_gross_wei=optimum,
             breaker_trips=trips,
         )
-        return BacktestRun(summary, trades, equity, rejections, lost)
+        return BacktestRun(summary, trades, equity, rejections, lost, engine.snapshot())
 
     def _gas_price(self, block: MarketBlock) -> int:
         if block.base_fee is None:
             return round(self.cfg.execution.max_fee_gwei * GWEI)
         return block.base_fee + self.tip_wei
 
-    def _fresh_best(self, found: CandidatesFound, block: MarketBlock) -> int:
-        """Gross profit (reference wei) of the best candidate touching a pool changed now."""
-        changed = set(block.reserves)
+    def _fresh_best(self, found: CandidatesFound, changed: set[str], block: MarketBlock) -> int:
+        """Gross profit (reference wei) of the best candidate touching a pool changed now (by
+        the chain, or by the last block's fills: what a fill left of a lasting opportunity is
+        offered again, and counts again)."""
         best = 0
         for cand in found.candidates:
             if changed.isdisjoint(cand.pools):

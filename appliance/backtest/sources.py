@@ -2,9 +2,11 @@
 
 Both give the same thing, :class:`MarketBlock`: one block's number, base fee and timestamp when
 known, and the reserves of the pools that *changed* in it (exact integers) — the stream the
-live market task sees. A CSV (``blockNumber,reserve0,reserve1``, values optionally quoted, plain
-or ``.gz``) is one pool's per-block ``getReserves()``; several CSVs merge block by block. Rows
-that repeat the previous reserves are not changes and are dropped, as the journal does.
+live market task sees. The journal is read by the store's read side
+(:func:`appliance.store.market_reader.journal_market`, the one reader of a recorded market,
+re-exported here). A CSV (``blockNumber,reserve0,reserve1``, values optionally quoted, plain or
+``.gz``) is one pool's per-block ``getReserves()``; several CSVs merge block by block. Rows that
+repeat the previous reserves are not changes and are dropped, as the journal does.
 """
 
 from __future__ import annotations
@@ -12,27 +14,16 @@ from __future__ import annotations
 import csv
 import gzip
 import heapq
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.backtest.errors import BacktestError, BadMarketData
-from appliance.events import PoolInfo, PoolsDiscovered, TokenInfo
+from appliance.store.market_reader import MarketBlock, journal_market
 
 __all__ = ["MarketBlock", "journal_market", "merge_series", "read_reserves_csv"]
 
 _HEADER = ["blockNumber", "reserve0", "reserve1"]
 _MAX_RESERVE = 2**112 - 1  # uint112: what a V2 pair can hold
-
-
-@dataclass(frozen=True, slots=True)
-class MarketBlock:
-    number: int
-    reserves: dict[str, tuple[int, int]]  # pool -> (reserve0, reserve1), changed pools only
-    base_fee: int | None = None
-    timestamp: int | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def read_reserves_csv(path: Path) -> Iterator[tuple[int, int, int]]:
@@ -96,63 +87,3 @@ def merge_series(series: Mapping[str, Iterable[tuple[int, int, int]]]) -> Iterat
         current.reserves[pool] = (r0, r1)
     if current is not None:
         yield current
-
-
-def journal_market(
-    path: Path, *, from_block: int = 0, to_block: int | None = None
-) -> tuple[PoolsDiscovered, list[tuple[str, str]], Iterator[MarketBlock]]:
-    """The market a journal recorded: its pools, its denied tokens, and its blocks of changes.
-
-    The journal is opened read-only; the iterator holds it open until exhausted.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise BacktestError(f"journal {str(path)!r} does not exist")
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        conn.execute("SELECT 1 FROM reserves LIMIT 1").fetchall()
-        tokens = tuple(
-            TokenInfo(a, s, d)
-            for a, s, d in conn.execute("SELECT address, symbol, decimals FROM tokens")
-        )
-        pools, ids = [], {}
-        for pid, address, dex, t0, t1, fee in conn.execute(
-            "SELECT id, address, dex, token0, token1, fee_bps FROM pools ORDER BY id"
-        ):
-            if dex and t0 is not None and t1 is not None and fee is not None:
-                pools.append(PoolInfo(address, dex, t0, t1, int(fee)))
-                ids[pid] = address
-        denied = [(a, r) for a, r in conn.execute("SELECT address, reason FROM denied_tokens")]
-        headers = {
-            n: (None if f is None else int(f), t)
-            for n, f, t in conn.execute("SELECT number, base_fee, timestamp FROM blocks")
-        }
-    except sqlite3.Error as exc:
-        raise BacktestError(f"{str(path)!r} is not a readable journal: {exc}") from None
-    if not pools:
-        raise BacktestError(f"journal {str(path)!r} has no described pools")
-    hi = to_block if to_block is not None else 2**62
-
-    def blocks() -> Iterator[MarketBlock]:
-        try:
-            rows = conn.execute(
-                "SELECT block, pool_id, reserve0, reserve1 FROM reserves "
-                "WHERE block BETWEEN ? AND ? ORDER BY block, rowid",
-                (from_block, hi),
-            )
-            current: MarketBlock | None = None
-            for block, pid, r0, r1 in rows:
-                if current is None or current.number != block:
-                    if current is not None:
-                        yield current
-                    fee, ts = headers.get(block, (None, None))
-                    current = MarketBlock(block, {}, fee, ts)
-                address = ids.get(pid)
-                if address is not None:
-                    current.reserves[address] = (int(r0), int(r1))
-            if current is not None:
-                yield current
-        finally:
-            conn.close()
-
-    return PoolsDiscovered(tokens, tuple(pools)), denied, blocks()

@@ -83,6 +83,7 @@ def main(args: argparse.Namespace) -> int:
     )
     from appliance.backtest.engine import Backtest
     from appliance.config import load_config
+    from appliance.store.errors import StoreError
 
     cfg = load_config(args.config, check_key=False)
     if args.runs < 1 or args.runs > 10_000:
@@ -90,9 +91,12 @@ def main(args: argparse.Namespace) -> int:
     journal = args.journal or cfg.storage.data_dir / "journal.sqlite"
     if args.fetch is not None:
         journal = _fetch(cfg, args)
-    discovered, denied, recorded = journal_market(
-        journal, from_block=args.from_block, to_block=args.to_block
-    )
+    try:
+        discovered, denied, recorded = journal_market(
+            journal, from_block=args.from_block, to_block=args.to_block
+        )
+    except StoreError as exc:  # no journal, not a journal, nothing recorded: the user's input
+        raise BacktestError(str(exc)) from None
     csvs = _pairs(args.csv, "--csv")
     if csvs:
         described = {p.address.lower(): p.address for p in discovered.pools}

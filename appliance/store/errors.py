@@ -8,6 +8,7 @@
     │   └── JournalEmpty              the journal exists but is 0 bytes (its history is gone)
     │                                 the operator recovers it: `arb-appliance journal recover|fresh`
     ├── JournalMissing                no journal where the config says (read side only)
+    ├── MarketNotRecorded             the journal describes no pool: no market to replay
     ├── StorageFull (exit 2)          data_dir or runtime_dir has no room: refuse to start
     ├── StateFileError                the state file has a wrong magic, version or size
     │   └── StateFileFull (exit 2)    runtime_dir has no room for the state file
@@ -23,6 +24,7 @@ __all__ = [
     "JournalEmpty",
     "JournalMissing",
     "JournalTooNew",
+    "MarketNotRecorded",
     "StateFileError",
     "StateFileFull",
     "StorageFull",
@@ -60,6 +62,11 @@ class StorageFull(StoreError):
 
 class JournalMissing(StoreError):
     """A reader was pointed at a journal that does not exist (readers never create one)."""
+
+
+class MarketNotRecorded(StoreError):
+    """The journal describes no pool (e.g. a supervisor that never discovered any): nothing to
+    replay."""
 
 
 class StateFileError(StoreError):

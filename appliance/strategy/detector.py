@@ -44,7 +44,7 @@ from appliance.market.errors import ReorgTooDeep
 from appliance.market.state import MarketState
 from appliance.market.v2math import get_amount_out
 from appliance.strategy.cycles import CycleSet, build_cycles
-from appliance.strategy.exact import gas_in_base, rank_disjoint, recheck
+from appliance.strategy.exact import OptimumMemo, gas_in_base, rank_disjoint, recheck
 from appliance.strategy.screen import Screen
 
 __all__ = ["Detector", "DetectorStats", "PaperFill"]
@@ -53,6 +53,7 @@ GWEI = 10**9
 
 
 MAX_PAPER_FILLS = 256  # the oldest paper fill is lifted beyond this many
+_NONE = np.zeros(0, dtype=np.int64)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -113,12 +114,16 @@ class Detector:
         # paper fills in force (see the module doc): lifted when the chain changes their pools
         self.fills: list[PaperFill] = []
         self._chain: dict[int, tuple[int, int]] = {}  # pool id -> chain reserves under an overlay
+        self._total: dict[int, tuple[int, int]] = {}  # pool id -> the fills' summed deltas
         for token in cfg.tokens.deny:
             self.state.deny(token, "config")
         self._cycles: CycleSet | None = None
         self._screen: Screen | None = None
+        self._optima = OptimumMemo()  # per cycle id: an unchanged cycle is not searched again
+        self._plans: dict[int, tuple] = {}  # per cycle id: its legs and (pool, zero_for_one, fee)
         # the last evaluation, reused while nothing it depends on changed (a quiet block)
         self._last: tuple[int, tuple[Candidate, ...]] | None = None  # (gas price, candidates)
+        self._value: np.ndarray | None = None  # the base tokens' values of that evaluation
 
     # ------------------------------------------------------------------ inputs
     def on_pools(self, event: PoolsDiscovered) -> list[int]:
@@ -204,14 +209,13 @@ class Detector:
         self, event: ReservesUpdated, base_fee: int | None, *, seen_at: float | None = None
     ) -> CandidatesFound | None:
         """Apply a block's reserves and return its candidates (None when there are none)."""
-        before = self._lift()  # the chain's figures underneath, so apply() sees (and undoes) those
-        changed = self.state.apply(event)
-        if self.fills and len(changed):
-            hit = set(changed.tolist())
-            self.fills = [
-                f for f in self.fills if hit.isdisjoint(f.deltas) or self._chain_offers(f)
-            ]
-        self._refresh(np.union1d(changed, self._lay(before)))
+        if self._chain:
+            changed, moved = self._apply_under_overlay(event)
+        else:  # nothing laid now: fills in force (if any) may fit the new reserves
+            changed = self.state.apply(event)
+            self._drop_taken(changed)
+            moved = self._lay({}) if self.fills else _NONE
+        self._refresh(np.union1d(changed, moved) if len(moved) else changed)
         self.stats.blocks += 1
         found = self.evaluate(event.block, base_fee)
         if self._chain:
@@ -226,6 +230,53 @@ class Detector:
         )
 
     # ------------------------------------------------------------------ internals
+    def _drop_taken(self, changed: np.ndarray) -> bool:
+        """Lift the fills whose cycle the chain itself closed (see the module doc). True when
+        one was lifted."""
+        if not self.fills or not len(changed):
+            return False
+        hit = set(changed.tolist())
+        if hit.isdisjoint(self._total):  # no fill covers a changed pool (``_total``: all they do)
+            return False
+        kept = [f for f in self.fills if hit.isdisjoint(f.deltas) or self._chain_offers(f)]
+        dropped = len(kept) != len(self.fills)
+        self.fills = kept
+        return dropped
+
+    def _apply_under_overlay(self, event: ReservesUpdated) -> tuple[np.ndarray, np.ndarray]:
+        """Apply ``event`` with fills laid: the chain's figures go back under the event's pools
+        only (so apply() sees and undoes those), the overlay is laid again over them; only when a
+        fill is lifted is the whole overlay laid afresh. Returns (changed, moved by the overlay).
+        The same outcome as lifting and laying every fill, at the cost of the block's pools."""
+        st, ids = self.state, self.state.pool_ids
+        before: dict[int, tuple[int, int]] = {}
+        for address in event.reserves:
+            pid = ids.get(address)
+            if pid is not None and pid in self._chain:
+                before[pid] = (st.reserve0[pid], st.reserve1[pid])
+                self._put(pid, *self._chain.pop(pid))
+        changed = st.apply(event)
+        if self._drop_taken(changed):
+            before.update(self._lift())
+            return changed, self._lay(before)
+        moved = []
+        for address in event.reserves:
+            pid = ids.get(address)
+            if pid is None:
+                continue
+            delta = self._total.get(pid)
+            if delta is not None:  # lay it again over the chain's new figures, if they fit
+                res0, res1 = st.reserve0[pid], st.reserve1[pid]
+                if res0 + delta[0] > 0 and res1 + delta[1] > 0:
+                    self._chain[pid] = (res0, res1)
+                    self._put(pid, res0 + delta[0], res1 + delta[1])
+            if (pid in before or pid in self._chain) and before.get(pid) != (
+                st.reserve0[pid],
+                st.reserve1[pid],
+            ):
+                moved.append(pid)
+        return changed, np.array(sorted(set(moved)), dtype=np.int64)
+
     def _put(self, pid: int, res0: int, res1: int) -> None:
         """Set a pool's reserves outside the state's undo log (the overlay is not chain data)."""
         st = self.state
@@ -252,6 +303,7 @@ class Detector:
             for pid, (d0, d1) in fill.deltas.items():
                 old0, old1 = total.get(pid, (0, 0))
                 total[pid] = (old0 + d0, old1 + d1)
+        self._total = total  # valid until the fills change (every change lays them again)
         for pid, (d0, d1) in total.items():
             res0, res1 = st.reserve0[pid], st.reserve1[pid]
             if res0 + d0 > 0 and res1 + d1 > 0:
@@ -270,11 +322,8 @@ class Detector:
         st = self.state
         num = den = 1
         for pid, zero_in, fee in fill.legs:
-            r_in, r_out = (
-                (st.reserve0[pid], st.reserve1[pid])
-                if zero_in
-                else (st.reserve1[pid], st.reserve0[pid])
-            )
+            res0, res1 = self._chain.get(pid) or (st.reserve0[pid], st.reserve1[pid])
+            r_in, r_out = (res0, res1) if zero_in else (res1, res0)
             num *= r_out * (10_000 - fee)
             den *= r_in * 10_000
         return num > den
@@ -310,6 +359,8 @@ class Detector:
         if self._cycles is not None and self._cycles.version == self.state.version:
             return False
         self._last = None
+        self._optima.clear()
+        self._plans.clear()
         self._cycles = build_cycles(self.state, self.base_tokens, self.max_hops)
         self._screen = Screen(self._cycles, self.state)
         self.stats.cycles_screened += self._screen.update(None)
@@ -332,7 +383,11 @@ class Detector:
         """The base tokens' spot value now, in native wei per token wei (deepest pool against
         the native token; the native token is 1.0; tokens without a quote are left out): the
         risk engine's per-block price observation (volatility regime, correlations)."""
-        value, _ = self._base_values()
+        # the last evaluation's values while nothing changed since (it set ``_last``)
+        fresh = self._last is not None and self._cycles is not None
+        value = self._value if fresh and self._cycles.version == self.state.version else None
+        if value is None:
+            value, _ = self._base_values()
         ids = self.state.token_ids
         return {t: float(value[ids[t]]) for t in self.base_tokens if t in ids and value[ids[t]] > 0}
 
@@ -380,6 +435,7 @@ class Detector:
             return tuple(dataclasses.replace(c, block=block) for c in self._last[1])
         gas_native = self.gas_units * gas_price
         value, quotes = self._base_values()
+        self._value = value
         ids = screen.top(self.top_n, value, gas_native.astype(np.float64))
         found: list[Candidate] = []
         gas_cost_cache: dict[tuple[str, int], int | None] = {}
@@ -400,21 +456,35 @@ class Detector:
             gas_cost = gas_cost_cache[key]
             if gas_cost is None:
                 continue
-            hops = []
-            for k in range(hops_n):
-                pid = int(cycles.pools[cid, k])
-                r0, r1 = st.reserve0[pid], st.reserve1[pid]
-                fee = int(st.fee_bps[pid])
-                hops.append((r0, r1, fee) if cycles.zero_for_one[cid, k] else (r1, r0, fee))
+            plan = self._plans.get(cid)
+            if plan is None:
+                plan = self._plans[cid] = (
+                    cycles.legs(cid, st),
+                    tuple(
+                        (
+                            int(cycles.pools[cid, k]),
+                            bool(cycles.zero_for_one[cid, k]),
+                            int(st.fee_bps[int(cycles.pools[cid, k])]),
+                        )
+                        for k in range(hops_n)
+                    ),
+                )
+            res0, res1 = st.reserve0, st.reserve1
+            hops = [
+                (res0[pid], res1[pid], fee) if zfo else (res1[pid], res0[pid], fee)
+                for pid, zfo, fee in plan[1]
+            ]
             self.stats.rechecked += 1
             cand = recheck(
                 block=block,
-                legs=cycles.legs(cid, st),
+                legs=plan[0],
                 hops=hops,
                 base_token=base_token,
                 cap=cap,
                 gas_estimate=int(self.gas_units[hops_n]),
                 gas_cost=gas_cost,
+                memo=self._optima,
+                key=cid,
             )
             if cand is not None:
                 found.append(cand)

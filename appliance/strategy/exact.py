@@ -36,6 +36,7 @@ from appliance.market.v2math import BPS, Hop, get_amount_in, get_amount_out
 
 __all__ = [
     "Optimum",
+    "OptimumMemo",
     "fold_exact",
     "gas_in_base",
     "optimal_input",
@@ -187,7 +188,7 @@ def optimal_input(
         return p[0] * q[1] <= q[0] * p[1]
 
     p_peak = p_of(t_peak)
-    upper = min(upper, _real_max_floor(p_of, t_peak, t_max))
+    upper = min(upper, _real_max_floor(p_of, _p_peak(nh, dh, ch, nt, dt, ct, t_peak, t_max), t_max))
     if upper <= floor:
         return None
 
@@ -237,6 +238,19 @@ def optimal_input(
     return Optimum(x, tuple(amounts), profit, proven, evals, max(upper - profit, 0))
 
 
+def _p_peak(nh: int, dh: int, ch: int, nt: int, dt: int, ct: int, t: int, t_max: int) -> int:
+    """Near the argmax of ``P(t) = nt·t/(dt + ct·t) − dh·t/(nh − ch·t)`` in ``[1, t_max]``.
+
+    ``P' = 0`` where ``sqrt(nt·dt)·(nh − ch·t) = sqrt(dh·nh)·(dt + ct·t)``: closed form, with
+    integer square roots (off by a few units at most; :func:`_real_max_floor` climbs the rest
+    exactly). Falls back to ``t`` when the form is degenerate."""
+    s_tail, s_head = math.isqrt(nt * dt), math.isqrt(dh * nh)
+    den = s_tail * ch + s_head * ct
+    if den <= 0:
+        return t
+    return min(max((s_tail * nh - s_head * dt) // den, 1), t_max)
+
+
 def _real_max_floor(p_of, t: int, t_max: int) -> int:
     """``floor(max P)`` over integers in ``[1, t_max]``, climbing from ``t`` (P is concave)."""
     p = p_of(t)
@@ -278,6 +292,55 @@ def gas_in_base(
     return best
 
 
+class OptimumMemo:
+    """The last optimum of each cycle, reused while its pools' reserves and its cap are the same.
+
+    The optimum (:func:`optimal_input` with no floor) depends on nothing else: not on the gas
+    price, which :func:`recheck` subtracts afterwards. So a cycle whose pools did not change in a
+    block costs a tuple comparison instead of a search, and the result is the very same integers
+    (the live detector and the backtest re-check the same top cycles block after block). One
+    entry per cycle key; :meth:`clear` when the cycle set is rebuilt.
+    """
+
+    __slots__ = ("_last", "hits", "misses")
+
+    def __init__(self) -> None:
+        self._last: dict[object, tuple[tuple[Hop, ...], int, int, int, Optimum | None]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def clear(self) -> None:
+        self._last.clear()
+
+    def known(
+        self, key: object, hops: tuple[Hop, ...], cap: int, max_evals: int, tolerance: int
+    ) -> tuple[Optimum | None] | None:
+        """``(optimum,)`` when ``key``'s last search had these very inputs, else None."""
+        last = self._last.get(key)
+        if last is not None and last[:4] == (hops, cap, max_evals, tolerance):
+            self.hits += 1
+            return (last[4],)
+        return None
+
+    def optimum(
+        self,
+        key: object,
+        hops: Sequence[Hop],
+        cap: int,
+        *,
+        max_evals: int = MAX_EVALS,
+        tolerance: int = 0,
+    ) -> Optimum | None:
+        hops = tuple(hops)
+        known = self.known(key, hops, cap, max_evals, tolerance)
+        if known is not None:
+            return known[0]
+        self.misses += 1
+        opt = optimal_input(hops, cap, max_evals=max_evals, tolerance=tolerance)
+        self._last[key] = (hops, cap, max_evals, tolerance, opt)
+        return opt
+
+
 def recheck(
     *,
     block: int,
@@ -289,9 +352,28 @@ def recheck(
     gas_cost: int,
     max_evals: int = MAX_EVALS,
     tolerance: int = 0,
+    memo: OptimumMemo | None = None,
+    key: object = None,
 ) -> Candidate | None:
-    """The exact candidate of one cycle, or None when its net profit after gas is not positive."""
-    opt = optimal_input(hops, cap, floor=gas_cost, max_evals=max_evals, tolerance=tolerance)
+    """The exact candidate of one cycle, or None when its net profit after gas is not positive.
+
+    The input is the cycle's own integer optimum (the gas cost does not move it: it is the same
+    for every input), then the gas is subtracted. ``memo``/``key`` reuse the optimum of an
+    unchanged cycle (same integers; see :class:`OptimumMemo`).
+    """
+    hops = tuple(hops)
+    known = memo.known(key, hops, cap, max_evals, tolerance) if memo is not None else None
+    if known is not None:
+        opt = known[0]  # (the bound below is implied: no optimum beats it)
+    else:
+        if cap < 1 or not hops or any(a <= 0 or b <= 0 for a, b, _ in hops):
+            return None
+        if profit_upper_bound(hops, cap) <= gas_cost:
+            return None  # no input can pay the gas: no search
+        if memo is None:
+            opt = optimal_input(hops, cap, max_evals=max_evals, tolerance=tolerance)
+        else:
+            opt = memo.optimum(key, hops, cap, max_evals=max_evals, tolerance=tolerance)
     if opt is None or opt.profit - gas_cost <= 0:
         return None
     return Candidate(

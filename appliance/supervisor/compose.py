@@ -69,6 +69,7 @@ class Supervisor:
     state_path: Any
     journal_path: Any
     risk: Any = None  # the RiskEngine: read-only for others (its mode, caps, snapshot)
+    market: Any = None  # the market task's first Detector: read-only (tests: what it has seen)
     ready: trio.Event = field(default_factory=trio.Event)
     started: list[str] = field(default_factory=list)  # children, in start order (= the plan)
 
@@ -206,7 +207,7 @@ async def _run(cfg, latch, pin_factory, env, on_kill_switch, task_status) -> Non
                 state_file=RiskStateFile.in_dir(data_dir),
                 inputs_recv=ch.recv("risk-inputs"),
             )
-            await start(
+            detector = await start(
                 nursery,
                 "market",
                 run_market,
@@ -248,6 +249,7 @@ async def _run(cfg, latch, pin_factory, env, on_kill_switch, task_status) -> Non
                 state_path=store.state_path,
                 journal_path=store.journal_path,
                 risk=engine,
+                market=detector,
                 started=started,
             )
             task_status.started(handle)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from appliance.backtest import AlwaysFirst, Competition, MarketBlock
@@ -72,6 +73,9 @@ def test_a_dislocation_is_drained_fill_by_fill_as_live_would():
     # strategy's gas pre-filter (measured constants): either way not every block trades
     assert r.rejections.get("min_profit_bps", 0) > 0 or len([b for b in blocks if b < 30]) < 20
     assert r.equity[-1] == (60, s.net_profit_wei)
+    # capture: what the fills took of what was offered (the rest of a drained dislocation is
+    # offered again and counts again): never more than all of it
+    assert s.capture is not None and 0.5 < s.capture <= 1.0
 
 
 def test_losing_every_race_trades_nothing_but_sees_the_opportunities():
@@ -83,3 +87,37 @@ def test_losing_every_race_trades_nothing_but_sees_the_opportunities():
 def test_same_seed_same_run():
     model = Competition(latency_ms=100, rival_latency_ms=100)
     assert run(model, seed=3).summary == run(model, seed=3).summary
+
+
+def test_the_market_s_price_observations_size_the_trades_as_live():
+    """The live market task feeds the risk engine one price observation per block (volatility
+    regime -> size multiplier); the backtest feeds the same: in a volatile market the trades
+    shrink to the high regime's quarter."""
+    base = load_config(EXAMPLE, check_key=False)
+    jumpy = dataclasses.replace(
+        base, risk=dataclasses.replace(base.risk, vol_medium=1e-9, vol_high=2e-9)
+    )
+    market_blocks = blocks({25: 0.03}, n=40)
+    for i, block in enumerate(market_blocks[1:20], start=1):  # the deep pool wobbles: vol > 0
+        block.reserves[A] = reserves(1000 * E18, (3_000_000 + (-1) ** i * 3_000) * E6)
+    inventory = {WETH: 50 * E18, USDC: 150_000 * E6}
+    calm = Backtest(base, market(), inventory=inventory).run(iter(market_blocks))
+    high = Backtest(jumpy, market(), inventory=inventory).run(iter(market_blocks))
+    assert calm.trades and high.trades
+    cap = base.risk.max_trade_wei
+    assert max(t.amount_in for t in calm.trades if t.base_token == WETH) > cap // 4
+    assert max(t.amount_in for t in high.trades if t.base_token == WETH) <= cap // 4
+
+
+def test_the_inventory_is_read_back_as_live_so_the_equity_follows_the_paper_pnl():
+    """The live inventory task reads the balances every few seconds; the risk engine values
+    them with the paper P&L (the drawdown breaker's equity). The backtest reads them as often
+    on the replayed clock: the equity peak follows the paper profits, not the first read."""
+    cfg = load_config(EXAMPLE, check_key=False)
+    inventory = {WETH: 50 * E18, USDC: 150_000 * E6}
+    market_blocks = blocks({10: 0.03}, n=40)
+    first = Backtest(cfg, market(), inventory=inventory).run(iter(market_blocks[:2]))
+    run = Backtest(cfg, market(), inventory=inventory).run(iter(market_blocks))
+    assert run.summary.net_profit_wei > 0 and first.risk is not None and run.risk is not None
+    assert first.risk.equity_peak > 0  # valued once the prices are observed
+    assert run.risk.equity_peak > first.risk.equity_peak  # the paper profits reached it

@@ -1,17 +1,24 @@
-"""Backtest: a journal written with the store's own API, replayed through the detector."""
+"""Backtest: a journal written with the store's own API, read back by the store's one market
+reader, replayed through the detector and through ``arb-appliance backtest``.
+
+(Moved from the strategy tests with ``strategy/replay.py``, the reader's dead twin: what they
+proved of it is proven here of :func:`appliance.store.market_reader.journal_market`.)
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 
 import pytest
 
 from appliance.cli import main as cli_main
-from appliance.events import BlockSeen
+from appliance.events import BlockSeen, ReservesUpdated
 from appliance.market.synthetic import NoiseMarket
+from appliance.store.errors import JournalCorrupt, JournalMissing, MarketNotRecorded
 from appliance.store.journal import Journal
+from appliance.store.market_reader import journal_market
 from appliance.strategy import Detector
-from appliance.strategy.replay import ReplayError, replay_journal
 
 
 def record(market: NoiseMarket, path, blocks: int) -> list:
@@ -48,27 +55,70 @@ def record(market: NoiseMarket, path, blocks: int) -> list:
     return found
 
 
-def test_replay_reproduces_the_live_candidates(tmp_path):
+def replay(cfg, journal, **window):
+    """The recorded market through a fresh detector, as the backtest feeds it: every candidate
+    per block, and the blocks read (number, base fee)."""
+    discovered, denied, blocks = journal_market(journal, **window)
+    det = Detector(cfg)
+    det.on_pools(discovered)
+    for token, reason in denied:
+        det.deny(token, reason)
+    found, seen = [], []
+    for block in blocks:
+        seen.append((block.number, block.base_fee))
+        result = det.on_reserves(
+            ReservesUpdated(block.number, "", block.reserves), block.base_fee, seen_at=0.0
+        )
+        if result is not None:
+            found.extend(result.candidates)
+    return found, seen
+
+
+def test_the_reader_reproduces_the_live_candidates_exactly(tmp_path):
     market = NoiseMarket(n_tokens=8, seed=21)
     cfg = make_cfg(market)
     journal = tmp_path / "journal.sqlite"
     live = record(market, journal, 150)
     assert live
-    summary = replay_journal(cfg, journal)
-    assert summary.blocks == 150 and summary.candidates == len(live)
-    totals: dict[str, int] = {}
-    for cand in live:
-        totals[cand.base_token] = totals.get(cand.base_token, 0) + cand.net_profit
-    assert summary.net_profit == totals
-    assert summary.best == max(live, key=lambda c: c.net_profit)
-    part = replay_journal(cfg, journal, from_block=50, to_block=99)
-    assert part.blocks == 50 and part.first_block == 50
+    found, seen = replay(cfg, journal)
+    assert len(seen) == 150 and [b for b, _ in seen] == list(range(150))
+    assert all(fee == (3 + n % 5) * GWEI for n, fee in seen)  # each block's own base fee
+    assert found == live  # the same candidates, exact integers, same order
+    # from a later block: the market as of that block (every pool, even one that last changed
+    # before it), then its changes: the same candidates as live over the window
+    part, seen = replay(cfg, journal, from_block=50, to_block=99)
+    assert [b for b, _ in seen] == list(range(50, 100))
+    assert part == [c for c in live if 50 <= c.block <= 99]
+    _, _, blocks = journal_market(journal, from_block=50, to_block=50)
+    (first,) = list(blocks)
+    assert set(first.reserves) == {p.address for p in market.pools}
 
 
-def test_replay_refuses_a_missing_journal(tmp_path):
-    market = NoiseMarket(n_tokens=4, seed=1)
-    with pytest.raises(ReplayError, match="does not exist"):
-        replay_journal(make_cfg(market), tmp_path / "nope.sqlite")
+def test_the_reader_opens_the_journal_read_only(tmp_path):
+    market = NoiseMarket(n_tokens=4, seed=2)
+    journal = tmp_path / "journal.sqlite"
+    record(market, journal, 3)
+    before = journal.read_bytes()
+    _, _, blocks = journal_market(journal)
+    next(blocks)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        blocks.gi_frame.f_locals["conn"].execute("DELETE FROM reserves")
+    blocks.close()
+    assert journal.read_bytes() == before
+
+
+def test_the_reader_refuses_what_is_not_a_recorded_market(tmp_path):
+    with pytest.raises(JournalMissing, match="does not exist"):
+        journal_market(tmp_path / "nope.sqlite")
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not a journal at all" * 10)
+    with pytest.raises(JournalCorrupt, match="journal damaged"):
+        journal_market(junk)
+    empty = tmp_path / "empty.sqlite"
+    with Journal(empty):
+        pass
+    with pytest.raises(MarketNotRecorded, match="no described pools"):
+        journal_market(empty)
 
 
 def test_backtest_command_exit_codes(tmp_path, capsys):
@@ -136,3 +186,27 @@ GWEI = 10**9
 
 def make_cfg(market: NoiseMarket, **strategy):
     return market.app_config(**strategy)
+
+
+def test_a_head_without_changes_is_a_block_of_no_changes(tmp_path):
+    """Live, the chain task sends a ReservesUpdated for every head (its base fee is new even
+    when no pool moved), so the detector evaluates it; the reader gives those blocks too."""
+    market = NoiseMarket(n_tokens=4, seed=3)
+    journal = tmp_path / "journal.sqlite"
+    with Journal(journal) as j:
+        j.upsert_tokens(market.tokens)
+        j.upsert_pools(
+            [
+                (i, p.address, p.dex, p.token0, p.token1, p.fee_bps)
+                for i, p in enumerate(market.pools)
+            ]
+        )
+        snap = market.snapshot()
+        for n in range(1, 6):
+            j.add_blocks([(BlockSeen(n, f"0x{n:064x}", "0x0", 100 + n, n * GWEI), 0.0)])
+        for n in (1, 4):
+            j.add_reserves([(n, 0, str(snap.reserves[market.pools[0].address][0] + n), "7")])
+    _, _, blocks = journal_market(journal)
+    got = [(b.number, len(b.reserves), b.base_fee, b.timestamp) for b in blocks]
+    assert got == [(1, 1, GWEI, 101), (2, 0, 2 * GWEI, 102), (3, 0, 3 * GWEI, 103),
+                   (4, 1, 4 * GWEI, 104), (5, 0, 5 * GWEI, 105)]  # fmt: skip
