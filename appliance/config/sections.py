@@ -225,9 +225,7 @@ class ExecutionConfig:
         min=0,
         max=1,
     )
-    relay_timeout_s: float = setting(
-        2.0, doc="timeout of one relay request", min=0.05, max=60
-    )
+    relay_timeout_s: float = setting(2.0, doc="timeout of one relay request", min=0.05, max=60)
     public_fallback: bool = setting(
         False,
         doc="private/bundle: when no relay takes a trade, send it to the public endpoints "
