@@ -226,6 +226,13 @@ class ExecutionConfig:
         max=1,
     )
     relay_timeout_s: float = setting(2.0, doc="timeout of one relay request", min=0.05, max=60)
+    relay_backoff_s: float = setting(
+        2.0,
+        doc="a relay failing 3 times in a row is skipped this long, doubling while it keeps "
+        "failing (at most 120 s or this, whichever is larger)",
+        min=0.1,
+        max=3600,
+    )
     public_fallback: bool = setting(
         False,
         doc="private/bundle: when no relay takes a trade, send it to the public endpoints "

@@ -139,7 +139,12 @@ async def _open_relays(
         ", ".join(c.host for c in clients),
         identity.address,
     )
-    return RelaySet(clients, latch=latch)
+    return RelaySet(
+        clients,
+        latch=latch,
+        base_backoff_s=ex.relay_backoff_s,
+        max_backoff_s=max(120.0, ex.relay_backoff_s),
+    )
 
 
 def _logged(results_send: trio.MemorySendChannel[TradeUpdated]):
