@@ -34,6 +34,7 @@ from submission_helpers import (
 from appliance.devnet import start_devnet
 from appliance.events import TradeStatus
 from appliance.execution import load_signer
+from appliance.execution.paying import encode_execute_paying
 from appliance.safety import SafetyLatch
 from appliance.store.journal import Journal
 from appliance.submission.identity import SearcherIdentity
@@ -260,3 +261,59 @@ async def test_a_private_send_in_flight_keeps_its_nonce_across_a_restart(net, tm
                 assert mined.tx_hash == sent.tx_hash
                 second.cancel_scope.cancel()
             assert proxy.sends() == {}
+
+
+async def _send_paying(dn, cand, signer, coinbase_wei: int, executor: str) -> dict:
+    head = await dn.call("eth_getBlockByNumber", ["latest", False])
+    data = encode_execute_paying(
+        cand,
+        min_profit=1,
+        flash=False,
+        deadline=int(head["number"], 16) + 5,
+        coinbase_wei=coinbase_wei,
+    )
+    nonce = int(await dn.call("eth_getTransactionCount", [signer.address, "pending"]), 16)
+    base_fee = int(head["baseFeePerGas"], 16)
+    signed = signer.sign(
+        {
+            "chainId": dn.chain_id,
+            "nonce": nonce,
+            "to": executor,
+            "value": 0,
+            "data": data,
+            "gas": 600_000,
+            "maxFeePerGas": 2 * base_fee + 10**9,
+            "maxPriorityFeePerGas": 10**9,
+        }
+    )
+    await dn.call("eth_sendRawTransaction", ["0x" + signed.raw.hex()])
+    number = await dn.mine()
+    receipt = await dn.call("eth_getTransactionReceipt", [signed.hash])
+    assert int(receipt["blockNumber"], 16) == number
+    return receipt
+
+
+async def test_the_executor_pays_the_builder_only_when_the_trade_profits(net):
+    dn, inv = net
+    signer = load_signer(dn.key_file)
+    await plant(dn, 2)
+    cand = await make_candidate(dn, 2)
+    profit = cand.amount_out - cand.amount_in
+    assert profit > 0
+    for coinbase_wei, pays in ((profit + 1, False), (profit // 3, True)):
+        weth_before = await dn.balance(dn.weth, inv)
+        receipt = await _send_paying(dn, cand, signer, coinbase_wei, inv)
+        number = int(receipt["blockNumber"], 16)
+        delta, block = await _miner_delta(dn, number)
+        tips = int(receipt["gasUsed"], 16) * (
+            int(receipt["effectiveGasPrice"], 16) - int(block["baseFeePerGas"], 16)
+        )
+        paid = [lg for lg in receipt["logs"] if lg["topics"][0] == COINBASE_PAID]
+        weth_after = await dn.balance(dn.weth, inv)
+        if pays:  # the cycle's profit covers it: paid exactly, the rest stays with the executor
+            assert receipt["status"] == "0x1" and len(paid) == 1
+            assert delta == coinbase_wei + tips
+            assert weth_after - weth_before == profit - coinbase_wei
+        else:  # a payment above the profit: the whole trade reverts, the builder gets no payment
+            assert receipt["status"] == "0x0" and paid == []
+            assert delta == tips and weth_after == weth_before
