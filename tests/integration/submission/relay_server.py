@@ -55,13 +55,20 @@ class FakeRelay:
         self.signers: list[str | None] = []
         self.included: list[str] = []  # tx hashes this relay put on chain
         self.log: list[dict] = []  # per relay request: method, target, signer, head
+        self._client: httpx.AsyncClient | None = None
 
     # ------------------------------------------------------------------ HTTP
     async def serve(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
         listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
         port = listeners[0].socket.getsockname()[1]
         task_status.started(f"http://127.0.0.1:{port}")
-        await trio.serve_listeners(self._connection, listeners)
+        try:
+            await trio.serve_listeners(self._connection, listeners)
+        finally:
+            if self._client is not None:
+                with trio.CancelScope(shield=True):
+                    await self._client.aclose()
+                self._client = None
 
     async def _connection(self, stream: trio.SocketStream) -> None:
         conn = h11.Connection(h11.SERVER)
@@ -169,10 +176,11 @@ class FakeRelay:
 
     # ------------------------------------------------------------------ the builder side
     async def _anvil(self, method: str, params: list):
-        async with httpx.AsyncClient() as client:
-            answer = await client.post(
-                self.anvil_url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-            )
+        if self._client is None:  # one connection pool for the relay's life (its own loop)
+            self._client = httpx.AsyncClient(trust_env=False, timeout=30)
+        answer = await self._client.post(
+            self.anvil_url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+        )
         doc = answer.json()
         if "error" in doc:
             raise RuntimeError(f"anvil {method}: {doc['error']}")
