@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import trio
@@ -52,6 +52,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+SettleFn = Callable[["Pipeline", "InFlight", dict[str, Any]], Awaitable[TradeUpdated]]
 
 PRIVATE_MODES = frozenset({"private", "bundle"})
 _REASON = re.compile(r"^(bundle|private): deadline block (\d+)(?:, coinbase (\d+) wei)?")
@@ -201,15 +203,13 @@ async def _public_fallback(
     return flight
 
 
-async def track_private(pipe: Pipeline, flight: InFlight) -> TradeUpdated:
+async def track_private(pipe: Pipeline, flight: InFlight, settle: SettleFn) -> TradeUpdated:
     """Follow a private/bundle flight to its receipt; resubmit a bundle for each next block.
 
     The head is read before the receipt: no receipt once the head is at the target means the
     target block did not include it. A flight rebuilt after a restart has no raw transaction:
-    it is only watched until its deadline.
+    it is only watched until its deadline. ``settle`` is the tracker's (it calls in here).
     """
-    from appliance.execution.tracker import settle  # the tracker dispatches here
-
     halted = False
     while True:
         try:
@@ -222,10 +222,10 @@ async def track_private(pipe: Pipeline, flight: InFlight) -> TradeUpdated:
                     log.warning("trade %s: receipt rejected (%s); polling on", flight.order_id, exc)
             elif flight.submit == "private":
                 if head >= flight.deadline:  # maxBlockNumber passed: the relay dropped it
-                    return await _not_included(pipe, flight, head, halted)
+                    return await _not_included(pipe, flight, head, halted, settle)
             elif head >= flight.target:  # the bundle's target block came without it
                 if head + 1 > flight.deadline or not flight.raw or halted:
-                    return await _not_included(pipe, flight, head, halted)
+                    return await _not_included(pipe, flight, head, halted, settle)
                 halted = await _resubmit(pipe, flight, head + 1)
         except ChainError as exc:
             log.warning("trade %s: tracking: %s", flight.order_id, exc)
@@ -252,14 +252,14 @@ async def _resubmit(pipe: Pipeline, flight: InFlight, target: int) -> bool:
     return False
 
 
-async def _not_included(pipe: Pipeline, flight: InFlight, head: int, halted: bool) -> TradeUpdated:
+async def _not_included(
+    pipe: Pipeline, flight: InFlight, head: int, halted: bool, settle: SettleFn
+) -> TradeUpdated:
     """Past the last block it could land in: settle if the nonce went to ours after all, else drop."""
     try:
         if await pipe.rpc.get_transaction_count(pipe.sender, "latest") > flight.nonce:
             receipt = await pipe.rpc.get_transaction_receipt(flight.hashes[-1])
             if receipt is not None:
-                from appliance.execution.tracker import settle
-
                 return await settle(pipe, flight, receipt)
             return await _drop(pipe, flight, f"nonce: {flight.nonce} used by another transaction")
     except ChainError as exc:

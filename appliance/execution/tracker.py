@@ -45,7 +45,7 @@ async def track(pipe: Pipeline, flight: InFlight) -> TradeUpdated:
 
     Private and bundle flights never escalate publicly: :func:`bundles.track_private`."""
     if flight.submit in PRIVATE_MODES:
-        return await track_private(pipe, flight)
+        return await track_private(pipe, flight, settle)
     timeout = pipe.ex.receipt_timeout_s
     due = trio.current_time() + timeout
     while True:

@@ -70,6 +70,7 @@ async def candidate_to_bundle(dn, inv: str, relay_urls: list[str], minutes: floa
     signer = load_signer(dn.key_file)
     identity = SearcherIdentity(SEARCHER_KEY)
     samples: list[float] = []
+    rounds: list[float] = []  # diagnosis: the relay part alone (callBundle x3 + sendBundle x3)
     with tempfile.TemporaryDirectory() as d:
         root = Path(d)
         cfg = exec_config(
@@ -130,14 +131,18 @@ async def candidate_to_bundle(dn, inv: str, relay_urls: list[str], minutes: floa
                 dt = (time.perf_counter() - t0) * 1000
                 assert flight is not None, "the bundle was dropped"
                 assert flight.coinbase_wei > 0 and flight.target == flight.block_sent + 1
+                t1 = time.perf_counter()
+                await relays.call_bundle([flight.raw], flight.target, flight.block_sent)
+                await relays.send_bundle([flight.raw], flight.target)
                 if i >= 10:  # warm-up
                     samples.append(dt)
+                    rounds.append((time.perf_counter() - t1) * 1000)
                 pipe.nonces = NonceManager(flight.nonce)  # never built: the next order reuses it
                 i += 1
             health = relays.health()
             await store_send.aclose()
     assert all(h.ok == h.sent for h in health), [h.failures for h in health]
-    return samples
+    return samples, rounds
 
 
 async def failure_to_skip(good_urls: list[str], bad_url: str, timeout_s: float, tmp: Path):
@@ -185,7 +190,7 @@ def main() -> None:
         relays = [stack.enter_context(RelayProcess(dn.rpc)) for _ in range(3)]
         hang = stack.enter_context(RelayProcess(dn.rpc, mode="hang"))
         urls = [r.url for r in relays]
-        lat = trio.run(candidate_to_bundle, dn, inv, urls, minutes)
+        lat, rounds = trio.run(candidate_to_bundle, dn, inv, urls, minutes)
         with tempfile.TemporaryDirectory() as d:
             dead = trio.run(failure_to_skip, urls[:2], _dead_url(), 2.0, Path(d) / "a")
             hung = trio.run(failure_to_skip, urls[:2], hang.url, 0.5, Path(d) / "b")
@@ -195,6 +200,11 @@ def main() -> None:
         " of execute_paying + bid + sign + store write-ahead + eth_callBundle x3 + eth_sendBundle x3)"
     )
     print(f"  p50 {statistics.median(lat):7.2f} ms   p99 {_pct(lat, 0.99):7.2f} ms")
+    print(
+        f"  of which the relay rounds alone (diagnosis): p50 {statistics.median(rounds):7.2f} ms"
+        f"   p99 {_pct(rounds, 0.99):7.2f} ms"
+    )
+    print(f"  load average during the run: {os.getloadavg()[0]:.1f} (2 cores)")
     print("\nrelay failure -> skipped (2 good relays + 1 failing; skip after 3 failures in a row)")
     for name, (rounds, t_skip, failing, skipped) in (
         ("dead port (connection refused)", dead),
