@@ -153,7 +153,8 @@ class Pipeline:
         # gas is paid in the native coin: netted 1:1 when the base token is its wrapped form
         self.native_token = cfg.strategy.native_token or cfg.tokens.base[0]
         # private/bundle submission: the relays (None: public); ``observe`` takes their health
-        self.submit = cfg.execution.submit if relays is not None else "public"
+        # paper mode bids as live would (a bundle's coinbase payment too), it only never sends
+        self.submit = cfg.execution.submit
         self.relays = relays
         self.observe = observe
 
@@ -356,7 +357,7 @@ class Pipeline:
             await self.finish(_replace(base, reason=reason))
             return None
         if self.paper:
-            return await self._paper(order, base, head, price, profit, gas)
+            return await self._paper(order, base, head, price, profit, gas, coinbase_wei)
         assert self.nonces is not None
         nonce = self.nonces.take()
         # the configured limit, not the estimate: the pending block's estimate cannot see every
@@ -453,6 +454,7 @@ class Pipeline:
         price: int,
         profit: int,
         gas_used: int,
+        coinbase_wei: int = 0,
     ) -> None:
         try:
             self.latch.check()  # paper trades stop with the kill switch too
@@ -468,6 +470,13 @@ class Pipeline:
             gas_to_base=self.gas_to_base(order.candidate, price),
             block=head.number,
         )
+        if coinbase_wei:  # the bundle's payment, as a live fill pays it: a cost like the gas
+            fill = dataclasses.replace(
+                fill,
+                net_profit=fill.net_profit
+                - self.gas_to_base(order.candidate, price)(fill.base_token or "", coinbase_wei),
+                value_ref=None if fill.value_ref is None else fill.value_ref - coinbase_wei,
+            )
         await self.finish(fill_update(base, fill, TradeStatus.PAPER, block_sent=head.number))
         return None
 

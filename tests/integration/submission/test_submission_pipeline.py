@@ -34,6 +34,7 @@ from submission_helpers import (
 from appliance.devnet import start_devnet
 from appliance.events import TradeStatus
 from appliance.execution import load_signer
+from appliance.execution.bids import coinbase_bid
 from appliance.execution.paying import encode_execute_paying
 from appliance.safety import SafetyLatch
 from appliance.store.journal import Journal
@@ -317,3 +318,27 @@ async def test_the_executor_pays_the_builder_only_when_the_trade_profits(net):
         else:  # a payment above the profit: the whole trade reverts, the builder gets no payment
             assert receipt["status"] == "0x0" and paid == []
             assert delta == tips and weth_after == weth_before
+
+
+async def test_paper_mode_bids_like_a_live_bundle_and_sends_nothing(net, tmp_path, journal):
+    dn, inv = net
+    latch = SafetyLatch(tmp_path / "latch")
+    with RecordingProxy(dn.rpc).running() as proxy, relay_processes(dn.rpc, ["ok"]) as relays:
+        cfg = _config(
+            dn, inv, proxy.url, relays, tmp_path, live=False, submit="bundle", coinbase_share=0.5
+        )
+        async with httpx.AsyncClient() as http, trio.open_nursery() as nursery:
+            harness = RelayHarness(cfg, journal, latch)
+            pipe = await harness.start(nursery)
+            await plant(dn, 2)
+            cand = await make_candidate(dn, 2)
+            coinbase = coinbase_bid(pipe, cand, await pipe.head())
+            assert coinbase > 0
+            await harness.orders_send.send(order_for(cand))
+            fill = await harness.until({TradeStatus.PAPER, *FINAL})
+            assert fill.status is TradeStatus.PAPER, fill.reason
+            # the same execute_paying simulated, the payment counted as a live fill counts it
+            assert fill.net_profit == fill.realized_profit - fill.gas_cost - coinbase
+            assert (await control(http, relays[0].url, "relay_log"))["log"] == []
+            assert proxy.sends() == {}
+            nursery.cancel_scope.cancel()
