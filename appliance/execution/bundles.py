@@ -160,8 +160,8 @@ async def first_submission(
                 await _report(pipe)
                 await _drop(pipe, flight, f"bundle_sim: reverted at relay {failed}")
                 return None
-            answers = await relays.send_bundle([flight.raw], target)
             flight.target = target
+            answers = await relays.send_bundle([flight.raw], target)
         else:
             answers = await relays.send_private_transaction(flight.raw, flight.deadline)
     except SigningHalted as exc:
@@ -178,6 +178,14 @@ async def first_submission(
         return flight
     if pipe.ex.public_fallback:
         return await _public_fallback(pipe, flight, signed_row, why)
+    if flight.submit == "bundle" and flight.target + 1 <= flight.deadline:
+        # still valid for the next block (the head may have moved while it was prepared, or
+        # the relays were down for a moment): the tracker resubmits per block to the deadline
+        log.warning(
+            "trade %s: no relay took the first bundle (%s); resubmitting", flight.order_id, why
+        )
+        await pipe.emit(dataclasses.replace(signed_row, status=TradeStatus.SENT))
+        return flight
     pipe.stats.refused += 1
     await _drop(pipe, flight, f"{flight.submit}: no relay took it: {why}")
     return None

@@ -342,3 +342,25 @@ async def test_paper_mode_bids_like_a_live_bundle_and_sends_nothing(net, tmp_pat
             assert (await control(http, relays[0].url, "relay_log"))["log"] == []
             assert proxy.sends() == {}
             nursery.cancel_scope.cancel()
+
+
+async def test_a_first_bundle_no_relay_took_is_resubmitted_next_block_and_lands(
+    net, tmp_path, journal
+):
+    dn, inv = net
+    latch = SafetyLatch(tmp_path / "latch")
+    with RecordingProxy(dn.rpc).running() as proxy, relay_processes(dn.rpc, ["refuse"]) as relays:
+        cfg = _config(dn, inv, proxy.url, relays, tmp_path, submit="bundle", deadline_blocks=4)
+        async with httpx.AsyncClient() as http, trio.open_nursery() as nursery:
+            harness, _, sent = await _start_with_order(nursery, dn, cfg, journal, latch)
+            first = await _log(http, relays[0])
+            assert [e["mode"] for e in first] == ["refuse"]  # refused, yet still in flight
+            await control(http, relays[0].url, "relay_mode", "ok")
+            await dn.mine()
+            again = (await _wait_sends(http, relays[0], 2))[-1]
+            assert again["mode"] == "ok" and again["target"] == sent.block_sent + 2
+            await control(http, relays[0].url, "relay_build")
+            mined = await harness.until(FINAL)
+            assert mined.status is TradeStatus.MINED, mined.reason
+            assert proxy.sends() == {}
+            nursery.cancel_scope.cancel()
