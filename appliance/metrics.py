@@ -31,6 +31,8 @@ Names (DESIGN.md section 5)::
     arb_storage_device_written_bytes_total{device} (bytes written to the journal's block
     device by anyone: the card's wear; absent on tmpfs/overlay)
     arb_build_info{version}
+    arb_relay_requests_total{relay,outcome} (ok, unavailable, malformed, refused),
+    arb_relay_skipped{relay} (1 while a failing relay is backed off; private/bundle submission)
 
 Labels are bounded and never carry a secret: ``endpoint`` is host[:port] only (a URL handed in
 by mistake is cut down to its host here too), ``reason``/``status``/``mode``/``priority``/
