@@ -138,8 +138,9 @@ class FakeRelay:
         entry = {"method": doc.get("method"), "signer": signer, "mode": self.mode}
         with contextlib.suppress(Exception):
             entry["target"] = int(doc["params"][0]["blockNumber"], 16)
-        with contextlib.suppress(Exception):
-            entry["head"] = int(await self._anvil("eth_blockNumber", []), 16)
+        if entry["method"] == "eth_sendBundle":  # the head it arrived at (judges its target)
+            with contextlib.suppress(Exception):
+                entry["head"] = int(await self._anvil("eth_blockNumber", []), 16)
         self.log.append(entry)
         if self.mode == "hang":
             return None, b""
@@ -160,7 +161,9 @@ class FakeRelay:
         method, params = doc.get("method"), doc.get("params") or [{}]
         if method == "eth_sendBundle":
             target = int(params[0]["blockNumber"], 16)
-            head = int((await self._anvil("eth_blockNumber", [])), 16)
+            head = entry.get("head")
+            if head is None:
+                head = int(await self._anvil("eth_blockNumber", []), 16)
             if target <= head:
                 return error(-32000, f"block {target} is in the past (head {head})")
             self.bundles[target].append(list(params[0]["txs"]))
