@@ -154,13 +154,13 @@ async def first_submission(
             if target > flight.deadline:  # cannot happen with deadline_blocks >= 1; never sent
                 await _drop(pipe, flight, f"bundle: stale: target {target} past the deadline")
                 return None
+            flight.target = target
             sims = await relays.call_bundle([flight.raw], target, flight.block_sent)
             failed = _sim_failure(sims)
             if failed is not None:
                 await _report(pipe)
                 await _drop(pipe, flight, f"bundle_sim: reverted at relay {failed}")
                 return None
-            flight.target = target
             answers = await relays.send_bundle([flight.raw], target)
         else:
             answers = await relays.send_private_transaction(flight.raw, flight.deadline)
