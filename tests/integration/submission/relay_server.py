@@ -6,7 +6,8 @@ block and ``eth_sendPrivateTransaction`` transactions, simulates ``eth_callBundl
 snapshot of the chain, and — when the test calls :meth:`FakeRelay.build` — includes the bundles
 for the next block in Anvil's next block, in order (``eth_sendRawTransaction`` of each, then
 ``evm_mine``), as a builder would. Misbehaviour on demand: ``mode`` = ``ok`` | ``refuse``
-(JSON-RPC error) | ``5xx`` | ``garbage`` (not JSON) | ``hang`` (never answers).
+(JSON-RPC error) | ``5xx`` | ``garbage`` (not JSON) | ``hang`` (never answers) | ``simrevert``
+(``eth_callBundle`` reports every transaction reverted).
 
 Runs as a Trio task in the test's own loop::
 
@@ -170,6 +171,9 @@ class FakeRelay:
             result = {"bundleHash": "0x" + f"{len(self.requests):064x}"}
         elif method == "eth_callBundle":
             result = {"results": await self._simulate(params[0]["txs"])}
+            if self.mode == "simrevert":  # its builder state disagrees: our tx reverts there
+                for r in result["results"]:
+                    r["error"] = "execution reverted: executor: profit below minimum"
         elif method == "eth_sendPrivateTransaction":
             self.private.append(params[0]["tx"])
             result = "0x" + f"{len(self.requests):064x}"

@@ -364,3 +364,27 @@ async def test_a_first_bundle_no_relay_took_is_resubmitted_next_block_and_lands(
             assert mined.status is TradeStatus.MINED, mined.reason
             assert proxy.sends() == {}
             nursery.cancel_scope.cancel()
+
+
+async def test_a_bundle_the_relay_simulation_reverts_is_never_sent(net, tmp_path, journal):
+    dn, inv = net
+    latch = SafetyLatch(tmp_path / "latch")
+    modes = ["ok", "simrevert"]
+    with RecordingProxy(dn.rpc).running() as proxy, relay_processes(dn.rpc, modes) as relays:
+        cfg = _config(dn, inv, proxy.url, relays, tmp_path, submit="bundle")
+        async with httpx.AsyncClient() as http, trio.open_nursery() as nursery:
+            harness = RelayHarness(cfg, journal, latch)
+            pipe = await harness.start(nursery)
+            nonce = pipe.nonces.next
+            await plant(dn, 2)
+            await harness.orders_send.send(order_for(await make_candidate(dn, 2)))
+            dropped = await harness.until({TradeStatus.SENT, *FINAL})
+            assert dropped.status is TradeStatus.DROPPED
+            assert dropped.reason.startswith("bundle_sim: reverted at relay")
+            for relay in relays:  # simulated at both, sent to neither
+                methods = [
+                    e["method"] for e in (await control(http, relay.url, "relay_log"))["log"]
+                ]
+                assert methods == ["eth_callBundle"]
+            assert pipe.nonces.next == nonce and proxy.sends() == {}
+            nursery.cancel_scope.cancel()
