@@ -40,6 +40,8 @@ __all__ = [
     "PoolInfo",
     "Priority",
     "RearmRefused",
+    "RelayHealthChanged",
+    "RelayStatus",
     "ReorgDetected",
     "ReservesUpdated",
     "StartupCompleted",
@@ -361,3 +363,24 @@ class MarketIntelSeen:
     arbitrages: tuple[ArbitrageSeen, ...]
     plain_swaps: int
     rejected_logs: int = 0  # logs that did not decode (malformed): logged and counted
+
+
+@dataclass(frozen=True, slots=True)
+class RelayStatus:
+    """One relay / builder endpoint as execution last saw it (counts since start)."""
+
+    host: str  # host[:port] only — never the full URL (it may carry an API key)
+    sent: int
+    ok: int
+    unavailable: int = 0  # connection refused, HTTP 5xx/429, timeout
+    malformed: int = 0  # not JSON-RPC, wrong id or shape
+    refused: int = 0  # a JSON-RPC error (bad bundle, stale block, bad signature)
+    skipped: bool = False  # failing: backing off
+    last_error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RelayHealthChanged:
+    """Sent by execution after each private/bundle submission round (relays in config order)."""
+
+    relays: tuple[RelayStatus, ...]

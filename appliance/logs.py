@@ -120,13 +120,14 @@ class RedactionFilter(logging.Filter):
 
 def register_config_secrets(redaction: RedactionFilter, cfg: Any) -> None:
     """Mask what the config holds that must never be logged: the secret parts of every RPC URL
-    (``chain.rpc``, ``execution.private_rpc``) and every webhook URL, in full wherever they
+    (``chain.rpc``, ``execution.private_rpc``, ``execution.relays``) and every webhook URL, in full wherever they
     appear (an httpx error quoting the URL, a traceback)."""
     chain = getattr(cfg, "chain", None)
     urls = list(getattr(chain, "rpc", ()) or ())
     private = getattr(getattr(cfg, "execution", None), "private_rpc", None)
     if private:
         urls.append(private)
+    urls.extend(getattr(getattr(cfg, "execution", None), "relays", ()) or ())
     for entry in urls:
         for url in entry.split("|"):  # a chain.rpc entry may pair an HTTP and a WebSocket URL
             for secret in url_secrets(url.strip()):

@@ -31,6 +31,8 @@ Names (DESIGN.md section 5)::
     arb_storage_device_written_bytes_total{device} (bytes written to the journal's block
     device by anyone: the card's wear; absent on tmpfs/overlay)
     arb_build_info{version}
+    arb_relay_requests_total{relay,outcome} (ok, unavailable, malformed, refused),
+    arb_relay_skipped{relay} (1 while a failing relay is backed off; private/bundle submission)
 
 Labels are bounded and never carry a secret: ``endpoint`` is host[:port] only (a URL handed in
 by mistake is cut down to its host here too), ``reason``/``status``/``mode``/``priority``/
@@ -76,6 +78,7 @@ from appliance.events import (
     OrderApproved,
     OrderRejected,
     PoolsDiscovered,
+    RelayHealthChanged,
     ReorgDetected,
     RiskUpdated,
     RpcHealthChanged,
@@ -360,6 +363,19 @@ class Metrics:
             "Profit others' arbitrages realized on the tracked pools (start-token wei, gains only).",
             registry=r,
         )
+        self.relay_requests = Counter(
+            "arb_relay_requests",
+            "Relay / builder requests by outcome (ok, unavailable, malformed, refused).",
+            ["relay", "outcome"],
+            registry=r,
+        )
+        self._relay_seen: dict[tuple[str, str], int] = {}
+        self.relay_skipped = Gauge(
+            "arb_relay_skipped",
+            "1 while a failing relay is skipped (backoff).",
+            ["relay"],
+            registry=r,
+        )
         self.market_swaps = Counter(
             "arb_market_swaps_total", "Plain swaps seen on the tracked pools.", registry=r
         )
@@ -394,6 +410,7 @@ class Metrics:
             TokenDenied: lambda e: self.tokens_denied.inc(),
             InventoryObserved: self._inventory,
             MarketIntelSeen: self._intel,
+            RelayHealthChanged: self._relays,
         }
 
     # ------------------------------------------------------------------ feeding
@@ -490,6 +507,17 @@ class Metrics:
             self.breaker_open.labels(name).set(1 if state == "open" else 0)
         self.pnl_today.set(e.pnl_today)
         self.pnl_session.set(e.pnl_session)
+
+    def _relays(self, e: RelayHealthChanged) -> None:
+        for x in e.relays:
+            host = endpoint_label(x.host)
+            for outcome in ("ok", "unavailable", "malformed", "refused"):
+                count = getattr(x, outcome)
+                seen = self._relay_seen.get((host, outcome), 0)
+                if count > seen:  # execution's counts since its start; a restart resets them
+                    self.relay_requests.labels(host, outcome).inc(count - seen)
+                self._relay_seen[(host, outcome)] = count
+            self.relay_skipped.labels(host).set(1 if x.skipped else 0)
 
     def _rpc(self, e: RpcHealthChanged) -> None:
         for ep in e.endpoints:

@@ -10,7 +10,7 @@ from pathlib import Path
 from appliance.config._schema import REQUIRED, parse_section, setting
 from appliance.config._source import read_config_bytes
 from appliance.config.errors import ConfigError
-from appliance.config.keyfile import check_key_file
+from appliance.config.keyfile import check_key_file, read_private_key
 from appliance.config.sections import (
     AccountConfig,
     AlertsConfig,
@@ -99,6 +99,7 @@ def _cross_checks(cfg: AppConfig, path: Path, *, check_key: bool = True) -> None
             path, "risk.max_trade_wei", f"must exceed risk.min_profit_wei ({risk.min_profit_wei})"
         )
     _risk_cross_checks(risk, path)
+    _submission_cross_checks(cfg, path, check_key=check_key)
     if cfg.execution.tip_gwei > cfg.execution.max_fee_gwei:
         raise ConfigError(
             path,
@@ -111,6 +112,53 @@ def _cross_checks(cfg: AppConfig, path: Path, *, check_key: bool = True) -> None
             "execution.max_fee_gwei",
             f"{cfg.execution.max_fee_gwei} exceeds risk.max_gas_price_gwei ({risk.max_gas_price_gwei})",
         )
+
+
+def _submission_cross_checks(cfg: AppConfig, path: Path, *, check_key: bool) -> None:
+    """``execution.submit`` and what it needs (owner: submission)."""
+    ex = cfg.execution
+    if ex.submit != "public":
+        if not ex.relays:
+            raise ConfigError(
+                path, "execution.relays", f"is required when execution.submit = {ex.submit!r}"
+            )
+        if ex.private_rpc is not None:
+            raise ConfigError(
+                path,
+                "execution.private_rpc",
+                f"cannot be combined with execution.submit = {ex.submit!r} (use execution.relays)",
+            )
+        if cfg.live and ex.searcher_key_file is None:
+            raise ConfigError(
+                path,
+                "execution.searcher_key_file",
+                f"is required when execution.submit = {ex.submit!r} and strategy.mode = 'live'",
+            )
+    if ex.coinbase_share > 0 and ex.submit != "bundle":
+        raise ConfigError(
+            path, "execution.coinbase_share", "applies to execution.submit = 'bundle' only"
+        )
+    if ex.bid_share + ex.coinbase_share > 1:
+        raise ConfigError(
+            path,
+            "execution.coinbase_share",
+            f"{ex.coinbase_share} plus execution.bid_share ({ex.bid_share}) exceeds 1: the bid "
+            "would be more than the profit",
+        )
+    hosts = [r.lower().rstrip("/") for r in ex.relays]
+    for i, relay in enumerate(hosts):
+        if hosts.index(relay) != i:
+            raise ConfigError(path, f"execution.relays[{i}]", "lists a relay twice")
+    if ex.searcher_key_file is not None and check_key:
+        identity = read_private_key(ex.searcher_key_file, path, key="execution.searcher_key_file")
+        if cfg.account.key_file is not None:
+            trading = read_private_key(cfg.account.key_file, path)
+            if trading == identity:
+                raise ConfigError(
+                    path,
+                    "execution.searcher_key_file",
+                    "holds the trading key: the relay identity must be a separate key",
+                )
 
 
 def _risk_cross_checks(risk: RiskConfig, path: Path) -> None:

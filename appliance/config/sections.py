@@ -189,6 +189,55 @@ class ExecutionConfig:
         min=1,
         max=1000,
     )
+    submit: str = setting(
+        "public",
+        doc="how a signed trade is submitted: public (the chain.rpc endpoints, or private_rpc), "
+        "private (eth_sendPrivateTransaction to execution.relays only) or bundle (eth_sendBundle "
+        "to every relay at once for the next block, resubmitted each block until mined or the "
+        "deadline; never public). The ethereum preset uses bundle",
+        choices=("public", "private", "bundle"),
+    )
+    relays: tuple[str, ...] = setting(
+        (),
+        doc="relay / builder endpoints for private and bundle submission (http(s) URLs; shown "
+        "redacted)",
+        check=http_url,
+        redact=redact_url,
+    )
+    searcher_key_file: Path | None = setting(
+        None,
+        doc="file holding the searcher-identity key that signs relay requests "
+        "(X-Flashbots-Signature); mode 0600, never the trading key; required for live private "
+        "and bundle submission",
+        secret=True,
+    )
+    bid_share: float = setting(
+        0.0,
+        doc="priority fee bid: this share of the expected net profit, spread over the gas, at "
+        "least tip_gwei, capped by max_fee_gwei (0: always tip_gwei); base token = native only",
+        min=0,
+        max=1,
+    )
+    coinbase_share: float = setting(
+        0.0,
+        doc="bundle only: the executor pays block.coinbase this share of the expected net "
+        "profit, only when the trade succeeds (needs the wrapped native coin as base token)",
+        min=0,
+        max=1,
+    )
+    relay_timeout_s: float = setting(2.0, doc="timeout of one relay request", min=0.05, max=60)
+    relay_backoff_s: float = setting(
+        2.0,
+        doc="a relay failing 3 times in a row is skipped this long, doubling while it keeps "
+        "failing (at most 120 s or this, whichever is larger)",
+        min=0.1,
+        max=3600,
+    )
+    public_fallback: bool = setting(
+        False,
+        doc="private/bundle: when no relay takes a trade, send it to the public endpoints "
+        "instead (off: it is dropped, its nonce unused)",
+    )
 
 
 @dataclass(frozen=True)

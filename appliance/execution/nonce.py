@@ -4,6 +4,10 @@ Recovery after a restart trusts the node's ``eth_getTransactionCount(pending)``:
 mined and every pooled transaction of the account, so continuing from it leaves no gap and reuses
 nothing the node knows. Journaled trades the node has never seen (killed between the write-ahead
 and the send) do not hold a nonce; :mod:`appliance.execution.recovery` marks them dropped.
+
+Private and bundle sends are invisible to the public node while a relay holds them: recovery
+starts above the highest nonce such a send may still take (until its deadline block), and a
+bundle or private send that was not included releases its nonce (or resyncs), so none is skipped.
 """
 
 from __future__ import annotations

@@ -41,15 +41,19 @@ from appliance.config import AppConfig
 from appliance.errors import ApplianceError
 from appliance.events import BlockSeen, Candidate, OrderApproved, TradeStatus, TradeUpdated
 from appliance.execution.accounting import Fill, GasToBase, candidate_rate, fill_from_simulation
+from appliance.execution.bids import coinbase_bid, tip_bid
+from appliance.execution.bundles import first_submission, submission_reason
 from appliance.execution.calldata import decode_revert, encode_execute
 from appliance.execution.errors import SimulationFailed
 from appliance.execution.fees import Fees, initial_fees
 from appliance.execution.keys import SignedTx, Signer
 from appliance.execution.nonce import NonceManager
+from appliance.execution.paying import encode_execute_paying
 from appliance.execution.profit import ProfitRule
 from appliance.execution.rpc import SendOutcome, call_error, classify_send_error
 from appliance.modes import Mode
 from appliance.safety import SafetyLatch, SigningHalted
+from appliance.submission.relay import RelaySet
 
 __all__ = ["Head", "InFlight", "Pipeline", "WriteAheadFn", "fill_update", "order_update"]
 
@@ -94,6 +98,10 @@ class InFlight:
     cancel_hash: str | None = None
     deadline: int = 0
     stage: int = 0  # 0 sent, 1 replaced, 2 cancelled
+    submit: str = "public"  # public | private | bundle (execution.submit; see bundles.py)
+    coinbase_wei: int = 0  # paid to block.coinbase by execute_paying when the trade succeeds
+    target: int = 0  # bundle: the last target block sent for
+    resubmissions: int = 0  # bundle: rounds after the first
 
 
 @dataclass(slots=True)
@@ -124,6 +132,8 @@ class Pipeline:
         signer: Signer | None = None,
         nonces: NonceManager | None = None,
         send_rpc: RpcPool | None = None,
+        relays: RelaySet | None = None,
+        observe: Callable[[object], Awaitable[None]] | None = None,
     ) -> None:
         self.cfg = cfg
         self.ex = cfg.execution
@@ -142,16 +152,29 @@ class Pipeline:
         self.stats = PipelineStats()
         # gas is paid in the native coin: netted 1:1 when the base token is its wrapped form
         self.native_token = cfg.strategy.native_token or cfg.tokens.base[0]
+        # private/bundle submission: the relays (None: public); ``observe`` takes their health
+        # paper mode bids as live would (a bundle's coinbase payment too), it only never sends
+        self.submit = cfg.execution.submit
+        self.relays = relays
+        self.observe = observe
 
     # ------------------------------------------------------------------ steps
     async def head(self) -> Head:
         return Head.from_block(await self.rpc.get_block("latest"))
 
-    def calldata(self, candidate: Candidate, head: Head) -> tuple[bytes, int]:
+    def calldata(
+        self, candidate: Candidate, head: Head, coinbase_wei: int = 0
+    ) -> tuple[bytes, int]:
         """(calldata, deadline block). min_profit = 1 wei: once sent, the gas is spent either
-        way, so any non-negative fill beats a revert; the net was checked before signing."""
+        way, so any non-negative fill beats a revert; the net was checked before signing.
+        ``coinbase_wei`` > 0: ``execute_paying`` (a bundle's bid, paid only on success)."""
         deadline = head.number + max(1, self.ex.deadline_blocks)
         flash = self.ex.funding == "flash"
+        if coinbase_wei:
+            data = encode_execute_paying(
+                candidate, min_profit=1, flash=flash, deadline=deadline, coinbase_wei=coinbase_wei
+            )
+            return data, deadline
         return encode_execute(candidate, min_profit=1, flash=flash, deadline=deadline), deadline
 
     def _call(self, data: bytes) -> dict[str, Any]:
@@ -262,7 +285,9 @@ class Pipeline:
         except ChainError as exc:
             log.warning("nonce resync failed (next send resyncs again): %s", exc)
 
-    def check(self, cand: Candidate, profit: int, gas: int, price: int) -> str | None:
+    def check(
+        self, cand: Candidate, profit: int, gas: int, price: int, bid_wei: int = 0
+    ) -> str | None:
         """The checks between the simulation and the signature; the reason to drop, if any.
 
         * the simulated profit must equal the expected one within the rounding bound (one wei
@@ -273,6 +298,8 @@ class Pipeline:
           gas price, converted at the candidate's rate) must pass the risk gate's profit rule.
           The margin covers what the pending block's estimate cannot see: a new timestamp makes
           each pair update its price accumulators (measured: up to +5,000 gas per leg).
+          ``bid_wei`` (native wei: a bundle's coinbase payment) counts as a cost like the gas;
+          the priority-fee bid is in ``price``.
         """
         bound = len(cand.legs)
         gap = profit - cand.gross_profit
@@ -286,11 +313,12 @@ class Pipeline:
                 f" (bound {bound} wei)"
             )
         gas = gas + gas * GAS_MARGIN_PCT // 100
-        gas_base = self.gas_to_base(cand, price)(cand.base_token, gas * price)
+        gas_base = self.gas_to_base(cand, price)(cand.base_token, gas * price + bid_wei)
         refusal = self.rule.refusal(profit - gas_base, cand.amount_in)
         if refusal is not None:
             self.stats.net_refused += 1
-            return f"net_profit: {refusal} (gas {gas} at {price} wei)"
+            paid = f", coinbase {bid_wei} wei" if bid_wei else ""
+            return f"net_profit: {refusal} (gas {gas} at {price} wei{paid})"
         return None
 
     # ------------------------------------------------------------------ one order
@@ -304,7 +332,8 @@ class Pipeline:
         base = order_update(order, TradeStatus.DROPPED)
         try:
             head = head or await self.head()
-            data, deadline = self.calldata(cand, head)
+            coinbase_wei = coinbase_bid(self, cand, head)
+            data, deadline = self.calldata(cand, head, coinbase_wei)
             if simulate:
                 profit, gas = await self.simulate_and_estimate(data)
                 self.stats.simulated += 1
@@ -320,13 +349,15 @@ class Pipeline:
         except ChainError as exc:  # no endpoint, or a malformed answer: a logged rejection
             await self.emit(_replace(base, reason=f"rpc: {exc}"))
             return None
+        if simulate and self.ex.bid_share > 0:
+            fees = tip_bid(self, cand, profit - coinbase_wei, gas, fees, head)
         price = _effective_price(fees, head)
-        reason = self.check(cand, profit, gas, price) if simulate else None
+        reason = self.check(cand, profit, gas, price, coinbase_wei) if simulate else None
         if reason is not None:
             await self.finish(_replace(base, reason=reason))
             return None
         if self.paper:
-            return await self._paper(order, base, head, price, profit, gas)
+            return await self._paper(order, base, head, price, profit, gas, coinbase_wei)
         assert self.nonces is not None
         nonce = self.nonces.take()
         # the configured limit, not the estimate: the pending block's estimate cannot see every
@@ -354,6 +385,8 @@ class Pipeline:
             raw=signed.raw,
             hashes=[signed.hash],
             deadline=deadline,
+            submit=self.submit,
+            coinbase_wei=coinbase_wei,
         )
         signed_row = _replace(
             base,
@@ -361,6 +394,11 @@ class Pipeline:
             tx_hash=signed.hash,
             nonce=nonce,
             block_sent=head.number,
+            reason=(
+                submission_reason(self.submit, deadline, coinbase_wei)
+                if self.submit != "public"
+                else ""
+            ),
         )
         try:
             await self.write_ahead(signed_row)  # durable before anything reaches the wire
@@ -373,6 +411,8 @@ class Pipeline:
             )
             return None
         await self.emit(signed_row)
+        if self.submit != "public":  # relays only, never the public endpoints (bundles.py)
+            return await first_submission(self, flight, signed_row)
         try:
             await self.send(signed.raw)  # checks the latch: a press during the fsync lands here
         except SigningHalted as exc:
@@ -414,6 +454,7 @@ class Pipeline:
         price: int,
         profit: int,
         gas_used: int,
+        coinbase_wei: int = 0,
     ) -> None:
         try:
             self.latch.check()  # paper trades stop with the kill switch too
@@ -429,6 +470,13 @@ class Pipeline:
             gas_to_base=self.gas_to_base(order.candidate, price),
             block=head.number,
         )
+        if coinbase_wei:  # the bundle's payment, as a live fill pays it: a cost like the gas
+            fill = dataclasses.replace(
+                fill,
+                net_profit=fill.net_profit
+                - self.gas_to_base(order.candidate, price)(fill.base_token or "", coinbase_wei),
+                value_ref=None if fill.value_ref is None else fill.value_ref - coinbase_wei,
+            )
         await self.finish(fill_update(base, fill, TradeStatus.PAPER, block_sent=head.number))
         return None
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import httpx
 import trio
 from eth_utils import to_checksum_address
 
@@ -26,6 +27,8 @@ from appliance.execution.recovery import recover
 from appliance.execution.rpc import as_pool
 from appliance.execution.tracker import track
 from appliance.safety import SafetyLatch
+from appliance.submission.identity import SearcherIdentity
+from appliance.submission.relay import RelayClient, RelaySet
 
 __all__ = ["run_execution"]
 
@@ -80,6 +83,7 @@ async def run_execution(
                 RpcClient(cfg.execution.private_rpc, timeout_s=cfg.chain.request_timeout_s)
             )
             send_rpc = as_pool(private)
+        relays = await _open_relays(cfg, latch, stack)
         await stack.enter_async_context(results_send)
         nursery = await stack.enter_async_context(trio.open_nursery())
         pipe = Pipeline(
@@ -93,6 +97,8 @@ async def run_execution(
             chain_id=chain_id,
             signer=signer,
             send_rpc=send_rpc,
+            relays=relays,
+            observe=results_send.send,  # RelayHealthChanged, for the store and metrics
         )
         if cfg.live:
             rows = (
@@ -106,6 +112,39 @@ async def run_execution(
                 flight = await pipe.handle(order)
                 if flight is not None:
                     nursery.start_soon(track, pipe, flight)
+
+
+async def _open_relays(
+    cfg: AppConfig, latch: SafetyLatch, stack: contextlib.AsyncExitStack
+) -> RelaySet | None:
+    """The relays of ``execution.submit`` = private/bundle (live only: paper never sends)."""
+    ex = cfg.execution
+    if ex.submit == "public" or not cfg.live:
+        return None
+    if ex.searcher_key_file is None or not ex.relays:  # the config refuses this; belt and braces
+        raise ExecutionError(f"execution.submit = {ex.submit!r} needs relays and a searcher key")
+    identity = SearcherIdentity.from_file(
+        ex.searcher_key_file, trading_key_file=cfg.account.key_file
+    )
+    http = await stack.enter_async_context(
+        httpx.AsyncClient(trust_env=False, limits=httpx.Limits(max_keepalive_connections=16))
+    )
+    clients = [
+        RelayClient(url, identity, http=http, timeout_s=ex.relay_timeout_s) for url in ex.relays
+    ]
+    log.info(
+        "submission: %s to %d relay(s) (%s) as %s",
+        ex.submit,
+        len(clients),
+        ", ".join(c.host for c in clients),
+        identity.address,
+    )
+    return RelaySet(
+        clients,
+        latch=latch,
+        base_backoff_s=ex.relay_backoff_s,
+        max_backoff_s=max(120.0, ex.relay_backoff_s),
+    )
 
 
 def _logged(results_send: trio.MemorySendChannel[TradeUpdated]):

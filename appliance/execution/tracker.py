@@ -27,7 +27,8 @@ import trio
 from appliance.chain.errors import ChainError
 from appliance.errors import ApplianceError
 from appliance.events import TradeStatus, TradeUpdated
-from appliance.execution.accounting import fill_from_receipt
+from appliance.execution.accounting import Fill, fill_from_receipt
+from appliance.execution.bundles import PRIVATE_MODES, track_private
 from appliance.execution.calldata import decode_revert
 from appliance.execution.fees import bump
 from appliance.execution.pipeline import InFlight, Pipeline, fill_update
@@ -40,7 +41,11 @@ log = logging.getLogger(__name__)
 
 
 async def track(pipe: Pipeline, flight: InFlight) -> TradeUpdated:
-    """Poll until one of the flight's hashes has a receipt; emit and return the final update."""
+    """Poll until one of the flight's hashes has a receipt; emit and return the final update.
+
+    Private and bundle flights never escalate publicly: :func:`bundles.track_private`."""
+    if flight.submit in PRIVATE_MODES:
+        return await track_private(pipe, flight, settle)
     timeout = pipe.ex.receipt_timeout_s
     due = trio.current_time() + timeout
     while True:
@@ -106,13 +111,29 @@ async def settle(pipe: Pipeline, flight: InFlight, receipt: dict[str, Any]) -> T
             reason="cancelled: not mined in time",
         )
     elif fill.success:
-        update = fill_update(base, fill, TradeStatus.MINED)
+        paid = (
+            {"reason": f"coinbase: paid {flight.coinbase_wei} wei"} if flight.coinbase_wei else {}
+        )
+        update = fill_update(base, _paid(flight, fill), TradeStatus.MINED, **paid)
     else:
         update = fill_update(
             base, fill, TradeStatus.REVERTED, reason=await revert_reason(pipe, flight, receipt)
         )
     await pipe.finish(update)
     return update
+
+
+def _paid(flight: InFlight, fill: Fill) -> Fill:
+    """A bundle's coinbase payment (native wei, paid by execute_paying on success) is a cost of
+    the trade like its gas: off the net profit and the reference value."""
+    if not flight.coinbase_wei:
+        return fill
+    paid = flight.coinbase_wei
+    return dataclasses.replace(
+        fill,
+        net_profit=fill.net_profit - flight.gas_to_base(flight.base_token or "", paid),
+        value_ref=None if fill.value_ref is None else fill.value_ref - paid,
+    )
 
 
 async def revert_reason(pipe: Pipeline, flight: InFlight, receipt: dict[str, Any]) -> str:

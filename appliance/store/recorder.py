@@ -88,6 +88,7 @@ class Recorder:
         }
         self._decimals = journal.token_decimals()
         self._reserves = journal.latest_reserves()
+        self._relay_breakers: dict[str, str] = {}  # "relay:<host>" -> open (skipped) | closed
         self._next_opportunity = journal.max_opportunity_id() + 1
         self._candidates: OrderedDict[Candidate, int] = OrderedDict()
         self._orders: OrderedDict[str, int] = OrderedDict()
@@ -269,7 +270,7 @@ class Recorder:
 
     def _on_RiskUpdated(self, r: Any, now: float) -> None:
         live = self.live
-        live.breakers = dict(r.breakers)
+        live.breakers = {**dict(r.breakers), **self._relay_breakers}
         live.pnl_today, live.pnl_session, live.equity_peak = (
             r.pnl_today,
             r.pnl_session,
@@ -284,6 +285,30 @@ class Recorder:
             "equity_peak": str(r.equity_peak),
             "at": now,
         }
+        self.dirty = True
+
+    def _on_RelayHealthChanged(self, r: Any, now: float) -> None:
+        """Relays as breakers on the screen (open = skipped) and their counts in the journal."""
+        self._relay_breakers = {
+            f"relay:{x.host}": "open" if x.skipped else "closed" for x in r.relays
+        }
+        self.live.breakers = {
+            **{k: v for k, v in self.live.breakers.items() if not k.startswith("relay:")},
+            **self._relay_breakers,
+        }
+        self.batch.states["relays.last"] = {
+            x.host: {
+                "sent": x.sent,
+                "ok": x.ok,
+                "unavailable": x.unavailable,
+                "malformed": x.malformed,
+                "refused": x.refused,
+                "skipped": x.skipped,
+                "last_error": x.last_error,
+            }
+            for x in r.relays
+        }
+        self.batch.states["relays.last"]["at"] = now
         self.dirty = True
 
     def _on_SaveState(self, s: Any, now: float) -> None:

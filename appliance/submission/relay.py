@@ -40,6 +40,7 @@ from appliance.submission.identity import SearcherIdentity, signature_header
 __all__ = ["RelayClient", "RelayHealth", "RelaySet"]
 
 MAX_ANSWER = 1 << 20  # a relay's answer is small; a larger one is malformed
+METHOD_NOT_FOUND = -32601
 
 
 @dataclass(slots=True)
@@ -75,6 +76,7 @@ class RelayClient:
         self.http = http
         self.timeout_s = timeout_s
         self.health = RelayHealth(self.host)
+        self.offers_call_bundle = True  # False once it answered "method not found"
         self._ids = itertools.count(1)
 
     async def request(self, method: str, params: list[Any]) -> Any:
@@ -135,18 +137,27 @@ class RelayClient:
         bundle_hash = result.get("bundleHash")
         return bundle_hash if isinstance(bundle_hash, str) else None
 
-    async def call_bundle(self, raw_txs: Sequence[bytes], block: int, state_block: int) -> dict:
-        """``eth_callBundle``: the relay's simulation (``results`` per transaction)."""
-        result = await self.request(
-            "eth_callBundle",
-            [
-                {
-                    "txs": ["0x" + tx.hex() for tx in raw_txs],
-                    "blockNumber": hex(block),
-                    "stateBlockNumber": hex(state_block),
-                }
-            ],
-        )
+    async def call_bundle(
+        self, raw_txs: Sequence[bytes], block: int, state_block: int
+    ) -> dict | None:
+        """``eth_callBundle``: the relay's simulation (``results`` per transaction). None when the
+        relay does not offer it ("method not found": remembered, not asked again, not a failure)."""
+        try:
+            result = await self.request(
+                "eth_callBundle",
+                [
+                    {
+                        "txs": ["0x" + tx.hex() for tx in raw_txs],
+                        "blockNumber": hex(block),
+                        "stateBlockNumber": hex(state_block),
+                    }
+                ],
+            )
+        except RelayRefused as exc:
+            if exc.code != METHOD_NOT_FOUND:
+                raise
+            self.offers_call_bundle = False
+            return None
         if not isinstance(result, dict) or not isinstance(result.get("results"), list):
             raise RelayMalformed(self.host, "eth_callBundle", f"result {result!r:.80}")
         return result
@@ -204,13 +215,23 @@ class RelaySet:
             backoff = min(self.max_backoff_s, self.base_backoff_s * 2**doublings)
             h.skip_until = self.clock() + backoff
 
-    async def each(self, send: Callable[[RelayClient], Any]) -> dict[str, Any | RelayError]:
+    async def each(
+        self,
+        send: Callable[[RelayClient], Any],
+        *,
+        only: Callable[[RelayClient], bool] | None = None,
+    ) -> dict[str, Any | RelayError]:
         """Run ``send(relay)`` on every available relay at once; per host, a result or error.
 
         The latch is checked right before each relay's send: a press stops what has not left.
+        ``only`` narrows the relays asked (e.g. those offering ``eth_callBundle``).
         """
         self.latch.check()  # SigningHalted: nothing is sent anywhere
         relays = self.available()
+        if only is not None:
+            relays = [r for r in relays if only(r)]
+            if not relays:
+                return {}
         if not relays:
             raise NoRelayAvailable("every relay is failing or backing off: nothing sent")
         out: dict[str, Any | RelayError] = {}
@@ -240,7 +261,11 @@ class RelaySet:
         return await self.each(lambda relay: relay.send_bundle(raw_txs, block))
 
     async def call_bundle(self, raw_txs: Sequence[bytes], block: int, state_block: int):
-        return await self.each(lambda relay: relay.call_bundle(raw_txs, block, state_block))
+        """Simulate at every available relay that offers ``eth_callBundle`` ({} when none does)."""
+        return await self.each(
+            lambda relay: relay.call_bundle(raw_txs, block, state_block),
+            only=lambda relay: relay.offers_call_bundle,
+        )
 
     async def send_private_transaction(self, raw: bytes, max_block: int) -> dict[str, Any]:
         return await self.each(lambda relay: relay.send_private_transaction(raw, max_block))

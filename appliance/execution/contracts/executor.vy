@@ -185,3 +185,50 @@ def _transfer(token: address, to: address, amount: uint256):
     )
     if len(response) > 0:
         assert convert(response, bool), "executor: transfer failed"
+
+
+# ---------------------------------------------------------------- coinbase payment (bundles)
+interface IWETH:
+    def withdraw(wad: uint256): nonpayable
+
+event CoinbasePaid:
+    coinbase: indexed(address)
+    amount: uint256
+
+
+@external
+def execute_paying(base: address, amount_in: uint256, min_profit: uint256, hops: DynArray[Hop, MAX_HOPS], flash: bool, deadline: uint256, coinbase_wei: uint256) -> uint256:
+    """
+    @notice ``execute``, then pay the block's builder ``coinbase_wei`` out of the profit (a bundle's
+            bid). Only when the cycle succeeded and its profit covers ``min_profit`` plus the
+            payment: otherwise the whole transaction reverts and nothing is paid.
+    @dev The base token must be the wrapped native coin (WETH9-style ``withdraw``): the payment is
+         ``coinbase_wei`` of the base-token profit unwrapped and sent to ``block.coinbase``. Any
+         other base token reverts at the unwrap (the appliance bids by priority fee then).
+         The profit returned and logged in ``Executed`` is the cycle's, before the payment.
+    """
+    assert msg.sender == owner, "executor: not owner"
+    assert block.number <= deadline, "executor: deadline passed"
+    assert len(hops) >= 2, "executor: need at least 2 hops"
+    start: uint256 = staticcall IERC20(base).balanceOf(self)
+    if flash:
+        first: Hop = hops[0]
+        out0: uint256 = self._amount_out(first, amount_in)
+        self._flash_pair = first.pool
+        data: Bytes[1024] = abi_encode(base, amount_in, min_profit + coinbase_wei, hops)
+        if first.zero_for_one:
+            extcall IPair(first.pool).swap(0, out0, self, data)
+        else:
+            extcall IPair(first.pool).swap(out0, 0, self, data)
+        assert self._flash_pair == self, "executor: no callback"
+    else:
+        self._transfer(base, hops[0].pool, amount_in)
+        self._run_legs(hops, 0, amount_in)
+    final: uint256 = staticcall IERC20(base).balanceOf(self)
+    assert final >= start + min_profit + coinbase_wei, "executor: profit below minimum and payment"
+    log Executed(base=base, amount_in=amount_in, amount_out=amount_in + final - start, profit=final - start, flash=flash)
+    if coinbase_wei > 0:
+        extcall IWETH(base).withdraw(coinbase_wei)
+        send(block.coinbase, coinbase_wei)
+        log CoinbasePaid(coinbase=block.coinbase, amount=coinbase_wei)
+    return final - start

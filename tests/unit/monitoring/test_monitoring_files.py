@@ -33,6 +33,8 @@ from appliance.events import (
     OrderRejected,
     PoolsDiscovered,
     Priority,
+    RelayHealthChanged,
+    RelayStatus,
     ReorgDetected,
     RiskUpdated,
     RpcHealthChanged,
@@ -137,6 +139,7 @@ def exercised_metrics(tmp_path: Path) -> Metrics:
             ),
             3,
         ),
+        RelayHealthChanged((RelayStatus("relay.example:443", sent=3, ok=2, refused=1),)),
     ]
     # one of every kind Metrics accounts for: a new kind must be added here (and so be checked)
     assert {type(e) for e in events} == set(m._handlers)

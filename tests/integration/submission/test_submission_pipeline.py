@@ -1,0 +1,390 @@
+"""Private and bundle submission through the real pipeline (run_execution) on Anvil, with relay
+processes of our own (relay_server.py) and a recording proxy as the public endpoint.
+
+What is proven: a bundle goes to every relay (simulated first, signed by the searcher identity,
+target head + 1) and never to the public endpoint; it is resubmitted per block and never for a
+target past its deadline; not included, it is dropped and its nonce stays unused; a failing relay
+is skipped; the executor pays the builder only when the trade succeeds; the latch stops a
+resubmission; a private send in flight keeps its nonce across a restart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import httpx
+import pytest
+import trio
+from eth_abi import decode
+from eth_utils import keccak
+from relay_server import control
+from submission_helpers import (
+    SEARCHER_KEY,
+    RecordingProxy,
+    RelayHarness,
+    deploy_executors,
+    exec_config,
+    make_candidate,
+    order_for,
+    plant,
+    relay_processes,
+    write_searcher_key,
+)
+
+from appliance.devnet import start_devnet
+from appliance.events import TradeStatus
+from appliance.execution import load_signer
+from appliance.execution.bids import coinbase_bid
+from appliance.execution.paying import encode_execute_paying
+from appliance.safety import SafetyLatch
+from appliance.store.journal import Journal
+from appliance.submission.identity import SearcherIdentity
+
+pytestmark = pytest.mark.devnet
+
+FINAL = {TradeStatus.MINED, TradeStatus.REVERTED, TradeStatus.DROPPED}
+COINBASE_PAID = "0x" + keccak(text="CoinbasePaid(address,uint256)").hex()
+IDENTITY = SearcherIdentity(SEARCHER_KEY).address
+
+
+@pytest.fixture(scope="module")
+def sub_net():
+    with start_devnet(seed=1) as dn:
+        inv, _flash = trio.run(deploy_executors, dn)
+        yield dn, inv
+
+
+@pytest.fixture
+async def net(sub_net):
+    dn, inv = sub_net
+    snap = await dn.snapshot()
+    try:
+        yield dn, inv
+    finally:
+        await dn.set_automine(False)
+        await dn.call("anvil_dropAllTransactions")
+        await dn.revert(snap)
+
+
+@pytest.fixture
+def journal(tmp_path):
+    with Journal(tmp_path / "journal.sqlite") as j:
+        yield j
+
+
+def _config(dn, inv, proxy_url, relays, tmp_path, **execution):
+    cfg = exec_config(
+        dn,
+        inv,
+        relays=tuple(r.url for r in relays),
+        searcher_key_file=write_searcher_key(tmp_path),
+        **execution,
+    )
+    return dataclasses.replace(cfg, chain=dataclasses.replace(cfg.chain, rpc=(proxy_url,)))
+
+
+async def _log(http, relay, method="eth_sendBundle"):
+    return [
+        e for e in (await control(http, relay.url, "relay_log"))["log"] if e["method"] == method
+    ]
+
+
+async def _wait_sends(http, relay, n, method="eth_sendBundle"):
+    """Wait (no timing assumption) until ``relay`` has received ``n`` ``method`` requests."""
+    with trio.fail_after(60):
+        while len(found := await _log(http, relay, method)) < n:
+            await trio.sleep(0.02)
+    return found
+
+
+async def _start_with_order(nursery, dn, cfg, journal, latch):
+    harness = RelayHarness(cfg, journal, latch)
+    pipe = await harness.start(nursery)
+    await plant(dn, 2)
+    await harness.orders_send.send(order_for(await make_candidate(dn, 2)))
+    sent = await harness.until({TradeStatus.SENT, *FINAL})
+    assert sent.status is TradeStatus.SENT, sent.reason
+    return harness, pipe, sent
+
+
+async def _miner_delta(dn, number: int) -> tuple[int, dict]:
+    block = await dn.call("eth_getBlockByNumber", [hex(number), False])
+    miner = block["miner"]
+    after = int(await dn.call("eth_getBalance", [miner, hex(number)]), 16)
+    before = int(await dn.call("eth_getBalance", [miner, hex(number - 1)]), 16)
+    return after - before, block
+
+
+async def test_a_bundle_reaches_every_relay_never_the_public_endpoint_and_pays_the_builder(
+    net, tmp_path, journal
+):
+    dn, inv = net
+    latch = SafetyLatch(tmp_path / "latch")
+    with RecordingProxy(dn.rpc).running() as proxy, relay_processes(dn.rpc, ["ok"] * 3) as relays:
+        cfg = _config(dn, inv, proxy.url, relays, tmp_path, submit="bundle", coinbase_share=0.5)
+        async with httpx.AsyncClient() as http, trio.open_nursery() as nursery:
+            harness, _, sent = await _start_with_order(nursery, dn, cfg, journal, latch)
+            for relay in relays:  # simulated first, then sent, by the identity, for head + 1
+                log = (await control(http, relay.url, "relay_log"))["log"]
+                assert [e["method"] for e in log] == ["eth_callBundle", "eth_sendBundle"]
+                assert all(e["signer"] == IDENTITY for e in log)
+                assert log[1]["target"] == log[1]["head"] + 1 == sent.block_sent + 1
+            assert "bundle: deadline block" in journal.trade(sent.order_id)["reason"]
+            number = await control(http, relays[0].url, "relay_build")
+            mined = await harness.until(FINAL)
+            assert mined.status is TradeStatus.MINED, mined.reason
+            assert proxy.sends() == {}  # nothing ever reached the public endpoint
+            receipt = await dn.call("eth_getTransactionReceipt", [mined.tx_hash])
+            assert int(receipt["blockNumber"], 16) == number
+            paid = [lg for lg in receipt["logs"] if lg["topics"][0] == COINBASE_PAID]
+            assert len(paid) == 1
+            amount = decode(["uint256"], bytes.fromhex(paid[0]["data"][2:]))[0]
+            assert amount > 0 and mined.reason == f"coinbase: paid {amount} wei"
+            delta, block = await _miner_delta(dn, number)
+            tips = int(receipt["gasUsed"], 16) * (
+                int(receipt["effectiveGasPrice"], 16) - int(block["baseFeePerGas"], 16)
+            )
+            assert delta == amount + tips  # the builder got the payment, exactly
+            # the payment is a cost of the trade: off the net, like the gas
+            assert mined.net_profit == mined.realized_profit - mined.gas_cost - amount
+            assert any(e.relays and len(e.relays) == 3 for e in harness.relay_events)
+            nursery.cancel_scope.cancel()
+
+
+async def test_a_bundle_not_included_is_resubmitted_never_stale_and_dropped_nonce_unused(
+    net, tmp_path, journal
+):
+    dn, inv = net
+    latch = SafetyLatch(tmp_path / "latch")
+    with RecordingProxy(dn.rpc).running() as proxy, relay_processes(dn.rpc, ["ok"]) as relays:
+        cfg = _config(dn, inv, proxy.url, relays, tmp_path, submit="bundle", deadline_blocks=2)
+        async with httpx.AsyncClient() as http, trio.open_nursery() as nursery:
+            harness, pipe, sent = await _start_with_order(nursery, dn, cfg, journal, latch)
+            count_before = int(
+                await dn.call("eth_getTransactionCount", [pipe.sender, "latest"]), 16
+            )
+            deadline = sent.block_sent + 2
+            await dn.mine()  # the target block came without it: resubmitted for the next one
+            await _wait_sends(http, relays[0], 2)
+            await dn.mine()  # head = deadline: a bundle for deadline + 1 would be stale
+            dropped = await harness.until(FINAL)
+            assert dropped.status is TradeStatus.DROPPED
+            assert "not included" in dropped.reason
+            sends = await _log(http, relays[0])
+            assert [e["target"] for e in sends] == [sent.block_sent + 1, sent.block_sent + 2]
+            assert all(e["head"] < e["target"] <= deadline for e in sends)  # never stale
+            assert pipe.nonces.next == sent.nonce  # released: the next trade takes it
+            latest = int(await dn.call("eth_getTransactionCount", [pipe.sender, "latest"]), 16)
+            assert latest == count_before == sent.nonce  # and no transaction used it
+            assert proxy.sends() == {}
+            nursery.cancel_scope.cancel()
+
+
+async def test_a_failing_relay_is_skipped_and_the_bundle_lands_through_the_others(
+    net, tmp_path, journal
+):
+    dn, inv = net
+    latch = SafetyLatch(tmp_path / "latch")
+    modes = ["ok", "5xx", "garbage"]
+    with RecordingProxy(dn.rpc).running() as proxy, relay_processes(dn.rpc, modes) as relays:
+        cfg = _config(
+            dn,
+            inv,
+            proxy.url,
+            relays,
+            tmp_path,
+            submit="bundle",
+            deadline_blocks=6,
+            relay_backoff_s=600.0,
+        )
+        async with httpx.AsyncClient() as http, trio.open_nursery() as nursery:
+            harness, pipe, _ = await _start_with_order(nursery, dn, cfg, journal, latch)
+            for round_ in (2, 3):  # two resubmissions: the third failure skips the bad ones
+                await dn.mine()
+                await _wait_sends(http, relays[0], round_)
+            await control(http, relays[0].url, "relay_build")
+            mined = await harness.until(FINAL)
+            assert mined.status is TradeStatus.MINED, mined.reason
+            for bad in relays[1:]:  # call + send + first resubmission, then skipped
+                assert len((await control(http, bad.url, "relay_log"))["log"]) == 3
+            health = {h.host: h for h in pipe.relays.health()}
+            assert health[pipe.relays.relays[1].host].failures["unavailable"] == 3
+            assert health[pipe.relays.relays[2].host].failures["malformed"] == 3
+            assert [r.host for r in pipe.relays.available()] == [pipe.relays.relays[0].host]
+            last = harness.relay_events[-1].relays
+            assert [r.skipped for r in last] == [False, True, True]
+            assert proxy.sends() == {}
+            nursery.cancel_scope.cancel()
+
+
+async def test_the_latch_stops_a_bundle_mid_resubmission(net, tmp_path, journal):
+    dn, inv = net
+    latch = SafetyLatch(tmp_path / "latch")
+    with RecordingProxy(dn.rpc).running() as proxy, relay_processes(dn.rpc, ["ok"] * 2) as relays:
+        cfg = _config(dn, inv, proxy.url, relays, tmp_path, submit="bundle", deadline_blocks=4)
+        async with httpx.AsyncClient() as http, trio.open_nursery() as nursery:
+            harness, pipe, _ = await _start_with_order(nursery, dn, cfg, journal, latch)
+            await dn.mine()
+            for relay in relays:  # the first resubmission reached both relays
+                await _wait_sends(http, relay, 2)
+            latch.trip("test press", "test")  # between two rounds: no request in flight
+            await dn.mine()  # the next round is due: the latch holds it
+            dropped = await harness.until(FINAL)
+            assert dropped.status is TradeStatus.DROPPED
+            assert dropped.reason.startswith("kill_switch: resubmission stopped")
+            for relay in relays:
+                assert len(await _log(http, relay)) == 2  # nothing after the press
+            assert pipe.stats.sends_held >= 1
+            assert proxy.sends() == {}
+            nursery.cancel_scope.cancel()
+
+
+async def test_a_private_send_in_flight_keeps_its_nonce_across_a_restart(net, tmp_path, journal):
+    dn, inv = net
+    latch = SafetyLatch(tmp_path / "latch")
+    with RecordingProxy(dn.rpc).running() as proxy, relay_processes(dn.rpc, ["ok"]) as relays:
+        cfg = _config(dn, inv, proxy.url, relays, tmp_path, submit="private", deadline_blocks=5)
+        async with httpx.AsyncClient() as http:
+            async with trio.open_nursery() as first:
+                _, _, sent = await _start_with_order(first, dn, cfg, journal, latch)
+                await _wait_sends(http, relays[0], 1, "eth_sendPrivateTransaction")
+                first.cancel_scope.cancel()  # the process stops with the send held by the relay
+            sender = load_signer(dn.key_file).address
+            node_next = int(await dn.call("eth_getTransactionCount", [sender, "pending"]), 16)
+            assert node_next == sent.nonce  # the public node cannot see the private send
+            async with trio.open_nursery() as second:
+                harness = RelayHarness(cfg, journal, latch)
+                pipe = await harness.start(second, pending=journal.pending_trades)
+                assert pipe.nonces.next == sent.nonce + 1  # reserved for the send in flight
+                await control(http, relays[0].url, "relay_build")
+                mined = await harness.until(FINAL)
+                assert mined.status is TradeStatus.MINED and mined.order_id == sent.order_id
+                assert mined.tx_hash == sent.tx_hash
+                second.cancel_scope.cancel()
+            assert proxy.sends() == {}
+
+
+async def _send_paying(dn, cand, signer, coinbase_wei: int, executor: str) -> dict:
+    head = await dn.call("eth_getBlockByNumber", ["latest", False])
+    data = encode_execute_paying(
+        cand,
+        min_profit=1,
+        flash=False,
+        deadline=int(head["number"], 16) + 5,
+        coinbase_wei=coinbase_wei,
+    )
+    nonce = int(await dn.call("eth_getTransactionCount", [signer.address, "pending"]), 16)
+    base_fee = int(head["baseFeePerGas"], 16)
+    signed = signer.sign(
+        {
+            "chainId": dn.chain_id,
+            "nonce": nonce,
+            "to": executor,
+            "value": 0,
+            "data": data,
+            "gas": 600_000,
+            "maxFeePerGas": 2 * base_fee + 10**9,
+            "maxPriorityFeePerGas": 10**9,
+        }
+    )
+    await dn.call("eth_sendRawTransaction", ["0x" + signed.raw.hex()])
+    number = await dn.mine()
+    receipt = await dn.call("eth_getTransactionReceipt", [signed.hash])
+    assert int(receipt["blockNumber"], 16) == number
+    return receipt
+
+
+async def test_the_executor_pays_the_builder_only_when_the_trade_profits(net):
+    dn, inv = net
+    signer = load_signer(dn.key_file)
+    await plant(dn, 2)
+    cand = await make_candidate(dn, 2)
+    profit = cand.amount_out - cand.amount_in
+    assert profit > 0
+    for coinbase_wei, pays in ((profit + 1, False), (profit // 3, True)):
+        weth_before = await dn.balance(dn.weth, inv)
+        receipt = await _send_paying(dn, cand, signer, coinbase_wei, inv)
+        number = int(receipt["blockNumber"], 16)
+        delta, block = await _miner_delta(dn, number)
+        tips = int(receipt["gasUsed"], 16) * (
+            int(receipt["effectiveGasPrice"], 16) - int(block["baseFeePerGas"], 16)
+        )
+        paid = [lg for lg in receipt["logs"] if lg["topics"][0] == COINBASE_PAID]
+        weth_after = await dn.balance(dn.weth, inv)
+        if pays:  # the cycle's profit covers it: paid exactly, the rest stays with the executor
+            assert receipt["status"] == "0x1" and len(paid) == 1
+            assert delta == coinbase_wei + tips
+            assert weth_after - weth_before == profit - coinbase_wei
+        else:  # a payment above the profit: the whole trade reverts, the builder gets no payment
+            assert receipt["status"] == "0x0" and paid == []
+            assert delta == tips and weth_after == weth_before
+
+
+async def test_paper_mode_bids_like_a_live_bundle_and_sends_nothing(net, tmp_path, journal):
+    dn, inv = net
+    latch = SafetyLatch(tmp_path / "latch")
+    with RecordingProxy(dn.rpc).running() as proxy, relay_processes(dn.rpc, ["ok"]) as relays:
+        cfg = _config(
+            dn, inv, proxy.url, relays, tmp_path, live=False, submit="bundle", coinbase_share=0.5
+        )
+        async with httpx.AsyncClient() as http, trio.open_nursery() as nursery:
+            harness = RelayHarness(cfg, journal, latch)
+            pipe = await harness.start(nursery)
+            await plant(dn, 2)
+            cand = await make_candidate(dn, 2)
+            coinbase = coinbase_bid(pipe, cand, await pipe.head())
+            assert coinbase > 0
+            await harness.orders_send.send(order_for(cand))
+            fill = await harness.until({TradeStatus.PAPER, *FINAL})
+            assert fill.status is TradeStatus.PAPER, fill.reason
+            # the same execute_paying simulated, the payment counted as a live fill counts it
+            assert fill.net_profit == fill.realized_profit - fill.gas_cost - coinbase
+            assert (await control(http, relays[0].url, "relay_log"))["log"] == []
+            assert proxy.sends() == {}
+            nursery.cancel_scope.cancel()
+
+
+async def test_a_first_bundle_no_relay_took_is_resubmitted_next_block_and_lands(
+    net, tmp_path, journal
+):
+    dn, inv = net
+    latch = SafetyLatch(tmp_path / "latch")
+    with RecordingProxy(dn.rpc).running() as proxy, relay_processes(dn.rpc, ["refuse"]) as relays:
+        cfg = _config(dn, inv, proxy.url, relays, tmp_path, submit="bundle", deadline_blocks=4)
+        async with httpx.AsyncClient() as http, trio.open_nursery() as nursery:
+            harness, _, sent = await _start_with_order(nursery, dn, cfg, journal, latch)
+            first = await _log(http, relays[0])
+            assert [e["mode"] for e in first] == ["refuse"]  # refused, yet still in flight
+            await control(http, relays[0].url, "relay_mode", "ok")
+            await dn.mine()
+            again = (await _wait_sends(http, relays[0], 2))[-1]
+            assert again["mode"] == "ok" and again["target"] == sent.block_sent + 2
+            await control(http, relays[0].url, "relay_build")
+            mined = await harness.until(FINAL)
+            assert mined.status is TradeStatus.MINED, mined.reason
+            assert proxy.sends() == {}
+            nursery.cancel_scope.cancel()
+
+
+async def test_a_bundle_the_relay_simulation_reverts_is_never_sent(net, tmp_path, journal):
+    dn, inv = net
+    latch = SafetyLatch(tmp_path / "latch")
+    modes = ["ok", "simrevert"]
+    with RecordingProxy(dn.rpc).running() as proxy, relay_processes(dn.rpc, modes) as relays:
+        cfg = _config(dn, inv, proxy.url, relays, tmp_path, submit="bundle")
+        async with httpx.AsyncClient() as http, trio.open_nursery() as nursery:
+            harness = RelayHarness(cfg, journal, latch)
+            pipe = await harness.start(nursery)
+            nonce = pipe.nonces.next
+            await plant(dn, 2)
+            await harness.orders_send.send(order_for(await make_candidate(dn, 2)))
+            dropped = await harness.until({TradeStatus.SENT, *FINAL})
+            assert dropped.status is TradeStatus.DROPPED
+            assert dropped.reason.startswith("bundle_sim: reverted at relay")
+            for relay in relays:  # simulated at both, sent to neither
+                methods = [
+                    e["method"] for e in (await control(http, relay.url, "relay_log"))["log"]
+                ]
+                assert methods == ["eth_callBundle"]
+            assert pipe.nonces.next == nonce and proxy.sends() == {}
+            nursery.cancel_scope.cancel()
