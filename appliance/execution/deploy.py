@@ -24,7 +24,9 @@ from appliance.execution.rpc import as_pool
 __all__ = ["UNISWAP_V3_POOL_INIT_CODE_HASH", "constructor_args", "deploy_executor", "v3_factory_of"]
 
 #: keccak256 of the UniswapV3Pool creation code (v3-core 1.0.1), as the periphery hardcodes it
-UNISWAP_V3_POOL_INIT_CODE_HASH = "0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
+UNISWAP_V3_POOL_INIT_CODE_HASH = (
+    "0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
+)
 _NO_FACTORY = "0x" + "00" * 20
 
 
