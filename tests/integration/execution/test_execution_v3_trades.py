@@ -79,7 +79,8 @@ async def test_mixed_cycle_lands_and_realizes_the_exact_amounts(
         await h.orders_send.send(order)
         sent = await h.until({TradeStatus.SENT, TradeStatus.DROPPED})
         assert sent.status is TradeStatus.SENT, sent.reason
-        await dn.mine()
+        await dn.call("evm_increaseTime", [12])  # a new timestamp, as on a real chain: the gas
+        await dn.mine()  # printed includes the pools' first-swap-of-the-block oracle writes
         final = await h.until({TradeStatus.MINED, TradeStatus.REVERTED, TradeStatus.DROPPED})
         await h.orders_send.aclose()
     assert final.status is TradeStatus.MINED, final.reason
