@@ -4,7 +4,7 @@ inventory and flash funding, at the best size (crossing initialized ticks) and a
 
 Each figure is the ``gasUsed`` of a mined trade sent as the pipeline sends it (the exact
 ``encode_execute`` calldata from the appliance key to its executor), in a block 12 s after the
-previous one like on a real chain (so the pools write their price accumulators / oracle slots,
+previous one like on a real chain (timestamps set, so every run gives the same figures) (so the pools write their price accumulators / oracle slots,
 as they do on the first swap of a block). Amounts realized are checked against the exact
 v2math + v3math expectation.
 
@@ -34,12 +34,15 @@ async def _trade(dn, executor: str, cycle, *, flash: bool, small: bool) -> tuple
     """(gas used, profit, V3 legs) of one mined trade on a fresh snapshot."""
     snap = await dn.snapshot()
     try:
+        latest = await dn.call("eth_getBlockByNumber", ["latest", False])
+        t0 = int(latest["timestamp"], 16)
+        await dn.call("evm_setNextBlockTimestamp", [t0 + 12])
         await plant(dn, cycle.plant)
         cand = await make_candidate(dn, cycle, amount_in=SMALL_IN if small else None)
         assert cand.gross_profit > 0, (cycle.name, cand)
         head = await dn.block_number()
         data = encode_execute(cand, min_profit=1, flash=flash, deadline=head + 2)
-        await dn.call("evm_increaseTime", [12])
+        await dn.call("evm_setNextBlockTimestamp", [t0 + 24])
         before = await dn.balance("WETH", executor)
         receipt = await dn.send_tx("appliance", executor, "0x" + data.hex(), gas=1_500_000)
         realized = await dn.balance("WETH", executor) - before
