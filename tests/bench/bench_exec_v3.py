@@ -1,4 +1,4 @@
-"""Gas of mixed V2/V3 trades through the executor (plain script): 2-hop and 3-hop cycles,
+"""Gas of mixed V2/V3 trades through the executor (plain script): 2-, 3- and 4-hop cycles,
 inventory and flash funding, at the best size (crossing initialized ticks) and at a small size
 (within the current tick), on the real devnet (Anvil + npm Uniswap V2 and V3).
 

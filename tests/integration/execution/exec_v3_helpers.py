@@ -87,6 +87,17 @@ CYCLES = {
             (_h("uniswap", "WETH>USDC"), _h("v3:500", "USDC>DAI"), _h("sushiswap", "DAI>WETH")),
             Plant("DAI", "USDC", 500, "DAI", 37_500),
         ),
+        # the longest cycle the executor takes (MAX_HOPS = 4), alternating kinds
+        Cycle(
+            "v3_v2_v3_v2",
+            (
+                _h("v3:3000", "WETH>WBTC"),
+                _h("uniswap", "WBTC>USDC"),
+                _h("v3:500", "USDC>DAI"),
+                _h("sushiswap", "DAI>WETH"),
+            ),
+            Plant("WBTC", "WETH", 3000, "WBTC", 1),
+        ),
     )
 }
 

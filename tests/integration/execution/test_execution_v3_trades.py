@@ -72,7 +72,9 @@ async def test_mixed_cycle_lands_and_realizes_the_exact_amounts(
     before = await dn.balance("WETH", executor)
     if funding == "flash":
         assert before == 0  # no inventory: the first leg pays out first
-    h = Harness(exec_config(dn, executor, funding=funding), journal, latch)
+    # 4 hops with V3 ticks crossed use ~720k-750k gas: more than the default 600k limit
+    limit = {"gas_limit": 1_200_000} if len(cycle.hops) == 4 else {}
+    h = Harness(exec_config(dn, executor, funding=funding, **limit), journal, latch)
     async with trio.open_nursery() as nursery:
         await h.start(nursery)
         order = order_for(cand)
@@ -108,3 +110,28 @@ async def test_mixed_cycle_lands_and_realizes_the_exact_amounts(
 
 async def _tick(dn, pool: str) -> int:
     return (await dn.v3.read_head(next(p for p in dn.v3.pools if p.address == pool)))[1]
+
+
+@pytest.mark.parametrize("funding", ["inventory", "flash"])
+async def test_paper_mode_fills_a_mixed_cycle_exactly_and_sends_nothing(
+    v3_chain, journal, latch, funding
+):
+    """Paper trading a V2/V3 triangle: the simulation of the exact calldata is the fill, and it
+    is the v2math + v3math profit to the wei; nothing is signed onto the chain."""
+    dn, inv, flash = v3_chain
+    executor = inv if funding == "inventory" else flash
+    cycle = CYCLES["v2_v3_v2"]
+    await plant(dn, cycle.plant)
+    cand = await make_candidate(dn, cycle)
+    owner = dn.accounts["appliance"].address
+    nonce = await dn.call("eth_getTransactionCount", [owner, "pending"])
+    h = Harness(exec_config(dn, executor, live=False, funding=funding), journal, latch)
+    async with trio.open_nursery() as nursery:
+        await h.start(nursery)
+        await h.orders_send.send(order_for(cand))
+        paper = await h.next_update()
+        await h.orders_send.aclose()
+    assert paper.status is TradeStatus.PAPER, paper.reason
+    assert paper.realized_profit == cand.gross_profit
+    assert paper.tx_hash is None
+    assert await dn.call("eth_getTransactionCount", [owner, "pending"]) == nonce
