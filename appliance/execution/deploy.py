@@ -15,7 +15,7 @@ from appliance.chain.pool import RpcPool
 from appliance.chain.rpc import RpcClient
 from appliance.config import DexConfig, ExecutionConfig
 from appliance.execution.artifact import load_artifact
-from appliance.execution.errors import ExecutionError
+from appliance.execution.errors import ExecutionError, ExecutorIncompatible
 from appliance.execution.fees import initial_fees
 from appliance.execution.keys import Signer
 from appliance.execution.pipeline import Head
@@ -34,12 +34,12 @@ def v3_factory_of(dexes: tuple[DexConfig, ...]) -> str | None:
     """The one V3 factory of ``dexes`` (None without a ``uniswap_v3`` DEX).
 
     Raises:
-        ExecutionError: several different V3 factories (one executor trusts one).
+        ExecutorIncompatible: several different V3 factories (one executor trusts one).
     """
     factories = sorted({d.factory for d in dexes if d.kind == "uniswap_v3"})
     if len(factories) > 1:
         names = ", ".join(d.name for d in dexes if d.kind == "uniswap_v3")
-        raise ExecutionError(
+        raise ExecutorIncompatible(
             f"the executor trusts one V3 factory, the config lists {len(factories)} ({names})"
         )
     return factories[0] if factories else None

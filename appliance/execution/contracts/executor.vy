@@ -80,7 +80,9 @@ def __init__(v3_factory_: address, v3_pool_init_code_hash_: bytes32):
 @payable
 @external
 def __default__():
-    pass
+    """Plain ETH transfers only: calldata for a function this version does not have (an
+    appliance speaking another version's ABI) reverts instead of succeeding as a no-op."""
+    assert len(msg.data) == 0, "executor: unknown function"
 
 
 @external
