@@ -75,3 +75,11 @@ async def test_the_demo_executor_trusts_the_devnet_v3_factory(devnet_v3):
     executor = await deploy_funded_executor(dn)  # install_executor's deployment (no config write)
     (factory,) = decode_words(["address"], await dn.eth_call(executor, calldata("v3_factory()")))
     assert factory.lower() == dn.v3.factory.lower()
+
+
+def test_the_devnet_description_names_the_v3_side(devnet_v3, devnet):
+    """What ``arb-appliance devnet`` prints: the V3 factory, helper, quoter and pools."""
+    doc = devnet_v3.to_json()["v3"]
+    assert doc["factory"] == devnet_v3.v3.factory
+    assert {p["address"] for p in doc["pools"]} == {p.address for p in devnet_v3.v3.pools}
+    assert "v3" not in devnet.to_json()
