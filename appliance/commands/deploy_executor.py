@@ -21,11 +21,17 @@ def main(args: argparse.Namespace) -> int:
     from appliance.chain.pool import RpcPool
     from appliance.chain.rpc import RpcClient
     from appliance.execution import deploy_executor, load_signer
+    from appliance.execution.deploy import v3_factory_of
+    from appliance.execution.errors import ExecutionError
 
     cfg = load_config(args.config)
     if cfg.account.key_file is None:
         raise UserError(f"{cfg.path}: account.key_file: needed to deploy the executor")
     signer = load_signer(cfg.account.key_file, where=cfg.path or args.config)
+    try:
+        v3_factory = v3_factory_of(cfg.dex)
+    except ExecutionError as exc:
+        raise UserError(f"{cfg.path}: dex: {exc}") from None
 
     async def deploy() -> str:
         last: Exception | None = None
@@ -44,7 +50,7 @@ def main(args: argparse.Namespace) -> int:
                 print(
                     f"deploying the executor from {signer.address} on chain {chain_id}", flush=True
                 )
-                return await deploy_executor(rpc, signer, cfg.execution)
+                return await deploy_executor(rpc, signer, cfg.execution, v3_factory=v3_factory)
         raise UserError(f"no RPC endpoint answered ({last})")
 
     address = trio.run(deploy)

@@ -111,6 +111,7 @@ def main(args: argparse.Namespace) -> int:
         block_time=args.block_time,
         data_dir=args.data_dir,
         n_pools_extra=args.pools - CORE_POOLS,
+        with_v3=True,  # Uniswap V3 pools beside the V2 ones (after them: same V2 addresses)
         port=args.port,
     ) as dn:
         from appliance.devnet.executor import install_executor

@@ -7,13 +7,15 @@ import os
 from pathlib import Path
 
 from appliance.devnet._deploy import Deployment
+from appliance.devnet._v3_market import V3Market
 from appliance.devnet.anvil import free_port
 
-__all__ = ["CONFIG_NAME", "KEY_NAME", "endpoint_pair", "write_config", "write_key"]
+__all__ = ["CONFIG_NAME", "KEY_NAME", "V3_DEX_NAME", "endpoint_pair", "write_config", "write_key"]
 
 CONFIG_NAME = "arb-appliance.toml"
 KEY_NAME = "devnet.key"
 BASE_SYMBOLS = ("WETH", "USDC")
+V3_DEX_NAME = "uniswap_v3"
 
 
 def write_key(data_dir: Path, private_key: str) -> Path:
@@ -47,6 +49,7 @@ def write_config(
     key_file: Path,
     block_time: float | None,
     seed: int,
+    v3: V3Market | None = None,
 ) -> Path:
     tokens = deployment.tokens
     lines = [
@@ -70,6 +73,15 @@ def write_config(
             f"factory = {_q(dex.factory)}",
             f"fee_bps = {dex.fee_bps}",
             f"router = {_q(dex.router)}",
+            "",
+        ]
+    if v3 is not None:
+        lines += [
+            "[[dex]]",
+            f"name = {_q(V3_DEX_NAME)}",
+            'kind = "uniswap_v3"',
+            f"factory = {_q(v3.factory)}",
+            f"fee_tiers = [{', '.join(str(f) for f in sorted({p.fee for p in v3.pools}))}]",
             "",
         ]
     lines += [

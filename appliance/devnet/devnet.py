@@ -164,6 +164,18 @@ class Devnet:
                 for p in self.pools
             ],
             "accounts": {name: a.address for name, a in self.accounts.items()},
+        } | ({} if self.v3 is None else {"v3": self._v3_json(self.v3)})
+
+    @staticmethod
+    def _v3_json(v3: V3Market) -> dict[str, Any]:
+        return {
+            "factory": v3.factory,
+            "quoter": v3.quoter,
+            "helper": v3.helper,
+            "pools": [
+                {"address": p.address, "token0": p.token0, "token1": p.token1, "fee": p.fee}
+                for p in v3.pools
+            ],
         }
 
     # ------------------------------------------------------------------ raw RPC
@@ -410,6 +422,7 @@ async def _build(
         key_file=key_file,
         block_time=block_time,
         seed=seed,
+        v3=v3,
     )
     _validate_config(config_path)
     return Devnet(

@@ -31,6 +31,7 @@ async def deploy_funded_executor(dn: Devnet, *, inventory: dict[str, int] | None
     """Deploy the executor from the appliance account, transfer ``inventory`` to it, return it."""
     from appliance.chain.rpc import RpcClient
     from appliance.execution import deploy_executor, load_signer
+    from appliance.execution.deploy import v3_factory_of
 
     cfg = load_config(dn.config_path)
     signer = load_signer(dn.key_file)
@@ -39,7 +40,9 @@ async def deploy_funded_executor(dn: Devnet, *, inventory: dict[str, int] | None
         await dn.set_automine(True)
     try:
         async with RpcClient(dn.rpc) as client:
-            executor = await deploy_executor(client, signer, cfg.execution)
+            executor = await deploy_executor(
+                client, signer, cfg.execution, v3_factory=v3_factory_of(cfg.dex)
+            )
         for token, amount in (inventory if inventory is not None else inventory_for(dn)).items():
             data = _TRANSFER + encode(["address", "uint256"], [executor, amount])
             await dn.send_tx("appliance", token, "0x" + data.hex())

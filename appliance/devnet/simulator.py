@@ -17,6 +17,7 @@ import trio
 
 from appliance.devnet._abi import calldata, decode_words
 from appliance.devnet._deploy import MAX_UINT
+from appliance.devnet._v3_traders import V3Traders
 from appliance.devnet.devnet import SWAP_GAS, Devnet
 from appliance.devnet.errors import DevnetError, DevnetRpcError
 from appliance.events import PoolInfo
@@ -83,6 +84,7 @@ async def run_simulator(
     mine: bool = False,
     max_rounds: int | None = None,
     poll_s: float | None = None,
+    v3_swaps_per_block: int = 1,
     task_status=trio.TASK_STATUS_IGNORED,
 ) -> SimulatorStats:
     """Send ``swaps_per_block`` swaps after each new block until cancelled.
@@ -91,6 +93,8 @@ async def run_simulator(
         mine: mine a block after each round (drives a manual-mining devnet by itself).
         max_rounds: return after that many rounds (tests); ``None`` runs until cancelled.
         poll_s: head poll interval (default: a quarter of the block time, at most 0.25 s).
+        v3_swaps_per_block: swaps on the V3 pools per round too, when the devnet has V3
+            (:mod:`appliance.devnet._v3_traders`).
 
     ``task_status.started(stats)`` hands back the live :class:`SimulatorStats`.
     """
@@ -100,6 +104,11 @@ async def run_simulator(
     sender = dn.address_of(account)
     routers = {d.name: d.router for d in dn.dexes}
     approved: set[tuple[str, str]] = set()
+    v3 = (
+        V3Traders(dn.v3, dn.plan, seed=seed, sender=sender, per_round=v3_swaps_per_block)
+        if dn.v3 is not None
+        else None
+    )
     stats = SimulatorStats()
     interval = poll_s if poll_s is not None else min(0.25, (dn.block_time or 0.2) / 4)
     async with dn.client() as rpc:
@@ -119,6 +128,9 @@ async def run_simulator(
                     stats.sent += 1
                 except DevnetRpcError:
                     stats.failed += 1
+            if v3 is not None:
+                sent, failed = await v3.send_round(rpc)
+                stats.sent, stats.failed = stats.sent + sent, stats.failed + failed
             stats.rounds += 1
             if mine:
                 await rpc.call("evm_mine")

@@ -10,6 +10,7 @@ from appliance.execution.deploy import deploy_executor
 from appliance.execution.errors import (
     ArtifactError,
     ExecutionError,
+    ExecutorIncompatible,
     ExecutorMissing,
     KeyFileError,
     SimulationFailed,
@@ -27,6 +28,7 @@ __all__ = [
     "ArtifactError",
     "ExecutionError",
     "ExecutorArtifact",
+    "ExecutorIncompatible",
     "ExecutorMissing",
     "Fill",
     "GasToBase",

@@ -6,6 +6,8 @@
     ├── KeyFileError(UserError)          the key file is missing, unsafe or malformed: refuse to start
     ├── ArtifactError                    the committed executor artifact is unreadable
     ├── ExecutorMissing(UserError)       live trading without account.executor configured
+    ├── ExecutorIncompatible(UserError)  account.executor is another version's or trusts another
+    │                                    V3 factory: refuse to start, redeploy
     └── SimulationFailed                 eth_call of the exact calldata reverted: drop the order
 
 Chain I/O errors are the chain package's (:mod:`appliance.chain.errors`); what a refused send
@@ -21,6 +23,7 @@ from appliance.errors import ApplianceError, UserError
 __all__ = [
     "ArtifactError",
     "ExecutionError",
+    "ExecutorIncompatible",
     "ExecutorMissing",
     "KeyFileError",
     "SimulationFailed",
@@ -41,6 +44,11 @@ class ArtifactError(ExecutionError):
 
 class ExecutorMissing(ExecutionError, UserError):
     """A command needs ``account.executor`` but the config has none."""
+
+
+class ExecutorIncompatible(ExecutionError, UserError):
+    """``account.executor`` cannot trade for this config (another version's ABI, or another
+    V3 factory): refuse to start (:mod:`appliance.execution.compat`)."""
 
 
 class SimulationFailed(ExecutionError):

@@ -20,6 +20,7 @@ from appliance.chain.pool import RpcPool
 from appliance.chain.rpc import RpcClient
 from appliance.config import AppConfig
 from appliance.events import OrderApproved, TradeStatus, TradeUpdated
+from appliance.execution.compat import check_executor
 from appliance.execution.errors import ExecutionError, ExecutorMissing
 from appliance.execution.keys import Signer, load_signer
 from appliance.execution.pipeline import Pipeline, WriteAheadFn
@@ -74,6 +75,7 @@ async def run_execution(
         raise ExecutionError(
             f"node reports chain id {chain_id}, config says chain.chain_id = {cfg.chain.chain_id}"
         )
+    await check_executor(rpc, executor, cfg.dex)
     sender = signer.address if signer is not None else await _owner(rpc, executor)
 
     async with contextlib.AsyncExitStack() as stack:

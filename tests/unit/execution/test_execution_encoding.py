@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from appliance.config import ExecutionConfig
 from appliance.events import Candidate, Leg
-from appliance.execution.calldata import EXECUTE_SELECTOR, decode_revert, encode_execute, hops_of
+from appliance.execution.calldata import (
+    EXECUTE_SELECTOR,
+    HOP_TYPE,
+    decode_revert,
+    encode_execute,
+    hops_of,
+)
 from appliance.execution.fees import Fees, bump, gwei, initial_fees
 from appliance.execution.nonce import NonceManager
 
@@ -35,17 +41,35 @@ def _cand(legs=None, base=A):
 
 def test_hops_direction_follows_token_order():
     hops = hops_of(_cand())
-    assert hops == [(to_checksum_address(P1), True, 30), (to_checksum_address(P2), False, 25)]
+    assert hops == [
+        (to_checksum_address(P1), 0, True, 30, to_checksum_address(B)),
+        (to_checksum_address(P2), 0, False, 25, to_checksum_address(A)),
+    ]
+
+
+def test_hops_carry_the_pool_kind_per_leg():
+    legs = (Leg(P1, A, B, 5, kind="uniswap_v3"), Leg(P2, B, A, 30))
+    assert [h[1] for h in hops_of(_cand(legs))] == [1, 0]
+    assert [h[3] for h in hops_of(_cand(legs))] == [5, 30]
+
+
+@pytest.mark.parametrize(
+    "bad", [Leg(P2, B, A, 30, kind="curve"), Leg(P2, B, A, 10_000), Leg(P2, B, A, -1)]
+)
+def test_legs_the_executor_cannot_trade_are_refused(bad):
+    with pytest.raises(ValueError, match=P2):
+        hops_of(_cand((Leg(P1, A, B, 30), bad)))
 
 
 def test_execute_calldata_roundtrips():
     data = encode_execute(_cand(), min_profit=7, flash=True, deadline=99)
     assert data[:4] == EXECUTE_SELECTOR
     base, amount, min_profit, hops, flash, deadline = decode(
-        ["address", "uint256", "uint256", "(address,bool,uint256)[]", "bool", "uint256"], data[4:]
+        ["address", "uint256", "uint256", f"{HOP_TYPE}[]", "bool", "uint256"], data[4:]
     )
     assert (base, amount, min_profit, flash, deadline) == (A, 10**18, 7, True, 99)
-    assert [h[1:] for h in hops] == [(True, 30), (False, 25)]
+    assert [h[1:4] for h in hops] == [(0, True, 30), (0, False, 25)]
+    assert [to_checksum_address(h[4]) for h in hops] == [B, A]
 
 
 @pytest.mark.parametrize(
@@ -113,18 +137,20 @@ def test_nonce_manager():
     flash=st.booleans(),
     deadline=st.integers(1, 2**64),
     fees=st.lists(st.integers(0, 9999), min_size=2, max_size=4),
+    kinds=st.lists(st.sampled_from(["uniswap_v2", "uniswap_v3"]), min_size=4, max_size=4),
 )
-def test_hand_encoded_calldata_equals_eth_abi(amount, min_profit, flash, deadline, fees):
+def test_hand_encoded_calldata_equals_eth_abi(amount, min_profit, flash, deadline, fees, kinds):
     pools = [f"0x{i + 1:040x}" for i in range(len(fees))]
     path = [A, *[f"0x{0x99 + i:040x}" for i in range(len(fees) - 1)]]
     legs = tuple(
-        Leg(pools[i], path[i], path[(i + 1) % len(path)], fees[i]) for i in range(len(fees))
+        Leg(pools[i], path[i], path[(i + 1) % len(path)], fees[i], kind=kinds[i])
+        for i in range(len(fees))
     )
     cand = Candidate(
         block=1, legs=legs, base_token=A, amount_in=amount, amount_out=0, gas_estimate=1, gas_cost=1
     )
     expected = EXECUTE_SELECTOR + encode(
-        ["address", "uint256", "uint256", "(address,bool,uint256)[]", "bool", "uint256"],
+        ["address", "uint256", "uint256", f"{HOP_TYPE}[]", "bool", "uint256"],
         [A, amount, min_profit, hops_of(cand), flash, deadline],
     )
     assert encode_execute(cand, min_profit=min_profit, flash=flash, deadline=deadline) == expected
@@ -134,3 +160,21 @@ def test_hand_encoded_calldata_equals_eth_abi(amount, min_profit, flash, deadlin
 def test_every_trade_needs_a_deadline_block(deadline):
     with pytest.raises(ValueError, match="deadline"):
         encode_execute(_cand(), min_profit=1, flash=False, deadline=deadline)
+
+
+def test_execute_selector_is_the_compiled_contracts():
+    """The hand-written signature is the one the committed artifact's ABI declares."""
+    from appliance.execution.artifact import load_artifact
+
+    def canonical(param: dict) -> str:
+        if param["type"].startswith("tuple"):
+            inner = ",".join(canonical(c) for c in param["components"])
+            return f"({inner}){param['type'].removeprefix('tuple')}"
+        return param["type"]
+
+    (execute,) = [e for e in load_artifact().abi if e.get("name") == "execute"]
+    sig = f"execute({','.join(canonical(i) for i in execute['inputs'])})"
+    assert sig == f"execute(address,uint256,uint256,{HOP_TYPE}[],bool,uint256)"
+    from eth_utils import keccak
+
+    assert keccak(text=sig)[:4] == EXECUTE_SELECTOR
