@@ -13,7 +13,7 @@ from eth_utils import keccak
 from appliance.events import Candidate, Leg
 from appliance.execution.artifact import load_artifact
 from appliance.execution.bundles import submission_of, submission_reason
-from appliance.execution.calldata import hops_of
+from appliance.execution.calldata import HOP_TYPE, hops_of
 from appliance.execution.paying import encode_execute_paying
 from appliance.safety import SafetyLatch
 from appliance.submission.identity import SearcherIdentity
@@ -38,12 +38,10 @@ def test_execute_paying_calldata_matches_eth_abi_and_the_artifact():
     (entry,) = [e for e in load_artifact().abi if e.get("name") == "execute_paying"]
     names = [p["name"] for p in entry["inputs"]]
     assert names == ["base", "amount_in", "min_profit", "hops", "flash", "deadline", "coinbase_wei"]
-    signature = (
-        "execute_paying(address,uint256,uint256,(address,bool,uint256)[],bool,uint256,uint256)"
-    )
+    signature = f"execute_paying(address,uint256,uint256,{HOP_TYPE}[],bool,uint256,uint256)"
     data = encode_execute_paying(CAND, min_profit=1, flash=True, deadline=99, coinbase_wei=777)
     expected = keccak(text=signature)[:4] + encode(
-        ["address", "uint256", "uint256", "(address,bool,uint256)[]", "bool", "uint256", "uint256"],
+        ["address", "uint256", "uint256", f"{HOP_TYPE}[]", "bool", "uint256", "uint256"],
         [A, CAND.amount_in, 1, hops_of(CAND), True, 99, 777],
     )
     assert data == expected
