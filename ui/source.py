@@ -227,7 +227,16 @@ class StatusSource:
             head_block = snap.head_block
             head_age = _seconds(snap.head_age_s(now))
             endpoints = tuple(
-                Endpoint(r.host, r.healthy, r.latency_ms, r.lagging, r.breaker, r.head, r.stream)
+                Endpoint(
+                    r.host,
+                    r.healthy,
+                    r.latency_ms,
+                    r.lagging,
+                    r.breaker,
+                    r.head,
+                    r.stream,
+                    r.reason,
+                )
                 for r in snap.rpc
             )
             breakers = dict(snap.breakers)

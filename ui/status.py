@@ -43,6 +43,7 @@ class Endpoint:
     breaker: str = "closed"
     head: int | None = None
     stream: str = ""  # "" (no WebSocket), "live" or "down"
+    reason: str = ""  # why it is not healthy ("" when it is)
 
 
 @dataclass(frozen=True, slots=True)

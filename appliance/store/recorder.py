@@ -16,11 +16,13 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from appliance.config.urls import redact_url
 from appliance.events import (
     AlertRaised,
     BlockSeen,
@@ -52,6 +54,7 @@ __all__ = ["Batch", "Recorder"]
 log = logging.getLogger(__name__)
 
 MEMORY = 8192  # recent candidates / orders / block timestamps remembered for linking rows
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
 
 
 @dataclass
@@ -318,6 +321,7 @@ class Recorder:
                 e.breaker,
                 e.head,
                 getattr(e, "stream", ""),
+                credential_free(getattr(e, "reason", "")),
             )
             for e in r.endpoints
         ]
@@ -473,6 +477,11 @@ class Recorder:
                 add_intel(j.conn, event, at)
             for key, value in batch.states.items():
                 j.save_state(key, value)
+
+
+def credential_free(text: str) -> str:
+    """``text`` with every URL in it redacted (an endpoint's reason may quote one)."""
+    return _URL.sub(lambda m: redact_url(m.group(0)), text)
 
 
 def _remember(memory: OrderedDict, key: Any, value: Any) -> None:
