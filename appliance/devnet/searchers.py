@@ -214,8 +214,9 @@ class Searchers:
         return await self._send("contract", self.contract, data, _GAS["contract"] + 100_000, tip)
 
     async def act_backrunner(self, reserves, base_fee: int) -> str | None:
-        """Back-run the pending router swaps of others: the best 2-DEX cycle on the reserves
-        they will leave, priced one wei below the cheapest of them (ordered right after)."""
+        """Back-run the pending router swaps of others: the best one-DEX triangle and the best
+        2-DEX cycle on the reserves they will leave, priced one wei below the cheapest of them
+        (ordered right after)."""
         me = {a.lower() for a in self.addresses.values()}
         pending = await self.dn.call("txpool_content")
         victims = []
@@ -245,6 +246,18 @@ class Searchers:
             after[pool.address] = (r_in, r_out) if zero_for_one else (r_out, r_in)
         fee = min(v[0][0] for v in victims) - 1
         tip = max(0, min(min(v[0][1] for v in victims) - 1, fee - base_fee))
+        triangle = self.plan_router(after, base_fee + tip)
+        if triangle is not None:  # one DEX's triangle, through its router, in the same block
+            data = calldata(
+                "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)",
+                triangle.amount_in,
+                triangle.amount_in + _GAS["router"] * (base_fee + tip),  # revert unless it pays
+                list(triangle.tokens),
+                self.addresses["router"],
+                _DEADLINE,
+            )
+            router = self._routers[triangle.hops[0].dex]
+            await self._send("router", router, data, _GAS["router"] + 100_000, tip, fee)
         plan = self.plan_contract(after, base_fee + tip)
         if plan is None:
             return None
