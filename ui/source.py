@@ -369,6 +369,8 @@ def _read_journal(
                 reason=o["reason"],
                 symbol=_unit(o["base_token"], units)[0],
                 decimals=_unit(o["base_token"], units)[1],
+                gross_profit=o["gross_profit"],
+                gas_cost=o["gas_cost"],
             )
             for o in jr.latest_opportunities(rows)
         )
@@ -496,6 +498,7 @@ def _trade(t: dict[str, Any], unit: tuple[str, int] = ("", 18)) -> TradeRow:
         reason=t["reason"],
         symbol=unit[0],
         decimals=unit[1],
+        net_profit=t["net_profit"],
     )
 
 
