@@ -87,6 +87,7 @@ from appliance.events import (
     TradeUpdated,
 )
 from appliance.risk.inputs import InventoryObserved
+from appliance.risk.settle import SettledOrders
 from appliance.safety import SafetyLatch
 
 if TYPE_CHECKING:
@@ -235,6 +236,27 @@ class _MappingCollector:
 
 class Metrics:
     """All metrics of one supervisor. Call :meth:`observe` with every event the tasks emit."""
+
+    # the event kinds :meth:`observe` accounts for (its isinstance branches), for the tests
+    OBSERVED: tuple[type, ...] = (
+        BlockSeen,
+        ReorgDetected,
+        CandidatesFound,
+        OrderApproved,
+        OrderRejected,
+        TradeUpdated,
+        ModeChanged,
+        KillSwitchPressed,
+        KillSwitchRearmed,
+        RiskUpdated,
+        RpcHealthChanged,
+        AlertRaised,
+        PoolsDiscovered,
+        TokenDenied,
+        InventoryObserved,
+        MarketIntelSeen,
+        RelayHealthChanged,
+    )
 
     def __init__(
         self,
@@ -393,32 +415,46 @@ class Metrics:
         if process:
             ProcessCollector(registry=r)
         r.register(_SystemCollector(data_dir, thermal_root, proc_io, sys_block))
-        self._handlers: dict[type, Callable[[object], None]] = {
-            BlockSeen: self._block,
-            ReorgDetected: self._reorg,
-            CandidatesFound: self._candidates,
-            OrderApproved: lambda e: self._decided(e.candidate.block, "approved"),
-            OrderRejected: lambda e: self._decided(e.candidate.block, e.reason),
-            TradeUpdated: self._trade,
-            ModeChanged: self._mode,
-            KillSwitchPressed: self._pressed,
-            KillSwitchRearmed: lambda e: None if self._has_latch else self.kill_latched.set(0),
-            RiskUpdated: self._risk,
-            RpcHealthChanged: self._rpc,
-            AlertRaised: lambda e: self.alerts_raised.labels(e.priority.name.lower()).inc(),
-            PoolsDiscovered: lambda e: self.pools.inc(len(e.pools)),  # announcements are additive
-            TokenDenied: lambda e: self.tokens_denied.inc(),
-            InventoryObserved: self._inventory,
-            MarketIntelSeen: self._intel,
-            RelayHealthChanged: self._relays,
-        }
+        self._settled = SettledOrders()  # a final status reported twice counts once
 
     # ------------------------------------------------------------------ feeding
     def observe(self, event: object) -> None:
         """Account for one event; unknown event types are ignored."""
-        handler = self._handlers.get(type(event))
-        if handler is not None:
-            handler(event)
+        if isinstance(event, BlockSeen):
+            self._block(event)
+        elif isinstance(event, ReorgDetected):
+            self._reorg(event)
+        elif isinstance(event, CandidatesFound):
+            self._candidates(event)
+        elif isinstance(event, OrderApproved):
+            self._decided(event.candidate.block, "approved")
+        elif isinstance(event, OrderRejected):
+            self._decided(event.candidate.block, event.reason)
+        elif isinstance(event, TradeUpdated):
+            self._trade(event)
+        elif isinstance(event, ModeChanged):
+            self._mode(event)
+        elif isinstance(event, KillSwitchPressed):
+            self._pressed(event)
+        elif isinstance(event, KillSwitchRearmed):
+            if not self._has_latch:
+                self.kill_latched.set(0)
+        elif isinstance(event, RiskUpdated):
+            self._risk(event)
+        elif isinstance(event, RpcHealthChanged):
+            self._rpc(event)
+        elif isinstance(event, AlertRaised):
+            self.alerts_raised.labels(event.priority.name.lower()).inc()
+        elif isinstance(event, PoolsDiscovered):
+            self.pools.inc(len(event.pools))  # announcements are additive
+        elif isinstance(event, TokenDenied):
+            self.tokens_denied.inc()
+        elif isinstance(event, InventoryObserved):
+            self._inventory(event)
+        elif isinstance(event, MarketIntelSeen):
+            self._intel(event)
+        elif isinstance(event, RelayHealthChanged):
+            self._relays(event)
 
     def journal_written(self, transactions: int = 1) -> None:
         self.journal_writes.inc(transactions)
@@ -470,6 +506,11 @@ class Metrics:
             self.block_to_decision.observe(max(0.0, self._clock() - seen_at))
 
     def _trade(self, e: TradeUpdated) -> None:
+        if e.status in (TradeStatus.SIGNED, TradeStatus.SENT):
+            self.trades.labels(e.status.value).inc()  # each replacement is a transition
+            return
+        if not self._settled.first(e.order_id):
+            return  # a fill reported again (a reconciliation after a restart): counted once
         self.trades.labels(e.status.value).inc()
         if e.status is TradeStatus.DROPPED:  # reasons are "kind: detail"; the kind is the label
             self.trades_dropped.labels(e.reason.split(":", 1)[0].strip() or "unknown").inc()

@@ -227,7 +227,16 @@ class StatusSource:
             head_block = snap.head_block
             head_age = _seconds(snap.head_age_s(now))
             endpoints = tuple(
-                Endpoint(r.host, r.healthy, r.latency_ms, r.lagging, r.breaker, r.head, r.stream)
+                Endpoint(
+                    r.host,
+                    r.healthy,
+                    r.latency_ms,
+                    r.lagging,
+                    r.breaker,
+                    r.head,
+                    r.stream,
+                    r.reason,
+                )
                 for r in snap.rpc
             )
             breakers = dict(snap.breakers)
@@ -360,6 +369,8 @@ def _read_journal(
                 reason=o["reason"],
                 symbol=_unit(o["base_token"], units)[0],
                 decimals=_unit(o["base_token"], units)[1],
+                gross_profit=o["gross_profit"],
+                gas_cost=o["gas_cost"],
             )
             for o in jr.latest_opportunities(rows)
         )
@@ -487,6 +498,7 @@ def _trade(t: dict[str, Any], unit: tuple[str, int] = ("", 18)) -> TradeRow:
         reason=t["reason"],
         symbol=unit[0],
         decimals=unit[1],
+        net_profit=t["net_profit"],
     )
 
 

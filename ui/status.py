@@ -43,6 +43,7 @@ class Endpoint:
     breaker: str = "closed"
     head: int | None = None
     stream: str = ""  # "" (no WebSocket), "live" or "down"
+    reason: str = ""  # why it is not healthy ("" when it is)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,8 @@ class OpportunityRow:
     reason: str
     symbol: str = ""  # the row's own base token: the unit of amount_in and net_profit
     decimals: int = 18
+    gross_profit: int = 0  # before gas, base-token wei (net = gross - gas)
+    gas_cost: int = 0  # the gas the strategy priced in, converted to base-token wei
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,7 @@ class TradeRow:
     reason: str
     symbol: str = ""  # the row's own base token (its own or its opportunity's): profit's unit
     decimals: int = 18
+    net_profit: int | None = None  # after gas, base-token wei (None: not accounted yet)
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,6 +103,7 @@ class Endpoint:
     fault: str = ""  # a data-level fault (the endpoint answers, but not the truth)
     clean_probes: int = 0  # consistent probes in a row since the fault (clears it at 3)
     probed_head: int | None = None  # the head number at the last probe (to judge new blocks)
+    last_error: str = ""  # the last failed request (host: method: detail), for the reason
 
     @property
     def host(self) -> str:
@@ -119,8 +120,10 @@ class Endpoint:
         self.breaker.success()
         self.failures_in_row = 0
         self.backoff_until = 0.0
+        self.last_error = ""
 
-    def record_failure(self, now: float) -> None:
+    def record_failure(self, now: float, error: str = "") -> None:
+        self.last_error = error
         self.breaker.failure(now)
         self.failures_in_row += 1
         delay = min(self.backoff_cap_s, self.backoff_base_s * 2 ** (self.failures_in_row - 1))
@@ -140,5 +143,19 @@ class Endpoint:
             breaker=breaker,
             head=self.head,
             stream=self.stream,
-            reason=self.fault,
+            reason=self.reason(breaker),
         )
+
+    def reason(self, breaker: str) -> str:
+        """Why the endpoint is not healthy (``""`` when it is): a data fault first (the endpoint
+        answers, but not the truth), then the breaker, lag, a run of failed requests."""
+        if self.fault:
+            return self.fault
+        last = f": {self.last_error}" if self.last_error else ""
+        if breaker != CLOSED:
+            return f"breaker {breaker} after {self.failures_in_row} failures in a row{last}"
+        if self.lagging:
+            return "lagging: its head is behind the other endpoints'"
+        if self.failures_in_row >= UNHEALTHY_AFTER:
+            return f"{self.failures_in_row} failures in a row{last}"
+        return ""

@@ -290,7 +290,7 @@ class RpcPool:
                 exc = MalformedResponse(ep.host, label, str(exc))
             settled = True
             if exc.retryable:
-                ep.record_failure(trio.current_time())
+                ep.record_failure(trio.current_time(), str(exc))
                 race.errors.append(exc)
             else:
                 ep.record_success(trio.current_time() - start)

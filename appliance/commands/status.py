@@ -73,6 +73,8 @@ def render(doc: dict[str, Any]) -> str:
         )
         extra = f" stream {r['stream']}" if r.get("stream") else ""
         lines.append(f"rpc            {r['host']:<28} {word:<8} {r['latency_ms']:8.1f} ms{extra}")
+        if r.get("reason"):
+            lines.append(f"  why          {r['reason']}")
     opp = doc["opportunities"]
     lines.append(f"pools          {doc['pools']}")
     lines.append(

@@ -90,13 +90,16 @@ async def run_price_follower(
     max_steps: int | None = None,
     poll_s: float = 0.05,
     mine: bool = False,
+    blocks_per_record: int = 1,
     task_status=trio.TASK_STATUS_IGNORED,
 ) -> FollowerStats:
     """Follow ``series`` on the first DEX's ``base``/``quote`` pool, one recorded block per block.
 
     ``series_base_is_token0``: whether the recorded pair's token0 is the base (for mainnet
     USDC/WETH, token0 is USDC: False). With ``mine=True`` the follower mines its own blocks
-    (a manual-mining devnet, tests).
+    (a manual-mining devnet, tests). ``blocks_per_record``: devnet blocks per recorded block
+    (the demo's 1 s blocks take 12 per mainnet block, so prices move at mainnet's pace per
+    second, not twelve times faster).
     """
     lead = dn.pool(dn.dexes[0].name, base, quote)
     base_addr = dn.token(base).address
@@ -111,7 +114,9 @@ async def run_price_follower(
         if max_steps is not None and stats.steps >= max_steps:
             break
         if not mine:
-            while (head := int(await dn.call("eth_blockNumber"), 16)) == last_head:
+            while (head := int(await dn.call("eth_blockNumber"), 16)) < last_head + max(
+                1, blocks_per_record
+            ):
                 await trio.sleep(poll_s)
             last_head = head
         goal = target_price(start, first, recorded)

@@ -5,7 +5,11 @@ auto-impersonates it), so a leaderboard has others on it and tests have ground t
 
 * ``router`` runs triangles WETH -> X -> Y -> WETH through one DEX's router (a multi-hop path);
 * ``contract`` has its own contract (``contracts/searcher.vy``) and runs 2-pool cycles across
-  two DEXes (buy on one router, sell on the other, revert unless it gained);
+  two DEXes (buy on one router, sell on the other, revert unless it gained) — after each head,
+  and as a *back-runner*: it watches the pending pool for others' router swaps, sizes the cycle
+  on the reserves those swaps will leave and sends it priced just below them, so it lands in the
+  same block right after them (as on a real chain, most dislocations never reach a block head;
+  it misses a seeded share ``BACKRUN_MISS`` of the rounds: its speed);
 * ``sandwicher`` watches the pending pool (``txpool_content``) for others' router swaps and
   wraps a big one in a front-run (a higher tip) and a back-run (a lower tip) in the same block.
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -52,8 +57,9 @@ GWEI = 10**9
 _DEADLINE = 2**63
 _SWAP_SELECTOR = "0x38ed1739"  # swapExactTokensForTokens(uint256,uint256,address[],address,uint256)
 _GAS = {"router": 260_000, "contract": 240_000, "sandwich_leg": 140_000}
-_TIP_GWEI = {"router": 2, "contract": 3, "sandwicher": 0}
+_TIP_GWEI = {"router": 1, "contract": 1, "sandwicher": 0}  # they bid as the appliance does
 _LATENCY_S = {"router": 0.15, "contract": 0.05}
+BACKRUN_MISS = 0.15  # the share of pending rounds the back-runner is too slow for
 _FUND_WETH = 2_000 * 10**18
 _RETRY_S = 0.5
 
@@ -95,6 +101,8 @@ class Searchers:
         self._core = [dn.token(s).address for s in dn.core_symbols]
         self._routers = {d.name: d.router for d in dn.dexes}
         self._seen_pending: set[str] = set()
+        self._seen_backrun: set[str] = set()
+        self._rng = random.Random(f"backrun:{contract}")
 
     # ------------------------------------------------------------------ sizing
     def _hops(self, reserves, path: Sequence[str], dexes: Sequence[str]) -> list[Hop] | None:
@@ -205,6 +213,67 @@ class Searchers:
         )
         return await self._send("contract", self.contract, data, _GAS["contract"] + 100_000, tip)
 
+    async def act_backrunner(self, reserves, base_fee: int) -> str | None:
+        """Back-run the pending router swaps of others: the best one-DEX triangle and the best
+        2-DEX cycle on the reserves they will leave, priced one wei below the cheapest of them
+        (ordered right after)."""
+        me = {a.lower() for a in self.addresses.values()}
+        pending = await self.dn.call("txpool_content")
+        victims = []
+        for by_nonce in (pending.get("pending") or {}).values():
+            for tx in by_nonce.values():
+                if tx["hash"] in self._seen_backrun or tx["from"].lower() in me:
+                    continue
+                self._seen_backrun.add(tx["hash"])
+                victim = self._decode_victim(tx)
+                if victim is not None:
+                    victims.append(victim)
+        if not victims or self._rng.random() < BACKRUN_MISS:
+            return None
+        after = dict(reserves)
+        for _, dex, amount_in, path in victims:
+            pool = self._pair.get((dex, frozenset(path)))
+            if pool is None:
+                continue
+            r0, r1 = after[pool.address]
+            zero_for_one = path[0] == pool.token0
+            r_in, r_out = (r0, r1) if zero_for_one else (r1, r0)
+            try:
+                out = get_amount_out(amount_in, r_in, r_out, pool.fee_bps)
+            except MarketError:
+                continue
+            r_in, r_out = r_in + amount_in, r_out - out
+            after[pool.address] = (r_in, r_out) if zero_for_one else (r_out, r_in)
+        fee = min(v[0][0] for v in victims) - 1
+        tip = max(0, min(min(v[0][1] for v in victims) - 1, fee - base_fee))
+        triangle = self.plan_router(after, base_fee + tip)
+        if triangle is not None:  # one DEX's triangle, through its router, in the same block
+            data = calldata(
+                "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)",
+                triangle.amount_in,
+                triangle.amount_in + _GAS["router"] * (base_fee + tip),  # revert unless it pays
+                list(triangle.tokens),
+                self.addresses["router"],
+                _DEADLINE,
+            )
+            router = self._routers[triangle.hops[0].dex]
+            await self._send("router", router, data, _GAS["router"] + 100_000, tip, fee)
+        plan = self.plan_contract(after, base_fee + tip)
+        if plan is None:
+            return None
+        buy, sell = (self._routers[p.dex] for p in plan.hops)
+        data = calldata(
+            "arb(address,address,address,address,uint256,uint256)",
+            plan.tokens[0],
+            plan.tokens[1],
+            buy,
+            sell,
+            plan.amount_in,
+            _GAS["contract"] * (base_fee + tip),
+        )
+        gas = _GAS["contract"] + 100_000
+        return await self._send("contract", self.contract, data, gas, tip, fee)
+
     async def act_sandwicher(self, reserves) -> list[str]:
         """Front- and back-run the most profitable pending router swap of someone else."""
         me = self.addresses["sandwicher"].lower()
@@ -285,11 +354,14 @@ class Searchers:
             front = int(victim_in * share)
             if front <= 0:
                 continue
-            got = get_amount_out(front, r_in, r_out, fee)
-            r_in2, r_out2 = r_in + front, r_out - got
-            v_out = get_amount_out(victim_in, r_in2, r_out2, fee)
-            r_in3, r_out3 = r_in2 + victim_in, r_out2 - v_out
-            back = get_amount_out(got, r_out3, r_in3, fee)
+            try:  # a leg too small to buy anything: no sandwich at this share
+                got = get_amount_out(front, r_in, r_out, fee)
+                r_in2, r_out2 = r_in + front, r_out - got
+                v_out = get_amount_out(victim_in, r_in2, r_out2, fee)
+                r_in3, r_out3 = r_in2 + victim_in, r_out2 - v_out
+                back = get_amount_out(got, r_out3, r_in3, fee)
+            except MarketError:
+                continue
             if back - front > best[1]:
                 best = (front, back - front)
         return best
@@ -397,6 +469,17 @@ async def run_searchers(
                 log.debug("searcher %s: %s", name, exc)
                 await trio.sleep(_RETRY_S)
 
+    async def backrunning() -> None:
+        while True:
+            try:
+                head = await dn.call("eth_getBlockByNumber", ["latest", False])
+                base_fee = int(head.get("baseFeePerGas") or "0x0", 16)
+                await searchers.act_backrunner(await dn.all_reserves(), base_fee)
+                await trio.sleep(poll_s * 2)
+            except DevnetRpcError as exc:
+                log.debug("searcher contract (back-run): %s", exc)
+                await trio.sleep(_RETRY_S)
+
     async def sandwiching() -> None:
         while True:
             try:
@@ -411,5 +494,6 @@ async def run_searchers(
             nursery.start_soon(on_head, "router", searchers.act_router)
         if "contract" in active:
             nursery.start_soon(on_head, "contract", searchers.act_contract)
+            nursery.start_soon(backrunning)
         if "sandwicher" in active:
             nursery.start_soon(sandwiching)

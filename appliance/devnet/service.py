@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+MAINNET_BLOCK_S = 12.0  # the recorded series' block time: the follower keeps its pace
 
 
 async def run_anvil_watch(
@@ -82,7 +83,10 @@ async def run_devnet_market(
         if searchers:
             await nursery.start(run_searchers, dn)
         if real_prices is not None:
-            await nursery.start(functools.partial(run_price_follower, dn, real_prices))
+            pace = max(1, round(MAINNET_BLOCK_S / (dn.block_time or MAINNET_BLOCK_S)))
+            await nursery.start(
+                functools.partial(run_price_follower, dn, real_prices, blocks_per_record=pace)
+            )
         stats = (
             await nursery.start(functools.partial(run_simulator, dn, seed=seed))
             if simulator

@@ -24,8 +24,10 @@ from appliance.events import PoolInfo
 
 __all__ = ["SimulatedSwap", "SimulatorStats", "plan_swaps", "run_simulator", "swap_stream"]
 
-MIN_FRACTION = 0.0005  # 0.05 % of the pool's initial reserve of the input token
-MAX_FRACTION = 0.015  # 1.5 %
+# Sizes as on a real venue: most swaps are a small share of the pool (a 1.5 % swap moves the
+# price by 3 %, a dislocation no real pair shows every block; issue 24's demo calibration).
+MIN_FRACTION = 0.0002  # 0.02 % of the pool's initial reserve of the input token
+MAX_FRACTION = 0.0025  # 0.25 %: a move of at most 0.5 %, under the fees of a 2-pool cycle
 _DEADLINE = 2**63
 
 

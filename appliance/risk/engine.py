@@ -19,6 +19,7 @@ every conservative breaker is restored OPEN (PAUSED, with the reason journaled) 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -49,7 +50,7 @@ from appliance.risk.measures import (
 )
 from appliance.risk.modes import ModeController
 from appliance.risk.pending import PendingOrders
-from appliance.risk.settle import PENDING, outcome
+from appliance.risk.settle import PENDING, SettledOrders, outcome
 from appliance.risk.sizing import size_caps, size_multiplier, var_factor
 from appliance.risk.state import RiskState
 from appliance.risk.valuation import Valuation
@@ -58,6 +59,8 @@ from appliance.safety import SafetyLatch
 __all__ = ["Record", "RiskEngine"]
 
 Record = ModeChanged | AlertRaised | RiskUpdated | OrderRejected
+
+log = logging.getLogger(__name__)
 
 NOT_MEASURED = "unmeasured"  # the regime before any price observation
 _NAN = math.nan  # one object: RiskUpdated snapshots with unmeasured VaR compare equal
@@ -143,6 +146,7 @@ class RiskEngine:
         self._orders_block = -1
         self._orders_this_block = 0
         self._pending = PendingOrders(pending_timeout_s)
+        self._settled = SettledOrders()  # a terminal result reported twice counts once
         self._denied_frozen = frozenset(self._denied)
         self.valuation = Valuation(equity_token)
         self.gas_balance: int | None = None
@@ -287,6 +291,9 @@ class RiskEngine:
         if update.status in PENDING:
             return self._take()
         candidate = self._pending.settle(update.order_id)
+        if not self._settled.first(update.order_id):
+            log.info("trade %s: %s reported again, counted once", update.order_id, update.status)
+            return self._take()
         success, pnl = outcome(update)
         if update.status is TradeStatus.MINED:
             base = update.base_token or (candidate.base_token if candidate is not None else None)

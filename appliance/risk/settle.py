@@ -8,11 +8,34 @@ is that coin), so cycles over different base tokens add up in one unit. Updates 
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from appliance.events import TradeStatus, TradeUpdated
 
-__all__ = ["PENDING", "outcome"]
+__all__ = ["PENDING", "SettledOrders", "outcome"]
 
 PENDING = (TradeStatus.SIGNED, TradeStatus.SENT)
+
+
+class SettledOrders:
+    """The orders whose terminal result was already counted (the most recent ``size``).
+
+    A fill may be reported twice — the executor restarted and reconciled from the chain a trade
+    whose final row the journal could not take — and must count once.
+    """
+
+    def __init__(self, size: int = 8192) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def first(self, order_id: str) -> bool:
+        """True the first time ``order_id`` settles; False for a repeat."""
+        if order_id in self._ids:
+            return False
+        self._ids[order_id] = None
+        if len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+        return True
 
 
 def outcome(update: TradeUpdated) -> tuple[bool, int]:

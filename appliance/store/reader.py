@@ -271,6 +271,7 @@ def status_document(cfg: Any, *, now: float | None = None) -> dict[str, Any]:
                 "lagging": r.lagging,
                 "breaker": r.breaker,
                 **({"stream": r.stream} if r.stream else {}),  # only endpoints with a WebSocket
+                "reason": r.reason,  # why it is not healthy ("" when it is), credential-free
             }
             for r in snap.rpc
         ]

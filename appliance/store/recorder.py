@@ -6,8 +6,9 @@ is rewritten right after, by :meth:`publish`) and queues journal rows in a batch
 writes the batch in one transaction (run in a worker thread by the task); it is durable
 (``synchronous=FULL``) when the batch holds a written-ahead trade, a mode change or a flush request.
 
-Dispatch is by the record's class name, so a record type this code does not know is skipped, not
-fatal (events are added over time).
+Dispatch is by ``isinstance`` on the record's class, as everywhere else (one ``_on_<Event>`` method
+per class, listed in :meth:`Recorder.handle`); a record type this code does not know is skipped,
+not fatal (events are added over time).
 """
 
 from __future__ import annotations
@@ -15,15 +16,37 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from appliance.events import Candidate
+from appliance.config.urls import redact_url
+from appliance.events import (
+    AlertRaised,
+    BlockSeen,
+    Candidate,
+    CandidatesFound,
+    KillSwitchPressed,
+    KillSwitchRearmed,
+    LedsChanged,
+    MarketIntelSeen,
+    ModeChanged,
+    OrderApproved,
+    OrderRejected,
+    PoolsDiscovered,
+    ReorgDetected,
+    ReservesUpdated,
+    RiskUpdated,
+    RpcHealthChanged,
+    TokenDenied,
+    TradeUpdated,
+)
 from appliance.modes import Mode
 from appliance.store.intel_queries import add_intel
 from appliance.store.journal import Journal, PoolRow, ReserveRow
+from appliance.store.messages import Flush, SaveState, SystemSampled, WriteAhead
 from appliance.store.statefile import LiveState, RpcSlot, StateWriter
 
 __all__ = ["Batch", "Recorder"]
@@ -31,6 +54,7 @@ __all__ = ["Batch", "Recorder"]
 log = logging.getLogger(__name__)
 
 MEMORY = 8192  # recent candidates / orders / block timestamps remembered for linking rows
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
 
 
 @dataclass
@@ -120,11 +144,50 @@ class Recorder:
     # ------------------------------------------------------------------------------- intake
     def handle(self, record: Any, now: float | None = None) -> None:
         now = time.time() if now is None else now
-        handler = getattr(self, "_on_" + type(record).__name__, None)
-        if handler is None:
+        if isinstance(record, BlockSeen):
+            self._on_BlockSeen(record, now)
+        elif isinstance(record, ReservesUpdated):
+            self._on_ReservesUpdated(record, now)
+        elif isinstance(record, ReorgDetected):
+            self._on_ReorgDetected(record, now)
+        elif isinstance(record, PoolsDiscovered):
+            self._on_PoolsDiscovered(record, now)
+        elif isinstance(record, TokenDenied):
+            self._on_TokenDenied(record, now)
+        elif isinstance(record, MarketIntelSeen):
+            self._on_MarketIntelSeen(record, now)
+        elif isinstance(record, CandidatesFound):
+            self._on_CandidatesFound(record, now)
+        elif isinstance(record, OrderApproved):
+            self._on_OrderApproved(record, now)
+        elif isinstance(record, OrderRejected):
+            self._on_OrderRejected(record, now)
+        elif isinstance(record, TradeUpdated):
+            self._on_TradeUpdated(record, now)
+        elif isinstance(record, WriteAhead):
+            self._on_WriteAhead(record, now)
+        elif isinstance(record, Flush):
+            self._on_Flush(record, now)
+        elif isinstance(record, ModeChanged):
+            self._on_ModeChanged(record, now)
+        elif isinstance(record, KillSwitchPressed):
+            self._on_KillSwitchPressed(record, now)
+        elif isinstance(record, KillSwitchRearmed):
+            self._on_KillSwitchRearmed(record, now)
+        elif isinstance(record, AlertRaised):
+            self._on_AlertRaised(record, now)
+        elif isinstance(record, RpcHealthChanged):
+            self._on_RpcHealthChanged(record, now)
+        elif isinstance(record, LedsChanged):
+            self._on_LedsChanged(record, now)
+        elif isinstance(record, RiskUpdated):
+            self._on_RiskUpdated(record, now)
+        elif isinstance(record, SaveState):
+            self._on_SaveState(record, now)
+        elif isinstance(record, SystemSampled):
+            self._on_SystemSampled(record, now)
+        else:
             log.debug("store: skipping unknown record %s", type(record).__name__)
-            return
-        handler(record, now)
 
     def _on_BlockSeen(self, b: Any, now: float) -> None:
         self.batch.blocks.append((b, now))
@@ -259,6 +322,7 @@ class Recorder:
                 e.breaker,
                 e.head,
                 getattr(e, "stream", ""),
+                credential_free(getattr(e, "reason", "")),
             )
             for e in r.endpoints
         ]
@@ -438,6 +502,11 @@ class Recorder:
                 add_intel(j.conn, event, at)
             for key, value in batch.states.items():
                 j.save_state(key, value)
+
+
+def credential_free(text: str) -> str:
+    """``text`` with every URL in it redacted (an endpoint's reason may quote one)."""
+    return _URL.sub(lambda m: redact_url(m.group(0)), text)
 
 
 def _remember(memory: OrderedDict, key: Any, value: Any) -> None:

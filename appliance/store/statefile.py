@@ -7,11 +7,11 @@ the bytes, and retry when the counter was odd or changed while they copied, so t
 lock and never block the writer. Each half of the snapshot also carries a CRC-32, checked by the
 reader, as a second guard (and as the witness of the torn-read test).
 
-Layout (little-endian, version 1)::
+Layout (little-endian, version 2: version 1 plus each endpoint's reason)::
 
     offset  size  field
     0       8     magic b"ARBSTATE"
-    8       2     layout version (1)
+    8       2     layout version (2)
     10      1     superseded: 1 once a newer file replaced this one (readers reopen the path)
     11      1     reserved
     12      4     capacity: slots in the price array
@@ -24,6 +24,9 @@ Layout (little-endian, version 1)::
 
 Price slot ``i`` belongs to the pool whose ``pools.id`` in the journal is ``i + 1``.
 Wei amounts (P&L) are 16-byte signed little-endian integers: exact, never floats.
+Texts are UTF-8, cut to their field at a character boundary; an endpoint's reason (why it is not
+healthy: stale head, head from the future, transport errors...) is made credential-free by the
+writer's caller (URLs redacted) and cut to :data:`REASON_LEN` bytes.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ __all__ = [
     "LED_STATES",
     "MAX_BREAKERS",
     "MAX_RPC",
+    "REASON_LEN",
     "STATE_FILE_NAME",
     "LiveState",
     "RpcSlot",
@@ -56,12 +60,13 @@ __all__ = [
 
 STATE_FILE_NAME = "state.bin"
 MAGIC = b"ARBSTATE"
-VERSION = 1
+VERSION = 2
 MAX_BREAKERS = 8
 MAX_RPC = 4
 HOST_LEN = 40
 BREAKER_NAME_LEN = 23
 ALERT_LEN = 96
+REASON_LEN = 80
 
 LED_STATES = ("off", "on", "slow", "fast")
 BREAKER_STATES = ("closed", "half-open", "open")
@@ -133,6 +138,7 @@ _FIELDS = [
             (f"rpc{i}_head", "q"),  # -1 unknown
         )
     ),
+    *((f"rpc{i}_reason", f"{REASON_LEN}s") for i in range(MAX_RPC)),  # version 2
 ]
 FIELD_NAMES = tuple(name for name, _ in _FIELDS)
 PAYLOAD = struct.Struct("<" + "".join(fmt for _, fmt in _FIELDS))
@@ -145,7 +151,16 @@ _BREAKER_AT = tuple(
 _RPC_AT = tuple(
     tuple(
         _INDEX[f"rpc{i}_{k}"]
-        for k in ("host", "healthy", "latency_ms", "lagging", "breaker", "head", "stream")
+        for k in (
+            "host",
+            "healthy",
+            "latency_ms",
+            "lagging",
+            "breaker",
+            "head",
+            "stream",
+            "reason",
+        )
     )
     for i in range(MAX_RPC)
 )
@@ -161,6 +176,11 @@ def _wei(value: int) -> bytes:
 
 def _unwei(raw: bytes) -> int:
     return int.from_bytes(raw, "little", signed=True)
+
+
+def _clip(text: str, size: int) -> bytes:
+    """``text`` as UTF-8, at most ``size`` bytes, never cut inside a character."""
+    return text.encode()[:size].decode("utf-8", "ignore").encode()
 
 
 def _text(raw: bytes) -> str:
@@ -251,7 +271,7 @@ class LiveState:
             self.rss_bytes,
             self.temp_c,
             self.last_alert_at,
-            self.last_alert.encode()[:ALERT_LEN],
+            _clip(self.last_alert, ALERT_LEN),
             self.n_pools,
             self.n_tokens,
             self.n_denied,
@@ -263,10 +283,10 @@ class LiveState:
         for i in range(MAX_BREAKERS):
             name, state = breakers[i] if i < len(breakers) else ("", "closed")
             values += [name.encode()[:BREAKER_NAME_LEN], _code(BREAKER_STATES, state)]
-        for i in range(MAX_RPC):
-            slot = rpc[i] if i < len(rpc) else RpcSlot("", False, 0.0)
+        slots = [rpc[i] if i < len(rpc) else RpcSlot("", False, 0.0) for i in range(MAX_RPC)]
+        for slot in slots:
             values += [
-                slot.host.encode()[:HOST_LEN],
+                _clip(slot.host, HOST_LEN),
                 int(slot.healthy),
                 int(slot.lagging),
                 _code(BREAKER_STATES, slot.breaker),
@@ -274,6 +294,7 @@ class LiveState:
                 slot.latency_ms,
                 -1 if slot.head is None else slot.head,
             ]
+        values += [_clip(slot.reason, REASON_LEN) for slot in slots]
         return PAYLOAD.pack(*values)
 
 
@@ -411,6 +432,7 @@ class RpcSlot:
     breaker: str = "closed"
     head: int | None = None
     stream: str = ""  # "" (no WebSocket), "live" or "down"
+    reason: str = ""  # why it is not healthy ("" when it is); credential-free, <= REASON_LEN bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,8 +512,9 @@ class StateSnapshot:
                 breaker=_name(BREAKER_STATES, v[breaker]),
                 head=None if v[rhead] < 0 else v[rhead],
                 stream=_name(STREAM_STATES, v[stream]),
+                reason=_text(v[reason]),
             )
-            for host, healthy, latency, lagging, breaker, rhead, stream in _RPC_AT[
+            for host, healthy, latency, lagging, breaker, rhead, stream, reason in _RPC_AT[
                 : min(n_rpc, MAX_RPC)
             ]
         ]

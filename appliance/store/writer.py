@@ -21,17 +21,16 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import trio
 
-from appliance.events import TradeUpdated
 from appliance.store import queries
 from appliance.store.committer import STORAGE_FAULT, Committer
-from appliance.store.errors import StoreError, WriteAheadFailed
 from appliance.store.journal import Journal
+from appliance.store.messages import Flush, SaveState, SystemSampled, WriteAhead
 from appliance.store.preflight import check_journal, is_disk_full
 from appliance.store.reader import config_reference_token
 from appliance.store.recorder import Recorder
@@ -52,51 +51,6 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 1.0  # the state file's updated_at advances at least this often
 RETENTION_EVERY_S = 3600.0
-
-
-@dataclass(frozen=True, slots=True)
-class SystemSampled:
-    """Board health for the status screen (state file only, never journaled)."""
-
-    at: float
-    cpu_pct: float
-    rss_bytes: int
-    temp_c: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SaveState:
-    """Persist a JSON-able value in the journal's ``state`` table (breaker/risk state)."""
-
-    key: str
-    value: Any
-
-
-@dataclass(eq=False)
-class WriteAhead:
-    """A trade row that must be durable before its transaction is sent. Await :meth:`wait`."""
-
-    trade: TradeUpdated
-    committed: trio.Event = field(default_factory=trio.Event)
-    error: str | None = None
-
-    async def wait(self) -> None:
-        await self.committed.wait()
-        if self.error is not None:
-            raise WriteAheadFailed(f"trade {self.trade.order_id!r} not journaled: {self.error}")
-
-
-@dataclass(eq=False)
-class Flush:
-    """Commit everything received so far, durably; ``done`` is set after the commit."""
-
-    done: trio.Event = field(default_factory=trio.Event)
-    error: str | None = None
-
-    async def wait(self) -> None:
-        await self.done.wait()
-        if self.error is not None:
-            raise StoreError(f"flush failed: {self.error}")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ def test_ui_source_live_values_come_from_the_store(scenario, make_source):
     assert status.head_block == 1011 and status.head_age_s == pytest.approx(13.0)
     # P&L: exactly the sum of the realized paper profits the events carried
     events = [e for _, e in ui_scenario.scenario_events() if type(e).__name__ == "TradeUpdated"]
-    assert status.pnl_today == sum(e.realized_profit for e in events) == status.pnl_7d
+    assert status.pnl_today == sum(e.value_ref for e in events) == status.pnl_7d
     assert status.equity[-1] == status.pnl_today and len(status.equity) == len(events)
     assert status.symbol == "WETH" and status.paper
     assert status.opportunities[0].path == "WETH>USDC>DAI>WETH"

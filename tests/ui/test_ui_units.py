@@ -24,6 +24,8 @@ WETH_PROFIT = 1_234_567_890_123_456  # 0.001234... WETH
 USDC_PROFIT = 2_345_678  # 2.345678 USDC
 WETH_VALUE = WETH_PROFIT - GAS  # exact: WETH is the reference token
 USDC_VALUE = USDC_PROFIT * 10**18 // (3000 * 10**6) - GAS  # at 3000 USDC per ETH, floored
+WETH_NET = WETH_PROFIT - GAS  # 0.000934... WETH
+USDC_NET = USDC_PROFIT - 900_000  # 1.445678 USDC: the gas the candidate priced, in USDC
 
 
 def _mixed_events() -> list[tuple[float, object]]:
@@ -47,9 +49,9 @@ def _mixed_events() -> list[tuple[float, object]]:
     )
     at = T0 + 1
     out: list[tuple[float, object]] = [(at, CandidatesFound(1011, (weth, usdc), 0.0))]
-    for oid, cand, profit, value in (
-        ("mw", weth, WETH_PROFIT, WETH_VALUE),
-        ("mu", usdc, USDC_PROFIT, USDC_VALUE),
+    for oid, cand, profit, value, net in (
+        ("mw", weth, WETH_PROFIT, WETH_VALUE, WETH_NET),
+        ("mu", usdc, USDC_PROFIT, USDC_VALUE, USDC_NET),
     ):
         out.append((at, OrderApproved(cand, Mode.NORMAL, oid)))
         update = TradeUpdated(
@@ -60,6 +62,7 @@ def _mixed_events() -> list[tuple[float, object]]:
             amount_in=cand.amount_in,
             expected_profit=cand.gross_profit,
             realized_profit=profit,
+            net_profit=net,
             gas_used=150_000,
             gas_cost=GAS,
             base_token=cand.base_token,
@@ -70,9 +73,9 @@ def _mixed_events() -> list[tuple[float, object]]:
 
 
 def _old_pnl() -> int:
-    """The base scenario's paper trades (no base_token, no value: the old single-unit rows)."""
+    """The base scenario's paper trades (no base_token: WETH rows; their value is their net)."""
     events = [e for _, e in ui_scenario.scenario_events() if isinstance(e, TradeUpdated)]
-    return sum(e.realized_profit for e in events)
+    return sum(e.value_ref for e in events)
 
 
 def test_ui_units_rows_in_their_own_token_and_pnl_in_the_reference(tmp_path, make_source):
@@ -107,8 +110,10 @@ async def test_ui_units_on_screen(tmp_path, make_app):
         async with app.run_test(size=size) as pilot:
             await loaded(pilot)
             text = screen_text(app)
-        assert "+2.345678 USDC" in text and "+0.001234 WETH" in text  # trade rows
-        if size[0] >= 80:  # narrower: the size column is the first to go
+        assert "+1.445678 USDC" in text and "+0.000934 WETH" in text  # trade rows: net
+        if size[0] >= 80:  # gross and gas beside it (narrower: gross goes first)
+            assert "2.345678" in text and "0.001234" in text and "0.000300" in text
+        if size[0] >= 120:  # narrower: the size column goes (before gross and gas)
             assert "1500.0000" in text and "0.7500" in text  # USDC 6 and WETH 18 decimals
         assert "999999" not in text and "750000000000" not in text  # no unit mix-up
         assert text.isascii() and all(len(line) <= size[0] for line in text.splitlines())

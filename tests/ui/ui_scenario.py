@@ -152,7 +152,8 @@ def scenario_events(blocks: int = 12, t0: float = T0) -> list[tuple[float, objec
             out.append((at, OrderRejected(bad, "min_profit", "2 bps < 5 bps")))
             oid = f"o{number}"
             out.append((at, OrderApproved(good, Mode.NORMAL, oid)))
-            profit = good.net_profit if i != 8 else -good.gas_cost  # one loser
+            gross = good.gross_profit if i != 8 else 0  # one loser: it paid gas for nothing
+            profit = gross - good.gas_cost  # net, as the executor accounts it
             pnl += profit
             out.append(
                 (
@@ -164,7 +165,9 @@ def scenario_events(blocks: int = 12, t0: float = T0) -> list[tuple[float, objec
                         tx_hash=tx_hash(0xABC000 + number),
                         amount_in=good.amount_in,
                         expected_profit=good.net_profit,
-                        realized_profit=profit,
+                        realized_profit=gross,
+                        net_profit=profit,
+                        value_ref=profit,  # WETH is the reference token: the net, exact
                         gas_used=151_234 + i,
                         gas_cost=good.gas_cost,
                         block_sent=number,

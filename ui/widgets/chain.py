@@ -1,7 +1,9 @@
 """Chain head, head age, pools watched and each RPC endpoint's state, latency (and its history).
 
 Endpoint states use the one vocabulary of :mod:`appliance.units` (``OK``, ``LAG``, ``DOWN``,
-``TRIPPED``, ``RETRY``), the same words as the breakers and ``arb-appliance status``.
+``TRIPPED``, ``RETRY``), the same words as the breakers and ``arb-appliance status``. On the health
+view each unhealthy endpoint also says why (``reason``: stale head, head from the future, head
+going backwards, transport errors), under the table.
 """
 
 from __future__ import annotations
@@ -91,6 +93,11 @@ class ChainPanel(StatusPanel):
             return Group(
                 *([] if self.tiny else [Text("\n".join(top))]), Text("(no endpoint reported)")
             )
+        why = [
+            Text(f"{e.host}: {e.reason}", style="" if stale else "red")
+            for e in status.endpoints
+            if self.history and e.reason and not e.healthy
+        ]
         if self.tiny:
-            return table
-        return Group(Text("\n".join(top)), table)
+            return Group(table, *why) if why else table
+        return Group(Text("\n".join(top)), table, *why)

@@ -1,7 +1,8 @@
-"""The latest opportunities: path, size, expected net profit, decision and reason.
+"""The latest opportunities: path, size, expected gross profit, gas, net, decision and reason.
 
-Size and net are in the row's own base token (its decimals and symbol: ``+0.0028 WETH``).
-Columns that do not fit go (block first, then size); the reason is shortened before that.
+Size, gross, gas and net are in the row's own base token (its decimals; the net with its symbol:
+``+0.0028 WETH``), so net = gross - gas reads off the row. Columns that do not fit go (block
+first, then size, gross, gas); the reason is shortened before that.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class OpportunitiesPanel(StatusPanel):
             Column("block", "right", drop=1),
             Column("path"),
             Column("size", "right", drop=2),
+            Column("gross", "right", drop=3),
+            Column("gas", "right", drop=4),
             Column("net", "right"),
             Column("decision", drop=None),
         ]
@@ -53,6 +56,8 @@ class OpportunitiesPanel(StatusPanel):
                     str(o.block),
                     o.path,
                     tokens(o.amount_in, o.decimals, places=4),
+                    tokens(o.gross_profit, o.decimals, places=4),  # narrow: the net is exact
+                    tokens(o.gas_cost, o.decimals, places=4),
                     amount(o.net_profit, o.decimals, o.symbol or None, places=places, sign=True),
                     decision,
                 ]

@@ -1,6 +1,9 @@
-"""The latest trades: status, profit (in the trade's own base token), gas cost and a short hash.
+"""The latest trades: status, gross profit, gas cost, net profit and a short hash.
 
-Gas is the cost paid (``gas_cost``, in the native coin: the reference token's unit).
+Gross and net are in the trade's own base token; gas is the cost paid (``gas_cost``, in the
+native coin: the reference token's unit); net = gross - gas when both are in that unit. Columns
+that do not fit go (gross first: net and gas imply it; then gas, then the hash); on the 3.5-inch
+display the net goes without its symbol.
 """
 
 from __future__ import annotations
@@ -42,18 +45,26 @@ class TradesPanel(StatusPanel):
         gas_unit = f" {status.symbol}" if status.symbol else ""
         columns = [
             Column("status"),
-            Column("profit", "right"),
-            Column(f"gas{gas_unit}", "right", drop=1),
-            Column("tx", drop=2),
+            Column("gross", "right", drop=1),
+            Column(f"gas{gas_unit}", "right", drop=2),
+            Column("net", "right"),
+            Column("tx", drop=3),
         ]
         rows, styles = [], []
         for t in status.trades[: self.rows]:
             places = 4 if tiny else 6
+            net = "-"
+            if t.net_profit is not None:
+                symbol = None if tiny else (t.symbol or None)
+                net = amount(t.net_profit, t.decimals, symbol, places=places, sign=True)
+                if tiny:
+                    net = tokens(t.net_profit, t.decimals, places=places, sign=True)
             rows.append(
                 [
                     t.status,
-                    amount(t.profit, t.decimals, t.symbol or None, places=places, sign=True),
-                    tokens(t.gas_cost, status.decimals),
+                    tokens(t.profit, t.decimals, places=places),
+                    tokens(t.gas_cost, status.decimals, places=places),
+                    net,
                     short_hash(t.tx_hash) if t.tx_hash else (t.reason or "-"),
                 ]
             )

@@ -5,8 +5,13 @@ from __future__ import annotations
 import itertools
 from contextlib import asynccontextmanager
 
-from appliance.chain import RpcClient, RpcPool
+import trio
+
+from appliance.chain import RpcClient, RpcPool, open_rpc_pool
+from appliance.chain.service import run_chain
 from appliance.events import BlockSeen, ReorgDetected, ReservesUpdated
+
+GUARD_S = 30  # hang guard only: nothing here is a timed assertion
 
 
 @asynccontextmanager
@@ -38,3 +43,37 @@ def check_stream(events, first: int, last: int) -> dict[str, tuple[int, int]]:
     for prev, block in itertools.pairwise(blocks):
         assert block.parent_hash == prev.hash
     return state
+
+
+@asynccontextmanager
+async def chain_stream(devnet, cfg, *, buffer: int = 2000):
+    """``run_chain`` (the production path) on ``cfg``'s endpoints over ``devnet``'s pools:
+    yields ``(rpc, recv, events, first)`` — the pool, the records channel, the list
+    :func:`until` appends to, and the head before the start; stopped on exit."""
+    send, recv = trio.open_memory_channel(buffer)
+    events: list = []
+    async with open_rpc_pool(cfg) as rpc, trio.open_nursery() as inner:
+        first = await devnet.block_number()
+        await inner.start(run_chain, cfg, rpc, devnet.pools, send)
+        yield rpc, recv, events, first
+        inner.cancel_scope.cancel()
+
+
+async def until(recv, events: list, predicate, *, since: int | None = None) -> object:
+    """The first event matching ``predicate`` among those received since index ``since``
+    (default: only new ones), receiving more as needed; all are appended to ``events``."""
+    if since is not None:
+        for event in events[since:]:
+            if predicate(event):
+                return event
+    with trio.fail_after(GUARD_S):
+        async for event in recv:
+            events.append(event)
+            if predicate(event):
+                return event
+    raise AssertionError("channel closed")
+
+
+def reserves_of(number: int):
+    """Matches the reserves of block ``number`` or a later one."""
+    return lambda e: isinstance(e, ReservesUpdated) and e.block >= number

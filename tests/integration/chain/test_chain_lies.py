@@ -8,37 +8,13 @@ secondary, see every block exactly once, and raise ``FaultChanged`` for the lie.
 from __future__ import annotations
 
 import pytest
-import trio
-from chain_helpers import check_stream
+from chain_helpers import chain_stream, check_stream, reserves_of, until
 from lyingnode import LyingNode
 
-from appliance.chain import open_rpc_pool
-from appliance.chain.service import run_chain
 from appliance.config import ChainConfig
-from appliance.events import BlockSeen, FaultChanged, ReservesUpdated, RpcHealthChanged
+from appliance.events import BlockSeen, FaultChanged, RpcHealthChanged
 
 pytestmark = pytest.mark.devnet
-
-GUARD_S = 30  # hang guard only
-
-
-async def until(recv, events: list, predicate, *, since: int | None = None):
-    """The first event matching ``predicate`` among those received since index ``since``
-    (default: only new ones), receiving more as needed; all are appended to ``events``."""
-    if since is not None:
-        for event in events[since:]:
-            if predicate(event):
-                return event
-    with trio.fail_after(GUARD_S):
-        async for event in recv:
-            events.append(event)
-            if predicate(event):
-                return event
-    raise AssertionError("channel closed")
-
-
-def reserves_of(number: int):
-    return lambda e: isinstance(e, ReservesUpdated) and e.block >= number
 
 
 def fault_of(host: str, active: bool):
@@ -68,11 +44,7 @@ async def test_stale_blocks_alone_are_a_fault_not_traded_on(devnet, nursery):
     await nursery.start(liar.serve)
     host = f"127.0.0.1:{liar.port}"
     cfg = cfg_for(devnet, liar.url)
-    send, recv = trio.open_memory_channel(2000)
-    events: list = []
-    async with open_rpc_pool(cfg) as rpc, trio.open_nursery() as inner:
-        first = await devnet.block_number()
-        await inner.start(run_chain, cfg, rpc, devnet.pools, send)
+    async with chain_stream(devnet, cfg) as (_rpc, recv, events, first):
         await until(recv, events, reserves_of(first))
         liar.lie = "stale"
         mark = len(events)
@@ -93,7 +65,6 @@ async def test_stale_blocks_alone_are_a_fault_not_traded_on(devnet, nursery):
         mark = len(events)
         number = await mine_some(devnet, recv, events, 1)
         await until(recv, events, fault_of(host, False), since=mark)
-        inner.cancel_scope.cancel()
     assert check_stream(events, first, number) == await devnet.all_reserves()
 
 
@@ -105,11 +76,7 @@ async def test_head_from_the_future_fails_over_and_counts_each_block_once(devnet
     await nursery.start(liar.serve)
     host = f"127.0.0.1:{liar.port}"
     cfg = cfg_for(devnet, liar.url, devnet.rpc)
-    send, recv = trio.open_memory_channel(2000)
-    events: list = []
-    async with open_rpc_pool(cfg) as rpc, trio.open_nursery() as inner:
-        first = await devnet.block_number()
-        await inner.start(run_chain, cfg, rpc, devnet.pools, send)
+    async with chain_stream(devnet, cfg) as (rpc, recv, events, first):
         await until(recv, events, reserves_of(first))
         liar.lie = "future"
         mark = len(events)
@@ -123,7 +90,6 @@ async def test_head_from_the_future_fails_over_and_counts_each_block_once(devnet
         mark = len(events)
         number = await mine_some(devnet, recv, events, 2)
         await until(recv, events, fault_of(host, False), since=mark)
-        inner.cancel_scope.cancel()
     assert check_stream(events, first, number) == await devnet.all_reserves()
 
 
@@ -135,11 +101,7 @@ async def test_head_going_backwards_alone_is_a_fault(devnet, nursery):
     host = f"127.0.0.1:{liar.port}"
     await devnet.mine(60)
     cfg = cfg_for(devnet, liar.url)
-    send, recv = trio.open_memory_channel(2000)
-    events: list = []
-    async with open_rpc_pool(cfg) as rpc, trio.open_nursery() as inner:
-        first = await devnet.block_number()
-        await inner.start(run_chain, cfg, rpc, devnet.pools, send)
+    async with chain_stream(devnet, cfg) as (rpc, recv, events, first):
         await until(recv, events, reserves_of(first))
         liar.lie = "backwards"
         fault = await until(recv, events, fault_of(host, True))
@@ -149,7 +111,6 @@ async def test_head_going_backwards_alone_is_a_fault(devnet, nursery):
         mark = len(events)
         number = await mine_some(devnet, recv, events, 2)
         await until(recv, events, fault_of(host, False), since=mark)
-        inner.cancel_scope.cancel()
     assert check_stream(events, first, number) == await devnet.all_reserves()
 
 
@@ -159,15 +120,10 @@ async def test_backwards_primary_fails_over_to_the_secondary(devnet, nursery):
     host = f"127.0.0.1:{liar.port}"
     await devnet.mine(60)
     cfg = cfg_for(devnet, liar.url, devnet.rpc)
-    send, recv = trio.open_memory_channel(2000)
-    events: list = []
-    async with open_rpc_pool(cfg) as rpc, trio.open_nursery() as inner:
-        first = await devnet.block_number()
-        await inner.start(run_chain, cfg, rpc, devnet.pools, send)
+    async with chain_stream(devnet, cfg) as (rpc, recv, events, first):
         await until(recv, events, reserves_of(first))
         liar.lie = "backwards"
         await until(recv, events, fault_of(host, True))
         number = await mine_some(devnet, recv, events, 3)  # carried by the secondary
         assert rpc.latest_source is rpc.endpoints[1]
-        inner.cancel_scope.cancel()
     assert check_stream(events, first, number) == await devnet.all_reserves()

@@ -7,42 +7,18 @@ through the fault proxy, which counts requests by method and can hold a method u
 from __future__ import annotations
 
 import pytest
-import trio
-from chain_helpers import check_stream
+from chain_helpers import chain_stream, check_stream, reserves_of, until
 from faultproxy import FaultProxy
 from tcpproxy import TcpProxy
 
-from appliance.chain import open_rpc_pool
-from appliance.chain.service import run_chain
 from appliance.config import ChainConfig
 from appliance.events import BlockSeen, ReorgDetected, ReservesUpdated, RpcHealthChanged
 
 pytestmark = pytest.mark.devnet
 
-GUARD_S = 30  # hang guard only: nothing here is a timed assertion
-
 
 def port_of(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
-
-
-async def until(recv, events: list, predicate, *, since: int | None = None) -> object:
-    """The first event matching ``predicate`` among those received since index ``since``
-    (default: only new ones), receiving more as needed; all are appended to ``events``."""
-    if since is not None:
-        for event in events[since:]:
-            if predicate(event):
-                return event
-    with trio.fail_after(GUARD_S):
-        async for event in recv:
-            events.append(event)
-            if predicate(event):
-                return event
-    raise AssertionError("channel closed")
-
-
-def reserves_of(number: int):
-    return lambda e: isinstance(e, ReservesUpdated) and e.block >= number
 
 
 def path_is(path: str):
@@ -65,11 +41,7 @@ async def test_streamed_blocks_apply_their_logs_without_a_request(devnet, nurser
     await nursery.start(http.serve)
     ws = devnet.rpc.replace("http://", "ws://")
     cfg = ChainConfig(chain_id=devnet.chain_id, rpc=(f"{http.url}|{ws}",), block_time_s=1.0)
-    send, recv = trio.open_memory_channel(1000)
-    events: list = []
-    async with open_rpc_pool(cfg) as rpc, trio.open_nursery() as inner:
-        first = await devnet.block_number()
-        await inner.start(run_chain, cfg, rpc, devnet.pools, send)
+    async with chain_stream(devnet, cfg, buffer=1000) as (_rpc, recv, events, first):
         await until(recv, events, path_is("streaming"))
         await until(recv, events, reserves_of(first))
         # Anvil sends a block's logs before or after its head, at random (and a loaded box
@@ -79,7 +51,6 @@ async def test_streamed_blocks_apply_their_logs_without_a_request(devnet, nurser
             number = await trade_and_mine(devnet, mined)
             await until(recv, events, reserves_of(number))
             mined += 1
-        inner.cancel_scope.cancel()
     assert check_stream(events, first, number) == await devnet.all_reserves()
     assert http.methods["eth_getLogs"] < mined  # at least one block came without one
     assert all(e.base_fee is not None for e in events if isinstance(e, BlockSeen))
@@ -97,11 +68,7 @@ async def test_cut_websocket_falls_back_to_polling_and_returns(devnet, nursery):
         rpc=(f"{devnet.rpc}|ws://127.0.0.1:{tcp.port}",),
         block_time_s=0.5,
     )
-    send, recv = trio.open_memory_channel(2000)
-    events: list = []
-    async with open_rpc_pool(cfg) as rpc, trio.open_nursery() as inner:
-        first = await devnet.block_number()
-        await inner.start(run_chain, cfg, rpc, devnet.pools, send)
+    async with chain_stream(devnet, cfg) as (rpc, recv, events, first):
         await until(recv, events, path_is("streaming"))
         i = 0
         for i in range(3):
@@ -118,7 +85,6 @@ async def test_cut_websocket_falls_back_to_polling_and_returns(devnet, nursery):
         for i in range(7, 10):
             number = await trade_and_mine(devnet, i)
             await until(recv, events, reserves_of(number))
-        inner.cancel_scope.cancel()
     assert check_stream(events, first, number) == await devnet.all_reserves()
     paths = [e.path for e in events if isinstance(e, RpcHealthChanged)]
     assert "streaming" in paths and "polling" in paths[paths.index("streaming") :]
@@ -136,11 +102,7 @@ async def test_silent_subscription_is_a_fault_and_polling_takes_over(devnet, nur
         block_time_s=0.3,
         request_timeout_s=0.5,
     )
-    send, recv = trio.open_memory_channel(2000)
-    events: list = []
-    async with open_rpc_pool(cfg) as rpc, trio.open_nursery() as inner:
-        first = await devnet.block_number()
-        await inner.start(run_chain, cfg, rpc, devnet.pools, send)
+    async with chain_stream(devnet, cfg) as (_rpc, recv, events, first):
         await until(recv, events, path_is("streaming"))
         tcp.freeze()
         number = await trade_and_mine(devnet, 0)
@@ -152,7 +114,6 @@ async def test_silent_subscription_is_a_fault_and_polling_takes_over(devnet, nur
         await until(recv, events, path_is("streaming"))
         number = await trade_and_mine(devnet, 2)
         await until(recv, events, reserves_of(number))
-        inner.cancel_scope.cancel()
     assert check_stream(events, first, number) == await devnet.all_reserves()
 
 
@@ -168,11 +129,7 @@ async def test_two_streams_dedupe_and_reorgs_are_reported_as_when_polling(devnet
         rpc=(f"ws://127.0.0.1:{a.port}", f"{devnet.rpc}|ws://127.0.0.1:{b.port}"),
         block_time_s=1.0,
     )
-    send, recv = trio.open_memory_channel(2000)
-    events: list = []
-    async with open_rpc_pool(cfg) as rpc, trio.open_nursery() as inner:
-        first = await devnet.block_number()
-        await inner.start(run_chain, cfg, rpc, devnet.pools, send)
+    async with chain_stream(devnet, cfg) as (_rpc, recv, events, first):
         await until(
             recv,
             events,
@@ -191,7 +148,6 @@ async def test_two_streams_dedupe_and_reorgs_are_reported_as_when_polling(devnet
         assert full.block == reorg.common_ancestor + 1  # the first replacement block, as polling
         number = await trade_and_mine(devnet, 5)
         await until(recv, events, reserves_of(number))
-        inner.cancel_scope.cancel()
     after = events[events.index(reorg) :]
     seen = [e.number for e in after if isinstance(e, BlockSeen)]
     assert seen == list(range(number - 2, number + 1))

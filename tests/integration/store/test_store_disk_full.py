@@ -10,14 +10,16 @@ and webhooks) and cleared once.
 
 from __future__ import annotations
 
-import os
-import subprocess
+import sys
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 import pytest
 import trio
+
+sys.path.insert(0, str(Path(__file__).parent))
+from full_disk import fill, small_tmpfs
 
 from appliance.config import StorageConfig
 from appliance.events import (
@@ -58,28 +60,10 @@ def reserves(n: int) -> ReservesUpdated:
     )
 
 
-def fill(path: Path) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
-    try:
-        while True:
-            os.write(fd, bytes(4096))
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 @pytest.fixture
 def small_data_dir(tmp_path: Path) -> Iterator[Path]:
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    where = tmp_path / "data"
-    where.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)], check=True)
-    try:
+    with small_tmpfs(tmp_path / "data", "2m") as where:
         yield where
-    finally:
-        subprocess.run(["umount", str(where)], check=True)
 
 
 def trade(order_id: str) -> TradeUpdated:

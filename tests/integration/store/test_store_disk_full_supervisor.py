@@ -11,10 +11,8 @@ risk task; trading is held PAUSED by the storage fault and resumes when it clear
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -23,7 +21,9 @@ import trio
 from gpiozero.pins.mock import MockFactory
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "supervisor"))
+sys.path.insert(0, str(Path(__file__).parent))
 
+from full_disk import fill, small_tmpfs
 from sup_helpers import appliance_config
 
 from appliance.config import load_config
@@ -32,17 +32,6 @@ from appliance.store.statefile import StateReader
 from appliance.supervisor import run_supervisor
 
 pytestmark = pytest.mark.devnet
-
-
-def _fill(path: Path) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
-    try:
-        while True:
-            os.write(fd, bytes(4096))
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 async def _until(predicate, *, timeout: float = 60.0) -> None:
@@ -79,12 +68,7 @@ def _snap(cfg):
 async def test_disk_full_mid_run_pauses_shows_the_fault_and_recovers(
     devnet, tmp_path, caplog
 ) -> None:
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    data = tmp_path / "data"
-    data.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(data)], check=True)
-    try:
+    with small_tmpfs(tmp_path / "data", "8m") as data:
         path = await appliance_config(devnet, tmp_path)
         text = re.sub(
             r'(data_dir = ".*")', r"\1\ncommit_interval_s = 0.2", path.read_text(), count=1
@@ -103,7 +87,7 @@ async def test_disk_full_mid_run_pauses_shows_the_fault_and_recovers(
             await _until(lambda: _snap(cfg).mode is Mode.NORMAL)
 
             head = _snap(cfg).head_block
-            _fill(filler)
+            fill(filler)
             await devnet.mine(3)
             await _until(lambda: "data_dir is full" in _snap(cfg).last_alert)
             await _until(lambda: _snap(cfg).leds["red"] in ("slow", "fast"))
@@ -123,5 +107,3 @@ async def test_disk_full_mid_run_pauses_shows_the_fault_and_recovers(
         # the risk state could not be saved meanwhile: logged, retried, never a crash
         assert "could not be saved" in caplog.text
         assert "subsystem risk crashed" not in caplog.text
-    finally:
-        subprocess.run(["umount", str(data)], check=True)

@@ -23,6 +23,9 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).parent))
+from full_disk import fill, small_tmpfs
+
 from appliance.events import BlockSeen, TradeStatus, TradeUpdated
 from appliance.modes import Mode
 from appliance.store.journal import Journal
@@ -109,31 +112,12 @@ def scribble(path: Path, *, seed: int = 7, first_page: int = 2) -> None:
     path.write_bytes(bytes(data))
 
 
-def fill(path: Path) -> None:
-    """Write zeros to ``path`` until the file system says ENOSPC."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
-    try:
-        while True:
-            os.write(fd, bytes(4096))
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 @pytest.fixture
 def tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A real 64 KiB tmpfs, filled to the last byte; unmounted in teardown."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    where = tmp_path / "small"
-    where.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], check=True)
-    try:
+    with small_tmpfs(tmp_path / "small", "64k") as where:
         fill(where / "filler")
         yield where
-    finally:
-        subprocess.run(["umount", str(where)], check=True)
 
 
 def test_emptied_journal_is_refused_until_moved_aside(tmp_path: Path) -> None:

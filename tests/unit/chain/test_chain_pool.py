@@ -211,3 +211,29 @@ async def test_send_raw_transaction_goes_to_one_endpoint_at_a_time(stack, autoju
     a.mode = "fail"
     assert await pool.send_raw_transaction(b"\x01") == "0x" + "ab" * 32
     assert b.asked == before + 1
+
+
+async def test_an_unhealthy_endpoint_says_why_and_a_recovered_one_says_nothing(
+    stack, autojump_clock
+):
+    """The reason the screen and ``status`` show: the transport error of the last failure
+    (host, method, detail — never the URL), the breaker's state once it opened; cleared by a
+    success."""
+    a, b = Node("a"), Node("b")
+    pool = await make_pool(stack, [a, b], hedge=False, breaker_failures=5, breaker_reset_s=60)
+    a.mode = "fail"
+    for _ in range(3):
+        await trio.sleep(10)
+        await pool.call("eth_chainId")
+    health = pool.health()[0]
+    assert not health.healthy
+    assert health.reason == "3 failures in a row: a:8545: eth_chainId: HTTP 503"
+    for _ in range(2):
+        await trio.sleep(10)
+        await pool.call("eth_chainId")
+    assert pool.health()[0].reason.startswith("breaker open after 5 failures in a row: a:8545")
+    assert pool.health()[1].reason == ""
+    await trio.sleep(60)
+    a.mode = "ok"
+    assert await pool.call("x") == "a"
+    assert pool.health()[0].healthy and pool.health()[0].reason == ""

@@ -142,7 +142,7 @@ def exercised_metrics(tmp_path: Path) -> Metrics:
         RelayHealthChanged((RelayStatus("relay.example:443", sent=3, ok=2, refused=1),)),
     ]
     # one of every kind Metrics accounts for: a new kind must be added here (and so be checked)
-    assert {type(e) for e in events} == set(m._handlers)
+    assert {type(e) for e in events} == set(m.OBSERVED)
     for event in events:
         m.observe(event)
     m.journal_written()

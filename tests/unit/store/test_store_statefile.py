@@ -11,6 +11,7 @@ from appliance.modes import Mode
 from appliance.store.errors import StateFileError
 from appliance.store.statefile import (
     MAX_BREAKERS,
+    REASON_LEN,
     SEQ,
     SEQ_OFFSET,
     LiveState,
@@ -39,7 +40,14 @@ def test_snapshot_round_trips_every_field(tmp_path):
         breakers={"trade": "open", "daily_loss": "half-open", "rpc": "closed"},
         rpc=[
             RpcSlot("10.0.0.1:8545", True, 12.5, head=7),
-            RpcSlot("rpc.example.org", False, 0.0, lagging=True, breaker="open"),
+            RpcSlot(
+                "rpc.example.org",
+                False,
+                0.0,
+                lagging=True,
+                breaker="open",
+                reason="é" * 100,  # cut to its field at a character boundary
+            ),
         ],
         var95=0.5,
         regime="high",
@@ -72,6 +80,7 @@ def test_snapshot_round_trips_every_field(tmp_path):
         and snap.rpc[1].lagging
         and snap.rpc[1].breaker == "open"
     )
+    assert snap.rpc[1].reason == "é" * (REASON_LEN // 2) and snap.rpc[0].reason == ""
     assert snap.risk["regime"] == "high" and snap.risk["size_multiplier"] == 0.25
     assert snap.rss_bytes == 123_456_789 and snap.temp_c == 55.5
     assert snap.last_alert == "kill switch pressed" and snap.last_alert_priority == 2

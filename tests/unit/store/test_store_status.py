@@ -104,6 +104,7 @@ def test_a_running_supervisor(config, tmp_path, capsys):
                 "latency_ms": 4.5,
                 "lagging": False,
                 "breaker": "closed",
+                "reason": "",
             }
         ]
         assert doc["pools"] == 9 and doc["opportunities"] == {

@@ -204,7 +204,7 @@ async def test_mode_change_is_committed_without_waiting_for_the_interval(cfg):
             while other.execute("SELECT count(*) FROM mode_changes").fetchone()[0] == 0:
                 await trio.sleep(0.01)
         other.close()
-        # the state file is republished right after the commit, not atomically with it
+        # the state file follows the commit (published right after it, never before): wait
         with trio.fail_after(10):
             while not StateReader(handle.state_path).snapshot().kill_switch:
                 await trio.sleep(0.01)

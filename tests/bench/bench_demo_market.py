@@ -1,0 +1,182 @@
+"""How believable the demo market is (issue 24). Prints figures, asserts nothing.
+
+What ``make demo`` runs, without the screen: a devnet (Anvil, real Uniswap V2 pools, 1 s
+blocks), its noise traders, the three rival searchers and the real mainnet USDC/WETH price
+series on the lead pool; then ``arb-appliance run`` (paper mode, journal on, simulation on) as
+a process for the chosen time. Then, from the journal and the appliance's own commands
+(``why --json``, ``competitors --json``):
+
+* our paper fills per minute, median gross / gas / net per fill (WETH), net over gross;
+* opportunities seen, their fates, the top rejection reasons;
+* the rivals' share of the arbitrage profit realized on the pools (``competitors``' capture).
+
+Usage: python tests/bench/bench_demo_market.py [--minutes 3] [--quick] [--seed 1]
+       (``--quick``: 40 s, the length of the run the issue quoted; ``BENCH_MINUTES`` too)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import trio
+
+ROOT = Path(__file__).resolve().parents[2]
+SERIES = ROOT.parent / "shared" / "data" / "uniswap-v2-usdc-weth-reserves.csv.gz"
+CLI = [sys.executable, "-m", "appliance"]
+WEI = 10**18
+
+
+def _json(*args: str) -> dict:
+    out = subprocess.run([*CLI, *args], capture_output=True, text=True, check=False)
+    try:
+        return json.loads(out.stdout)
+    except json.JSONDecodeError:
+        return {"error": (out.stderr or out.stdout).strip()[:200]}
+
+
+def _eth(wei: float) -> str:
+    return f"{wei / WEI:.6f}"
+
+
+async def _run(dn, seconds: float, seed: int, tmp: Path, series) -> None:
+    from appliance.devnet.executor import install_executor
+    from appliance.devnet.service import run_devnet_market
+
+    await install_executor(dn)
+    if True:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(
+                lambda task_status: run_devnet_market(
+                    dn,
+                    seed=seed,
+                    simulator=True,
+                    searchers=True,
+                    real_prices=series,
+                    task_status=task_status,
+                )
+            )
+            log = open(tmp / "run.log", "wb")  # noqa: SIM115 - closed below
+            proc = subprocess.Popen(
+                [*CLI, "run", "--config", str(dn.config_path)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            t0 = time.monotonic()
+            try:
+                await trio.sleep(seconds)
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                with trio.move_on_after(30):
+                    while proc.poll() is None:
+                        await trio.sleep(0.1)
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                log.close()
+            elapsed = time.monotonic() - t0
+            report(dn.config_path, elapsed, series is not None)
+            nursery.cancel_scope.cancel()
+
+
+def report(config: Path, elapsed: float, real_prices: bool) -> None:
+    from appliance.config import load_config
+
+    cfg = load_config(config, check_key=False)
+    journal = cfg.storage.data_dir / "journal.sqlite"
+    db = sqlite3.connect(f"file:{journal}?mode=ro", uri=True)
+    try:
+        fills = db.execute(
+            "SELECT CAST(realized_profit AS REAL), CAST(gas_cost AS REAL), "
+            "CAST(net_profit AS REAL) FROM trades WHERE status = 'paper' AND reason = '' "
+            "AND realized_profit IS NOT NULL"
+        ).fetchall()
+        failed = db.execute(
+            "SELECT count(*) FROM trades WHERE status = 'paper' AND reason != ''"
+        ).fetchone()[0]
+        opportunities = db.execute("SELECT count(*) FROM opportunities").fetchone()[0]
+        blocks = db.execute("SELECT count(*) FROM blocks").fetchone()[0]
+        late = db.execute(
+            "SELECT count(*) FROM trades WHERE status = 'paper' AND created_at >= ?",
+            (time.time() - elapsed / 2,),
+        ).fetchone()[0]
+        hops = db.execute(
+            "SELECT json_array_length(o.path), count(*) FROM trades t JOIN opportunities o "
+            "ON o.order_id = t.order_id WHERE t.status = 'paper' GROUP BY 1"
+        ).fetchall()
+    finally:
+        db.close()
+    minutes = elapsed / 60
+    print(
+        f"demo market: {elapsed:.0f} s, {blocks} blocks, real prices {'on' if real_prices else 'off'}"
+    )
+    print(f"  paper fills           {len(fills)} ({len(fills) / minutes:.1f}/min), {failed} failed")
+    print(
+        f"  fills, second half    {late} ({late / (minutes / 2):.1f}/min: after the start's backlog)"
+    )
+    print(f"  fills by cycle legs   {dict(hops)}")
+    if fills:
+        gross = [f[0] for f in fills]
+        gas = [f[1] for f in fills]
+        net = [f[2] for f in fills]
+        print(f"  median gross / fill   {_eth(statistics.median(gross))} WETH")
+        print(f"  median gas / fill     {_eth(statistics.median(gas))} WETH")
+        print(f"  median net / fill     {_eth(statistics.median(net))} WETH")
+        print(
+            f"  total gross/gas/net   {_eth(sum(gross))} / {_eth(sum(gas))} / {_eth(sum(net))} WETH"
+            f"  (net/gross {sum(net) / sum(gross):.0%})"
+        )
+    why = _json("why", "--json", "--config", str(config), "--since", "1h")
+    print(f"  opportunities         {opportunities} ({opportunities / minutes:.1f}/min)")
+    print(f"  fates                 {why.get('fates', why)}")
+    top = list((why.get("rejections") or {}).items())[:5]
+    print(f"  top rejections        {top}")
+    comp = _json("competitors", "--json", "--config", str(config), "--since", "1h")
+    weth = cfg.tokens.base[0] if cfg.tokens.base else None
+    for token, c in (comp.get("capture") or {}).items():
+        if weth is None or token.lower() == weth.lower():
+            total = c["ours_wei"] + max(c["others_wei"], 0)
+            rivals = max(c["others_wei"], 0) / total if total > 0 else float("nan")
+            print(
+                f"  arbitrage profit      ours {_eth(c['ours_wei'])} WETH, rivals "
+                f"{_eth(c['others_wei'])} WETH: rivals' share {rivals:.0%}"
+            )
+    board = comp.get("leaderboard") or []
+    for entry in board[:5]:
+        who = entry["searcher"][:10] + (" (us)" if entry["ours"] else "")
+        print(
+            f"    {who:<16} {entry['arbitrages']:>4} arbs {entry['sandwiches']:>3} sandwiches "
+            f"profit {_eth(entry['profit_wei'])} gas {_eth(entry['gas_wei'])}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=float(os.environ.get("BENCH_MINUTES", 3)))
+    parser.add_argument("--quick", action="store_true", help="40 s (the issue's run)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", type=Path, default=None, help="keep the devnet/journal here")
+    args = parser.parse_args()
+    seconds = 40.0 if args.quick else args.minutes * 60
+    from appliance.devnet import start_devnet
+    from appliance.devnet.price_follower import load_price_series
+
+    series = load_price_series(SERIES) if SERIES.exists() else None
+    with tempfile.TemporaryDirectory() as tmp:
+        where = args.keep or Path(tmp)
+        with start_devnet(seed=args.seed, block_time=1.0, data_dir=where / "devnet") as dn:
+            trio.run(_run, dn, seconds, args.seed, where, series)
+
+
+if __name__ == "__main__":
+    main()
