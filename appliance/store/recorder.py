@@ -36,6 +36,7 @@ from appliance.events import (
     OrderApproved,
     OrderRejected,
     PoolsDiscovered,
+    RelayHealthChanged,
     ReorgDetected,
     ReservesUpdated,
     RiskUpdated,
@@ -186,6 +187,8 @@ class Recorder:
             self._on_SaveState(record, now)
         elif isinstance(record, SystemSampled):
             self._on_SystemSampled(record, now)
+        elif isinstance(record, RelayHealthChanged):
+            self._on_RelayHealthChanged(record, now)
         else:
             log.debug("store: skipping unknown record %s", type(record).__name__)
 
