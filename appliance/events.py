@@ -47,6 +47,8 @@ __all__ = [
     "TokenInfo",
     "TradeStatus",
     "TradeUpdated",
+    "PoolStatesUpdated",
+    "V3PoolSnapshot",
 ]
 
 
@@ -83,6 +85,9 @@ class PoolInfo:
     token0: str
     token1: str
     fee_bps: int
+    # the pool kind's name (``appliance.market.kinds``): "uniswap_v2" or "uniswap_v3" (a V3
+    # pool's fee_bps is its fee / 100)
+    kind: str = "uniswap_v2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,3 +366,32 @@ class MarketIntelSeen:
     arbitrages: tuple[ArbitrageSeen, ...]
     plain_swaps: int
     rejected_logs: int = 0  # logs that did not decode (malformed): logged and counted
+
+
+# --------------------------------------------------------------------------------- pool states
+@dataclass(frozen=True, slots=True)
+class V3PoolSnapshot:
+    """One concentrated-liquidity pool read at a block: ``slot0``, ``liquidity``, its tick
+    spacing, a contiguous run of tick-bitmap words (position -> word) and the ``ticks(i)``
+    ``(liquidityGross, liquidityNet)`` of every set bit in them."""
+
+    sqrt_price_x96: int
+    tick: int
+    liquidity: int
+    tick_spacing: int
+    words: dict[int, int]
+    ticks: dict[int, tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStatesUpdated:
+    """Log-driven pools (Uniswap V3) that changed in ``block``: fresh ``snapshots`` (a full
+    refresh, or a window refetched when the price left it) and, for the others, their state
+    logs in log order as ``(pool, topics, data hex)``. Sent before the block's ReservesUpdated,
+    which is when the market evaluates the block."""
+
+    block: int
+    block_hash: str
+    snapshots: dict[str, V3PoolSnapshot]
+    logs: tuple[tuple[str, tuple[str, ...], str], ...] = ()
+    full: bool = False
