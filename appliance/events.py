@@ -38,6 +38,7 @@ __all__ = [
     "OrderApproved",
     "OrderRejected",
     "PoolInfo",
+    "PoolStatesUpdated",
     "Priority",
     "RearmRefused",
     "ReorgDetected",
@@ -47,7 +48,6 @@ __all__ = [
     "TokenInfo",
     "TradeStatus",
     "TradeUpdated",
-    "PoolStatesUpdated",
     "V3PoolSnapshot",
 ]
 

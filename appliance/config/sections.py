@@ -123,7 +123,7 @@ class DexConfig:
     def __post_init__(self) -> None:
         if self.kind != "uniswap_v3":
             if self.fee_tiers:
-                raise ValueError(f"fee_tiers is for kind = \"uniswap_v3\" only, not {self.kind!r}")
+                raise ValueError(f'fee_tiers is for kind = "uniswap_v3" only, not {self.kind!r}')
             return
         if not self.fee_tiers:
             raise ValueError("a uniswap_v3 DEX needs fee_tiers (e.g. [500, 3000])")

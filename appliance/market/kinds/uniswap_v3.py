@@ -76,7 +76,10 @@ def virtual_reserves(window: V3PoolWindow) -> tuple[int, int]:
     same marginal depth; ``(0, 0)`` with no liquidity in range or a price out of the window."""
     if window.liquidity == 0 or window.needs_refetch:
         return 0, 0
-    return window.liquidity * Q96 // window.sqrt_price_x96, window.liquidity * window.sqrt_price_x96 // Q96
+    return (
+        window.liquidity * Q96 // window.sqrt_price_x96,
+        window.liquidity * window.sqrt_price_x96 // Q96,
+    )
 
 
 class V3Tracker:
@@ -90,7 +93,9 @@ class V3Tracker:
         """Snapshots of ``pools`` in three batched rounds; a pool that does not answer as a V3
         pool is left out (and forgotten)."""
         addresses = [p.address for p in pools]
-        heads = await calls([(a, sel) for a in addresses for sel in (_SLOT0, _LIQUIDITY, _TICK_SPACING)])
+        heads = await calls(
+            [(a, sel) for a in addresses for sel in (_SLOT0, _LIQUIDITY, _TICK_SPACING)]
+        )
         good: list[tuple[str, int, int, int, int, range]] = []
         for i, address in enumerate(addresses):
             slot0, liq, spacing = heads[3 * i : 3 * i + 3]
