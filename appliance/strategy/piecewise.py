@@ -19,9 +19,11 @@ or liquidity runs out before the input is taken) are not tradeable; refusals are
 an interval below a refused-for-smallness input is dropped, one above an accepted input whose
 end is refused is split until the accepted range is pinned.
 
-The first evaluations go where the optimum is likely (``hint``: the screen's float estimate,
-and a few points around it), so the best profit is good early and most intervals are dropped
-at once. The walk has a budget (``max_evals``); past it the best found is returned with
+The first evaluations go where the optimum is likely: ``hint`` (the screen's float estimate)
+and a few points around it, then a golden-section search of that bracket down to a relative
+width of 1e-7 (the real-valued profit is concave — each hop's marginal rate falls as its price
+moves — so this lands next to the integer optimum up to the pools' rounding). So the best
+profit is good early and most intervals are dropped at once. The walk has a budget (``max_evals``); past it the best found is returned with
 ``proven=False`` and its ``gap``: no input earns more than ``profit + gap`` (``-1``: unknown,
 the accepted range was not pinned yet). Tests check proven
 optimality against exhaustive brute force on small pools (hypothesis).
@@ -37,7 +39,7 @@ from appliance.strategy.exact import Optimum
 
 __all__ = ["MAX_EVALS", "optimal_input_piecewise", "path_quote", "recheck_piecewise"]
 
-MAX_EVALS = 48
+MAX_EVALS = 64
 
 PathQuote = Callable[[int], "list[int] | None"]
 
@@ -88,12 +90,11 @@ def optimal_input_piecewise(
                     best[0] = (profit, x, amounts)
         return seen[x]
 
-    # seeds: the hint and a geometric fan around it (or across the range)
+    # seeds: the hint and a fan around it, then a golden-section search of the bracket
     centre = min(max(hint or 0, 1), cap) if hint else max(cap // 2, 1)
-    for x in sorted({min(max(centre * k // 8, 1), cap) for k in (1, 4, 6, 8, 10, 12, 16)}):
+    for x in sorted({min(max(centre * k // 8, 1), cap) for k in (1, 4, 8, 12, 32)}):
         at(x)
-        if len(seen) >= max_evals:
-            break
+    _golden(at, max(centre // 8, 1), min(centre * 4, cap), accepted_low, budget=max_evals // 2)
 
     at(cap)
     inf = float("inf")
@@ -139,6 +140,61 @@ def optimal_input_piecewise(
     worst = max(open_bounds, default=profit)
     gap = 0 if worst <= profit else (-1 if worst == inf else int(worst) - profit)
     return Optimum(x, tuple(amounts), profit, not open_bounds, len(seen), gap)
+
+
+_INV_PHI = 0.6180339887498949
+
+
+def _golden(
+    at: Callable[[int], list[int] | None],
+    lo: int,
+    hi: int,
+    accepted_low: list[int | None],
+    *,
+    budget: int,
+    rel: float = 1e-7,
+) -> None:
+    """Narrow ``[lo, hi]`` around the profit's peak (the real-valued profit is concave: each
+    hop's marginal rate falls as its price moves); every point visited counts as a candidate.
+    A refused point counts as the worst profit on the side it is refused from."""
+
+    worst = -float("inf")
+
+    def profit(x: int) -> float:
+        amounts = at(x)
+        return worst if amounts is None else float(amounts[-1] - x)
+
+    def refused_large(x: int) -> bool:
+        low = accepted_low[0]
+        return low is not None and low < x
+
+    a, b = lo, hi
+    if b - a < 3:
+        return
+    m1, m2 = b - int((b - a) * _INV_PHI), a + int((b - a) * _INV_PHI)
+    p1, p2 = profit(m1), profit(m2)
+    spent = 2
+    while b - a > max(3, int(a * rel)) and spent < budget and m1 < m2:
+        if p1 == p2 == worst:  # both refused: move away from the side they are refused from
+            if refused_large(m1):
+                b = m1
+            else:
+                a = m2
+            if b - a < 3:
+                return
+            m1, m2 = b - int((b - a) * _INV_PHI), a + int((b - a) * _INV_PHI)
+            p1, p2 = profit(m1), profit(m2)
+            spent += 2
+        elif p1 < p2 or (p1 == worst and not refused_large(m1)):
+            a, m1, p1 = m1, m2, p2  # the peak lies right of m1
+            m2 = a + int((b - a) * _INV_PHI)
+            p2 = profit(m2)
+            spent += 1
+        else:
+            b, m2, p2 = m2, m1, p1  # the peak lies left of m2
+            m1 = b - int((b - a) * _INV_PHI)
+            p1 = profit(m1)
+            spent += 1
 
 
 def recheck_piecewise(
