@@ -20,8 +20,8 @@ an interval below a refused-for-smallness input is dropped, one above an accepte
 end is refused is split until the accepted range is pinned.
 
 The first evaluations go where the optimum is likely: ``hint`` (the screen's float estimate)
-and a few points around it, then a golden-section search of that bracket down to a relative
-width of 1e-7 (the real-valued profit is concave — each hop's marginal rate falls as its price
+and a few points around it, then a golden-section search around the best of them down to a
+relative width of 1e-5 (the real-valued profit is concave — each hop's marginal rate falls as its price
 moves — so this lands next to the integer optimum up to the pools' rounding). So the best
 profit is good early and most intervals are dropped at once. The walk has a budget (``max_evals``); past it the best found is returned with
 ``proven=False`` and its ``gap``: no input earns more than ``profit + gap`` (``-1``: unknown,
@@ -39,7 +39,7 @@ from appliance.strategy.exact import Optimum
 
 __all__ = ["MAX_EVALS", "optimal_input_piecewise", "path_quote", "recheck_piecewise"]
 
-MAX_EVALS = 64
+MAX_EVALS = 40
 
 PathQuote = Callable[[int], "list[int] | None"]
 
@@ -90,11 +90,12 @@ def optimal_input_piecewise(
                     best[0] = (profit, x, amounts)
         return seen[x]
 
-    # seeds: the hint and a fan around it, then a golden-section search of the bracket
+    # seeds: the hint and a fan around it; a golden-section search around the best of them
     centre = min(max(hint or 0, 1), cap) if hint else max(cap // 2, 1)
-    for x in sorted({min(max(centre * k // 8, 1), cap) for k in (1, 4, 8, 12, 32)}):
+    for x in sorted({min(max(centre * k // 8, 1), cap) for k in (1, 4, 8, 16, 32)}):
         at(x)
-    _golden(at, max(centre // 8, 1), min(centre * 4, cap), accepted_low, budget=max_evals // 2)
+    seed = best[0][1] if best[0] is not None else centre
+    _golden(at, max(seed // 2, 1), min(seed * 2, cap), accepted_low, budget=max_evals - 12)
 
     at(cap)
     inf = float("inf")
@@ -152,7 +153,7 @@ def _golden(
     accepted_low: list[int | None],
     *,
     budget: int,
-    rel: float = 1e-7,
+    rel: float = 1e-5,
 ) -> None:
     """Narrow ``[lo, hi]`` around the profit's peak (the real-valued profit is concave: each
     hop's marginal rate falls as its price moves); every point visited counts as a candidate.
