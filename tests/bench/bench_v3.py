@@ -467,12 +467,13 @@ async def _refresh_run(dn, blocks: int) -> str:
 
         rpc.run = counted
         head = await rpc.get_block("latest")
+        before_full = requests["n"]
         t0 = time.perf_counter()
         first = await fetch_pool_states(
             rpc, head.number, head.hash, trackers, driven, None, full=True
         )
         full_ms = (time.perf_counter() - t0) * 1e3
-        full_requests = requests["n"]
+        full_requests = requests["n"] - before_full
         market.apply_states(first)
         # the quiet V3 pools: real windows (copies of a real one) so the market holds 200 of them
         template = next(iter(first.snapshots.values()))
