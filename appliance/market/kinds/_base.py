@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from appliance.market.errors import MarketError
 
@@ -38,6 +38,7 @@ class StateTracker(Protocol):
         ...
 
 
+@runtime_checkable
 class PoolKind(Protocol):
     """What the appliance needs to know about one kind of pool."""
 
