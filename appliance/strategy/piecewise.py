@@ -32,12 +32,21 @@ optimality against exhaustive brute force on small pools (hypothesis).
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable, Sequence
+from fractions import Fraction
+from typing import Any
 
 from appliance.events import Candidate, Leg
 from appliance.strategy.exact import Optimum
 
-__all__ = ["MAX_EVALS", "optimal_input_piecewise", "path_quote", "recheck_piecewise"]
+__all__ = [
+    "MAX_EVALS",
+    "optimal_input_piecewise",
+    "path_quote",
+    "path_relaxation",
+    "recheck_piecewise",
+]
 
 MAX_EVALS = 40
 
@@ -61,6 +70,101 @@ def path_quote(quoters: Sequence[Callable[[int], int | None]]) -> PathQuote:
     return quote
 
 
+_GRID = 1 << 64  # slopes are kept as multiples of 2^-64, rounded the safe way
+
+
+class PathRelaxation:
+    """The path's real-valued curve ``R`` (an upper bound of the exact output, concave): at a
+    point, ``R`` from above and its slope from below or from above, as the tangent bounds
+    need them. Every hop rounds the safe way (``R`` is non-decreasing, its slope
+    non-increasing): for the trader for the value and the slope's lower bound, for the pool for
+    the slope's upper bound. So the arithmetic stays integer and every figure is a bound."""
+
+    def __init__(self, relaxations: Sequence[Callable[[int, bool], Any]]) -> None:
+        self.relaxations = relaxations
+        self._up: dict[int, tuple[int, Fraction] | None] = {}
+        self._down: dict[int, Fraction | None] = {}
+
+    def _chain(self, x: int, up: bool) -> tuple[int, Fraction] | None:
+        """``up``: every hop rounded for the trader (``R`` from above, the slope from below);
+        else for the pool (inputs below the real ones: the slope from above)."""
+        y, slope = x, _GRID  # the slope as a multiple of 2^-64
+        for relax in self.relaxations:
+            got = relax(y, up)
+            if got is None:
+                return None
+            y, d = got
+            slope = slope * d // _GRID if up else -(-slope * d // _GRID)
+        return y, Fraction(slope, _GRID)
+
+    def value_and_low_slope(self, x: int) -> tuple[int, Fraction] | None:
+        """``(⌈R(x)⌉, a lower bound of R'(x))``."""
+        if x not in self._up:
+            self._up[x] = self._chain(x, True)
+        return self._up[x]
+
+    def high_slope(self, x: int) -> Fraction | None:
+        """An upper bound of ``R'(x)`` (the right derivative)."""
+        if x not in self._down:
+            got = self._chain(x, False)
+            self._down[x] = None if got is None else got[1]
+        return self._down[x]
+
+
+def path_relaxation(relaxations: Sequence[Callable[[int, bool], Any]]) -> PathRelaxation:
+    return PathRelaxation(relaxations)
+
+
+def _left_bound(relax: PathRelaxation, u: int, v: int | None) -> Fraction | None:
+    """From the tangent at ``u`` alone: ``max (R(x) − x)`` over ``(u, v]`` (``v=None``: all
+    ``x > u``, bounded only when the slope there is at most 1)."""
+    at_u = relax.value_and_low_slope(u)
+    s_u = relax.high_slope(u)
+    if at_u is None or s_u is None:
+        return None
+    r_u = at_u[0]
+    if s_u <= 1:
+        return r_u + s_u - (u + 1)  # falling from x = u + 1 on
+    if v is None:
+        return None
+    return r_u + (s_u - 1) * (v - u) - u
+
+
+def _grid(slope: Fraction) -> int:
+    """A slope on the 2^-64 grid as its integer numerator."""
+    return slope.numerator * (_GRID // slope.denominator)
+
+
+def _tangent_bound(relax: PathRelaxation, u: int, v: int) -> int | None:
+    """``max (R(x) − x)`` over the integers of ``(u, v]`` under the tangents at both ends (they
+    cross once: the max of their minimum is at the integer either side of the crossing)."""
+    left = _left_bound(relax, u, v)
+    at_v = relax.value_and_low_slope(v)
+    if left is None:
+        return None
+    best = math.floor(left)
+    at_u, s_u = relax.value_and_low_slope(u), relax.high_slope(u)
+    if at_v is None or at_u is None or s_u is None:
+        return best
+    r_u, r_v = at_u[0], at_v[0]
+    g_u, g_v = _grid(s_u), _grid(at_v[1])
+
+    def under(x: int) -> int:  # floor(min(tangent at u, tangent at v) − x) at integer x
+        return min(
+            (_GRID * (r_u - x) + g_u * (x - u)) // _GRID,
+            (_GRID * (r_v - x) + g_v * (x - v)) // _GRID,
+        )
+
+    lo = u + 1
+    # min(tangent_u, tangent_v) is concave and piecewise linear: its max over the integers of
+    # [lo, v] is at an end or at an integer next to where the tangents cross
+    candidates = {lo, v}
+    if g_u > g_v:
+        xc = (_GRID * (r_v - r_u) + g_u * u - g_v * v) // (g_u - g_v)
+        candidates |= {min(max(x, lo), v) for x in (xc, xc + 1)}
+    return min(best, max(under(x) for x in candidates))
+
+
 def optimal_input_piecewise(
     quote: PathQuote,
     cap: int,
@@ -68,6 +172,7 @@ def optimal_input_piecewise(
     floor: int = 0,
     hint: int | None = None,
     max_evals: int = MAX_EVALS,
+    relax: PathRelaxation | None = None,
 ) -> Optimum | None:
     """The integer input in ``[1, cap]`` with the largest profit, or None if none exceeds
     ``floor`` (see the module doc for the method and its proof)."""
@@ -104,37 +209,64 @@ def optimal_input_piecewise(
         return floor if best[0] is None else max(floor, best[0][0])
 
     def bound(u: int, v: int) -> float:
-        """Upper bound of the profit over the inputs ``(u, v]`` (``v`` evaluated)."""
+        """Monotone upper bound of the profit over the inputs ``(u, v]`` (``v`` evaluated)."""
         fv = seen[v]
         if fv is not None:
             return fv[-1] - (u + 1)
         low = accepted_low[0]
-        if low is None or v < low:
-            return -inf  # refused for smallness (or nothing accepted): nothing at or below trades
-        return inf  # above an accepted input: split until the accepted range is pinned
+        if low is not None and v < low:
+            return -inf  # refused for smallness: nothing at or below trades
+        return inf  # above an accepted input (or none known yet): split until pinned
 
-    heap: list[tuple[float, int, int]] = []
+    def tighter(u: int, v: int) -> float | None:
+        """The tangent bound of ``(u, v]`` (the relaxation), None when it cannot tell."""
+        if relax is None or v - u < 3:
+            return None
+        if seen[v] is not None:
+            return _tangent_bound(relax, u, v)
+        if (low := accepted_low[0]) is not None and v > low:
+            tail = _left_bound(relax, u, None)  # refused inputs do not trade: R bounds the rest
+            return None if tail is None else math.floor(tail)
+        return None
+
+    # (−bound, u, v, refined): an interval's cheap monotone bound first; the tangent bound is
+    # computed only when the interval comes to the top (lazily: most are dropped before)
+    heap: list[tuple[float, int, int, bool]] = []
 
     def push(u: int, v: int) -> None:
         if v - u >= 2:  # (u, v] with one point is v itself: evaluated already
             b = bound(u, v)
             if b > level():
-                heapq.heappush(heap, (-b, u, v))
+                heapq.heappush(heap, (-b, u, v, relax is None))
 
     points = sorted(seen)
     for u, v in zip([0, *points], points, strict=False):
         push(u, v)
+    refinements = 0
     while heap and len(seen) < max_evals:
-        neg, u, v = heapq.heappop(heap)
+        neg, u, v, refined = heapq.heappop(heap)
         if -neg <= level():
             heap.clear()  # best first: every other interval is bounded no higher
             break
+        if not refined:
+            refinements += 1
+            t = tighter(u, v)
+            if t is not None and t <= level():
+                continue  # closed by the tangents, without a quote
+            heapq.heappush(heap, (neg if t is None else -min(-neg, t), u, v, True))
+            continue
         m = (u + v) // 2
         at(m)
         push(u, m)
         push(m, v)
+    # what is left open: its tangent bounds, as many as a few quotes cost, for an honest gap
+    for k, (neg, u, v, refined) in enumerate(heap):
+        if not refined and k < 2 * max_evals:
+            t = tighter(u, v)
+            if t is not None:
+                heap[k] = (-min(-neg, t), u, v, True)
     bar = level()
-    open_bounds = [-b for b, _, _ in heap if -b > bar]
+    open_bounds = [-b for b, *_ in heap if -b > bar]
     if best[0] is None or best[0][0] <= floor:
         return None
     profit, x, amounts = best[0]
@@ -209,11 +341,13 @@ def recheck_piecewise(
     gas_cost: int,
     hint: int | None = None,
     max_evals: int = MAX_EVALS,
+    relaxations: Sequence[Callable[[int, bool], Any]] | None = None,
 ) -> Candidate | None:
     """The exact candidate of one piecewise cycle, or None when its net profit after gas is not
     positive."""
+    relax = path_relaxation(relaxations) if relaxations is not None else None
     opt = optimal_input_piecewise(
-        path_quote(quoters), cap, floor=gas_cost, hint=hint, max_evals=max_evals
+        path_quote(quoters), cap, floor=gas_cost, hint=hint, max_evals=max_evals, relax=relax
     )
     if opt is None or opt.profit - gas_cost <= 0:
         return None

@@ -28,6 +28,7 @@ from appliance.market.kinds._base import (
     Found,
     PoolKind,
     Quoter,
+    Relaxation,
     StateTracker,
     UnknownPoolKind,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "Found",
     "PoolKind",
     "Quoter",
+    "Relaxation",
     "StateTracker",
     "UnknownPoolKind",
     "pool_kind",

@@ -11,7 +11,15 @@ if TYPE_CHECKING:
     from appliance.events import PoolInfo
     from appliance.market.state import MarketState
 
-__all__ = ["Calls", "Found", "PoolKind", "Quoter", "StateTracker", "UnknownPoolKind"]
+__all__ = [
+    "Calls",
+    "Found",
+    "PoolKind",
+    "Quoter",
+    "Relaxation",
+    "StateTracker",
+    "UnknownPoolKind",
+]
 
 #: a batch of ``eth_call`` ``(to, calldata)`` pinned to one block by the caller (the chain
 #: layer): return data per call, ``None`` where it reverted or returned nothing
@@ -20,6 +28,11 @@ Calls = Callable[[list[tuple[str, bytes]]], Awaitable[list[bytes | None]]]
 Found = tuple[str, str, str, int]
 #: a pool's exact output for an input, ``None`` when the pool would revert or only fill part
 Quoter = Callable[[int], "int | None"]
+#: the pool's real-valued curve (the exact output is never above it: the pool rounds in its own
+#: favour; it is concave and non-decreasing) at an integer input: ``(output, slope · 2^64)``
+#: rounded for the trader (``True``: output up, slope down) or the pool (the other way); None
+#: where the state held cannot tell (beyond the fetched ticks)
+Relaxation = Callable[[int, bool], "tuple[int, int] | None"]
 
 
 class UnknownPoolKind(MarketError, KeyError):
@@ -81,4 +94,8 @@ class PoolKind(Protocol):
 
     def quoter(self, state: MarketState, pid: int, zero_for_one: bool) -> Quoter:
         """The pool's exact output for an input, on the state held now."""
+        ...
+
+    def relaxation(self, state: MarketState, pid: int, zero_for_one: bool) -> Relaxation:
+        """The real-valued curve above :meth:`quoter` (bounds for the sizing's proof)."""
         ...

@@ -16,8 +16,8 @@ from eth_abi import encode as abi_encode
 from eth_utils import to_checksum_address
 
 from appliance.market.errors import SwapError
-from appliance.market.kinds._base import Calls, Found, Quoter
-from appliance.market.v2math import get_amount_out
+from appliance.market.kinds._base import Calls, Found, Quoter, Relaxation
+from appliance.market.v2math import BPS, get_amount_out
 
 if TYPE_CHECKING:
     from appliance.events import PoolInfo
@@ -129,6 +129,25 @@ class UniswapV2:
             return out if out > 0 else None
 
         return quote
+
+    def relaxation(self, state: MarketState, pid: int, zero_for_one: bool) -> Relaxation:
+        r_in, r_out, fee = self.hop(state, pid, zero_for_one)
+        keep = BPS - fee
+
+        def real(y: int, trader: bool) -> tuple[int, int] | None:
+            """``γ·b·y/(a + γ·y)`` and its slope ``γ·a·b/(a + γ·y)²`` (· 2^64), rounded for the
+            trader (output up, slope down) or for the pool (the other way)."""
+            if r_in <= 0 or r_out <= 0:
+                return None
+            den = r_in * BPS + keep * y
+            num = keep * r_out * y
+            out = -(-num // den) if trader else num // den
+            s_num = keep * r_in * BPS * r_out << 64
+            s_den = den * den
+            slope = s_num // s_den if trader else -(-s_num // s_den)
+            return out, slope
+
+        return real
 
 
 async def _enumerate(calls: Calls, dex: Any, n: int, watched: set[str]) -> list[tuple[Any, Found]]:

@@ -15,6 +15,7 @@ the window is refused, never guessed).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +24,11 @@ from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from appliance.events import V3PoolSnapshot
 from appliance.market.errors import MarketError, SwapError
-from appliance.market.kinds._base import Calls, Found, Quoter
+from appliance.market.kinds._base import Calls, Found, Quoter, Relaxation
 from appliance.market.kinds.uniswap_v2 import word_address
 from appliance.market.v3._fullmath import Q96
+from appliance.market.v3._swapmath import FEE_DENOMINATOR
+from appliance.market.v3._tickmath import get_sqrt_ratio_at_tick
 from appliance.market.v3state import (
     BURN_TOPIC,
     MINT_TOPIC,
@@ -44,6 +47,7 @@ __all__ = [
     "WINDOW_RADIUS",
     "UniswapV3",
     "V3Tracker",
+    "bounded_swap",
     "virtual_reserves",
 ]
 
@@ -236,6 +240,78 @@ class UniswapV3:
             return out if paid == amount_in and out > 0 else None
 
         return quote
+
+    def relaxation(self, state: MarketState, pid: int, zero_for_one: bool) -> Relaxation:
+        window: V3PoolWindow | None = state.held.get(pid)
+
+        def real(amount: int, trader: bool) -> tuple[int, int] | None:
+            if window is None or window.needs_refetch:
+                return None
+            return bounded_swap(window, zero_for_one, amount, trader)
+
+        return real
+
+
+def _div(num: int, den: int, up: bool) -> int:
+    return -(-num // den) if up else num // den
+
+
+def bounded_swap(
+    window: V3PoolWindow, zero_for_one: bool, amount: int, trader: bool
+) -> tuple[int, int] | None:
+    """The pool's swap of ``amount`` in exact real arithmetic, rounded one way: with ``trader``
+    every rounding favours the trader (the output is at least the real one, the marginal rate
+    after it at most the real one), without it the pool (the output at most, the rate at
+    least). Returns ``(output, marginal rate after · 2^64)``; None when the swap would leave the
+    fetched window. The contract rounds every step in its own favour, so its output never
+    exceeds the real one; the real curve is concave (the rate is the price after the fee, and
+    the price only moves one way) and crosses the window's ticks at the pool's tick prices."""
+    pool = window.state
+    keep = FEE_DENOMINATOR - pool.fee
+    rest = _div(amount * keep, FEE_DENOMINATOR, trader)
+    price = pool.sqrt_price_x96
+    liquidity = pool.liquidity
+    nets, ticks = pool.ticks, pool.sorted_ticks
+    out = 0
+    tick = pool.tick
+    low_edge, high_edge = window.low_tick, window.high_tick
+    grid = 1 << 64
+    while True:
+        i = bisect_right(ticks, tick)
+        if zero_for_one:
+            t_next = ticks[i - 1] if i and ticks[i - 1] >= low_edge else None
+            edge = get_sqrt_ratio_at_tick(low_edge if t_next is None else t_next)
+        else:
+            t_next = ticks[i] if i < len(ticks) and ticks[i] <= high_edge else None
+            edge = get_sqrt_ratio_at_tick(high_edge if t_next is None else t_next)
+        if zero_for_one:  # token0 in: 1/√P' = 1/√P + in/L
+            need = _div(liquidity * Q96 * (price - edge), price * edge, not trader)
+        else:  # token1 in: √P' = √P + in/L
+            need = _div(liquidity * (edge - price), Q96, not trader)
+        if liquidity and rest <= need:
+            if zero_for_one:
+                after = _div(liquidity * Q96 * price, liquidity * Q96 + rest * price, not trader)
+                out += _div(liquidity * (price - after), Q96, trader)
+                rate = _div(keep * after * after * grid, FEE_DENOMINATOR * Q96 * Q96, not trader)
+            else:
+                after = _div(price * liquidity + rest * Q96, liquidity, trader)
+                out += _div(liquidity * Q96 * (after - price), price * after, trader)
+                rate = _div(keep * Q96 * Q96 * grid, FEE_DENOMINATOR * after * after, not trader)
+            return out, rate
+        if t_next is None:
+            return None  # the input runs past the fetched ticks
+        if zero_for_one:
+            out += _div(liquidity * (price - edge), Q96, trader)
+            liquidity -= nets[t_next]
+            tick = t_next - 1
+        else:
+            out += _div(liquidity * Q96 * (edge - price), price * edge, trader)
+            liquidity += nets[t_next]
+            tick = t_next
+        rest -= need
+        price = edge
+        if liquidity < 0:
+            return None
 
 
 KIND = UniswapV3()

@@ -10,6 +10,8 @@ maximum, and with an ample budget it always proves.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,11 +26,14 @@ from appliance.config import (
     TokensConfig,
 )
 from appliance.events import PoolStatesUpdated, ReservesUpdated
+from appliance.market import MarketState
+from appliance.market.kinds import pool_kind
+from appliance.market.kinds.uniswap_v3 import bounded_swap
 from appliance.market.v2math import get_amount_out
 from appliance.market.v3math import get_sqrt_ratio_at_tick, swap
 from appliance.market.v3state import V3PoolWindow
 from appliance.strategy import Detector
-from appliance.strategy.piecewise import optimal_input_piecewise, path_quote
+from appliance.strategy.piecewise import optimal_input_piecewise, path_quote, path_relaxation
 from tests.unit.market.kinds_helpers import TOKEN_A, snapshot, two_pool_market
 
 GWEI = 10**9
@@ -66,6 +71,19 @@ def _v2_quoter(r_in: int, r_out: int, fee: int):
     return quote
 
 
+def _v3_relaxation(window: V3PoolWindow, zero_for_one: bool):
+    return lambda y, trader: bounded_swap(window, zero_for_one, y, trader)
+
+
+def _v2_relaxation(r_in: int, r_out: int, fee: int):
+    market = MarketState()
+    pools = two_pool_market(V3, V2)
+    v2 = dataclasses.replace(pools.pools[0], fee_bps=fee)
+    market.set_pools(dataclasses.replace(pools, pools=(v2, pools.pools[1])))
+    market.apply(ReservesUpdated(1, "0x01", {V2: (r_in, r_out)}))
+    return pool_kind("uniswap_v2").relaxation(market, market.pool_ids[V2], True)
+
+
 @st.composite
 def small_v3(draw, *, tick: int = 0):
     spacing = draw(st.sampled_from([1, 10, 60]))
@@ -96,20 +114,44 @@ def test_v3_output_never_falls_as_the_input_grows(window, zero_for_one, start) -
             assert all(quote(x) is None for x in range(refused_above[0], 400))
 
 
+@settings(max_examples=150, deadline=None)
+@given(window=small_v3(), zero_for_one=st.booleans(), amount=st.integers(1, 10**7))
+def test_the_real_curve_bounds_the_pool_and_is_concave(window, zero_for_one, amount) -> None:
+    """The relaxation's premises: the exact output never exceeds the trader-rounded real one,
+    the pool-rounded one never exceeds it either, and tangents lie above the curve."""
+    quote = _v3_quoter(window, zero_for_one)
+    up = bounded_swap(window, zero_for_one, amount, True)
+    down = bounded_swap(window, zero_for_one, amount, False)
+    if up is None:
+        return
+    assert down is not None and down[0] <= up[0] and down[1] >= up[1]
+    out = quote(amount)
+    if out is not None:
+        assert out <= up[0]
+    for other in (amount // 3, amount * 2, amount + 1):
+        at = bounded_swap(window, zero_for_one, other, False) if other > 0 else None
+        if at is not None:  # R(other) <= R(amount) + R'(amount)·(other − amount)
+            slope = down[1] if other > amount else up[1]  # from above right, from below left
+            assert at[0] <= up[0] + -(-slope * (other - amount) >> 64)
+
+
 @st.composite
 def small_cycle(draw):
     """A V3 hop then a V2 hop back (either direction), or V3 -> V3 -> V2 through three pools,
     priced so that a small dislocation may or may not pay."""
     window = draw(small_v3())
     zfo = draw(st.booleans())
-    quoters = [_v3_quoter(window, zfo)]
+    quoters, relaxations = [_v3_quoter(window, zfo)], [_v3_relaxation(window, zfo)]
     if draw(st.booleans()):
-        quoters.append(_v3_quoter(draw(small_v3()), draw(st.booleans())))
+        second, zfo2 = draw(small_v3()), draw(st.booleans())
+        quoters.append(_v3_quoter(second, zfo2))
+        relaxations.append(_v3_relaxation(second, zfo2))
     r_in = draw(st.integers(10**3, 10**6))
-    skew = draw(st.floats(0.9, 1.2))
+    r_out = max(int(r_in * draw(st.floats(0.9, 1.2))), 1)
     fee = draw(st.sampled_from([0, 25, 30]))
-    quoters.append(_v2_quoter(r_in, max(int(r_in * skew), 1), fee))
-    return quoters
+    quoters.append(_v2_quoter(r_in, r_out, fee))
+    relaxations.append(_v2_relaxation(r_in, r_out, fee))
+    return quoters, relaxations
 
 
 def _brute(quote, cap: int) -> int | None:
@@ -122,11 +164,18 @@ def _brute(quote, cap: int) -> int | None:
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(quoters=small_cycle(), cap=st.integers(1, 1500), hint=st.none() | st.integers(1, 3000))
-def test_search_proves_the_brute_force_optimum(quoters, cap, hint) -> None:
+@given(
+    cycle=small_cycle(),
+    cap=st.integers(1, 1500),
+    hint=st.none() | st.integers(1, 3000),
+    tangents=st.booleans(),
+)
+def test_search_proves_the_brute_force_optimum(cycle, cap, hint, tangents) -> None:
+    quoters, relaxations = cycle
     quote = path_quote(quoters)
     truth = _brute(quote, cap)
-    opt = optimal_input_piecewise(quote, cap, hint=hint, max_evals=10 * cap + 100)
+    relax = path_relaxation(relaxations) if tangents else None
+    opt = optimal_input_piecewise(quote, cap, hint=hint, max_evals=10 * cap + 100, relax=relax)
     if truth is None:
         assert opt is None
         return
@@ -136,11 +185,18 @@ def test_search_proves_the_brute_force_optimum(quoters, cap, hint) -> None:
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(quoters=small_cycle(), cap=st.integers(1, 1500), budget=st.integers(3, 40))
-def test_a_small_budget_never_claims_too_much(quoters, cap, budget) -> None:
+@given(
+    cycle=small_cycle(),
+    cap=st.integers(1, 1500),
+    budget=st.integers(3, 40),
+    tangents=st.booleans(),
+)
+def test_a_small_budget_never_claims_too_much(cycle, cap, budget, tangents) -> None:
+    quoters, relaxations = cycle
     quote = path_quote(quoters)
     truth = _brute(quote, cap)
-    opt = optimal_input_piecewise(quote, cap, max_evals=budget)
+    relax = path_relaxation(relaxations) if tangents else None
+    opt = optimal_input_piecewise(quote, cap, max_evals=budget, relax=relax)
     if opt is None:
         return  # nothing found within the budget is never a wrong claim
     assert truth is not None and opt.profit <= truth
