@@ -9,11 +9,22 @@ pools accept), and over any interval ``[u, v]`` of inputs::
 
     profit(x) = F(x) − x  <=  F(v) − u        for every integer x in [u, v]
 
-That bound is the whole proof. The search is a best-first branch and bound over ``[1, cap]``:
-keep intervals with their bound ``F(v) − u``; split the one with the highest bound at its middle
-(one exact path evaluation, which may also improve the best profit); drop every interval whose
-bound is no better than the best profit found (or the ``floor``, e.g. the gas cost). When no
-interval is left the best input is **proven optimal** over every integer in ``[1, cap]``.
+A second, tight bound comes from each pool's **real-valued curve** ``R`` (the same swap in exact
+real arithmetic, :meth:`~appliance.market.kinds.PoolKind.relaxation`): the contract rounds every
+step in its own favour, so ``F(x) <= R(x)``; ``R`` is concave (a hop's marginal rate is its price
+after the fee, and the price only moves one way; a composition of concave non-decreasing curves
+is concave). So over ``(u, v]`` the profit is below both tangents of ``R(x) − x`` at ``u`` and
+``v``, i.e. below where they cross. The curves are evaluated in integers rounded the safe way
+(the value and the left slope from above, the right slope from below), so each figure is a
+bound, not an estimate.
+
+These bounds are the whole proof. The search is a best-first branch and bound over
+``[1, cap]``: keep intervals with their bound; split the one with the highest bound at its
+middle (one exact path evaluation, which may also improve the best profit); drop every
+interval whose bound is no better than the best profit found (or the ``floor``, e.g. the gas
+cost). The tangent bound of an interval is computed only when it comes to the top (most are
+dropped before). When no interval is left the best input is **proven optimal** over every
+integer in ``[1, cap]``.
 Inputs a pool refuses (nothing would come out, or a swap would leave the fetched tick window,
 or liquidity runs out before the input is taken) are not tradeable; refusals are monotone too:
 an interval below a refused-for-smallness input is dropped, one above an accepted input whose
@@ -25,8 +36,9 @@ relative width of 1e-5 (the real-valued profit is concave — each hop's margina
 moves — so this lands next to the integer optimum up to the pools' rounding). So the best
 profit is good early and most intervals are dropped at once. The walk has a budget (``max_evals``); past it the best found is returned with
 ``proven=False`` and its ``gap``: no input earns more than ``profit + gap`` (``-1``: unknown,
-the accepted range was not pinned yet). Tests check proven
-optimality against exhaustive brute force on small pools (hypothesis).
+the accepted range was not pinned yet; the gap counts the tangent bounds of the few highest
+open intervals only). Tests check proven optimality against exhaustive brute force on small
+pools (hypothesis), with and without the tangents, and that a gap is never too small.
 """
 
 from __future__ import annotations
@@ -70,6 +82,8 @@ def path_quote(quoters: Sequence[Callable[[int], int | None]]) -> PathQuote:
     return quote
 
 
+_MAX_REFINE = 24  # tangent bounds computed in the search (each costs two real-valued paths)
+_GAP_REFINE = 16  # open intervals whose tangent bound is computed for the reported gap
 _GRID = 1 << 64  # slopes are kept as multiples of 2^-64, rounded the safe way
 
 
@@ -250,7 +264,7 @@ def optimal_input_piecewise(
             break
         if not refined:
             refinements += 1
-            t = tighter(u, v)
+            t = tighter(u, v) if refinements <= _MAX_REFINE else None
             if t is not None and t <= level():
                 continue  # closed by the tangents, without a quote
             heapq.heappush(heap, (neg if t is None else -min(-neg, t), u, v, True))
@@ -259,9 +273,10 @@ def optimal_input_piecewise(
         at(m)
         push(u, m)
         push(m, v)
-    # what is left open: its tangent bounds, as many as a few quotes cost, for an honest gap
-    for k, (neg, u, v, refined) in enumerate(heap):
-        if not refined and k < 2 * max_evals:
+    # what is left open: the tangent bounds of the few highest, for an honest gap
+    heap.sort()
+    for k, (neg, u, v, refined) in enumerate(heap[:_GAP_REFINE]):
+        if not refined:
             t = tighter(u, v)
             if t is not None:
                 heap[k] = (-min(-neg, t), u, v, True)
