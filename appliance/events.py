@@ -38,6 +38,7 @@ __all__ = [
     "OrderApproved",
     "OrderRejected",
     "PoolInfo",
+    "PoolStatesUpdated",
     "Priority",
     "RearmRefused",
     "RelayHealthChanged",
@@ -49,6 +50,7 @@ __all__ = [
     "TokenInfo",
     "TradeStatus",
     "TradeUpdated",
+    "V3PoolSnapshot",
 ]
 
 
@@ -85,6 +87,9 @@ class PoolInfo:
     token0: str
     token1: str
     fee_bps: int
+    # the pool kind's name (``appliance.market.kinds``): "uniswap_v2" or "uniswap_v3" (a V3
+    # pool's fee_bps is its fee / 100)
+    kind: str = "uniswap_v2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,3 +389,32 @@ class RelayHealthChanged:
     """Sent by execution after each private/bundle submission round (relays in config order)."""
 
     relays: tuple[RelayStatus, ...]
+
+
+# --------------------------------------------------------------------------------- pool states
+@dataclass(frozen=True, slots=True)
+class V3PoolSnapshot:
+    """One concentrated-liquidity pool read at a block: ``slot0``, ``liquidity``, its tick
+    spacing, a contiguous run of tick-bitmap words (position -> word) and the ``ticks(i)``
+    ``(liquidityGross, liquidityNet)`` of every set bit in them."""
+
+    sqrt_price_x96: int
+    tick: int
+    liquidity: int
+    tick_spacing: int
+    words: dict[int, int]
+    ticks: dict[int, tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStatesUpdated:
+    """Log-driven pools (Uniswap V3) that changed in ``block``: fresh ``snapshots`` (a full
+    refresh, or a window refetched when the price left it) and, for the others, their state
+    logs in log order as ``(pool, topics, data hex)``. Sent before the block's ReservesUpdated,
+    which is when the market evaluates the block."""
+
+    block: int
+    block_hash: str
+    snapshots: dict[str, V3PoolSnapshot]
+    logs: tuple[tuple[str, tuple[str, ...], str], ...] = ()
+    full: bool = False

@@ -36,6 +36,11 @@ def fingerprint(cfg: AppConfig) -> str:
     what = {
         "chain_id": cfg.chain.chain_id,
         "dex": sorted((d.name, d.factory, d.fee_bps) for d in cfg.dex),
+        **(
+            {"kinds": sorted((d.name, d.kind, list(d.fee_tiers)) for d in cfg.dex)}
+            if any(d.kind != "uniswap_v2" for d in cfg.dex)
+            else {}
+        ),  # a V2-only config keeps its fingerprint (and its cache) across the upgrade
         "tokens": sorted(watched_tokens(cfg)),
     }
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
@@ -52,6 +57,7 @@ def _cached(
         if not isinstance(saved, dict) or saved.get("fingerprint") != fp:
             return None
         fees = {d.name: d.fee_bps for d in cfg.dex}
+        kinds = {d.name: d.kind for d in cfg.dex}
         watched = set(watched_tokens(cfg))
         tokens = tuple(
             TokenInfo(a, s, d)
@@ -59,11 +65,11 @@ def _cached(
             if a in watched
         )
         pools = tuple(
-            PoolInfo(a, dex, t0, t1, fees[dex])
-            for a, dex, t0, t1 in journal.conn.execute(
-                "SELECT address, dex, token0, token1 FROM pools ORDER BY id"
+            PoolInfo(a, dex, t0, t1, fee if fee is not None else fees[dex], kind)
+            for a, dex, t0, t1, fee, kind in journal.conn.execute(
+                "SELECT address, dex, token0, token1, fee_bps, kind FROM pools ORDER BY id"
             )
-            if dex in fees and t0 in watched and t1 in watched
+            if dex in fees and kinds[dex] == kind and t0 in watched and t1 in watched
         )
         return tokens, pools, int(saved["block"])
     finally:

@@ -1,11 +1,13 @@
-"""Pool discovery: which pairs of the configured factories join the allowed tokens.
+"""Pool discovery: which pools of the configured factories join the allowed tokens.
 
-For every DEX and every unordered token pair, ``factory.getPair(a, b)`` (one JSON-RPC batch per
-chunk, all pinned to one block), then each pair's ``token0()``/``token1()`` (checked against the
+Each DEX's pool kind (:mod:`appliance.market.kinds`) scans its factory: V2 ``getPair(a, b)`` for
+every unordered token pair (or ``allPairs`` for a small factory), V3 ``getPool(a, b, fee)`` for
+every pair and configured fee tier — JSON-RPC batches per chunk, all pinned to one block. Then
+each pool's ``token0()``/``token1()`` (checked against the
 pair we asked about), and each token's ``decimals()`` and ``symbol()``. ``symbol()`` is tolerated
 in its three shapes: ABI ``string``, legacy ``bytes32`` (MKR-style) and reverting/empty; a token
 whose ``decimals()`` fails is left out with its pools (it cannot be priced). New pools later:
-:func:`pairs_created` reads ``PairCreated`` logs of the factories.
+:func:`pairs_created` reads the factories' ``PairCreated`` / ``PoolCreated`` logs.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
 from eth_utils import to_checksum_address
 
 from appliance.chain.errors import RpcError
@@ -25,22 +26,32 @@ from appliance.chain.rpc import RpcClient
 from appliance.chain.values import block_ref, to_data
 from appliance.config import DexConfig
 from appliance.events import PoolInfo, TokenInfo
+from appliance.market.kinds import Calls, Found, pool_kind
+from appliance.market.kinds.uniswap_v2 import (
+    ALL_PAIRS,
+    ALL_PAIRS_LENGTH,
+    ENUMERATE_FACTOR,
+    GET_PAIR,
+    PAIR_CREATED_TOPIC,
+)
 
-__all__ = ["PAIR_CREATED_TOPIC", "decode_symbol", "discover", "pairs_created"]
+__all__ = [
+    "ALL_PAIRS",
+    "ALL_PAIRS_LENGTH",
+    "ENUMERATE_FACTOR",
+    "GET_PAIR",
+    "PAIR_CREATED_TOPIC",
+    "decode_symbol",
+    "discover",
+    "pairs_created",
+]
 
 log = logging.getLogger(__name__)
 
-PAIR_CREATED_TOPIC = "0x0d3648bd0f6ba80134a33ba9275ac585d9d315f0ad8355cddefde31afa28d0e9"
-GET_PAIR = bytes.fromhex("e6a43905")
 TOKEN0 = bytes.fromhex("0dfe1681")
 TOKEN1 = bytes.fromhex("d21220a7")
 DECIMALS = bytes.fromhex("313ce567")
 SYMBOL = bytes.fromhex("95d89b41")
-ALL_PAIRS_LENGTH = bytes.fromhex("574f2ba3")
-ALL_PAIRS = bytes.fromhex("1e3dd18b")
-# Enumerating a factory costs 3 calls per pair it has (allPairs, token0, token1); asking getPair
-# costs 1 call per token pair watched. Enumerate when that is cheaper by this factor.
-ENUMERATE_FACTOR = 2
 ZERO = "0x" + "00" * 20
 CHUNK = 250
 
@@ -93,6 +104,20 @@ async def _calls(rpc: RpcPool, calls: list[tuple[str, bytes]], block: Any) -> li
     return out
 
 
+def _calls_at(rpc: RpcPool, ref: Any) -> Calls:
+    async def calls(batch: list[tuple[str, bytes]]) -> list[bytes | None]:
+        return await _calls(rpc, batch, ref)
+
+    return calls
+
+
+def _by_kind(dexes: Sequence[DexConfig]) -> dict[str, list[DexConfig]]:
+    grouped: dict[str, list[DexConfig]] = {}
+    for dex in dexes:
+        grouped.setdefault(dex.kind, []).append(dex)
+    return grouped
+
+
 async def discover(
     rpc: RpcPool,
     dexes: Sequence[DexConfig],
@@ -102,37 +127,20 @@ async def discover(
 ) -> tuple[tuple[TokenInfo, ...], tuple[PoolInfo, ...]]:
     """The tokens (with decimals and symbol) and pools of ``dexes`` among ``tokens``.
 
+    Each DEX's pool kind scans its factory (:meth:`~appliance.market.kinds.PoolKind.find_pools`);
     ``block`` pins every read (default: the current head, read once).
     """
     if block is None:
         block = (await rpc.get_block("latest")).number
     ref = block_ref(block)
+    calls = _calls_at(rpc, ref)
     tokens = list(dict.fromkeys(to_checksum_address(t) for t in tokens))
     pairs = [(a, b) for a, b in itertools.combinations(tokens, 2)]
-    lengths = await _calls(rpc, [(dex.factory, ALL_PAIRS_LENGTH) for dex in dexes], ref)
-    scan: list[DexConfig] = []
-    found: list[tuple[DexConfig, str, str, str]] = []
-    for dex, data in zip(dexes, lengths, strict=True):
-        n = int.from_bytes(data, "big") if data and len(data) == 32 else None
-        if n is not None and 3 * n * ENUMERATE_FACTOR <= len(pairs):
-            found += await _enumerate(rpc, dex, n, set(tokens), ref)
-        else:
-            scan.append(dex)
-    asks = [(dex, a, b) for dex in scan for a, b in pairs]
-    answers = await _calls(
-        rpc,
-        [
-            (dex.factory, GET_PAIR + abi_encode(["address", "address"], [a, b]))
-            for dex, a, b in asks
-        ],
-        ref,
-    )
-    for (dex, a, b), data in zip(asks, answers, strict=True):
-        pair = _word_address(data) if data else None
-        if pair is not None and pair != to_checksum_address(ZERO):
-            found.append((dex, a, b, pair))
+    found: list[tuple[DexConfig, Found]] = []
+    for kind_name, group in _by_kind(dexes).items():
+        found += await pool_kind(kind_name).find_pools(calls, group, pairs)
 
-    sides = await _calls(rpc, [(p, sel) for _, _, _, p in found for sel in (TOKEN0, TOKEN1)], ref)
+    sides = await _calls(rpc, [(f[2], sel) for _, f in found for sel in (TOKEN0, TOKEN1)], ref)
     metas = await _calls(rpc, [(t, sel) for t in tokens for sel in (DECIMALS, SYMBOL)], ref)
 
     infos: dict[str, TokenInfo] = {}
@@ -147,7 +155,7 @@ async def discover(
         )
 
     pools: list[PoolInfo] = []
-    for j, (dex, a, b, pair) in enumerate(found):
+    for j, (dex, (a, b, pair, fee_bps)) in enumerate(found):
         t0 = _word_address(sides[2 * j] or b"")
         t1 = _word_address(sides[2 * j + 1] or b"")
         if {t0, t1} != {a, b}:
@@ -164,27 +172,12 @@ async def discover(
         if t0 not in infos or t1 not in infos:
             continue
         pools.append(
-            PoolInfo(address=pair, dex=dex.name, token0=t0, token1=t1, fee_bps=dex.fee_bps)
+            PoolInfo(
+                address=pair, dex=dex.name, token0=t0, token1=t1, fee_bps=fee_bps, kind=dex.kind
+            )
         )
     used = {t for p in pools for t in (p.token0, p.token1)}
     return tuple(infos[t] for t in tokens if t in infos and t in used), tuple(pools)
-
-
-async def _enumerate(
-    rpc: RpcPool, dex: DexConfig, n: int, watched: set[str], ref: Any
-) -> list[tuple[DexConfig, str, str, str]]:
-    """Every pair of a small factory (``allPairs``), kept when both its tokens are watched."""
-    addrs = await _calls(
-        rpc, [(dex.factory, ALL_PAIRS + i.to_bytes(32, "big")) for i in range(n)], ref
-    )
-    pairs = [a for a in (_word_address(d or b"") for d in addrs) if a is not None]
-    sides = await _calls(rpc, [(p, sel) for p in pairs for sel in (TOKEN0, TOKEN1)], ref)
-    out = []
-    for j, pair in enumerate(pairs):
-        t0, t1 = _word_address(sides[2 * j] or b""), _word_address(sides[2 * j + 1] or b"")
-        if t0 in watched and t1 in watched:
-            out.append((dex, t0, t1, pair))
-    return out
 
 
 async def pairs_created(
@@ -195,25 +188,38 @@ async def pairs_created(
     from_block: int,
     to_block: int | str,
 ) -> tuple[PoolInfo, ...]:
-    """Pools created by ``dexes`` in the block range whose both tokens are in ``tokens``."""
+    """Pools created by ``dexes`` in the block range whose both tokens are in ``tokens``
+    (each kind's pool-created log: V2 ``PairCreated``, V3 ``PoolCreated``), in one request."""
     by_factory = {dex.factory: dex for dex in dexes}
     watched = {to_checksum_address(t) for t in tokens}
+    topics = sorted({pool_kind(dex.kind).created_topic for dex in dexes})
     logs = await rpc.get_logs(
         address=list(by_factory),
-        topics=[PAIR_CREATED_TOPIC],
+        topics=[topics[0] if len(topics) == 1 else topics],
         from_block=from_block,
         to_block=to_block,
     )
     pools = []
     for entry in logs:
         dex = by_factory.get(entry.address)
-        if dex is None or len(entry.topics) != 3 or len(entry.data) != 64:
+        if dex is None:
             continue
-        t0 = _word_address(bytes.fromhex(entry.topics[1][2:]))
-        t1 = _word_address(bytes.fromhex(entry.topics[2][2:]))
-        pair = _word_address(entry.data[:32])
-        if t0 in watched and t1 in watched and pair is not None:
+        kind = pool_kind(dex.kind)
+        if not entry.topics or entry.topics[0] != kind.created_topic:
+            continue
+        found = kind.decode_created(dex, entry.topics, entry.data)
+        if found is None:
+            continue
+        t0, t1, pool, fee_bps = found
+        if t0 in watched and t1 in watched:
             pools.append(
-                PoolInfo(address=pair, dex=dex.name, token0=t0, token1=t1, fee_bps=dex.fee_bps)
+                PoolInfo(
+                    address=pool,
+                    dex=dex.name,
+                    token0=t0,
+                    token1=t1,
+                    fee_bps=fee_bps,
+                    kind=dex.kind,
+                )
             )
     return tuple(pools)

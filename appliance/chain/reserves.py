@@ -8,6 +8,11 @@
   chunked; chunks are fetched concurrently.
 
 Both paths must agree; the full refresh runs at start, after reorgs and periodically as a check.
+
+Log-driven pools (Uniswap V3, :mod:`appliance.market.kinds`) ride on the same logs request (their
+``Swap``/``Mint``/``Burn`` topics are added to it); :func:`fetch_pool_states` turns a block's
+state logs into a ``PoolStatesUpdated``, reading a pool's snapshot again (batched, pinned to the
+block) only at a full refresh or when its price left the fetched tick window.
 """
 
 from __future__ import annotations
@@ -23,16 +28,19 @@ from appliance.chain.errors import ChainDataError, ChainError, MalformedResponse
 from appliance.chain.pool import RpcPool
 from appliance.chain.rpc import RpcClient
 from appliance.chain.values import Log, block_ref, to_data
-from appliance.events import PoolInfo
+from appliance.events import PoolInfo, PoolStatesUpdated
+from appliance.market.kinds import StateTracker, pool_kind
 
 __all__ = [
     "GET_RESERVES",
     "SWAP_TOPIC",
     "SYNC_TOPIC",
     "decode_reserves",
+    "fetch_pool_states",
     "fetch_reserves_by_logs",
     "fetch_reserves_full",
     "fetch_swap_logs",
+    "split_by_state",
 ]
 
 log = logging.getLogger(__name__)
@@ -71,17 +79,23 @@ async def fetch_reserves_by_logs(
     chunk: int = LOG_ADDRESS_CHUNK,
     swaps: list[Log] | None = None,
     topics: Sequence[str] = (SYNC_TOPIC,),
+    state_logs: list[Log] | None = None,
+    state_topics: Sequence[str] = (),
 ) -> dict[str, tuple[int, int]]:
     """Reserves of the pools that emitted ``Sync`` in one block (pool address -> reserves).
 
     ``swaps``: when given, the same request also asks for the pools' ``Swap`` logs (market
     intelligence) and appends them to it — no second request per block. ``topics``: the Sync
-    topic alone; :func:`fetch_swap_logs` asks for the Swap topic alone.
+    topic alone; :func:`fetch_swap_logs` asks for the Swap topic alone. ``state_topics``: the
+    log-driven pools' state logs (V3 ``Swap``/``Mint``/``Burn``), asked in the same request and
+    appended to ``state_logs`` in log order.
     """
     addresses = _addresses(pools)
     watched = set(addresses)
     by_hash = isinstance(block_number_or_hash, str) and len(block_number_or_hash) == 66
     wanted = tuple(topics) + ((SWAP_TOPIC,) if swaps is not None else ())
+    state = frozenset(state_topics) if state_logs is not None else frozenset()
+    wanted += tuple(sorted(state))
     first = wanted[0] if len(wanted) == 1 else list(wanted)
     out: dict[str, tuple[int, int, int]] = {}  # address -> (log index, r0, r1)
     for start in range(0, len(addresses), chunk):
@@ -116,10 +130,15 @@ async def fetch_reserves_by_logs(
                 if swaps is not None:
                     swaps.append(entry)
                 continue
+            if entry.topics[0] in state:
+                state_logs.append(entry)  # type: ignore[union-attr]
+                continue
             r0, r1 = decode_reserves(entry.data, f"Sync log of {entry.address}")
             previous = out.get(entry.address)
             if previous is None or entry.log_index > previous[0]:
                 out[entry.address] = (entry.log_index, r0, r1)
+    if state_logs is not None:
+        state_logs.sort(key=lambda e: e.log_index)
     return {address: (r0, r1) for address, (_, r0, r1) in out.items()}
 
 
@@ -222,3 +241,84 @@ async def _by_multicall(
             continue
         out[address] = decode_reserves(ret, f"getReserves of {address}")
     return out
+
+
+def split_by_state(
+    pools: Sequence[PoolInfo], trackers: dict[str, StateTracker]
+) -> tuple[tuple[PoolInfo, ...], dict[str, list[PoolInfo]]]:
+    """The pools whose state is their reserves, and the log-driven ones by kind (a tracker is
+    made for each log-driven kind met first here)."""
+    reserve_pools: list[PoolInfo] = []
+    driven: dict[str, list[PoolInfo]] = {}
+    for pool in pools:
+        if pool.kind not in trackers:
+            tracker = pool_kind(pool.kind).tracker()
+            if tracker is None:
+                reserve_pools.append(pool)
+                continue
+            trackers[pool.kind] = tracker
+        driven.setdefault(pool.kind, []).append(pool)
+    return tuple(reserve_pools), driven
+
+
+def state_topics(driven: dict[str, list[PoolInfo]]) -> tuple[str, ...]:
+    return tuple(sorted({t for kind in driven for t in pool_kind(kind).state_topics}))
+
+
+async def _read_calls(rpc: RpcPool, block: int | str, calls: list[tuple[str, bytes]]):
+    """One kind's batch of reads pinned to ``block`` (a revert is None; retryable errors raise)."""
+    ref = block_ref(block)
+    out: list[bytes | None] = []
+    for start in range(0, len(calls), BATCH_CHUNK):
+        part = calls[start : start + BATCH_CHUNK]
+        requests = [("eth_call", [{"to": to, "data": "0x" + data.hex()}, ref]) for to, data in part]
+
+        async def op(client: RpcClient, requests=requests) -> list[bytes | None]:
+            values: list[bytes | None] = []
+            for raw in await client.batch(requests):
+                if isinstance(raw, RpcError):
+                    if raw.retryable:
+                        raise raw
+                    values.append(None)
+                else:
+                    values.append(to_data(client.host, "eth_call", raw) or None)
+            return values
+
+        out.extend(await rpc.run(f"batch[{len(requests)}]", op))
+    return out
+
+
+async def fetch_pool_states(
+    rpc: RpcPool,
+    block: int,
+    block_hash: str,
+    trackers: dict[str, StateTracker],
+    driven: dict[str, list[PoolInfo]],
+    logs: Sequence[Log] | None,
+    *,
+    full: bool,
+) -> PoolStatesUpdated | None:
+    """The log-driven pools' changes in one block: every snapshot read again when ``full``,
+    else the block's state ``logs`` (from its one logs request) with a snapshot only for the
+    pools whose price left their window. None when nothing changed."""
+
+    async def calls(batch: list[tuple[str, bytes]]) -> list[bytes | None]:
+        return await _read_calls(rpc, block_hash, batch)
+
+    snapshots: dict = {}
+    entries: list[tuple[str, tuple[str, ...], str]] = []
+    if full:
+        for kind, pools in driven.items():
+            snapshots.update(await trackers[kind].read(calls, pools))
+    else:
+        entries = [(e.address, tuple(e.topics), "0x" + e.data.hex()) for e in logs or ()]
+        if not entries:
+            return None
+        for kind, pools in driven.items():
+            members = {p.address: p for p in pools}
+            mine = [e for e in entries if e[0] in members]
+            stale = trackers[kind].stale(mine)
+            if stale:
+                snapshots.update(await trackers[kind].read(calls, [members[a] for a in stale]))
+        entries = [e for e in entries if e[0] not in snapshots]
+    return PoolStatesUpdated(block, block_hash, snapshots, tuple(entries), full=full)

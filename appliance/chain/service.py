@@ -1,6 +1,7 @@
 """The chain subsystem: heads and reserves, in order, on one channel.
 
-Per block, in order: ``BlockSeen`` then ``ReservesUpdated`` for that block (with
+Per block, in order: ``BlockSeen`` then (with V3 pools watched) ``PoolStatesUpdated`` then
+``ReservesUpdated`` for that block (with
 ``PoolsDiscovered`` between them when a full refresh found new pools). Reserves come from
 the block's ``Sync`` logs, except for a full refresh (``full=True``, every pool) at start, after
 every reorg (``ReorgDetected`` goes out first) and every ``chain.full_refresh_blocks`` blocks —
@@ -33,7 +34,14 @@ from appliance.chain.discovery import discover, pairs_created
 from appliance.chain.errors import ChainError
 from appliance.chain.heads import poll_interval, run_head_follower
 from appliance.chain.pool import RpcPool
-from appliance.chain.reserves import fetch_reserves_by_logs, fetch_reserves_full, fetch_swap_logs
+from appliance.chain.reserves import (
+    fetch_pool_states,
+    fetch_reserves_by_logs,
+    fetch_reserves_full,
+    fetch_swap_logs,
+    split_by_state,
+    state_topics,
+)
 from appliance.chain.stream import StreamedBlocks, WatchedPools, run_stream
 from appliance.config import ChainConfig
 from appliance.events import (
@@ -41,6 +49,7 @@ from appliance.events import (
     FaultChanged,
     PoolInfo,
     PoolsDiscovered,
+    PoolStatesUpdated,
     ReorgDetected,
     ReservesUpdated,
     RpcHealthChanged,
@@ -104,15 +113,23 @@ async def _reserves(
     retry_s: float,
     streamed: StreamedBlocks | None = None,
     swaps: list | None = None,
+    driven: Sequence[PoolInfo] = (),
+    state_logs: list | None = None,
+    topics: Sequence[str] = (),
 ) -> tuple[dict[str, tuple[int, int]], bool]:
     """Reserves of ``block`` (retried until they come: a block is never skipped).
 
     ``swaps``: when the reserves come from the block's logs, its Swap logs are collected into
     it by the same request (market intelligence); a streamed or full read leaves it as it is.
+    ``driven`` (log-driven pools, V3): their state logs (``topics``) ride on the same logs
+    request into ``state_logs``; a streamed block skips the request only when its bloom shows
+    none of them.
     """
+    if state_logs is not None:
+        state_logs.clear()
     if not full and streamed is not None and streamed.knows(block.hash):
         known = streamed.reserves(block.hash, [p.address for p in pools])
-        if known is not None:
+        if known is not None and not streamed.may_touch(block.hash, [p.address for p in driven]):
             return known, False  # from the subscription: no request
     failures = 0
     while True:
@@ -122,7 +139,16 @@ async def _reserves(
                 return await fetch_reserves_full(rpc, block.hash, pools, multicall=multicall), True
             if swaps is not None:
                 swaps.clear()  # a retry starts over
-            got = await fetch_reserves_by_logs(rpc, block.hash, pools, swaps=swaps)
+            if state_logs is not None:
+                state_logs.clear()
+            got = await fetch_reserves_by_logs(
+                rpc,
+                block.hash,
+                (*pools, *driven),
+                swaps=swaps,
+                state_logs=state_logs if driven else None,
+                state_topics=topics,
+            )
             if swaps is not None:
                 swaps.append(_FROM_LOGS)
             return got, False
@@ -158,6 +184,9 @@ async def run_chain(
     """
     chain = _chain_cfg(cfg)
     pools = tuple(pools)
+    trackers: dict = {}  # log-driven kind -> its state tracker (V3 windows)
+    reserve_pools, driven = split_by_state(pools, trackers)
+    driven_pools = tuple(p for group in driven.values() for p in group)
     interval = poll_interval(chain.block_time_s)
     heads_send, heads_recv = trio.open_memory_channel[BlockSeen | ReorgDetected](64)
     watched = WatchedPools([p.address for p in pools])
@@ -217,6 +246,8 @@ async def run_chain(
                         last_pair_check = event.number
                         if found.pools:
                             pools = pools + found.pools
+                            reserve_pools, driven = split_by_state(pools, trackers)
+                            driven_pools = tuple(p for group in driven.values() for p in group)
                             watched.update([p.address for p in found.pools])
                             await events_send.send(found)
                 if streamed.late:  # a streamed log came after its block was applied
@@ -224,11 +255,13 @@ async def run_chain(
                     full_next = True
                 check = periodic and not full_next
                 swap_logs: list | None = [] if swaps_send is not None else None
+                state_logs: list = []
+                topics = state_topics(driven)
                 if check:  # the refresh block's own changes, for a like-for-like comparison
                     logs, _ = await _reserves(
                         rpc,
                         event,
-                        pools,
+                        reserve_pools,
                         full=False,
                         multicall=chain.multicall,
                         retry_s=interval,
@@ -239,13 +272,22 @@ async def run_chain(
                 reserves, full = await _reserves(
                     rpc,
                     event,
-                    pools,
+                    reserve_pools,
                     full=full_next or periodic,
                     multicall=chain.multicall,
                     retry_s=interval,
                     streamed=streamed,
                     swaps=swap_logs,
+                    driven=driven_pools,
+                    state_logs=state_logs,
+                    topics=topics,
                 )
+                if driven:  # V3 pools: their logs (same request) or snapshots, before reserves
+                    states = await _pool_states(
+                        rpc, event, trackers, driven, state_logs, full=full, retry_s=interval
+                    )
+                    if states is not None:
+                        await events_send.send(states)
                 if full:
                     if check:
                         _compare(known, reserves, event.number)
@@ -262,6 +304,24 @@ async def run_chain(
 
 
 _FROM_LOGS = object()  # marks a swaps list filled by the block's own logs request
+
+
+async def _pool_states(
+    rpc: RpcPool, block: BlockSeen, trackers, driven, state_logs, *, full: bool, retry_s: float
+) -> PoolStatesUpdated | None:
+    """The log-driven pools' changes of ``block`` (retried until they come, like reserves)."""
+    failures = 0
+    while True:
+        try:
+            return await fetch_pool_states(
+                rpc, block.number, block.hash, trackers, driven, state_logs, full=full
+            )
+        except ChainError as exc:
+            failures += 1
+            log.warning(
+                "V3 pool states of block %d failed %d times: %s", block.number, failures, exc
+            )
+            await trio.sleep(min(retry_s * 2 ** min(failures - 1, 6), 2.0))
 
 
 async def _offer_swaps(rpc, swaps_send, event: BlockSeen, pools, swap_logs: list | None) -> None:

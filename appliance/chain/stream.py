@@ -124,6 +124,13 @@ class StreamedBlocks:
         entry = self._blocks.get(block_hash)
         return entry is not None and entry.bloom is not None
 
+    def may_touch(self, block_hash: str, pools: Sequence[str]) -> bool:
+        """Whether any of ``pools`` may have logged in the block (its bloom; True if unknown)."""
+        entry = self._blocks.get(block_hash)
+        if entry is None or entry.bloom is None:
+            return bool(pools)
+        return any(may_contain(entry.bloom, bloom_bits(bytes.fromhex(p[2:]))) for p in pools)
+
     def reserves(self, block_hash: str, pools: Sequence[str]) -> dict[str, tuple[int, int]] | None:
         """The block's reserve changes among ``pools`` when the stream knows them exactly."""
         entry = self._blocks.get(block_hash)

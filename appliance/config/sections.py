@@ -115,9 +115,25 @@ class DexConfig:
     )
     fee_tiers: tuple[int, ...] = setting(
         (),
-        doc="uniswap_v3 only: the fee tiers to discover, in hundredths of a basis point "
-        "(100, 500, 3000, 10000)",
+        doc="uniswap_v3 only, and required there: the fee tiers to discover, in hundredths of "
+        "a basis point (Uniswap: 100, 500, 3000, 10000; forks: any multiple of 100); each "
+        "pool's tick spacing is read from the pool",
     )
+
+    def __post_init__(self) -> None:
+        if self.kind != "uniswap_v3":
+            if self.fee_tiers:
+                raise ValueError(f'fee_tiers is for kind = "uniswap_v3" only, not {self.kind!r}')
+            return
+        if not self.fee_tiers:
+            raise ValueError("a uniswap_v3 DEX needs fee_tiers (e.g. [500, 3000])")
+        for tier in self.fee_tiers:
+            if not isinstance(tier, int) or isinstance(tier, bool) or not 0 < tier < 1_000_000:
+                raise ValueError(f"fee tier {tier!r} is not in (0, 1000000) hundredths of a bp")
+            if tier % 100:
+                raise ValueError(f"fee tier {tier!r} is not a whole number of basis points")
+        if len(set(self.fee_tiers)) != len(self.fee_tiers):
+            raise ValueError(f"fee_tiers {list(self.fee_tiers)} lists a tier twice")
 
 
 @dataclass(frozen=True)

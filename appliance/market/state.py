@@ -7,19 +7,36 @@ that leaves this process want the pool's own integers. ``apply`` keeps both in s
 Why an undo log and not snapshots: a block changes a handful of pools, so remembering the old
 values of just those (for the last :data:`UNDO_BLOCKS` blocks) makes a reorg rollback cost what
 the reorged blocks cost, with no copy of the whole market per block.
+
+Pool kinds (:mod:`appliance.market.kinds`): a constant-product pool's state is its reserves; a
+log-driven pool (Uniswap V3) holds its kind's exact state in :attr:`MarketState.held` and shows
+the screen its virtual reserves in the same arrays, so everything downstream of the arrays is
+kind-blind. Log-driven state has no undo log: a reorg forgets it (the pool reads as unknown:
+zero reserves, never traded) until the full refresh the chain task makes after every reorg.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-from appliance.events import PoolInfo, PoolsDiscovered, ReservesUpdated, TokenInfo
-from appliance.market.errors import ReorgTooDeep
+from appliance.events import (
+    PoolInfo,
+    PoolsDiscovered,
+    PoolStatesUpdated,
+    ReservesUpdated,
+    TokenInfo,
+)
+from appliance.market.errors import MarketError, ReorgTooDeep
+from appliance.market.kinds import PoolKind, pool_kind
 
 __all__ = ["UNDO_BLOCKS", "MarketState"]
+
+log = logging.getLogger(__name__)
 
 UNDO_BLOCKS = 64
 
@@ -47,6 +64,8 @@ class MarketState:
         self.token0 = np.zeros(0, dtype=np.int64)
         self.token1 = np.zeros(0, dtype=np.int64)
         self.fee_bps = np.zeros(0, dtype=np.int64)
+        self.kinds: list[PoolKind] = []  # per pool id
+        self.held: dict[int, Any] = {}  # pool id -> a log-driven kind's exact state
         self.version = 0  # bumped whenever the pool set or the deny list changes
         self.block: int | None = None
         self._undo: deque[tuple[int, dict[int, tuple[int, int]]]] = deque()
@@ -76,6 +95,7 @@ class MarketState:
                 continue
             if pool.token0 == pool.token1:
                 raise ValueError(f"pool {pool.address} pairs token {pool.token0} with itself")
+            self.kinds.append(pool_kind(pool.kind))
             self.pool_ids[pool.address] = len(self.pools)
             new.append(len(self.pools))
             self.pools.append(pool)
@@ -93,6 +113,9 @@ class MarketState:
         if not drop:
             return
         keep = [i for i, p in enumerate(self.pools) if p.address not in drop]
+        new_id = {old: new for new, old in enumerate(keep)}
+        self.held = {new_id[pid]: h for pid, h in self.held.items() if pid in new_id}
+        self.kinds = [self.kinds[i] for i in keep]
         self.pools = [self.pools[i] for i in keep]
         self.reserve0 = [self.reserve0[i] for i in keep]
         self.reserve1 = [self.reserve1[i] for i in keep]
@@ -151,14 +174,7 @@ class MarketState:
         :meth:`rollback` can undo the block.
         """
         changed: list[int] = []
-        undo: dict[int, tuple[int, int]]
-        if self._undo and self._undo[-1][0] == event.block:
-            undo = self._undo[-1][1]  # a second update for the same block (e.g. full refresh)
-        else:
-            undo = {}
-            self._undo.append((event.block, undo))
-            if len(self._undo) > self._undo_blocks:
-                self._dropped_upto = max(self._dropped_upto, self._undo.popleft()[0])
+        undo = self._undo_slot(event.block)  # a second update for a block shares its entry
         ids = self.pool_ids
         for address, (res0, res1) in event.reserves.items():
             pid = ids.get(address)
@@ -177,6 +193,63 @@ class MarketState:
             return _EMPTY
         return np.array(changed, dtype=np.int64)
 
+    def apply_states(self, event: PoolStatesUpdated) -> np.ndarray:
+        """Take a block's log-driven pool states (snapshots first, then the others' logs in log
+        order); returns the ids of the pools whose screened reserves changed. A snapshot that
+        does not make a valid state leaves its pool unknown (zero reserves, never traded)."""
+        self._undo_slot(event.block)
+        ids = self.pool_ids
+        touched: dict[int, None] = {}
+        for address, snapshot in event.snapshots.items():
+            pid = ids.get(address)
+            if pid is None:
+                continue
+            try:
+                self.held[pid] = self.kinds[pid].load(self.pools[pid], snapshot)
+            except MarketError as exc:
+                log.warning("pool %s: snapshot of block %d refused: %s", address, event.block, exc)
+                self.held.pop(pid, None)
+            touched[pid] = None
+        by_pool: dict[int, list[tuple[str, tuple[str, ...], str]]] = {}
+        for entry in event.logs:
+            pid = ids.get(entry[0])
+            if pid is not None and pid in self.held:
+                by_pool.setdefault(pid, []).append(entry)
+        for pid, logs in by_pool.items():
+            try:
+                self.kinds[pid].apply_logs(self.held[pid], logs)
+            except MarketError as exc:  # inconsistent with what was read: unknown until re-read
+                log.warning("pool %s: logs of block %d refused: %s", self.pools[pid].address,
+                            event.block, exc)  # fmt: skip
+                del self.held[pid]
+            touched[pid] = None
+        changed = []
+        for pid in touched:
+            held = self.held.get(pid)
+            res0, res1 = (0, 0) if held is None else self.kinds[pid].reserves(held)
+            if (res0, res1) != (self.reserve0[pid], self.reserve1[pid]):
+                self._set(pid, res0, res1)
+                changed.append(pid)
+        self.block = event.block if self.block is None else max(self.block, event.block)
+        return np.array(changed, dtype=np.int64) if changed else _EMPTY
+
+    def _undo_slot(self, block: int) -> dict[int, tuple[int, int]]:
+        if self._undo and self._undo[-1][0] == block:
+            return self._undo[-1][1]
+        undo: dict[int, tuple[int, int]] = {}
+        self._undo.append((block, undo))
+        if len(self._undo) > self._undo_blocks:
+            self._dropped_upto = max(self._dropped_upto, self._undo.popleft()[0])
+        return undo
+
+    def _forget_held(self) -> list[int]:
+        """Forget every log-driven state (no undo log for them); returns their ids."""
+        gone = sorted(self.held)
+        for pid in gone:
+            self._set(pid, 0, 0)
+        self.held.clear()
+        return gone
+
     def _set(self, pid: int, res0: int, res1: int) -> None:
         self.reserve0[pid] = res0
         self.reserve1[pid] = res1
@@ -193,7 +266,7 @@ class MarketState:
             raise ReorgTooDeep(
                 f"reorg to block {common_ancestor} is deeper than the {self._undo_blocks} blocks kept"
             )
-        touched: set[int] = set()
+        touched: set[int] = set(self._forget_held()) if self.held else set()
         while self._undo and self._undo[-1][0] > common_ancestor:
             _, undo = self._undo.pop()
             for pid, (res0, res1) in undo.items():
@@ -210,6 +283,7 @@ class MarketState:
         self.reserve1 = [0] * n
         self.r0 = np.zeros(n)
         self.r1 = np.zeros(n)
+        self.held.clear()
         self._undo.clear()
         self._dropped_upto = -1
         self.block = None

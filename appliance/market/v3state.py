@@ -284,6 +284,16 @@ class V3PoolWindow:
             *self._bounded(zero_for_one, amount_specified, sqrt_price_limit_x96, True)
         )
 
+    def exact_input(self, zero_for_one: bool, amount_in: int) -> tuple[int, int, int]:
+        """``(paid in, paid out, sqrt price after)`` of an exact-input swap with the default
+        limit, as the pool would settle it (paid in < ``amount_in``: liquidity ran out).
+
+        Raises:
+            OutsideTickWindow, V3SwapError: as :meth:`swap`.
+        """
+        a0, a1, price, *_ = self._bounded(zero_for_one, amount_in, None, False)
+        return (a0, -a1, price) if zero_for_one else (a1, -a0, price)
+
     def quote_exact_input(
         self, zero_for_one: bool, amount_in: int, sqrt_price_limit_x96: int | None = None
     ) -> int:

@@ -50,7 +50,11 @@ RETENTION_KEY = "store.retention_block"
 # (block, pool_id, reserve0 decimal, reserve1 decimal)
 ReserveRow = tuple[int, int, str, str]
 # (id, address, dex, token0, token1, fee_bps); dex "" marks a placeholder
-PoolRow = tuple[int, str, str, str | None, str | None, int | None]
+# (id, address, dex, token0, token1, fee_bps[, kind]): kind defaults to "uniswap_v2"
+PoolRow = (
+    tuple[int, str, str, str | None, str | None, int | None]
+    | tuple[int, str, str, str | None, str | None, int | None, str]
+)
 
 
 class Journal:
@@ -171,11 +175,11 @@ class Journal:
         now = time.time() if now is None else now
         with self._atomic():
             self.conn.executemany(
-                "INSERT INTO pools (id, address, dex, token0, token1, fee_bps, discovered_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET "
+                "INSERT INTO pools (id, address, dex, token0, token1, fee_bps, kind, discovered_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET "
                 "dex = excluded.dex, token0 = excluded.token0, token1 = excluded.token1, "
-                "fee_bps = excluded.fee_bps WHERE excluded.dex != ''",
-                [(*row, now) for row in rows],
+                "fee_bps = excluded.fee_bps, kind = excluded.kind WHERE excluded.dex != ''",
+                [(*row[:6], row[6] if len(row) > 6 else "uniswap_v2", now) for row in rows],
             )
 
     def deny_token(self, token: str, reason: str, at: float | None = None) -> None:

@@ -220,7 +220,7 @@ class Recorder:
             pid = self._pool_id(pool.address, placeholder=False)
             self._pool_tokens[pid] = (pool.token0, pool.token1)
             self.batch.pools.append(
-                (pid, pool.address, pool.dex, pool.token0, pool.token1, pool.fee_bps)
+                (pid, pool.address, pool.dex, pool.token0, pool.token1, pool.fee_bps, pool.kind)
             )
         self.live.n_pools, self.live.n_tokens = len(self._pool_ids), len(self._decimals)
         self.dirty = True

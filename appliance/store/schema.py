@@ -44,6 +44,10 @@ Version 3 adds market intelligence (:mod:`appliance.intel`)::
                                   victims JSON lists; appended in block order, no index;
                                   a reorg deletes the replaced blocks' rows, retention the old
 
+Version 4 adds ``pools.kind`` (``uniswap_v2`` | ``uniswap_v3``, :mod:`appliance.market.kinds`;
+rows from before are V2): an opportunity's ``path`` names its pools, so each leg's kind is
+``pools.kind`` of its address.
+
 Opportunity fates are not stored: ``arb-appliance why`` derives them from ``opportunities``,
 ``trades`` and ``arbitrages`` when asked (no extra SD writes per block).
 """
@@ -178,6 +182,10 @@ CREATE TABLE IF NOT EXISTS arbitrages (
 );
 """
 
+_V4 = """
+ALTER TABLE pools ADD COLUMN kind TEXT NOT NULL DEFAULT 'uniswap_v2';
+"""
+
 # (version, description, SQL script). Append only; never edit an applied migration.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "initial schema", _V1),
@@ -193,6 +201,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         "others')",
         _V3,
     ),
+    (4, "pools: the pool kind (uniswap_v2 | uniswap_v3)", _V4),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -1,7 +1,7 @@
 """The set of arbitrage cycles of a market, as numpy index arrays.
 
 A cycle starts and ends in a base token: ``B -> X -> B`` through two pools of the same pair
-(necessarily on two DEXes: a V2 factory has one pair per token pair), ``B -> X -> Y -> B`` and,
+(two DEXes, two pool kinds — a V2 pair against a V3 pool — or two fee tiers of one V3 factory), ``B -> X -> Y -> B`` and,
 with ``max_hops = 4``, ``B -> X -> Y -> Z -> B``; every direction is its own cycle. A cycle
 through several base tokens is listed once, starting at the one listed first in ``tokens.base``
 (a rotation of a cycle has the same rate, only the unit of its profit differs).
@@ -64,9 +64,9 @@ class CycleSet:
         for k in range(int(self.hops[cycle_id])):
             pool = state.pools[int(self.pools[cycle_id, k])]
             if self.zero_for_one[cycle_id, k]:
-                out.append(Leg(pool.address, pool.token0, pool.token1, pool.fee_bps))
+                out.append(Leg(pool.address, pool.token0, pool.token1, pool.fee_bps, pool.kind))
             else:
-                out.append(Leg(pool.address, pool.token1, pool.token0, pool.fee_bps))
+                out.append(Leg(pool.address, pool.token1, pool.token0, pool.fee_bps, pool.kind))
         return tuple(out)
 
 

@@ -6,6 +6,8 @@ backtest and the tests drive the very same object::
     det = Detector(cfg, size_caps={WETH: 10**18})
     det.on_pools(pools_discovered)
     found = det.on_reserves(reserves_updated, base_fee)   # CandidatesFound | None
+    det.on_pool_states(pool_states_updated)                # V3 pools: applied, evaluated with
+                                                           # the block's ReservesUpdated
     det.on_reorg(reorg_detected)
     det.deny(token, "fee_on_transfer")
     det.mark_filled(candidate)                              # a paper fill (see below)
@@ -37,6 +39,7 @@ from appliance.events import (
     Candidate,
     CandidatesFound,
     PoolsDiscovered,
+    PoolStatesUpdated,
     ReorgDetected,
     ReservesUpdated,
 )
@@ -45,6 +48,7 @@ from appliance.market.state import MarketState
 from appliance.market.v2math import get_amount_out
 from appliance.strategy.cycles import CycleSet, build_cycles
 from appliance.strategy.exact import OptimumMemo, gas_in_base, rank_disjoint, recheck
+from appliance.strategy.piecewise import recheck_piecewise
 from appliance.strategy.screen import Screen
 
 __all__ = ["Detector", "DetectorStats", "PaperFill"]
@@ -155,8 +159,8 @@ class Detector:
         legs = []
         for leg, a_in, a_out in zip(candidate.legs, amounts_in, candidate.amounts, strict=True):
             pid = st.pool_ids.get(leg.pool)
-            if pid is None:
-                return False
+            if pid is None or pid in st.held:
+                return False  # unknown, or a log-driven pool (V3): no reserves to overlay
             zero_in = leg.token_in == st.pools[pid].token0
             legs.append((pid, zero_in, leg.fee_bps))
             d0, d1 = (a_in, -a_out) if zero_in else (-a_out, a_in)
@@ -204,6 +208,13 @@ class Detector:
                 self._screen.update(None)
             return
         self._refresh(np.union1d(touched, lifted))
+
+    def on_pool_states(self, event: PoolStatesUpdated) -> np.ndarray:
+        """Apply a block's log-driven pool states (V3); the block is evaluated when its
+        ``ReservesUpdated`` follows. Returns the ids of the pools whose screened view changed."""
+        changed = self.state.apply_states(event)
+        self._refresh(changed)
+        return changed
 
     def on_reserves(
         self, event: ReservesUpdated, base_fee: int | None, *, seen_at: float | None = None
@@ -333,19 +344,22 @@ class Detector:
         reserves: the paper fill's simulation runs on the chain, which never saw the paper
         fills (a cycle that only the overlay opened would fail it and trip the breaker)."""
         st = self.state
-        amount = candidate.amount_in
+        amount: int | None = candidate.amount_in
         touched = False
         for leg in candidate.legs:
             pid = st.pool_ids[leg.pool]
-            if pid in self._chain:
+            zero_in = leg.token_in == st.pools[pid].token0
+            if pid in self._chain:  # overlaid: the constant-product pair's chain reserves
                 touched = True
                 res0, res1 = self._chain[pid]
+                r_in, r_out = (res0, res1) if zero_in else (res1, res0)
+                if amount <= 0 or r_in <= 0 or r_out <= 0:
+                    return False
+                amount = get_amount_out(amount, r_in, r_out, leg.fee_bps)
             else:
-                res0, res1 = st.reserve0[pid], st.reserve1[pid]
-            r_in, r_out = (res0, res1) if leg.token_in == st.pools[pid].token0 else (res1, res0)
-            if amount <= 0 or r_in <= 0 or r_out <= 0:
-                return False
-            amount = get_amount_out(amount, r_in, r_out, leg.fee_bps)
+                amount = st.kinds[pid].quoter(st, pid, zero_in)(amount)
+                if amount is None:
+                    return False
         return not touched or amount >= candidate.amount_out
 
     @property
@@ -423,6 +437,22 @@ class Detector:
             cap = min(cap, self.inventory.get(base_token, 0))
         return cap
 
+    def _recheck_piecewise(
+        self, cid: int, route: tuple[tuple[int, bool, int], ...], common: dict
+    ) -> Candidate | None:
+        """A cycle through a pool that is not constant-product (V3): sized on the piecewise
+        curve of the pools' own exact swaps (:mod:`.piecewise`), from the screen's estimate."""
+        st = self.state
+        assert self._screen is not None
+        x_star = float(self._screen.x_star[cid])
+        hint = int(min(x_star, float(common["cap"]))) if x_star >= 1 else None
+        return recheck_piecewise(
+            quoters=[st.kinds[pid].quoter(st, pid, zfo) for pid, zfo, _ in route],
+            relaxations=[st.kinds[pid].relaxation(st, pid, zfo) for pid, zfo, _ in route],
+            hint=hint,
+            **common,
+        )
+
     def evaluate(self, block: int, base_fee: int | None) -> tuple[Candidate, ...]:
         """Exact candidates of the current state, best first, pool-disjoint, net profit > 0."""
         self._ensure_cycles()
@@ -458,34 +488,35 @@ class Detector:
                 continue
             plan = self._plans.get(cid)
             if plan is None:
-                plan = self._plans[cid] = (
-                    cycles.legs(cid, st),
-                    tuple(
-                        (
-                            int(cycles.pools[cid, k]),
-                            bool(cycles.zero_for_one[cid, k]),
-                            int(st.fee_bps[int(cycles.pools[cid, k])]),
-                        )
-                        for k in range(hops_n)
-                    ),
+                route = tuple(
+                    (
+                        int(cycles.pools[cid, k]),
+                        bool(cycles.zero_for_one[cid, k]),
+                        int(st.fee_bps[int(cycles.pools[cid, k])]),
+                    )
+                    for k in range(hops_n)
                 )
-            res0, res1 = st.reserve0, st.reserve1
-            hops = [
-                (res0[pid], res1[pid], fee) if zfo else (res1[pid], res0[pid], fee)
-                for pid, zfo, fee in plan[1]
-            ]
+                # constant-product all through (every kind gives a hop): the closed form
+                closed = all(st.kinds[pid].hop(st, pid, zfo) is not None for pid, zfo, _ in route)
+                plan = self._plans[cid] = (cycles.legs(cid, st), route, closed)
             self.stats.rechecked += 1
-            cand = recheck(
+            common = dict(
                 block=block,
                 legs=plan[0],
-                hops=hops,
                 base_token=base_token,
                 cap=cap,
                 gas_estimate=int(self.gas_units[hops_n]),
                 gas_cost=gas_cost,
-                memo=self._optima,
-                key=cid,
             )
+            if plan[2]:
+                res0, res1 = st.reserve0, st.reserve1
+                hops = [
+                    (res0[pid], res1[pid], fee) if zfo else (res1[pid], res0[pid], fee)
+                    for pid, zfo, fee in plan[1]
+                ]
+                cand = recheck(hops=hops, memo=self._optima, key=cid, **common)
+            else:
+                cand = self._recheck_piecewise(cid, plan[1], common)
             if cand is not None:
                 found.append(cand)
         token_value = {

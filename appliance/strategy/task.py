@@ -1,6 +1,7 @@
 """``run_market``: the supervisor task that turns chain events into candidates.
 
-Inputs (from the chain task): ``BlockSeen``, ``ReorgDetected``, ``ReservesUpdated``,
+Inputs (from the chain task): ``BlockSeen``, ``ReorgDetected``, ``PoolStatesUpdated`` (V3
+pools, applied; the block is evaluated at its ``ReservesUpdated``), ``ReservesUpdated``,
 ``PoolsDiscovered``, ``TokenDenied``, ``SizingUpdated`` (risk caps and inventory), and
 ``OrderApproved``/``TradeUpdated`` (a successful paper fill is laid over the reserves as a real
 fill would have moved them: see the detector). Outputs: on ``candidates_send`` (to risk), per
@@ -30,6 +31,7 @@ from appliance.events import (
     Candidate,
     OrderApproved,
     PoolsDiscovered,
+    PoolStatesUpdated,
     ReorgDetected,
     ReservesUpdated,
     SizingUpdated,
@@ -102,6 +104,8 @@ async def run_market(
     def queue_probes() -> None:
         state = detector.state
         for pid, pool in enumerate(state.pools):
+            if not state.kinds[pid].probe:
+                continue  # the probe flash-borrows through a constant-product pair only
             for token, reserve in (
                 (pool.token0, state.reserve0[pid]),
                 (pool.token1, state.reserve1[pid]),
@@ -142,6 +146,8 @@ async def run_market(
                         await candidates_send.send(PricesObserved(detector.base_prices()))
                     if found is not None:
                         await candidates_send.send(found)
+                elif isinstance(event, PoolStatesUpdated):
+                    detector.on_pool_states(event)
                 elif isinstance(event, ReorgDetected):
                     detector.on_reorg(event)
                     blocks[event.new_head.number] = (time.monotonic(), event.new_head.base_fee)

@@ -22,6 +22,7 @@ from appliance.events import (
     ModeChanged,
     OrderApproved,
     PoolsDiscovered,
+    PoolStatesUpdated,
     ReorgDetected,
     ReservesUpdated,
     RiskUpdated,
@@ -74,7 +75,14 @@ CHANNELS: dict[str, int] = {
     "swaps": 64,  # chain (each block's Swap logs), bus (new pools) -> intel; best effort
 }
 
-_MARKET_INPUT = (BlockSeen, ReorgDetected, ReservesUpdated, PoolsDiscovered, TokenDenied)
+_MARKET_INPUT = (
+    BlockSeen,
+    ReorgDetected,
+    PoolStatesUpdated,
+    ReservesUpdated,
+    PoolsDiscovered,
+    TokenDenied,
+)
 _MARKET_FEEDBACK = (SizingUpdated, OrderApproved, TradeUpdated)
 _RISK_INPUTS = (BlockSeen, RpcHealthChanged, TokenDenied, InventoryObserved)
 _KILL_SWITCH = (KillSwitchPressed, KillSwitchRearmed)

@@ -63,12 +63,12 @@ async def test_discovery_finds_every_devnet_pool(devnet):
 
 async def test_enumerating_small_factories_finds_the_same_pools(devnet, monkeypatch):
     """allPairs enumeration (chosen for factories with few pairs) equals the getPair scan."""
-    import appliance.chain.discovery as discovery
+    import appliance.market.kinds.uniswap_v2 as uniswap_v2
 
     tokens = [t.address for t in devnet.tokens.values()]
     async with pool_of(devnet.rpc) as rpc:
         scanned = await discover(rpc, dex_configs(devnet), tokens)
-        monkeypatch.setattr(discovery, "ENUMERATE_FACTOR", 0)  # always enumerate
+        monkeypatch.setattr(uniswap_v2, "ENUMERATE_FACTOR", 0)  # always enumerate
         enumerated = await discover(rpc, dex_configs(devnet), tokens)
         # a watched-token subset: enumeration must still drop pools with an unwatched token
         subset = await discover(rpc, dex_configs(devnet), tokens[:3])

@@ -1,0 +1,258 @@
+"""Piecewise exact sizing (V3 hops): proven optimal against brute force, and the detector's
+V2<->V3 candidates.
+
+The proof in :mod:`appliance.strategy.piecewise` rests on one premise: every hop's exact
+output is non-decreasing in its input. That premise is tested on its own (V3 pools crossing
+many ticks), then the search is compared with exhaustive brute force over every integer input
+of small cycles mixing V3 and V2 hops: whenever it says ``proven`` its profit is the true
+maximum, and with an ample budget it always proves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from appliance.config import (
+    AppConfig,
+    ChainConfig,
+    DexConfig,
+    ExecutionConfig,
+    RiskConfig,
+    StrategyConfig,
+    TokensConfig,
+)
+from appliance.events import PoolStatesUpdated, ReservesUpdated
+from appliance.market import MarketState
+from appliance.market.kinds import pool_kind
+from appliance.market.kinds.uniswap_v3 import bounded_swap
+from appliance.market.v2math import get_amount_out
+from appliance.market.v3math import get_sqrt_ratio_at_tick, swap
+from appliance.market.v3state import V3PoolWindow
+from appliance.strategy import Detector
+from appliance.strategy.piecewise import optimal_input_piecewise, path_quote, path_relaxation
+from tests.unit.market.kinds_helpers import TOKEN_A, snapshot, two_pool_market
+
+GWEI = 10**9
+E18 = 10**18
+V2 = "0x" + "2" * 40
+V3 = "0x" + "3" * 40
+
+
+def _window(spacing: int, tick: int, positions, fee: int) -> V3PoolWindow:
+    snap = snapshot(spacing, get_sqrt_ratio_at_tick(tick) + 1, positions)
+    return V3PoolWindow(
+        fee=fee, tick_spacing=spacing, sqrt_price_x96=snap.sqrt_price_x96, tick=snap.tick,
+        liquidity=snap.liquidity, words=snap.words, ticks=snap.ticks,
+    )  # fmt: skip
+
+
+def _v3_quoter(window: V3PoolWindow, zero_for_one: bool):
+    def quote(x: int) -> int | None:
+        if x <= 0:
+            return None
+        try:
+            paid, out, _ = window.exact_input(zero_for_one, x)
+        except Exception:  # a revert or beyond the window: refused
+            return None
+        return out if paid == x and out > 0 else None
+
+    return quote
+
+
+def _v2_quoter(r_in: int, r_out: int, fee: int):
+    def quote(x: int) -> int | None:
+        out = get_amount_out(x, r_in, r_out, fee) if x > 0 else 0
+        return out or None
+
+    return quote
+
+
+def _v3_relaxation(window: V3PoolWindow, zero_for_one: bool):
+    return lambda y, trader: bounded_swap(window, zero_for_one, y, trader)
+
+
+def _v2_relaxation(r_in: int, r_out: int, fee: int):
+    market = MarketState()
+    pools = two_pool_market(V3, V2)
+    v2 = dataclasses.replace(pools.pools[0], fee_bps=fee)
+    market.set_pools(dataclasses.replace(pools, pools=(v2, pools.pools[1])))
+    market.apply(ReservesUpdated(1, "0x01", {V2: (r_in, r_out)}))
+    return pool_kind("uniswap_v2").relaxation(market, market.pool_ids[V2], True)
+
+
+@st.composite
+def small_v3(draw, *, tick: int = 0):
+    spacing = draw(st.sampled_from([1, 10, 60]))
+    fee = draw(st.sampled_from([100, 500, 3000, 10000]))
+    positions = []
+    for _ in range(draw(st.integers(1, 5))):
+        lower = draw(st.integers(-30, 29)) * spacing
+        width = draw(st.integers(1, 20)) * spacing
+        positions.append((lower, lower + width, draw(st.integers(10**3, 10**6))))
+    return _window(spacing, tick + draw(st.integers(-spacing, spacing)), positions, fee)
+
+
+@settings(max_examples=150, deadline=None)
+@given(window=small_v3(), zero_for_one=st.booleans(), start=st.integers(1, 5000))
+def test_v3_output_never_falls_as_the_input_grows(window, zero_for_one, start) -> None:
+    quote = _v3_quoter(window, zero_for_one)
+    last = 0
+    for x in range(start, start + 300):
+        out = quote(x)
+        if out is None:
+            continue  # refusals are monotone too: checked below
+        assert out >= last
+        last = out
+    accepted = [x for x in range(1, 400) if quote(x) is not None]
+    if accepted:  # a refused input above an accepted one refuses everything above it
+        refused_above = [x for x in range(accepted[0], 400) if quote(x) is None]
+        if refused_above:
+            assert all(quote(x) is None for x in range(refused_above[0], 400))
+
+
+@settings(max_examples=150, deadline=None)
+@given(window=small_v3(), zero_for_one=st.booleans(), amount=st.integers(1, 10**7))
+def test_the_real_curve_bounds_the_pool_and_is_concave(window, zero_for_one, amount) -> None:
+    """The relaxation's premises: the exact output never exceeds the trader-rounded real one,
+    the pool-rounded one never exceeds it either, and tangents lie above the curve."""
+    quote = _v3_quoter(window, zero_for_one)
+    up = bounded_swap(window, zero_for_one, amount, True)
+    down = bounded_swap(window, zero_for_one, amount, False)
+    if up is None:
+        return
+    assert down is not None and down[0] <= up[0] and down[1] >= up[1]
+    out = quote(amount)
+    if out is not None:
+        assert out <= up[0]
+    for other in (amount // 3, amount * 2, amount + 1):
+        at = bounded_swap(window, zero_for_one, other, False) if other > 0 else None
+        if at is not None:  # R(other) <= R(amount) + R'(amount)·(other − amount)
+            slope = down[1] if other > amount else up[1]  # from above right, from below left
+            assert at[0] <= up[0] + -(-slope * (other - amount) >> 64)
+
+
+@st.composite
+def small_cycle(draw):
+    """A V3 hop then a V2 hop back (either direction), or V3 -> V3 -> V2 through three pools,
+    priced so that a small dislocation may or may not pay."""
+    window = draw(small_v3())
+    zfo = draw(st.booleans())
+    quoters, relaxations = [_v3_quoter(window, zfo)], [_v3_relaxation(window, zfo)]
+    if draw(st.booleans()):
+        second, zfo2 = draw(small_v3()), draw(st.booleans())
+        quoters.append(_v3_quoter(second, zfo2))
+        relaxations.append(_v3_relaxation(second, zfo2))
+    r_in = draw(st.integers(10**3, 10**6))
+    r_out = max(int(r_in * draw(st.floats(0.9, 1.2))), 1)
+    fee = draw(st.sampled_from([0, 25, 30]))
+    quoters.append(_v2_quoter(r_in, r_out, fee))
+    relaxations.append(_v2_relaxation(r_in, r_out, fee))
+    return quoters, relaxations
+
+
+def _brute(quote, cap: int) -> int | None:
+    best = None
+    for x in range(1, cap + 1):
+        amounts = quote(x)
+        if amounts is not None and (best is None or amounts[-1] - x > best):
+            best = amounts[-1] - x
+    return best if best is not None and best > 0 else None
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cycle=small_cycle(),
+    cap=st.integers(1, 1500),
+    hint=st.none() | st.integers(1, 3000),
+    tangents=st.booleans(),
+)
+def test_search_proves_the_brute_force_optimum(cycle, cap, hint, tangents) -> None:
+    quoters, relaxations = cycle
+    quote = path_quote(quoters)
+    truth = _brute(quote, cap)
+    relax = path_relaxation(relaxations) if tangents else None
+    opt = optimal_input_piecewise(quote, cap, hint=hint, max_evals=10 * cap + 100, relax=relax)
+    if truth is None:
+        assert opt is None
+        return
+    assert opt is not None and opt.proven and opt.gap == 0
+    assert opt.profit == truth
+    assert 1 <= opt.amount_in <= cap and list(opt.amounts) == quote(opt.amount_in)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cycle=small_cycle(),
+    cap=st.integers(1, 1500),
+    budget=st.integers(3, 40),
+    tangents=st.booleans(),
+)
+def test_a_small_budget_never_claims_too_much(cycle, cap, budget, tangents) -> None:
+    quoters, relaxations = cycle
+    quote = path_quote(quoters)
+    truth = _brute(quote, cap)
+    relax = path_relaxation(relaxations) if tangents else None
+    opt = optimal_input_piecewise(quote, cap, max_evals=budget, relax=relax)
+    if opt is None:
+        return  # nothing found within the budget is never a wrong claim
+    assert truth is not None and opt.profit <= truth
+    if opt.proven:
+        assert opt.profit == truth
+    elif opt.gap >= 0:
+        assert opt.profit + opt.gap >= truth
+
+
+def test_floor_prunes_what_cannot_pay_for_gas() -> None:
+    quote = path_quote([_v2_quoter(10**6, 11 * 10**5, 30), _v2_quoter(10**6, 10**6, 30)])
+    best = optimal_input_piecewise(quote, 10**5, max_evals=10**6)
+    assert best is not None and best.proven
+    assert optimal_input_piecewise(quote, 10**5, floor=best.profit, max_evals=10**6) is None
+
+
+# ---------------------------------------------------------------------------- the detector
+def _cfg() -> AppConfig:
+    return AppConfig(
+        chain=ChainConfig(chain_id=31337, rpc=("http://127.0.0.1:8545",)),
+        dex=(
+            DexConfig(name="v2", factory="0x" + "1" * 40, fee_bps=30),
+            DexConfig(name="v3", factory="0x" + "4" * 40, kind="uniswap_v3", fee_tiers=(3000,)),
+        ),
+        tokens=TokensConfig(base=(TOKEN_A,)),
+        strategy=StrategyConfig(top_n=5, probe_tokens=False),
+        execution=ExecutionConfig(tip_gwei=1.0),
+        risk=RiskConfig(max_trade_wei=10**24),
+    )
+
+
+@pytest.mark.parametrize("v3_cheap", [True, False])
+def test_detector_finds_a_v2_v3_dislocation_with_exact_v3_amounts(v3_cheap: bool) -> None:
+    det = Detector(_cfg())
+    det.on_pools(two_pool_market(V3, V2))
+    tick = -420 if v3_cheap else 420  # B per A on V3 is e^(tick/1e4): below or above the V2 pair
+    positions = [(-887220, 887220, 2000 * E18), (tick - 1200, tick + 1200, 4000 * E18)]
+    snap = snapshot(60, get_sqrt_ratio_at_tick(tick) + 12345, positions)
+    det.on_pool_states(PoolStatesUpdated(1, "0x01", {V3: snap}, full=True))
+    found = det.on_reserves(ReservesUpdated(1, "0x01", {V2: (1000 * E18, 1000 * E18)}, True), GWEI)
+    assert found is not None
+    (cand,) = found.candidates
+    kinds = [(leg.pool, leg.kind, leg.fee_bps) for leg in cand.legs]
+    v3_leg = (V3, "uniswap_v3", 30)
+    v2_leg = (V2, "uniswap_v2", 30)
+    # sell A (the base) where it fetches more B, buy it back where B buys more A
+    assert kinds == ([v3_leg, v2_leg] if not v3_cheap else [v2_leg, v3_leg])
+    # the amounts are the pools' own: the V3 leg through the whole pool's swap
+    state = det.state.held[det.state.pool_ids[V3]].state
+    first, second = cand.amounts
+    if kinds[0] == v3_leg:
+        r = swap(state, True, cand.amount_in)
+        assert (r.amount0, -r.amount1) == (cand.amount_in, first)
+        assert second == get_amount_out(first, 1000 * E18, 1000 * E18, 30)
+    else:
+        assert first == get_amount_out(cand.amount_in, 1000 * E18, 1000 * E18, 30)
+        r = swap(state, False, first)
+        assert (r.amount1, -r.amount0) == (first, second)
+    assert cand.amount_out == second and cand.net_profit > 0
