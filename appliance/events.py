@@ -47,6 +47,8 @@ __all__ = [
     "ReservesUpdated",
     "StartupCompleted",
     "SwapLogsSeen",
+    "SwapRecord",
+    "SwapsSeen",
     "TokenInfo",
     "TradeStatus",
     "TradeUpdated",
@@ -418,3 +420,26 @@ class PoolStatesUpdated:
     snapshots: dict[str, V3PoolSnapshot]
     logs: tuple[tuple[str, tuple[str, ...], str], ...] = ()
     full: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SwapRecord:
+    """One ``Swap`` log of a tracked pool, as the journal's ``swaps`` table keeps it."""
+
+    tx_hash: str
+    log_index: int
+    pool: str
+    sender: str  # the pool's msg.sender (a router, a searcher contract, an account)
+    recipient: str
+    zero_for_one: bool  # token0 went into the pool, token1 came out
+    amount_in: int
+    amount_out: int
+    tx_sender: str | None  # tx.from; None when the block body could not be read
+
+
+@dataclass(frozen=True, slots=True)
+class SwapsSeen:
+    """Every swap of one block on the tracked pools (intel task -> store), in log order."""
+
+    block: int
+    swaps: tuple[SwapRecord, ...]

@@ -28,6 +28,7 @@ from appliance.store.reader import JournalReader
 from appliance.store.statefile import StateReader, StateSnapshot
 from appliance.sysinfo import disk_free_bytes, system_uptime_s
 from appliance.units import short_hash
+from ui.market import MarketSource, MarketView
 from ui.status import (
     AlertRow,
     Endpoint,
@@ -96,6 +97,7 @@ class _JournalPart:
     exposure: tuple[tuple[str, int, int], ...] = ()
     pending: int = 0
     opportunity_rate: tuple[int, ...] = ()
+    market: MarketView = field(default_factory=MarketView)
 
 
 class StatusSource:
@@ -147,6 +149,7 @@ class StatusSource:
         self._part: _JournalPart | None = None
         self._latency: dict[str, deque[float]] = {}
         self._latency_at = -math.inf  # the state file's updated_at of the last sample
+        self._market = MarketSource()
 
     # ---------------------------------------------------------------------------- sources
     def _snapshot(self, problems: list[str]) -> StateSnapshot | None:
@@ -168,6 +171,8 @@ class StatusSource:
             if self._journal is None:
                 self._journal = JournalReader(self.journal_path)
             part = _read_journal(self._journal, now, self.reset_hour_utc, self.rows, self.ref_token)
+            ref = self.ref_token or self._journal.reference_token()
+            part.market = self._market.read(self._journal.conn, now, ref)
         except (StoreError, sqlite3.Error) as exc:
             problems.append(str(exc))
             self._close_journal()
@@ -314,6 +319,7 @@ class StatusSource:
             problems=tuple(problems),
             opportunity_rate=part.opportunity_rate,
             latency_history=self._latency_history(snap),
+            market=part.market,
         )
 
     # ------------------------------------------------------------------------------ close

@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass, field
 
 from appliance.modes import Mode
+from ui.market import MarketView
 
 __all__ = [
     "AlertRow",
@@ -156,3 +157,5 @@ class Status:
     opportunity_rate: tuple[int, ...] = ()
     # (host, latency samples in ms, oldest first) per endpoint, sampled from the state file
     latency_history: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    # the market panel: others' arbitrages, our capture rate, why nothing traded (ui/market.py)
+    market: MarketView = field(default_factory=MarketView)

@@ -274,6 +274,18 @@ class StorageConfig:
     checkpoint_interval_s: float = setting(
         300.0, doc="WAL checkpoint (TRUNCATE) this often", min=1, max=86400
     )
+    swaps_retention_blocks: int = setting(
+        43_200,
+        doc="market intelligence: every swap on the tracked pools is journaled for this many blocks (a day at 2 s blocks), then pruned a chunk per commit; 0: swaps not journaled (arbitrages still are)",
+        min=0,
+        max=10_000_000,
+    )
+    swaps_commit_interval_s: float = setting(
+        60.0,
+        doc="swaps are written to the journal at most this often (fewer SD writes; a power cut loses at most this much of them)",
+        min=0,
+        max=3600,
+    )
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,12 @@
 
 Input: :class:`~appliance.events.SwapLogsSeen` — the ``Swap`` logs the chain task already
 fetched with the head's logs request (never a request per transaction here). Per block with
-swaps whose sender matters (those with a cycle, those on a pool three or more transactions
-touched: :func:`txs_to_describe`), one block-body request names each searcher (``from``) and
-contract (``to``); then one batched ``eth_getTransactionReceipt`` for the transactions that
-turned out to be arbitrages or sandwich legs gives their gas (``gasUsed × effectiveGasPrice``).
-A plain swap costs no request at all. Output: one :class:`~appliance.events.MarketIntelSeen` per such block to
-the records (store, metrics, screen).
+swaps, one block-body request names each transaction's sender (``from``: the searcher, and the
+journal's ``swaps.tx_sender``) and contract (``to``); the block is classified once with them;
+then one batched ``eth_getTransactionReceipt`` for the transactions that turned out to be
+arbitrages or sandwich legs fills in their gas (``gasUsed × effectiveGasPrice``). A plain swap
+costs no request of its own. Output per such block to the records (store, metrics, screen):
+:class:`~appliance.events.SwapsSeen` (every swap) and :class:`~appliance.events.MarketIntelSeen`.
 
 Input like any other: a log that does not decode is rejected (logged, counted in the event),
 a receipt that is missing or malformed leaves that transaction's searcher unknown and its gas
@@ -16,6 +16,7 @@ at 0, logged — the block goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
@@ -29,12 +30,14 @@ from appliance.events import (
     PoolInfo,
     PoolsDiscovered,
     SwapLogsSeen,
+    SwapRecord,
+    SwapsSeen,
 )
-from appliance.intel.classify import BlockIntel, Kind, TxInfo, classify_block, txs_to_describe
+from appliance.intel.classify import Arbitrage, BlockIntel, Kind, TxInfo, classify_block
 from appliance.intel.errors import MalformedLog
 from appliance.intel.swaps import SwapEvent, decode_v2_swap
 
-__all__ = ["IntelReader", "run_intel"]
+__all__ = ["IntelReader", "run_intel", "with_gas"]
 
 log = logging.getLogger(__name__)
 
@@ -106,17 +109,84 @@ class IntelReader:
         return out
 
     async def read(self, event: SwapLogsSeen) -> MarketIntelSeen:
-        """Classify one block: senders from its body, gas from receipts of the classified only."""
+        """Classify one block (see :meth:`read_block`)."""
+        return (await self.read_block(event))[0]
+
+    async def read_block(self, event: SwapLogsSeen) -> tuple[MarketIntelSeen, SwapsSeen]:
+        """Classify one block: senders from its body, gas from receipts of the classified only.
+
+        Classified once, with the senders; the receipts then only fill in the gas of the
+        arbitrages and sandwich legs found (:func:`with_gas`). Also every swap as the journal
+        keeps it, with its transaction's sender.
+        """
         swaps, rejected = self.decode(event.logs)
-        txs = await self.senders(event.block, txs_to_describe(swaps))
+        txs = await self.senders(event.block, {s.tx_hash for s in swaps})
         intel = classify_block(swaps, txs, ours=self.ours)
         legs = {a.tx_hash for a in intel.arbitrages}
         legs |= {t for s in intel.sandwiches for t in (s.front_tx, s.back_tx)}
         if legs:
-            gas = await self.tx_infos(sorted(legs))
-            txs = {h: gas.get(h, info) for h, info in txs.items()}
-            intel = classify_block(swaps, txs, ours=self.ours)
-        return to_event(event.block, intel, rejected)
+            intel = with_gas(intel, await self.tx_infos(sorted(legs)), self.ours)
+        return to_event(event.block, intel, rejected), self.records(event.block, swaps, txs)
+
+    def records(
+        self, block: int, swaps: Sequence[SwapEvent], txs: Mapping[str, TxInfo]
+    ) -> SwapsSeen:
+        rows = []
+        for s in swaps:
+            info = txs.get(s.tx_hash)
+            pool = self.pools.get(s.pool.lower())
+            rows.append(
+                SwapRecord(
+                    tx_hash=s.tx_hash,
+                    log_index=s.log_index,
+                    pool=s.pool,
+                    sender=s.sender,
+                    recipient=s.recipient,
+                    zero_for_one=pool is not None and s.token_in == pool.token0,
+                    amount_in=s.amount_in,
+                    amount_out=s.amount_out,
+                    tx_sender=None if info is None else info.sender,
+                )
+            )
+        return SwapsSeen(block, tuple(rows))
+
+
+def with_gas(
+    intel: BlockIntel, receipts: Mapping[str, TxInfo], ours: Collection[str] = ()
+) -> BlockIntel:
+    """``intel`` with the receipts' gas in its arbitrages and sandwiches (the block is not
+    classified again). A transaction without a receipt keeps the gas it had (0); an arbitrage
+    whose searcher the block body did not name takes the receipt's sender and target."""
+    ours_lower = {a.lower() for a in ours}
+
+    def arbitrage(a: Arbitrage) -> Arbitrage:
+        info = receipts.get(a.tx_hash)
+        if info is None:
+            return a
+        if a.searcher:
+            return dataclasses.replace(a, gas_wei=info.gas_wei)
+        mine = info.sender.lower() in ours_lower or (info.to or "").lower() in ours_lower
+        return dataclasses.replace(
+            a,
+            gas_wei=info.gas_wei,
+            searcher=info.sender,
+            contract=info.to,
+            kind=Kind.OURS if mine else Kind.ARBITRAGE,
+        )
+
+    def gas(tx: str) -> int:
+        info = receipts.get(tx)
+        return 0 if info is None else info.gas_wei
+
+    sandwiches = tuple(
+        dataclasses.replace(s, gas_wei=gas(s.front_tx) + gas(s.back_tx))
+        if s.front_tx in receipts or s.back_tx in receipts
+        else s
+        for s in intel.sandwiches
+    )
+    return dataclasses.replace(
+        intel, arbitrages=tuple(arbitrage(a) for a in intel.arbitrages), sandwiches=sandwiches
+    )
 
 
 def to_event(block: int, intel: BlockIntel, rejected: int = 0) -> MarketIntelSeen:
@@ -193,4 +263,7 @@ async def run_intel(
         if isinstance(event, PoolsDiscovered):
             reader.add_pools(event.pools)
         elif isinstance(event, SwapLogsSeen) and event.logs:
-            await records_send.send(await reader.read(event))
+            intel, swaps = await reader.read_block(event)
+            if swaps.swaps:
+                await records_send.send(swaps)
+            await records_send.send(intel)

@@ -2,7 +2,8 @@
 ``why`` and the screen.
 
 ``arbitrages`` holds what :class:`~appliance.events.MarketIntelSeen` reported, one row per
-arbitrage or sandwich. Opportunity *fates* are derived here, not stored: an opportunity the
+arbitrage or sandwich; ``swaps`` every swap of :class:`~appliance.events.SwapsSeen` (compact:
+raw bytes for hashes and addresses, the pool's id), bounded by :func:`prune_swaps`. Opportunity *fates* are derived here, not stored: an opportunity the
 appliance saw in block ``b`` was
 
 * ``ours:<status>`` when we traded it (``mined``, ``reverted``, ``paper``, ``dropped``...);
@@ -20,21 +21,117 @@ import json
 import sqlite3
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from appliance.events import MarketIntelSeen
+from appliance.events import MarketIntelSeen, SwapsSeen
 
 __all__ = [
     "FATE_WINDOW_BLOCKS",
+    "PRUNE_CHUNK",
     "add_intel",
+    "add_swaps",
     "capture",
     "latest_arbitrages",
+    "latest_swaps",
     "leaderboard",
+    "market_summary",
     "opportunity_fates",
+    "prune_swaps",
+    "rollback_swaps",
 ]
 
 FATE_WINDOW_BLOCKS = 3  # an opportunity taken within this many blocks after we saw it
+PRUNE_CHUNK = 2000  # swap rows deleted per commit at least (more when more were added)
 _NOT_OURS = ("arbitrage", "sandwich")
+
+
+def _raw(hex_str: str) -> bytes:
+    return bytes.fromhex(hex_str[2:])
+
+
+def add_swaps(conn: sqlite3.Connection, events: Iterable[tuple[SwapsSeen, Sequence[int]]]) -> int:
+    """Append the swaps of ``events`` (in block order), each event with its swaps' ``pools.id``.
+    Returns the rows written."""
+    rows = [
+        (
+            e.block,
+            _raw(s.tx_hash),
+            s.log_index,
+            pid,
+            int(s.zero_for_one),
+            str(s.amount_in),
+            str(s.amount_out),
+            _raw(s.sender),
+            _raw(s.recipient),
+            None if s.tx_sender is None else _raw(s.tx_sender),
+        )
+        for e, ids in events
+        for s, pid in zip(e.swaps, ids, strict=True)
+    ]
+    conn.executemany(
+        "INSERT INTO swaps (block, tx_hash, log_index, pool_id, zero_for_one, amount_in, "
+        "amount_out, sender, recipient, tx_sender) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    return len(rows)
+
+
+def prune_swaps(conn: sqlite3.Connection, *, before_block: int, limit: int = PRUNE_CHUNK) -> int:
+    """Delete at most ``limit`` of the oldest swap rows of blocks before ``before_block``.
+
+    Rows are appended in block order, so the old ones are a prefix of the rowids: one range
+    delete on the primary key, bounded, inside the commit that called it. Run every commit
+    with a ``limit`` above the rows that commit added, a backlog (a retention shortened, a
+    long stop) drains over a few commits instead of stalling one.
+    """
+    first = conn.execute("SELECT min(id) FROM swaps").fetchone()[0]
+    if first is None:
+        return 0
+    return conn.execute(
+        "DELETE FROM swaps WHERE id < ? AND block < ?", (first + limit, before_block)
+    ).rowcount
+
+
+def rollback_swaps(conn: sqlite3.Connection, block: int) -> int:
+    """A reorg: delete the swaps of blocks above ``block`` (a tail of the table: walked from
+    the newest row, so the cost is the rows deleted, not the table)."""
+    first = None
+    for rowid, number in conn.execute("SELECT id, block FROM swaps ORDER BY id DESC"):
+        if number <= block:
+            break
+        first = rowid
+    if first is None:
+        return 0
+    return conn.execute("DELETE FROM swaps WHERE id >= ?", (first,)).rowcount
+
+
+def latest_swaps(conn: sqlite3.Connection, *, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest swaps, newest first, with hex hashes and addresses and the pool's tokens."""
+    cur = conn.execute(
+        "SELECT s.block, s.tx_hash, s.log_index, p.address, s.zero_for_one, s.amount_in, "
+        "s.amount_out, s.sender, s.recipient, s.tx_sender, p.token0, p.token1 FROM swaps s "
+        "LEFT JOIN pools p ON p.id = s.pool_id ORDER BY s.id DESC LIMIT ?",
+        (limit,),
+    )
+    out = []
+    for block, tx, index, pool, z, a_in, a_out, sender, recipient, tx_sender, t0, t1 in cur:
+        out.append(
+            {
+                "block": block,
+                "tx_hash": "0x" + tx.hex(),
+                "log_index": index,
+                "pool": pool,
+                "token_in": t0 if z else t1,
+                "token_out": t1 if z else t0,
+                "amount_in": int(a_in),
+                "amount_out": int(a_out),
+                "sender": "0x" + sender.hex(),
+                "recipient": "0x" + recipient.hex(),
+                "tx_sender": None if tx_sender is None else "0x" + tx_sender.hex(),
+            }
+        )
+    return out
 
 
 def add_intel(conn: sqlite3.Connection, event: MarketIntelSeen, now: float | None = None) -> int:
@@ -225,3 +322,92 @@ def capture(conn: sqlite3.Connection, *, since: float = 0.0) -> dict[str, dict[s
             "rate": ours[token] / total if total > 0 else None,
         }
     return out
+
+
+# ------------------------------------------------------------------------ the screen's panel
+HOUR, DAY = 3600.0, 86400.0
+
+
+def _first_id_at(conn: sqlite3.Connection, table: str, since: float) -> int | None:
+    """Smallest id of ``table`` (``arbitrages`` or ``opportunities``: ids grow with ``at``)
+    whose ``at`` is ``since`` or later, by binary search on the primary key (neither table has
+    an index on ``at``: one more index page per commit). None when no row is that recent."""
+    q = conn.execute
+    lo, hi = q(f"SELECT min(id), max(id) FROM {table}").fetchone()
+    if lo is None:
+        return None
+    best, hi = None, hi + 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        row = q(f"SELECT id, at FROM {table} WHERE id >= ? ORDER BY id LIMIT 1", (mid,)).fetchone()
+        if row is None:
+            break
+        if row[1] >= since:
+            best, hi = row[0], mid
+        else:
+            lo = row[0] + 1
+    return best
+
+
+def market_summary(
+    conn: sqlite3.Connection, *, now: float | None = None, top: int = 5
+) -> dict[str, Any]:
+    """What the status screen's market panel shows, from the journal alone:
+
+    * ``searchers``: the ``top`` searchers by realized profit over the last 24 h (per start
+      token; profit in it, gas in native wei), each with its last hour too, ours marked;
+    * ``capture``: per window (``"1h"``, ``"24h"``) :func:`capture`'s figures per token;
+    * ``rejections``: the risk engine's refusal reasons of the last hour, most frequent first
+      ("why nothing traded"), with ``opportunities`` and ``traded`` counted over that hour.
+
+    Reads only rows of the last 24 h (ids found by binary search), sums exact ints.
+    """
+    now = time.time() if now is None else now
+    day, hour = now - DAY, now - HOUR
+    board: dict[tuple[str, str], dict[str, Any]] = {}
+    first = _first_id_at(conn, "arbitrages", day)
+    if first is not None:
+        for at, kind, searcher, token, profit, gas in conn.execute(
+            "SELECT at, kind, searcher, start_token, profit, gas FROM arbitrages WHERE id >= ?",
+            (first,),
+        ):
+            entry = board.setdefault(
+                (searcher.lower(), token),
+                {
+                    "searcher": searcher,
+                    "start_token": token,
+                    "ours": False,
+                    "count": 0,
+                    "sandwiches": 0,
+                    "profit_1h": 0,
+                    "profit_24h": 0,
+                    "gas_24h": 0,
+                },
+            )
+            entry["ours"] = entry["ours"] or kind == "ours"
+            entry["count"] += 1
+            entry["sandwiches"] += kind == "sandwich"
+            entry["profit_24h"] += int(profit)
+            entry["gas_24h"] += int(gas)
+            if at >= hour:
+                entry["profit_1h"] += int(profit)
+    searchers = sorted(board.values(), key=lambda e: (-e["profit_24h"], e["searcher"].lower()))
+    rejections: Counter[str] = Counter()
+    opportunities = traded = 0
+    first = _first_id_at(conn, "opportunities", hour)
+    if first is not None:
+        for decision, reason in conn.execute(
+            "SELECT decision, reason FROM opportunities WHERE id >= ?", (first,)
+        ):
+            opportunities += 1
+            if decision == "rejected":
+                rejections[reason or "unknown"] += 1
+            elif decision == "approved":
+                traded += 1
+    return {
+        "searchers": searchers[:top],
+        "capture": {"1h": capture(conn, since=hour), "24h": capture(conn, since=day)},
+        "rejections": rejections.most_common(),
+        "opportunities": opportunities,
+        "traded": traded,
+    }

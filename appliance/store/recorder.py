@@ -41,11 +41,18 @@ from appliance.events import (
     ReservesUpdated,
     RiskUpdated,
     RpcHealthChanged,
+    SwapsSeen,
     TokenDenied,
     TradeUpdated,
 )
 from appliance.modes import Mode
-from appliance.store.intel_queries import add_intel
+from appliance.store.intel_queries import (
+    PRUNE_CHUNK,
+    add_intel,
+    add_swaps,
+    prune_swaps,
+    rollback_swaps,
+)
 from appliance.store.journal import Journal, PoolRow, ReserveRow
 from appliance.store.messages import Flush, SaveState, SystemSampled, WriteAhead
 from appliance.store.statefile import LiveState, RpcSlot, StateWriter
@@ -56,6 +63,8 @@ log = logging.getLogger(__name__)
 
 MEMORY = 8192  # recent candidates / orders / block timestamps remembered for linking rows
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+SWAPS_RETENTION_BLOCKS = 43_200  # storage.swaps_retention_blocks' default: a day at 2 s blocks
+SWAPS_COMMIT_S = 60.0  # storage.swaps_commit_interval_s' default
 
 
 @dataclass
@@ -74,6 +83,7 @@ class Batch:
     modes: list[Any] = field(default_factory=list)
     alerts: list[Any] = field(default_factory=list)
     intel: list[tuple[Any, float]] = field(default_factory=list)  # MarketIntelSeen, at
+    swaps: list[tuple[Any, tuple[int, ...]]] = field(default_factory=list)  # SwapsSeen, pool ids
     states: dict[str, Any] = field(default_factory=dict)
     waiters: list[Any] = field(default_factory=list)  # WriteAhead / Flush: set after commit
     durable: bool = False
@@ -91,6 +101,7 @@ class Batch:
             + len(self.modes)
             + len(self.alerts)
             + len(self.intel)
+            + len(self.swaps)
             + len(self.states)
             + len(self.waiters)
             + (self.rollback_to is not None)
@@ -100,8 +111,29 @@ class Batch:
 class Recorder:
     """Owns the journal connection and the state writer. One owner: the store task."""
 
-    def __init__(self, journal: Journal, state: StateWriter, *, live: bool = False) -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        state: StateWriter,
+        *,
+        live: bool = False,
+        swaps_retention_blocks: int = SWAPS_RETENTION_BLOCKS,
+        swaps_commit_s: float = SWAPS_COMMIT_S,
+        intel_commit_s: float = 10.0,
+    ) -> None:
         self.journal = journal
+        self.swaps_retention_blocks = swaps_retention_blocks
+        # Swaps are held here and join a batch at most every swaps_commit_s: each commit that
+        # touches the table rewrites its last pages (WAL frames, then the checkpoint), and
+        # trades commit at once, many times a minute in a busy market. Not safety data: a
+        # power cut loses at most that much of it.
+        self.swaps_commit_s = swaps_commit_s
+        self._swaps_held: list[tuple[Any, tuple[int, ...]]] = []
+        self._swaps_since: float | None = None
+        # arbitrages likewise skip the trades' immediate commits (the regular ones write them;
+        # one held longer than intel_commit_s, the commit interval, rides the next commit)
+        self.intel_commit_s = intel_commit_s
+        self._intel_held: list[tuple[Any, float]] = []
         self.state_writer = state
         self.batch = Batch()
         self.live = LiveState(live=live, mode=journal.last_mode())
@@ -157,6 +189,8 @@ class Recorder:
             self._on_TokenDenied(record, now)
         elif isinstance(record, MarketIntelSeen):
             self._on_MarketIntelSeen(record, now)
+        elif isinstance(record, SwapsSeen):
+            self._on_SwapsSeen(record, now)
         elif isinstance(record, CandidatesFound):
             self._on_CandidatesFound(record, now)
         elif isinstance(record, OrderApproved):
@@ -208,6 +242,10 @@ class Recorder:
         )
         batch.blocks = [(b, t) for b, t in batch.blocks if b.number <= ancestor]
         batch.reserves = [row for row in batch.reserves if row[0] <= ancestor]
+        batch.intel = [(m, t) for m, t in batch.intel if m.block <= ancestor]
+        batch.swaps = [(s, ids) for s, ids in batch.swaps if s.block <= ancestor]
+        self._swaps_held = [(s, ids) for s, ids in self._swaps_held if s.block <= ancestor]
+        self._intel_held = [(m, t) for m, t in self._intel_held if m.block <= ancestor]
         self._reserves.clear()  # the next reserves of every pool are stored again
         self.live.head_block = None
         self._on_BlockSeen(r.new_head, now)
@@ -246,7 +284,36 @@ class Recorder:
 
     def _on_MarketIntelSeen(self, m: Any, now: float) -> None:
         if m.arbitrages and m.block > self._resume_after:
-            self.batch.intel.append((m, now))
+            self._intel_held.append((m, now))
+
+    def _on_SwapsSeen(self, s: Any, now: float) -> None:
+        if s.swaps and s.block > self._resume_after and self.swaps_retention_blocks > 0:
+            ids = tuple(
+                self._pool_ids.get(x.pool) or self._pool_id(x.pool, placeholder=True)
+                for x in s.swaps
+            )
+            self._swaps_held.append((s, ids))
+            if self._swaps_since is None:
+                self._swaps_since = now
+            if now - self._swaps_since >= self.swaps_commit_s:
+                self.release_swaps()
+
+    def release_swaps(self) -> None:
+        """Move the held swaps and arbitrages into the batch (the next commit writes them); the
+        store task calls it before its last commit."""
+        self.batch.swaps.extend(self._swaps_held)
+        self._swaps_held, self._swaps_since = [], None
+        self.batch.intel.extend(self._intel_held)
+        self._intel_held = []
+
+    def _release_due(self, now: float) -> None:
+        if self._swaps_since is not None and now - self._swaps_since >= self.swaps_commit_s:
+            self.batch.swaps.extend(self._swaps_held)
+            self._swaps_held, self._swaps_since = [], None
+        held = self._intel_held
+        if held and (not self.batch.durable or now - held[0][1] >= self.intel_commit_s):
+            self.batch.intel.extend(held)
+            self._intel_held = []
 
     def _on_CandidatesFound(self, c: Any, now: float) -> None:
         for candidate in c.candidates:
@@ -456,6 +523,17 @@ class Recorder:
             self.batch.decisions.append((decision, reason, detail, order_id, oid))
         self.dirty = True
 
+    def _commit_swaps(self, swaps: list[tuple[Any, tuple[int, ...]]]) -> None:
+        """Append the swaps, then prune a bounded chunk of those past the retention."""
+        conn = self.journal.conn
+        added = add_swaps(conn, swaps)
+        head = max(event.block for event, _ in swaps)
+        prune_swaps(
+            conn,
+            before_block=head - self.swaps_retention_blocks + 1,
+            limit=max(PRUNE_CHUNK, 2 * added),
+        )
+
     # ------------------------------------------------------------------------------- output
     def publish(self, now: float | None = None) -> None:
         """Rewrite the state file (seqlock) with the live picture."""
@@ -471,7 +549,8 @@ class Recorder:
             self.live.trades[status] = max(0, self.live.trades.get(status, 0) - 1)
             self.dirty = True
 
-    def take_batch(self) -> Batch:
+    def take_batch(self, now: float | None = None) -> Batch:
+        self._release_due(time.time() if now is None else now)
         batch, self.batch = self.batch, Batch()
         return batch
 
@@ -481,6 +560,7 @@ class Recorder:
         with j.transaction(durable=batch.durable):
             if batch.rollback_to is not None:
                 j.rollback_above(batch.rollback_to)
+                rollback_swaps(j.conn, batch.rollback_to)
             if batch.tokens:
                 j.upsert_tokens(batch.tokens)
             if batch.pools:
@@ -503,6 +583,8 @@ class Recorder:
                 j.add_alert(alert)
             for event, at in batch.intel:
                 add_intel(j.conn, event, at)
+            if batch.swaps:
+                self._commit_swaps(batch.swaps)
             for key, value in batch.states.items():
                 j.save_state(key, value)
 

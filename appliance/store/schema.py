@@ -48,6 +48,19 @@ Version 4 adds ``pools.kind`` (``uniswap_v2`` | ``uniswap_v3``, :mod:`appliance.
 rows from before are V2): an opportunity's ``path`` names its pools, so each leg's kind is
 ``pools.kind`` of its address.
 
+Version 5 adds every swap seen on the tracked pools (:class:`~appliance.events.SwapsSeen`)::
+
+    swaps      (id PK, block, tx_hash, log_index, pool_id, zero_for_one, amount_in, amount_out,
+                sender, recipient, tx_sender)
+               compact for the SD-write budget (the busiest table after reserves): hashes and
+               addresses are raw BLOBs (32 and 20 bytes, not 66/42 characters of hex), the pool
+               is its ``pools.id``, the tokens follow from it (``zero_for_one``: token0 went in);
+               amounts are TEXT decimals like every wei; ``tx_sender`` (tx.from) NULL when the
+               block body was not read. Appended in block order, no index; a reorg deletes the
+               replaced blocks' rows; ``storage.swaps_retention_blocks`` bounds it (pruned a
+               chunk per commit, never one long delete; 0 journals no swaps); written at most
+               every ``storage.swaps_commit_interval_s``, never with a trade's immediate commit
+
 Opportunity fates are not stored: ``arb-appliance why`` derives them from ``opportunities``,
 ``trades`` and ``arbitrages`` when asked (no extra SD writes per block).
 """
@@ -186,6 +199,22 @@ _V4 = """
 ALTER TABLE pools ADD COLUMN kind TEXT NOT NULL DEFAULT 'uniswap_v2';
 """
 
+_V5 = """
+CREATE TABLE IF NOT EXISTS swaps (
+    id INTEGER PRIMARY KEY,
+    block INTEGER NOT NULL,
+    tx_hash BLOB NOT NULL,
+    log_index INTEGER NOT NULL,
+    pool_id INTEGER NOT NULL,
+    zero_for_one INTEGER NOT NULL,
+    amount_in TEXT NOT NULL,
+    amount_out TEXT NOT NULL,
+    sender BLOB NOT NULL,
+    recipient BLOB NOT NULL,
+    tx_sender BLOB
+);
+"""
+
 # (version, description, SQL script). Append only; never edit an applied migration.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "initial schema", _V1),
@@ -202,6 +231,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         _V3,
     ),
     (4, "pools: the pool kind (uniswap_v2 | uniswap_v3)", _V4),
+    (5, "market intelligence: every swap on the tracked pools (bounded retention)", _V5),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -96,7 +96,14 @@ async def run_store(
     except BaseException:
         journal.close()
         raise
-    recorder = Recorder(journal, state, live=bool(getattr(cfg, "live", False)))
+    recorder = Recorder(
+        journal,
+        state,
+        live=bool(getattr(cfg, "live", False)),
+        swaps_retention_blocks=int(getattr(storage, "swaps_retention_blocks", 43_200)),
+        swaps_commit_s=float(getattr(storage, "swaps_commit_interval_s", 60.0)),
+        intel_commit_s=commit_every,
+    )
     recorder.publish()
     committer = Committer(recorder, events_send)
     clock = trio.current_time
@@ -150,6 +157,7 @@ async def run_store(
     finally:
         with trio.CancelScope(shield=True):
             try:
+                recorder.release_swaps()  # held for fewer SD writes: not lost at a stop
                 if len(recorder.batch) or committer.pending():
                     await committer.commit()
                 if committer.pending():

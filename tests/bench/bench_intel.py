@@ -1,6 +1,9 @@
-"""Benchmark of market intelligence: classification time per block at 200 swaps/block.
+"""Benchmark of market intelligence: classification time per block at 200 swaps/block, and the
+journal's SD writes per hour with intelligence on.
 
-Run: .venv/bin/python tests/bench/bench_intel.py [--quick]   (prints figures; asserts nothing)
+Run: .venv/bin/python tests/bench/bench_intel.py [--quick] [--minutes M] [--swaps-per-block N]
+     (BENCH_MINUTES sets --minutes, default 5; --quick: 2 minutes, fewer blocks; prints
+     figures, asserts nothing)
 
 Two paths, both production code:
 * in process: 200 validated ``Swap`` logs per block (a busy block: plain swaps, 2- and 3-pool
@@ -8,13 +11,31 @@ Two paths, both production code:
   :func:`classify_block` — what the task spends per block besides the one receipts request;
 * on the devnet: a block with 200 real router swaps (and the rivals' trades) mined on Anvil,
   read by :class:`IntelReader` through the real RPC pool — the Swap logs request, the one
-  batched receipts request, decoding and classification.
+  batched receipts request, decoding and classification;
+* SD writes: the real supervisor (``arb-appliance run``, paper mode, journal on, intelligence
+  on) as a child process against a 500-pool devnet with 2 s blocks, the market simulator
+  sending ``--swaps-per-block`` swaps after every block and the three rival searchers running.
+  Measured: the bytes the supervisor process sent to the block layer (``write_bytes`` minus
+  ``cancelled_write_bytes`` of ``/proc/<pid>/io`` at the start of the window; at its end the
+  child is stopped with SIGTERM and reaped, so its last commit and the closing checkpoint of
+  the WAL count too, read from ``getrusage(RUSAGE_CHILDREN).ru_oublock``). An upper bound of
+  the journal's share: the state file (on the appliance in ``/run``, a tmpfs; here the config
+  check refuses ``/dev/shm``) is on the same disk and its mmap pages count too; the process
+  logs to a file in ``/dev/shm``. Extrapolated linearly from the window to an hour; rows per
+  table are counted in the journal over the same window.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import random
+import resource
+import signal
+import socket
+import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -118,13 +139,211 @@ async def _devnet_blocks(open_devnet, plan_swaps, blocks, tmp, out):
     return out
 
 
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests/integration/supervisor"))
+TABLES = ("blocks", "reserves", "opportunities", "arbitrages", "swaps")
+
+
+def _proc_io(pid: int) -> dict[str, int]:
+    out = {}
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        key, value = line.split(":")
+        out[key] = int(value)
+    return out
+
+
+# A twin of the supervisor's state file (same capacity for 500 pools, published 4 times a
+# second): what its mmap pages cost on this disk, where the appliance keeps it on a tmpfs.
+_STATE_TWIN = """
+import sys, time
+from appliance.store.statefile import LiveState, StateWriter
+from appliance.modes import Mode
+w = StateWriter(sys.argv[1], capacity=512)
+w.prices.extend([1.0] * 500)
+live = LiveState(mode=Mode.NORMAL, head_block=1)
+while True:
+    live.head_block += 1
+    w.prices[live.head_block % 500] = float(live.head_block)
+    w.publish(live)
+    time.sleep(0.25)
+"""
+
+
+def _checkpoint(journal: Path) -> None:
+    db = sqlite3.connect(journal, timeout=10)
+    try:
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    finally:
+        db.close()
+
+
+def _counts(journal: Path) -> dict[str, int]:
+    db = sqlite3.connect(f"file:{journal}?mode=ro", uri=True)
+    try:
+        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    finally:
+        db.close()
+
+
+def _journal_bytes(data: Path) -> int:
+    return sum(f.stat().st_size for f in data.glob("journal.sqlite*"))
+
+
+async def _sd_writes(pools: int, minutes: float, swaps_per_block: int, retention: int | None):
+    from sup_helpers import appliance_config
+
+    from appliance.commands.devnet import CORE_POOLS
+    from appliance.devnet import open_devnet
+    from appliance.devnet.searchers import run_searchers
+    from appliance.devnet.service import run_anvil_watch
+    from appliance.devnet.simulator import run_simulator
+
+    with tempfile.TemporaryDirectory(prefix="arb-bench-intel-sd-") as tmp:
+        tmp_path = Path(tmp)
+        t_build = time.perf_counter()
+        async with open_devnet(
+            seed=1, block_time=2.0, data_dir=tmp_path / "devnet", n_pools_extra=pools - CORE_POOLS
+        ) as dn:
+            build_s = time.perf_counter() - t_build
+            extra = "" if retention is None else f"swaps_retention_blocks = {retention}\n"
+            path = await appliance_config(dn, tmp_path)
+            text = path.read_text().replace("[storage]\n", "[storage]\n" + extra, 1)
+            path.write_text(text)
+            data = tmp_path / "data"
+            async with trio.open_nursery() as nursery:
+                await nursery.start(run_anvil_watch, dn)
+                await nursery.start(run_searchers, dn)
+                stats = await nursery.start(
+                    lambda task_status: run_simulator(
+                        dn, seed=1, swaps_per_block=swaps_per_block, task_status=task_status
+                    )
+                )
+                out = await trio.to_thread.run_sync(_measure, path, data, minutes)
+                nursery.cancel_scope.cancel()
+    return build_s, stats, out
+
+
+def _measure(config: Path, data: Path, minutes: float) -> dict:
+    notify = config.parent / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(notify))
+    env = dict(os.environ, NOTIFY_SOCKET=str(notify), GPIOZERO_PIN_FACTORY="mock")
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_oublock
+    log_path = Path("/dev/shm") / f"{config.parent.name}-run.log"  # not on the measured disk
+    with open(log_path, "wb") as log:
+        run = subprocess.Popen(
+            [sys.executable, "-m", "appliance", "run", "--config", str(config)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    try:
+        sock.settimeout(180)
+        try:
+            while b"READY=1" not in sock.recv(4096):
+                pass
+        except TimeoutError:
+            run.kill()
+            tail = log_path.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"arb-appliance run never got READY:\n{tail}") from None
+        time.sleep(20)  # past start-up: discovery rows, the first reserves of every pool
+        _checkpoint(data / "journal.sqlite")  # start-up's pages out of the WAL, by this process
+        (config.parent / "twin").mkdir()
+        twin = subprocess.Popen(
+            [sys.executable, "-c", _STATE_TWIN, str(config.parent / "twin" / "state.bin")],
+            cwd=ROOT,
+        )
+        time.sleep(1.0)
+        twin0 = _proc_io(twin.pid)["write_bytes"]
+        io0 = _proc_io(run.pid)
+        rows0, size0, t0 = _counts(data / "journal.sqlite"), _journal_bytes(data), time.monotonic()
+        time.sleep(minutes * 60)
+        rows1, size1 = _counts(data / "journal.sqlite"), _journal_bytes(data)
+        io1 = _proc_io(run.pid)
+        state_share = _proc_io(twin.pid)["write_bytes"] - twin0
+        reaped = resource.getrusage(resource.RUSAGE_CHILDREN).ru_oublock
+        twin.kill()
+        twin.wait()
+        twin_total = (resource.getrusage(resource.RUSAGE_CHILDREN).ru_oublock - reaped) * 512
+        elapsed = time.monotonic() - t0
+        run.send_signal(signal.SIGTERM)
+        run.wait(60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+        sock.close()
+        log_path.unlink(missing_ok=True)
+    # the twin was reaped too: its bytes are the state-file share, counted apart
+    total = (resource.getrusage(resource.RUSAGE_CHILDREN).ru_oublock - children0) * 512
+    total -= twin_total
+    return {
+        "elapsed": elapsed,
+        "window_live": io1["write_bytes"] - io0["write_bytes"],
+        "window_with_close": total - io0["write_bytes"],
+        "state_share": state_share,
+        "rows": {t: rows1[t] - rows0[t] for t in TABLES},
+        "growth": size1 - size0,
+    }
+
+
+def sd_writes(pools: int, minutes: float, swaps_per_block: int, retention: int | None) -> None:
+    build_s, stats, m = trio.run(_sd_writes, pools, minutes, swaps_per_block, retention)
+    per_h = 3600 / m["elapsed"]
+    blocks = m["rows"]["blocks"]
+    swaps_per_block_seen = m["rows"]["swaps"] / blocks if blocks else 0
+    rows = ", ".join(f"{t} {n * per_h:,.0f}" for t, n in m["rows"].items())
+    kept = {None: "default (43,200 blocks)", 0: "0 (swaps not journaled)"}.get(
+        retention, f"{retention} blocks (pruning active)"
+    )
+    print(
+        f"SD writes, {pools} pools (devnet built in {build_s:.0f} s), 2 s blocks, simulator "
+        f"{swaps_per_block} swaps/block + 3 rival searchers, swaps retention {kept}: "
+        f"window {m['elapsed'] / 60:.1f} min, {blocks} blocks journaled, "
+        f"{swaps_per_block_seen:.1f} swaps/block journaled, simulator sent {stats.sent} "
+        f"({stats.failed} failed)"
+    )
+    mb = lambda b: f"{b * per_h / 1e6:.1f} MB/h"  # noqa: E731
+    journal = m["window_with_close"] - m["state_share"]
+    print(
+        f"  supervisor writes {mb(m['window_with_close'])} incl. its last commit and the closing "
+        f"WAL checkpoint ({mb(m['window_live'])} before them), of which its state file "
+        f"(tmpfs on the appliance; a twin measured here) {mb(m['state_share'])}: "
+        f"journal {mb(journal)} (goal <= 50 MB/h in total; x{per_h:.1f} from the window); "
+        f"journal files grew {mb(m['growth'])}"
+    )
+    print(f"  rows per hour: {rows}")
+
+
 def _ms(values: list[float]) -> str:
     qs = statistics.quantiles(values, n=100) if len(values) >= 2 else values * 99
     return f"p50 {statistics.median(values) * 1e3:.2f} ms  p99 {qs[98] * 1e3:.2f} ms"
 
 
 def main() -> None:
-    quick = "--quick" in sys.argv
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer blocks, a 2-minute SD window")
+    ap.add_argument(
+        "--minutes",
+        type=float,
+        default=float(os.environ.get("BENCH_MINUTES", 5)),
+        help="the SD-write window (default: BENCH_MINUTES or 5)",
+    )
+    ap.add_argument("--swaps-per-block", type=int, default=30, help="simulator swaps per block")
+    ap.add_argument("--pools", type=int, default=500)
+    ap.add_argument("--only", choices=("classify", "sd"), default=None, help="run one part only")
+    args = ap.parse_args()
+    quick = args.quick
+    minutes = min(args.minutes, 2.0) if quick else args.minutes
+    if args.only != "sd":
+        classify(quick)
+    if args.only != "classify":
+        for retention in (None, 30, 0):
+            sd_writes(args.pools, minutes, args.swaps_per_block, retention)
+
+
+def classify(quick: bool) -> None:
     times = in_process(50 if quick else 500)
     print(f"in process, {SWAPS} swaps/block, decode + classify: {_ms(times)} ({len(times)} blocks)")
     devnet = trio.run(on_devnet, 2 if quick else 5)

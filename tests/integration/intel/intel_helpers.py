@@ -5,9 +5,32 @@ from __future__ import annotations
 
 from appliance.chain import open_rpc_pool
 from appliance.config import load_config
+from appliance.devnet._abi import calldata
 from appliance.events import SwapLogsSeen
 from appliance.intel import SWAP_V2_TOPIC, classify_block
 from appliance.intel.task import IntelReader
+
+ETH = 10**18
+TRIANGLE = ("WETH", "USDC", "DAI", "WETH")
+
+
+async def send_router_triangle(dn, account: str = "competitor", amount_in: int = 5 * ETH) -> dict:
+    """``account`` runs WETH -> USDC -> DAI -> WETH through the uniswap router's multi-hop path
+    (one transaction, mined); returns its receipt. Profitable after a WETH-dear dislocation."""
+    path = [dn.token(symbol).address for symbol in TRIANGLE]
+    return await dn.send_tx(
+        account,
+        dn.dex("uniswap").router,
+        calldata(
+            "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)",
+            amount_in,
+            0,
+            path,
+            dn.address_of(account),
+            2**63,
+        ),
+        gas=600_000,
+    )
 
 
 async def swap_logs(rpc, dn, number: int) -> SwapLogsSeen:

@@ -8,18 +8,16 @@ import math
 
 import pytest
 import trio
+from intel_helpers import send_router_triangle
 
 from appliance.chain import open_rpc_pool
 from appliance.chain.service import run_chain
 from appliance.config import load_config
-from appliance.devnet._abi import calldata
 from appliance.events import SwapLogsSeen
 from appliance.intel import Kind
 from appliance.intel.task import IntelReader
 
 pytestmark = pytest.mark.devnet
-
-ETH = 10**18
 
 
 @pytest.mark.parametrize("path", ["polling", "streaming"])
@@ -29,7 +27,6 @@ async def test_a_triangle_arbitrage_travels_from_the_chain_task_to_the_classifie
     if path == "polling":  # the HTTP half of the devnet's http|ws pair only
         rpc_list = tuple(r.split("|")[0] for r in cfg.chain.rpc)
         cfg = dataclasses.replace(cfg, chain=dataclasses.replace(cfg.chain, rpc=rpc_list))
-    weth, usdc, dai = (dn.token(s).address for s in ("WETH", "USDC", "DAI"))
     competitor = dn.address_of("competitor")
     events_send, _events_recv = trio.open_memory_channel(math.inf)
     swaps_send, swaps_recv = trio.open_memory_channel(16)
@@ -40,19 +37,7 @@ async def test_a_triangle_arbitrage_travels_from_the_chain_task_to_the_classifie
             )
         )
         await dn.swap("uniswap", "USDC", "WETH", 400_000 * 10**6, account="simulator")
-        receipt = await dn.send_tx(
-            "competitor",
-            dn.dex("uniswap").router,
-            calldata(
-                "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)",
-                5 * ETH,
-                0,
-                [weth, usdc, dai, weth],
-                competitor,
-                2**63,
-            ),
-            gas=600_000,
-        )
+        receipt = await send_router_triangle(dn)
         number = int(receipt["blockNumber"], 16)
         with trio.fail_after(60):
             while True:
@@ -60,8 +45,12 @@ async def test_a_triangle_arbitrage_travels_from_the_chain_task_to_the_classifie
                 assert isinstance(seen, SwapLogsSeen)
                 if seen.block == number:
                     break
-        event = await IntelReader(rpc, dn.pools, ()).read(seen)
+        event, swaps = await IntelReader(rpc, dn.pools, ()).read_block(seen)
         nursery.cancel_scope.cancel()
     (arb,) = event.arbitrages
     assert arb.kind == str(Kind.ARBITRAGE) and arb.tx_hash == receipt["transactionHash"].lower()
     assert arb.searcher.lower() == competitor.lower() and len(arb.pools) == 3 and arb.profit_wei > 0
+    # every swap of the block, for the journal, with its transaction's sender
+    legs = [s for s in swaps.swaps if s.tx_hash == arb.tx_hash]
+    assert [s.pool for s in legs] == list(arb.pools)
+    assert {s.tx_sender.lower() for s in legs} == {competitor.lower()}

@@ -9,40 +9,23 @@ a sandwich with the victim a plain swap, and the dislocating trade a plain swap.
 from __future__ import annotations
 
 import pytest
-from intel_helpers import block_intel
+from intel_helpers import ETH, TRIANGLE, block_intel, intel_event, send_router_triangle
 
-from appliance.devnet._abi import calldata
 from appliance.intel import Kind
 
 pytestmark = pytest.mark.devnet
 
-ETH = 10**18
-_DEADLINE = 2**63
-
 
 async def test_router_triangle_arbitrage_profit_equals_the_balance_change(devnet):
     dn = devnet
-    weth, usdc, dai = (dn.token(s).address for s in ("WETH", "USDC", "DAI"))
+    weth = dn.token("WETH").address
     competitor = dn.address_of("competitor")
     await dn.swap("uniswap", "USDC", "WETH", 400_000 * 10**6, account="simulator")  # WETH dear
     before = await dn.balance(weth, competitor)
     amount_in = 5 * ETH
-    path = [weth, usdc, dai, weth]
-    expected_out = (await dn.amounts_out("uniswap", amount_in, ["WETH", "USDC", "DAI", "WETH"]))[-1]
+    expected_out = (await dn.amounts_out("uniswap", amount_in, list(TRIANGLE)))[-1]
     router = dn.dex("uniswap").router
-    receipt = await dn.send_tx(
-        "competitor",
-        router,
-        calldata(
-            "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)",
-            amount_in,
-            0,
-            path,
-            competitor,
-            _DEADLINE,
-        ),
-        gas=600_000,
-    )
+    receipt = await send_router_triangle(dn, "competitor", amount_in)
     after = await dn.balance(weth, competitor)
     intel = await block_intel(dn, int(receipt["blockNumber"], 16))
     (arb,) = intel.arbitrages
@@ -87,3 +70,26 @@ async def test_sandwich_and_its_victim_in_one_block(devnet):
     assert s.token.lower() == dn.token("USDC").address.lower() and s.profit_wei > 0
     assert intel.arbitrages == ()
     assert intel.kind_of(victim.lower()) is Kind.SWAP
+
+
+async def test_the_reader_classifies_a_block_once_and_fills_in_the_receipts_gas(
+    devnet, monkeypatch
+):
+    from appliance.intel import task
+
+    dn = devnet
+    await dn.swap("uniswap", "USDC", "WETH", 400_000 * 10**6, account="simulator")
+    receipt = await send_router_triangle(dn)
+    calls = []
+    real = task.classify_block
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(task, "classify_block", counted)
+    event = await intel_event(dn, int(receipt["blockNumber"], 16))
+    assert len(calls) == 1  # with the senders; the receipts only fill in the gas
+    (arb,) = event.arbitrages
+    assert arb.tx_hash == receipt["transactionHash"].lower()
+    assert arb.gas_wei == int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16) > 0

@@ -15,16 +15,26 @@ from gpiozero.pins.mock import MockFactory
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "supervisor"))
 
+from intel_helpers import send_router_triangle
 from sup_helpers import appliance_config
 
 from appliance.cli import main as cli_main
 from appliance.config import load_config
-from appliance.devnet._abi import calldata
 from appliance.supervisor import run_supervisor
 
 pytestmark = pytest.mark.devnet
 
-ETH = 10**18
+
+def _swap_legs(journal: Path, tx: str) -> list[tuple]:
+    db = sqlite3.connect(f"file:{journal}?mode=ro", uri=True)
+    try:
+        return db.execute(
+            "SELECT p.address, s.amount_in, s.amount_out, s.tx_sender FROM swaps s "
+            "JOIN pools p ON p.id = s.pool_id WHERE s.tx_hash = ? ORDER BY s.log_index",
+            (bytes.fromhex(tx[2:]),),
+        ).fetchall()
+    finally:
+        db.close()
 
 
 def _arbitrages(journal: Path) -> list[tuple]:
@@ -37,11 +47,16 @@ def _arbitrages(journal: Path) -> list[tuple]:
         db.close()
 
 
+def theirs_pools(dn) -> list[str]:
+    pairs = (("WETH", "USDC"), ("USDC", "DAI"), ("DAI", "WETH"))
+    return [dn.pool("uniswap", a, b).address for a, b in pairs]
+
+
 async def test_a_rivals_triangle_reaches_the_leaderboard(devnet, tmp_path, capsys):
     dn = devnet
     path = await appliance_config(dn, tmp_path)
     cfg = load_config(path)
-    weth, usdc, dai = (dn.token(s).address for s in ("WETH", "USDC", "DAI"))
+    weth = dn.token("WETH").address
     competitor = dn.address_of("competitor")
     async with trio.open_nursery() as nursery:
         sup = await nursery.start(
@@ -52,19 +67,7 @@ async def test_a_rivals_triangle_reaches_the_leaderboard(devnet, tmp_path, capsy
         await sup.ready.wait()
         await dn.swap("uniswap", "USDC", "WETH", 400_000 * 10**6, account="simulator")
         before = await dn.balance(weth, competitor)
-        receipt = await dn.send_tx(
-            "competitor",
-            dn.dex("uniswap").router,
-            calldata(
-                "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)",
-                5 * ETH,
-                0,
-                [weth, usdc, dai, weth],
-                competitor,
-                2**63,
-            ),
-            gas=600_000,
-        )
+        receipt = await send_router_triangle(dn)
         profit = await dn.balance(weth, competitor) - before
         tx = receipt["transactionHash"].lower()
         with trio.fail_after(60):
@@ -72,6 +75,11 @@ async def test_a_rivals_triangle_reaches_the_leaderboard(devnet, tmp_path, capsy
                 await dn.mine()
                 await trio.sleep(0.2)
         nursery.cancel_scope.cancel()
+    # its swaps are journaled too (committed with or before the arbitrage row), with the sender
+    legs = _swap_legs(sup.journal_path, tx)
+    assert [row[0] for row in legs] == theirs_pools(dn)
+    assert {row[3] for row in legs} == {bytes.fromhex(competitor[2:].lower())}
+    assert int(legs[0][1]) == 5 * 10**18 and int(legs[-1][2]) - int(legs[0][1]) == profit
     assert cli_main(["competitors", "--config", str(path), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     (theirs,) = [a for a in doc["arbitrages"] if a["tx_hash"] == tx]
