@@ -11,6 +11,7 @@ pay on the chain at that block (QuoterV2 for the V3 leg, ``getAmountsOut`` arith
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -59,7 +60,14 @@ async def test_a_v2_v3_dislocation_is_found_rechecked_and_journaled(devnet_v3, t
     dn = devnet_v3
     await balance_market(dn)  # no V2 dislocation (no paper fill laid over the V2 reserves)
     path = await two_dex_config(dn, tmp_path, live=False, commit_interval_s=0.2)
-    path.write_text(path.read_text() + _v3_dex(dn))
+    # the devnet's own config lists its V3 DEX with every tier: watch tier 500 only
+    text = re.sub(
+        r'\[\[dex\]\]\nname = "[^"]*"\nkind = "uniswap_v3"\n.*?\n\n',
+        "",
+        path.read_text(),
+        flags=re.S,
+    )
+    path.write_text(text + _v3_dex(dn))
     cfg = load_config(path)
     pool = dn.v3.pool("WETH", "USDC", 500)
     weth = dn.token("WETH").address
@@ -93,7 +101,26 @@ async def test_a_v2_v3_dislocation_is_found_rechecked_and_journaled(devnet_v3, t
             ]
 
         await until(lambda: through_v3(), "an opportunity through the pushed V3 pool", timeout=90)
+
+        def v3_trades() -> list[tuple]:  # the paper fills of those opportunities (or drops)
+            return [
+                r[:3]
+                for r in rows(
+                    cfg,
+                    "SELECT t.status, t.reason, t.realized_profit, o.path, o.amount_in, "
+                    "o.amount_out FROM trades t JOIN opportunities o ON o.id = t.opportunity_id "
+                    "WHERE o.block >= ? AND t.status IN ('paper', 'dropped')",
+                    (pushed,),
+                )
+                if pool.address in json.loads(r[3])
+            ]
+
+        await until(lambda: v3_trades(), "the V3 opportunity through execution", timeout=90)
         nursery.cancel_scope.cancel()
+    # the executor's own simulation of the exact calldata (V3 callback and all) filled it
+    status, reason, realized = v3_trades()[0]
+    assert status == "paper", (status, reason)
+    assert int(realized) > 0
     block, base, legs_json, amount_in, amount_out = through_v3()[0]
     pools = json.loads(legs_json)
     kinds = dict(rows(cfg, "SELECT address, kind FROM pools"))

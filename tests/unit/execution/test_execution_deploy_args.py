@@ -19,7 +19,8 @@ V3B = "0x3333333333333333333333333333333333333333"
 
 
 def _dex(name: str, factory: str, kind: str = "uniswap_v2") -> DexConfig:
-    return DexConfig(name=name, factory=factory, kind=kind)
+    tiers = (500, 3000) if kind == "uniswap_v3" else ()
+    return DexConfig(name=name, factory=factory, kind=kind, fee_tiers=tiers)
 
 
 def test_the_v3_factory_comes_from_the_uniswap_v3_dex():
