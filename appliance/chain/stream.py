@@ -38,6 +38,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import trio
 
 from appliance.chain.bloom import bloom_bits, bloom_from_hex, may_contain
@@ -58,6 +59,12 @@ _BACKOFF_BASE_S = 0.25
 _BACKOFF_CAP_S = 10.0
 
 
+def _positions(mask: int) -> list[int]:
+    """A bloom mask's bits as indices into ``np.unpackbits`` of the big-endian 256 bytes."""
+    bits = [2047 - k for k in range(2048) if mask >> k & 1]
+    return (bits * 3)[:3]  # 3 bits, or fewer when two collide (repeated: same test)
+
+
 class WatchedPools:
     """The pool addresses whose ``Sync`` logs are wanted (grows with discovery)."""
 
@@ -65,6 +72,7 @@ class WatchedPools:
         self.version = 0
         self.addresses: tuple[str, ...] = ()
         self.masks: dict[str, int] = {}
+        self._positions = np.zeros((0, 3), dtype=np.int16)
         self.update(addresses)
 
     def update(self, addresses: Sequence[str]) -> None:
@@ -74,7 +82,17 @@ class WatchedPools:
         for address in new:
             self.masks[address] = bloom_bits(bytes.fromhex(address[2:]))
         self.addresses = tuple(self.masks)
+        self._positions = np.array(
+            [_positions(self.masks[a]) for a in self.addresses], dtype=np.int16
+        ).reshape(-1, 3)
         self.version += 1
+
+    def admitted(self, bloom: int) -> list[str]:
+        """The watched pools whose address ``bloom`` may contain: one vectorized test per
+        block (a Python loop over 2,000 pools' 2048-bit masks took a millisecond)."""
+        bits = np.unpackbits(np.frombuffer(bloom.to_bytes(256, "big"), dtype=np.uint8))
+        hit = bits[self._positions].all(axis=1)
+        return [self.addresses[i] for i in np.flatnonzero(hit)]
 
 
 @dataclass
@@ -165,18 +183,19 @@ class StreamedBlocks:
         entry = self._blocks.get(block_hash)
         if entry is None or entry.bloom is None:
             return None
-        masks = self.watched.masks
         out: dict[str, tuple[int, int]] = {}
         if may_contain(entry.bloom, _SYNC_BITS):
-            for p in pools:
-                mask = masks.get(p)
-                if mask is None:
-                    return None  # not subscribed (yet): only a request knows
-                if may_contain(entry.bloom, mask):
-                    found = (entry.before_head or {}).get(p)
-                    if found is None:
-                        return None  # in flight, or a bloom false positive
-                    out[p] = found[1:]
+            wanted = set(pools)
+            if not wanted <= self.watched.masks.keys():
+                return None  # not subscribed (yet): only a request knows
+            before = entry.before_head or {}
+            for p in self.watched.admitted(entry.bloom):
+                if p not in wanted:
+                    continue
+                found = before.get(p)
+                if found is None:
+                    return None  # in flight, or a bloom false positive
+                out[p] = found[1:]
         entry.applied = True
         self.from_stream += 1
         return out
