@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import base64
 import cProfile
+import gc
 import io
 import itertools
 import json
@@ -197,6 +198,34 @@ def entry(dn, path: str) -> str:
 
 
 TABLE: list[str] = []
+
+
+class GcPauses:
+    """The garbage collector's pauses in this process (``gc.callbacks``), per generation."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = defaultdict(list)
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append(time.perf_counter() - self._start)
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+    def summary(self) -> str:
+        return ", ".join(
+            f"gen{g} {len(p)}x max {max(p) * 1000:.1f} ms" for g, p in sorted(self.pauses.items())
+        )
+
+
 PROFILE: list[cProfile.Profile] = []  # --profile: enabled around each measured block of part 2
 
 
@@ -226,11 +255,24 @@ async def chain_latency(dn, path: str, block_time: float, blocks: int) -> dict:
                 updated.setdefault(event.block, now)
                 arrived.setdefault(event.block, trio.Event()).set()
 
-    with witnessed(dn) as witness:
+    from appliance.chain import service
+
+    by_logs = service.fetch_reserves_by_logs
+    requested: list[int] = []
+
+    async def counted(rpc, block, *a, **kw):  # a block whose reserves needed eth_getLogs
+        requested.append(1)
+        return await by_logs(rpc, block, *a, **kw)
+
+    service.fetch_reserves_by_logs = counted
+    with witnessed(dn) as witness, GcPauses() as pauses:
         async with open_rpc_pool(cfg) as rpc, trio.open_nursery() as nursery:
             nursery.start_soon(receive)
             await nursery.start(run_chain, cfg, rpc, dn.pools, send)
             await trio.sleep(max(1.0, 2 * block_time))  # the stream subscribes
+            gc.collect()  # as the supervisor does once synced
+            gc.freeze()
+            pauses.pauses.clear()  # the pauses of the measured blocks only
             async with dn.client() as client:
                 n = await dn.block_number()
                 rng = random.Random(5)
@@ -251,7 +293,9 @@ async def chain_latency(dn, path: str, block_time: float, blocks: int) -> dict:
                         await arrived.setdefault(n, trio.Event()).wait()
             await trio.sleep(max(0.5, block_time))
             nursery.cancel_scope.cancel()
+        gc.unfreeze()
         heads = witness.heads()
+    service.fetch_reserves_by_logs = by_logs
     ref = {b: heads[b][0] for b in numbers if b in heads}
     return {
         "seen": [seen[b] - t for b, t in ref.items() if b in seen],
@@ -259,6 +303,8 @@ async def chain_latency(dn, path: str, block_time: float, blocks: int) -> dict:
         "rtt": rtt,
         "n": len(numbers),
         "witnessed": len(ref),
+        "requests": len(requested),
+        "gc": pauses.summary(),
     }
 
 
@@ -269,8 +315,9 @@ async def part1(dn, block_times: tuple[float, ...], blocks: int) -> None:
             line = (
                 f"  {len(dn.pools):5d} pools  block {block_time:4.2f} s  {path:9s}"
                 f"  ->BlockSeen {ms(r['seen'])}  ->reserves {ms(r['updated'])}"
-                f"  (n={r['n']}, witnessed {r['witnessed']}; Anvil's evm_mine round trip"
-                f" p50 {pct(r['rtt'], 50) * 1000:.1f} ms, not counted)"
+                f"  (n={r['n']}, witnessed {r['witnessed']}, eth_getLogs for"
+                f" {r['requests']}; Anvil's evm_mine round trip"
+                f" p50 {pct(r['rtt'], 50) * 1000:.1f} ms, not counted; GC: {r['gc']})"
             )
             print(line, flush=True)
             TABLE.append(
@@ -279,13 +326,14 @@ async def part1(dn, block_times: tuple[float, ...], blocks: int) -> None:
 
 
 # ------------------------------------------------------------------------------- part 2
-STAGES = ("market_in", "detected", "exec_in", "simulated", "signed")
+STAGES = ("market_in", "detected", "risk_in", "approved", "exec_in", "simulated", "signed")
 
 
 @contextmanager
 def instrumented():
     """perf_counter marks per candidate block, taken by wrapping production methods."""
     from appliance.execution.pipeline import Pipeline
+    from appliance.risk.engine import RiskEngine
     from appliance.strategy.detector import Detector
 
     marks: dict[int, dict[str, float]] = defaultdict(dict)
@@ -334,6 +382,16 @@ def instrumented():
 
     saved[(market_task, "probe_token")] = probe
     market_task.probe_token = w_probe
+    on_candidates = RiskEngine.on_candidates
+
+    def w_on_candidates(self, found, *a, **kw):
+        marks[found.block].setdefault("risk_in", time.perf_counter())
+        out = on_candidates(self, found, *a, **kw)
+        marks[found.block].setdefault("approved", time.perf_counter())
+        return out
+
+    saved[(RiskEngine, "on_candidates")] = on_candidates
+    RiskEngine.on_candidates = w_on_candidates
     Detector.on_reserves = w_on_reserves
     Pipeline.handle = w_handle
     Pipeline.simulate_at_head, Pipeline.sign = w_simulate, w_sign
@@ -359,7 +417,7 @@ async def signed_latency(dn, path: str, blocks: int, tmp: Path) -> dict:
     cfg_path.write_text(text.replace("block_time_s = 0.5", "block_time_s = 2"))
     cfg = load_config(cfg_path)
     dislocated: list[int] = []
-    with witnessed(dn) as witness, instrumented() as marks:
+    with witnessed(dn) as witness, instrumented() as marks, GcPauses() as pauses:
         async with trio.open_nursery() as nursery:
             sup = await nursery.start(run_supervisor, cfg)
             with trio.fail_after(120):
@@ -369,6 +427,7 @@ async def signed_latency(dn, path: str, blocks: int, tmp: Path) -> dict:
             # measured blocks come after that, when the appliance is in its steady state
             while time.monotonic() - marks[-1]["probe"] < 2.0:
                 await trio.sleep(0.5)
+            pauses.pauses.clear()  # the pauses of the measured blocks only
             async with dn.client() as client:
                 await client.call("evm_setAutomine", [False])  # the dislocation waits for our mine
                 number = int(await client.call("eth_blockNumber"), 16)
@@ -408,6 +467,7 @@ async def signed_latency(dn, path: str, blocks: int, tmp: Path) -> dict:
         "journaled": [t - heads[b][1] for b, t in journaled.items() if b in heads],
         "stages": stages,
         "n": len(dislocated),
+        "gc": pauses.summary(),
     }
 
 
@@ -420,7 +480,7 @@ async def part2(dn, blocks: int) -> None:
         print(
             f"  {len(dn.pools):5d} pools  block 2.00 s  {path:9s}  ->signed {ms(r['signed'])}"
             f"  ->journaled {ms(r['journaled'])}  ({len(r['signed'])} signed of"
-            f" {r['n']} dislocations)",
+            f" {r['n']} dislocations; GC: {r['gc']})",
             flush=True,
         )
         for stage in STAGES:
