@@ -81,11 +81,16 @@ class ScriptedNode:
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
+        if isinstance(body, list):  # a JSON-RPC batch: one answer per request
+            return httpx.Response(200, json=[self.answer(item) for item in body])
+        return httpx.Response(200, json=self.answer(body))
+
+    def answer(self, body: dict) -> dict:
         try:
             answer = {"result": self.call_sync(body["method"], body["params"])}
         except Refuse as exc:
             answer = {"error": {"code": exc.code, "message": exc.message}}
-        return httpx.Response(200, json={"jsonrpc": "2.0", "id": body["id"], **answer})
+        return {"jsonrpc": "2.0", "id": body["id"], **answer}
 
     def pool(self) -> RpcPool:
         client = RpcClient("http://node.test:8545", transport=httpx.MockTransport(self.handler))
