@@ -11,7 +11,8 @@ Heads come from two places: the subscriptions (``streams``: ``(BlockSeen, Endpoi
 :func:`appliance.chain.stream.run_stream`, first arrival wins, duplicates from other endpoints
 drop out because their hash is already linked) and polling (``get_block("latest")`` every
 quarter block) — the follower polls while no subscription is live, and once per block time
-while one is (a safety net that costs one request per quiet block).
+while one is (a safety net that costs one request per quiet block; a head streamed while that
+request is in flight wins at once, the poll is cancelled).
 
 Lies caught here (the endpoint that gave the head gets a data fault, :meth:`RpcPool.mark_fault`,
 and the pool fails over): a head more than ``max_lag_blocks`` *below* ours whose block is the one
@@ -217,6 +218,43 @@ def _all_not_found(exc: BaseException) -> bool:
     )
 
 
+async def _poll_unless_streamed(
+    follower: HeadFollower, streams: trio.MemoryReceiveChannel
+) -> list[BlockSeen | ReorgDetected]:
+    """The safety-net poll, raced against the subscriptions: a head streamed while the request
+    is in flight is taken at once (the poll is cancelled), never queued behind the request —
+    a node answers HTTP slowly exactly while it produces a block. A poll that answered and a
+    head that arrived in the same instant are both used (in that order: advance drops the
+    older)."""
+    got: dict[str, object] = {}
+
+    async def poll(scope: trio.CancelScope) -> None:
+        try:
+            got["latest"] = (await follower.rpc.get_block("latest"), follower.rpc.latest_source)
+        except ChainError as exc:  # raised bare below, not inside an ExceptionGroup
+            got["error"] = exc
+        scope.cancel()
+
+    async def stream(scope: trio.CancelScope) -> None:
+        try:
+            got["streamed"] = await streams.receive()
+        except trio.EndOfChannel:
+            return  # the streams ended: the poll decides alone
+        scope.cancel()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(poll, nursery.cancel_scope)
+        nursery.start_soon(stream, nursery.cancel_scope)
+    events: list[BlockSeen | ReorgDetected] = []
+    if "latest" in got:
+        events += await follower.advance(*got["latest"])  # type: ignore[misc]
+    if "streamed" in got:
+        events += await follower.advance(*got["streamed"])  # type: ignore[misc]
+    elif "error" in got:
+        raise got["error"]  # type: ignore[misc]
+    return events
+
+
 async def run_head_follower(
     rpc: RpcPool,
     events_send: trio.MemorySendChannel,
@@ -250,6 +288,8 @@ async def run_head_follower(
         try:
             if streamed is not None:
                 events = await follower.advance(*streamed)
+            elif streams is not None:
+                events = await _poll_unless_streamed(follower, streams)
             else:
                 events = await follower.poll()
         except ChainError as exc:

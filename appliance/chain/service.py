@@ -12,9 +12,10 @@ data fault changes, with the live input path (``"streaming"`` / ``"polling"``); 
 an endpoint (it answers, but lies) is also a ``FaultChanged("rpc:<host>")``.
 
 Streaming: each endpoint with a WebSocket URL runs :func:`~appliance.chain.stream.run_stream`;
-its heads feed the same follower as polling. A streamed block's reserves come from the
-subscription's ``Sync`` logs that preceded its head (or from its ``logsBloom``) when they are
-known exactly, with no request; otherwise from one ``eth_getLogs`` request as when polling.
+its heads feed the same follower as polling. A streamed block's reserves (and its ``Swap``
+logs, for market intelligence) come from the subscription's logs that preceded its head (or from
+its ``logsBloom``) when they are known exactly, with no request; otherwise from one
+``eth_getLogs`` request as when polling.
 
 New pools: with an :class:`AppConfig`, each full refresh first reads the factories'
 ``PairCreated`` logs since the last check (one request per refresh, none per block); pools of
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -43,6 +45,7 @@ from appliance.chain.reserves import (
     state_topics,
 )
 from appliance.chain.stream import StreamedBlocks, WatchedPools, run_stream
+from appliance.chain.values import Log
 from appliance.config import ChainConfig
 from appliance.events import (
     BlockSeen,
@@ -103,6 +106,16 @@ async def run_rpc_health(
                 await rpc.wait_changed()
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """One block's reserves and where they came from."""
+
+    reserves: dict[str, tuple[int, int]]
+    full: bool  # every pool's getReserves (else: the block's changes only)
+    source: str  # "stream" (the subscription, no request), "logs" (eth_getLogs) or "full"
+    swaps: tuple[Log, ...] | None  # the block's Swap logs when the source carried them
+
+
 async def _reserves(
     rpc: RpcPool,
     block: BlockSeen,
@@ -112,15 +125,15 @@ async def _reserves(
     multicall: str | None,
     retry_s: float,
     streamed: StreamedBlocks | None = None,
-    swaps: list | None = None,
+    with_swaps: bool = False,
     driven: Sequence[PoolInfo] = (),
     state_logs: list | None = None,
     topics: Sequence[str] = (),
-) -> tuple[dict[str, tuple[int, int]], bool]:
+) -> _Read:
     """Reserves of ``block`` (retried until they come: a block is never skipped).
 
-    ``swaps``: when the reserves come from the block's logs, its Swap logs are collected into
-    it by the same request (market intelligence); a streamed or full read leaves it as it is.
+    ``with_swaps``: a logs request also asks for the block's Swap logs (market intelligence),
+    the subscription carries them anyway; a full read has none (``swaps`` is None).
     ``driven`` (log-driven pools, V3): their state logs (``topics``) ride on the same logs
     request into ``state_logs``; a streamed block skips the request only when its bloom shows
     none of them.
@@ -128,19 +141,21 @@ async def _reserves(
     if state_logs is not None:
         state_logs.clear()
     if not full and streamed is not None and streamed.knows(block.hash):
-        known = streamed.reserves(block.hash, [p.address for p in pools])
+        addresses = [p.address for p in pools]
+        known = streamed.reserves(block.hash, addresses)
         if known is not None and not streamed.may_touch(block.hash, [p.address for p in driven]):
-            return known, False  # from the subscription: no request
+            # from the subscription: no request
+            return _Read(known, False, "stream", streamed.swaps(block.hash, addresses))
     failures = 0
     while True:
         use_full = full or failures >= _FULL_AFTER_LOG_FAILURES
         try:
             if use_full:
-                return await fetch_reserves_full(rpc, block.hash, pools, multicall=multicall), True
-            if swaps is not None:
-                swaps.clear()  # a retry starts over
+                got = await fetch_reserves_full(rpc, block.hash, pools, multicall=multicall)
+                return _Read(got, True, "full", None)
             if state_logs is not None:
                 state_logs.clear()
+            swaps: list[Log] | None = [] if with_swaps else None
             got = await fetch_reserves_by_logs(
                 rpc,
                 block.hash,
@@ -149,9 +164,7 @@ async def _reserves(
                 state_logs=state_logs if driven else None,
                 state_topics=topics,
             )
-            if swaps is not None:
-                swaps.append(_FROM_LOGS)
-            return got, False
+            return _Read(got, False, "logs", None if swaps is None else tuple(swaps))
         except ChainError as exc:
             failures += 1
             log.warning(
@@ -178,9 +191,9 @@ async def run_chain(
     ``cfg`` is the :class:`AppConfig` (or its ``ChainConfig``). Runs until cancelled; RPC
     failures are retried, never fatal. ``task_status.started()`` once the first head is known.
     ``swaps_send`` (market intelligence) gets each changed block's Swap logs as
-    :class:`SwapLogsSeen`: from the block's own logs request when the reserves came that way,
-    else from one Swap-only request; best effort — a full channel drops the block's swaps
-    (logged), it never delays the reserves.
+    :class:`SwapLogsSeen`: from the subscription or the block's own logs request, whichever
+    carried its reserves, and from one Swap-only request after a full read; best effort — a
+    full channel drops the block's swaps (logged), it never delays the reserves.
     """
     chain = _chain_cfg(cfg)
     pools = tuple(pools)
@@ -254,11 +267,11 @@ async def run_chain(
                     streamed.late = False
                     full_next = True
                 check = periodic and not full_next
-                swap_logs: list | None = [] if swaps_send is not None else None
+                swaps: tuple[Log, ...] | None = None
                 state_logs: list = []
                 topics = state_topics(driven)
                 if check:  # the refresh block's own changes, for a like-for-like comparison
-                    logs, _ = await _reserves(
+                    changes = await _reserves(
                         rpc,
                         event,
                         reserve_pools,
@@ -266,10 +279,11 @@ async def run_chain(
                         multicall=chain.multicall,
                         retry_s=interval,
                         streamed=streamed,
-                        swaps=swap_logs,
+                        with_swaps=swaps_send is not None,
                     )
-                    known.update(logs)
-                reserves, full = await _reserves(
+                    known.update(changes.reserves)
+                    swaps = changes.swaps
+                read = await _reserves(
                     rpc,
                     event,
                     reserve_pools,
@@ -277,11 +291,14 @@ async def run_chain(
                     multicall=chain.multicall,
                     retry_s=interval,
                     streamed=streamed,
-                    swaps=swap_logs,
+                    with_swaps=swaps_send is not None,
                     driven=driven_pools,
                     state_logs=state_logs,
                     topics=topics,
                 )
+                reserves, full = read.reserves, read.full
+                if read.swaps is not None:
+                    swaps = read.swaps
                 if driven:  # V3 pools: their logs (same request) or snapshots, before reserves
                     states = await _pool_states(
                         rpc, event, trackers, driven, state_logs, full=full, retry_s=interval
@@ -300,10 +317,7 @@ async def run_chain(
                     ReservesUpdated(event.number, event.hash, reserves, full=full)
                 )
                 if swaps_send is not None and reserves:
-                    await _offer_swaps(rpc, swaps_send, event, pools, swap_logs)
-
-
-_FROM_LOGS = object()  # marks a swaps list filled by the block's own logs request
+                    await _offer_swaps(rpc, swaps_send, event, pools, swaps)
 
 
 async def _pool_states(
@@ -324,11 +338,20 @@ async def _pool_states(
             await trio.sleep(min(retry_s * 2 ** min(failures - 1, 6), 2.0))
 
 
-async def _offer_swaps(rpc, swaps_send, event: BlockSeen, pools, swap_logs: list | None) -> None:
-    """Hand the block's Swap logs to market intelligence without ever waiting on it."""
-    if swap_logs and swap_logs[-1] is _FROM_LOGS:
-        found = swap_logs[:-1]
-    else:  # streamed or full: one Swap-only request for this changed block
+async def _offer_swaps(
+    rpc: RpcPool,
+    swaps_send: trio.MemorySendChannel,
+    event: BlockSeen,
+    pools: Sequence[PoolInfo],
+    swaps: tuple[Log, ...] | None,
+) -> None:
+    """Hand the block's Swap logs to market intelligence without ever waiting on it.
+
+    ``swaps``: what the reserves' source carried (the subscription or the logs request); None
+    after a full read, which carries none: then one Swap-only request for this changed block."""
+    if swaps is not None:
+        found: Sequence[Log] = swaps
+    else:
         try:
             found = await fetch_swap_logs(rpc, event.hash, pools)
         except ChainError as exc:

@@ -35,7 +35,7 @@ from typing import Any
 import trio
 from eth_abi import decode
 
-from appliance.chain.errors import ChainError, ExecutionReverted
+from appliance.chain.errors import ChainError, ExecutionReverted, RpcError
 from appliance.chain.pool import RpcPool
 from appliance.config import AppConfig
 from appliance.errors import ApplianceError
@@ -191,6 +191,38 @@ class Pipeline:
             out = await self.rpc.eth_call(self.executor, data, block, sender=self.sender)
         except ChainError as exc:
             raise _reverted(exc) or exc from None
+        return self._profit(out)
+
+    async def simulate_at_head(self, cand: Candidate) -> tuple[Head, bytes, int, int, int, int]:
+        """(head, calldata, deadline, coinbase_wei, profit, gas): the head, the exact calldata's
+        simulation on the pending block and its gas estimate, in one batched request (one round
+        trip where the head then the simulation took two). The calldata is encoded for the
+        candidate's block; when the head's own calldata differs (the market was behind the head:
+        the deadline counts ``execution.deadline_blocks`` from the head it was simulated at; a
+        bundle's payment depends on the head's base fee), it is encoded again from the head and
+        simulated again. A revert wins over any other error."""
+        assumed = Head(number=cand.block, base_fee=None)
+        data, deadline = self.calldata(cand, assumed, coinbase_bid(self, cand, assumed))
+        head, out, gas = await self._simulate_batch(data)
+        coinbase_wei = coinbase_bid(self, cand, head)
+        again, deadline_again = self.calldata(cand, head, coinbase_wei)
+        if again != data:  # whatever the first answer: it simulated other calldata
+            data, deadline = again, deadline_again
+            _later, out, gas = await self._simulate_batch(data)
+        failed = [e for e in (out, gas) if isinstance(e, RpcError)]
+        if failed:
+            raise next((r for r in map(_reverted, failed) if r is not None), failed[0])
+        assert isinstance(out, bytes) and isinstance(gas, int)
+        return head, data, deadline, coinbase_wei, self._profit(out), gas
+
+    async def _simulate_batch(self, data: bytes) -> tuple[Head, bytes | RpcError, int | RpcError]:
+        try:
+            block, out, gas = await self.rpc.simulate_at_head(self._call(data), "pending")
+        except ChainError as exc:
+            raise _reverted(exc) or exc from None
+        return Head.from_block(block), out, gas
+
+    def _profit(self, out: bytes) -> int:
         if len(out) < 32:
             raise SimulationFailed(
                 f"unexpected answer {out.hex()!r} (is {self.executor} the executor?)"
@@ -331,14 +363,18 @@ class Pipeline:
         cand = order.candidate
         base = order_update(order, TradeStatus.DROPPED)
         try:
-            head = head or await self.head()
-            coinbase_wei = coinbase_bid(self, cand, head)
-            data, deadline = self.calldata(cand, head, coinbase_wei)
-            if simulate:
-                profit, gas = await self.simulate_and_estimate(data)
+            if simulate and head is None:  # head, simulation and estimate: one round trip
+                head, data, deadline, coinbase_wei, profit, gas = await self.simulate_at_head(cand)
                 self.stats.simulated += 1
             else:
-                profit, gas = cand.gross_profit, cand.gas_estimate
+                head = head or await self.head()
+                coinbase_wei = coinbase_bid(self, cand, head)
+                data, deadline = self.calldata(cand, head, coinbase_wei)
+                if simulate:
+                    profit, gas = await self.simulate_and_estimate(data)
+                    self.stats.simulated += 1
+                else:
+                    profit, gas = cand.gross_profit, cand.gas_estimate
             fees = await self.fees(head)
         except ValueError as exc:
             await self.emit(_replace(base, reason=f"bad_candidate: {exc}"))

@@ -213,6 +213,10 @@ async def run_risk(
             results = [m for i, m in got if i == _RESULTS]
             inputs = [m for i, m in got if i == _INPUTS]
             batches = [m for i, m in got if i == _CANDIDATES]
+            more, gone = _drain(channels[_CANDIDATES])  # a block's prices and its candidates
+            batches += more  # come back to back: one pass, not a wait for the second
+            if gone:
+                channels[_CANDIDATES] = None
             drained, gone = _drain(channels[_RESULTS])
             results += drained
             if gone:

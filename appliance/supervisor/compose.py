@@ -13,6 +13,7 @@ Start-up order (each step only once the previous one is up):
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
@@ -93,7 +94,10 @@ async def run_supervisor(
     runtime_dir.mkdir(parents=True, exist_ok=True)
     with hold_dir_locks(data_dir, runtime_dir):
         latch = latch if latch is not None else SafetyLatch(data_dir)
-        await _run(cfg, latch, pin_factory, env, on_kill_switch, task_status)
+        try:
+            await _run(cfg, latch, pin_factory, env, on_kill_switch, task_status)
+        finally:
+            gc.unfreeze()
 
 
 async def _run(cfg, latch, pin_factory, env, on_kill_switch, task_status) -> None:
@@ -254,6 +258,11 @@ async def _run(cfg, latch, pin_factory, env, on_kill_switch, task_status) -> Non
             )
             task_status.started(handle)
             await await_synced(live, risk_inputs)
+            # what the start-up built (modules, pools, the market state) lives as long as the
+            # process: frozen out of the collector's way, a full collection (measured: 0.2-0.3 s
+            # at 500 pools) never pauses a block; thawed again when the supervisor ends
+            gc.collect()
+            gc.freeze()
             watchdog.ready()
             await records.send(StartupCompleted(time.time()))
             handle.ready.set()

@@ -6,13 +6,25 @@ through the fault proxy, which counts requests by method and can hold a method u
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
-from chain_helpers import chain_stream, check_stream, reserves_of, until
+import trio
+from chain_helpers import GUARD_S, chain_stream, check_stream, reserves_of, until
 from faultproxy import FaultProxy
 from tcpproxy import TcpProxy
 
+from appliance.chain import open_rpc_pool
+from appliance.chain.reserves import SWAP_TOPIC
+from appliance.chain.service import run_chain
 from appliance.config import ChainConfig
-from appliance.events import BlockSeen, ReorgDetected, ReservesUpdated, RpcHealthChanged
+from appliance.events import (
+    BlockSeen,
+    ReorgDetected,
+    ReservesUpdated,
+    RpcHealthChanged,
+    SwapLogsSeen,
+)
 
 pytestmark = pytest.mark.devnet
 
@@ -152,3 +164,85 @@ async def test_two_streams_dedupe_and_reorgs_are_reported_as_when_polling(devnet
     seen = [e.number for e in after if isinstance(e, BlockSeen)]
     assert seen == list(range(number - 2, number + 1))
     assert a.connections >= 2  # the ws-only endpoint: a request connection and a stream
+
+
+async def test_streamed_block_brings_its_swap_logs_without_a_request(devnet, nursery):
+    """Issue 17's streamed path: the logs subscription carries the Swap topic too, so a block
+    whose logs came before its head gives SwapLogsSeen (the chain's Swap logs of that block,
+    exactly) with no eth_getLogs at all — neither for its reserves nor for its swaps."""
+    http = FaultProxy(devnet.rpc)
+    await nursery.start(http.serve)
+    ws = devnet.rpc.replace("http://", "ws://")
+    cfg = ChainConfig(chain_id=devnet.chain_id, rpc=(f"{http.url}|{ws}",), block_time_s=1.0)
+    send, recv = trio.open_memory_channel(1000)
+    swaps_send, swaps_recv = trio.open_memory_channel(1000)
+    events: list = []
+    swaps: list = []
+    async with open_rpc_pool(cfg) as rpc, trio.open_nursery() as inner:
+        first = await devnet.block_number()
+        await inner.start(partial(run_chain, cfg, rpc, devnet.pools, send, swaps_send=swaps_send))
+        await until(recv, events, path_is("streaming"))
+        await until(recv, events, reserves_of(first))
+        quiet: int | None = None  # a block that came with no eth_getLogs
+        for i in range(40):  # Anvil orders a block's logs and head at random: until one came first
+            before = http.methods["eth_getLogs"]
+            number = await trade_and_mine(devnet, i)
+            await until(recv, events, reserves_of(number))
+            got = await until(
+                swaps_recv, swaps, lambda e, n=number: isinstance(e, SwapLogsSeen) and e.block >= n
+            )
+            assert got.block == number  # every block here has a swap
+            if http.methods["eth_getLogs"] == before:
+                quiet = number
+                break
+        inner.cancel_scope.cancel()
+    assert quiet is not None, "no block of 40 came with its logs before its head"
+    seen = next(e for e in swaps if e.block == quiet)
+    block_hash = next(e.hash for e in events if isinstance(e, BlockSeen) and e.number == quiet)
+    truth = await devnet.call(
+        "eth_getLogs",
+        [
+            {
+                "blockHash": block_hash,
+                "topics": [SWAP_TOPIC],
+                "address": [p.address for p in devnet.pools],
+            }
+        ],
+    )
+    assert truth, "the block has a swap"
+    assert [(x.tx_hash, x.log_index, "0x" + x.data.hex()) for x in seen.logs] == [
+        (t["transactionHash"], int(t["logIndex"], 16), t["data"]) for t in truth
+    ]
+    assert check_stream(events, first, quiet) == await devnet.all_reserves()
+
+
+async def test_a_streamed_head_is_not_held_behind_a_hanging_safety_poll(devnet, nursery):
+    """While streaming, the follower polls once per quiet block time as a safety net. A head
+    streamed while that poll hangs (a node answers HTTP slowly while it produces a block; here
+    the proxy never answers it) is taken at once: the poll is given up, not waited for."""
+    http = FaultProxy(devnet.rpc)
+    await nursery.start(http.serve)
+    ws = devnet.rpc.replace("http://", "ws://")
+    cfg = ChainConfig(
+        chain_id=devnet.chain_id,
+        rpc=(f"{http.url}|{ws}",),
+        block_time_s=0.3,
+        request_timeout_s=60,  # longer than the guard: waiting for the poll would fail the test
+    )
+    send, recv = trio.open_memory_channel(1000)
+    events: list = []
+    async with open_rpc_pool(cfg) as rpc, trio.open_nursery() as inner:
+        first = await devnet.block_number()
+        await inner.start(run_chain, cfg, rpc, devnet.pools, send)
+        await until(recv, events, path_is("streaming"))
+        await until(recv, events, reserves_of(first))
+        http.hold.add("eth_getBlockByNumber")  # every poll of the head hangs from now on
+        for i in range(3):
+            held = http.methods["eth_getBlockByNumber"]
+            with trio.fail_after(GUARD_S):
+                while http.methods["eth_getBlockByNumber"] == held:  # a poll is in flight
+                    await trio.sleep(0.05)
+            number = await trade_and_mine(devnet, i)
+            await until(recv, events, reserves_of(number))
+        inner.cancel_scope.cancel()
+    assert check_stream(events, first, number) == await devnet.all_reserves()

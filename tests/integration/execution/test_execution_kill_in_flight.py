@@ -43,6 +43,13 @@ class PressDuringSimulation(RpcClient):
             self._press()
         return await super().call(method, params)
 
+    async def batch(self, requests):  # the simulation rides one batch with the head and estimate
+        self.methods.extend(method for method, _ in requests)
+        if any(method == "eth_call" for method, _ in requests) and not self.pressed:
+            self.pressed = True
+            self._press()
+        return await super().batch(requests)
+
 
 async def test_press_during_simulation_stops_signing(chain, journal, latch) -> None:
     dn, executor, _flash = chain

@@ -81,11 +81,16 @@ class ScriptedNode:
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
+        if isinstance(body, list):  # a JSON-RPC batch: one answer per request
+            return httpx.Response(200, json=[self.answer(item) for item in body])
+        return httpx.Response(200, json=self.answer(body))
+
+    def answer(self, body: dict) -> dict:
         try:
             answer = {"result": self.call_sync(body["method"], body["params"])}
         except Refuse as exc:
             answer = {"error": {"code": exc.code, "message": exc.message}}
-        return httpx.Response(200, json={"jsonrpc": "2.0", "id": body["id"], **answer})
+        return {"jsonrpc": "2.0", "id": body["id"], **answer}
 
     def pool(self) -> RpcPool:
         client = RpcClient("http://node.test:8545", transport=httpx.MockTransport(self.handler))
@@ -386,3 +391,28 @@ async def test_paper_mode_takes_a_simulation_above_its_overlay_at_the_expected_p
     pipe, emitted, _ = _pipe(node, tmp_path, live=True)
     await pipe.handle(dataclasses.replace(order, candidate=less))
     assert emitted[-1].reason.startswith("sim_mismatch:") and node.sent == []
+
+
+async def test_the_deadline_counts_from_the_head_the_order_was_simulated_at(tmp_path):
+    """The head comes in one batch with the simulation; the calldata was encoded for the
+    candidate's block. A market behind the head (candidate of block 97, head 100) gets its
+    calldata encoded again with the configured deadline after the head, and simulated again."""
+    node = ScriptedNode()
+    calls: list[str] = []
+    answer = node.call_sync
+
+    def counting(method, params):
+        calls.append(method)
+        return answer(method, params)
+
+    node.call_sync = counting
+    pipe, _emitted, _ahead = _pipe(node, tmp_path)
+    order = _order()
+    behind = dataclasses.replace(order, candidate=dataclasses.replace(order.candidate, block=97))
+    flight = await pipe.handle(behind)
+    assert flight.deadline == 100 + pipe.ex.deadline_blocks
+    assert calls.count("eth_call") == 2 and calls.count("eth_getBlockByNumber") == 2
+    calls.clear()
+    flight = await pipe.handle(order)  # up to date: one batch, the same deadline
+    assert flight.deadline == 100 + pipe.ex.deadline_blocks
+    assert calls.count("eth_call") == 1
