@@ -173,6 +173,7 @@ def verdict(result: Mapping[str, str]) -> list[str]:
     need("mode_after_press", "EMERGENCY")
     need("red_after", "1")
     need("latch", "yes")
+    need("screen_after_press", "LATCHED")  # the kill switch's banner on tty1
     lines = [
         f"{mem} MiB: boot -> READY {ready_s:.1f} s after the kernel started "
         f"(userspace at {float(result.get('userspace_s', 'nan')):.1f} s), "
@@ -184,7 +185,8 @@ def verdict(result: Mapping[str, str]) -> list[str]:
         f"{mem} MiB: screen on tty1: {result['screen_words']}",
         f"{mem} MiB: journal fields: {','.join(sorted(fields))}",
         f"{mem} MiB: gpio-sim {result['gpio_chip']}: kill switch pulled low -> EMERGENCY in "
-        f"{result.get('press_to_emergency_s', '?')} s, red line 0 -> 1, latch written",
+        f"{result.get('press_to_emergency_s', '?')} s, red line 0 -> 1, latch written, "
+        "screen shows LATCHED",
     ]
     return lines
 

@@ -142,6 +142,7 @@ GOOD = {
     "red_after": "1",
     "latch": "yes",
     "mode_after_press": "EMERGENCY",
+    "screen_after_press": "LATCHED",
 }
 
 
@@ -169,6 +170,7 @@ def test_verdict_on_a_complete_result_prints_the_figures():
         ({"screen_words": ""}, "nothing recognisable was drawn on tty1"),
         ({"journal_fields": "MESSAGE,PRIORITY"}, "journal fields missing .*CODE_FILE"),
         ({"latch": None}, "reported no latch"),
+        ({"screen_after_press": "not shown"}, "screen_after_press is 'not shown'"),
     ],
 )
 def test_verdict_names_the_first_failed_check(changes, message):
