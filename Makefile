@@ -67,7 +67,7 @@ lint: setup
 # The SD image on arm64 (heavy, not part of `make test`): a Debian bookworm arm64 Raspberry Pi
 # base built with mmdebstrap, systemd-python built under qemu-user, image/build, the image's
 # root filesystem executed under qemu-user. Downloads are cached in image/cache (git-ignored).
-IMAGE_PKGS := mmdebstrap qemu-user-static binfmt-support qemu-system-arm arch-test dosfstools mtools e2fsprogs fdisk xz-utils
+IMAGE_PKGS := mmdebstrap qemu-user-static binfmt-support qemu-system-arm arch-test dosfstools mtools e2fsprogs fdisk xz-utils device-tree-compiler
 
 image-tools: setup
 	@missing=""; for p in $(IMAGE_PKGS); do [ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] || missing="$$missing $$p"; done; \

@@ -37,6 +37,10 @@ def system_files(repo: Path) -> list[tuple[Path, str]]:
             "/usr/lib/systemd/journald.conf.d/50-arb-appliance.conf",
         ),
         (sd / "sysusers.d" / "arb-appliance.conf", "/usr/lib/sysusers.d/arb-appliance.conf"),
+        (
+            sd / "udev" / "60-arb-appliance-gpio.rules",
+            "/usr/lib/udev/rules.d/60-arb-appliance-gpio.rules",
+        ),
         (repo / "image" / "README-boot.txt", f"{APP_DIR}/README.txt"),
     ]
     return files

@@ -203,8 +203,12 @@ def test_image_units_present_and_enabled(built):
         "/usr/lib/systemd/system.conf.d/50-arb-appliance-watchdog.conf",
         "/usr/lib/systemd/journald.conf.d/50-arb-appliance.conf",
         "/usr/lib/sysusers.d/arb-appliance.conf",
+        "/usr/lib/udev/rules.d/60-arb-appliance-gpio.rules",
     ):
         assert stat(built, path)["mode"] == "0644", path
+    # Debian leaves /dev/gpiochip* root:root 0600: the rule hands them to the supervisor's group
+    rule = debugfs(built.root, "cat /usr/lib/udev/rules.d/60-arb-appliance-gpio.rules")
+    assert 'KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"' in rule
     assert "RuntimeWatchdogSec=14s" in debugfs(
         built.root, "cat /usr/lib/systemd/system.conf.d/50-arb-appliance-watchdog.conf"
     )

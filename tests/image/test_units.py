@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 import shutil
 import subprocess
@@ -140,6 +141,17 @@ def test_units_screen_owns_tty1_without_a_login():
     assert values(unit, "SupplementaryGroups") == ["arb"]  # read what the supervisor writes
     assert values(unit, "PrivateNetwork") == ["yes"]
     assert " ui " in values(unit, "ExecStart")[0]
+
+
+def test_units_screen_draws_on_tty1_not_into_the_journal():
+    """Textual's Linux driver writes every frame to stderr: with StandardError=journal+console the
+    screen landed in the journal and on the kernel console, tty1 stayed blank (image-check boot)."""
+    from textual.drivers.linux_driver import LinuxDriver
+
+    assert "self._file = sys.__stderr__" in inspect.getsource(LinuxDriver.__init__)
+    unit = SYSTEMD / "arb-appliance-ui.service"
+    assert values(unit, "StandardOutput") == ["tty"]
+    assert values(unit, "StandardError") == ["tty"]
 
 
 def _seconds(text: str) -> float:
