@@ -183,6 +183,12 @@ class StreamedBlocks:
         entry = self._blocks.get(block_hash)
         if entry is None or entry.bloom is None:
             return None
+        if len(entry.logs) != len(entry.before_head or ()) or entry.logs != entry.before_head:
+            # the burst was split by the head (a pool's second Sync came after it): the logs
+            # before the head are not the block's last word, only a request is
+            return None
+        if len(entry.swaps) != len(entry.swaps_before_head or ()):
+            return None  # likewise a Swap log after the head: the swaps would be incomplete
         out: dict[str, tuple[int, int]] = {}
         if may_contain(entry.bloom, _SYNC_BITS):
             wanted = set(pools)

@@ -65,3 +65,30 @@ def test_a_log_still_in_flight_leaves_the_block_to_a_request():
     blocks.add_head(BLOCK, bloom)
     assert blocks.reserves(BLOCK, pools) is None  # b's Sync came after the head (or never)
     assert blocks.reserves(BLOCK, [*pools, ADDRESSES[200]]) is None  # an unsubscribed pool
+
+
+def test_a_second_sync_after_the_head_leaves_the_block_to_a_request():
+    """A pool swapped twice in one block: its first Sync before the head, the second after it
+    but before the block was applied. The logs before the head are stale for that pool: the
+    block must be read by a request (before: the stale first Sync was applied, unflagged, and
+    the periodic full refresh reported "Sync-log reserves disagree")."""
+    pools = ADDRESSES[:50]
+    blocks = StreamedBlocks(WatchedPools(pools))
+    a = pools[3]
+    blocks.add_log(BLOCK, a, 0, 10, 20)
+    bloom = bloom_bits(bytes.fromhex(SYNC_TOPIC[2:])) | bloom_bits(bytes.fromhex(a[2:]))
+    blocks.add_head(BLOCK, bloom)
+    blocks.add_log(BLOCK, a, 2, 11, 19)
+    assert blocks.reserves(BLOCK, pools) is None
+    assert not blocks.late  # never applied: nothing to refresh
+
+
+def test_a_swap_after_the_head_leaves_the_block_to_a_request():
+    pools = ADDRESSES[:50]
+    blocks = StreamedBlocks(WatchedPools(pools))
+    a = pools[3]
+    blocks.add_log(BLOCK, a, 0, 10, 20)
+    bloom = bloom_bits(bytes.fromhex(SYNC_TOPIC[2:])) | bloom_bits(bytes.fromhex(SWAP_TOPIC[2:]))
+    blocks.add_head(BLOCK, bloom | bloom_bits(bytes.fromhex(a[2:])))
+    blocks.add_swap(swap_log(a, 1))
+    assert blocks.reserves(BLOCK, pools) is None
