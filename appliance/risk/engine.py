@@ -62,6 +62,8 @@ Record = ModeChanged | AlertRaised | RiskUpdated | OrderRejected
 
 log = logging.getLogger(__name__)
 
+SETTLED_KEPT = 512  # settled order ids saved in the risk state (a day's trades on a busy box)
+
 NOT_MEASURED = "unmeasured"  # the regime before any price observation
 _NAN = math.nan  # one object: RiskUpdated snapshots with unmeasured VaR compare equal
 
@@ -146,7 +148,11 @@ class RiskEngine:
         self._orders_block = -1
         self._orders_this_block = 0
         self._pending = PendingOrders(pending_timeout_s)
-        self._settled = SettledOrders()  # a terminal result reported twice counts once
+        # a terminal result reported twice counts once, across a restart too (saved with the
+        # breakers whose P&L counted it; a damaged state restores none: the journal rebuilds)
+        self._settled = SettledOrders(
+            known=state.settled if state is not None and state_error is None else ()
+        )
         self._denied_frozen = frozenset(self._denied)
         self.valuation = Valuation(equity_token)
         self.gas_balance: int | None = None
@@ -452,6 +458,7 @@ class RiskEngine:
             clean_shutdown=clean_shutdown,
             breakers=self.breakers.to_json(),
             saved_at=self._clock(),
+            settled=self._settled.recent(SETTLED_KEPT),
         )
 
     def mark_dirty(self) -> None:

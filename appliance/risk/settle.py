@@ -24,9 +24,13 @@ class SettledOrders:
     whose final row the journal could not take — and must count once.
     """
 
-    def __init__(self, size: int = 8192) -> None:
+    def __init__(self, size: int = 8192, known: tuple[str, ...] = ()) -> None:
         self.size = size
-        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._ids: OrderedDict[str, None] = OrderedDict((o, None) for o in known[-size:])
+
+    def recent(self, n: int) -> tuple[str, ...]:
+        """The ``n`` most recently settled order ids, oldest first (what the risk state keeps)."""
+        return tuple(list(self._ids)[-n:]) if n > 0 else ()
 
     def first(self, order_id: str) -> bool:
         """True the first time ``order_id`` settles; False for a repeat."""

@@ -29,6 +29,9 @@ class RiskState:
     clean_shutdown: bool = True
     breakers: str | None = None  # Breakers.to_json()
     saved_at: float = 0.0
+    # the orders whose final result the breakers already counted (the most recent): a fill the
+    # executor reports again after a restart (reconciled from the chain) must not count twice
+    settled: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps(
@@ -37,6 +40,7 @@ class RiskState:
                 "clean_shutdown": self.clean_shutdown,
                 "breakers": self.breakers,
                 "saved_at": self.saved_at,
+                "settled": list(self.settled),
             },
             sort_keys=True,
         )
@@ -49,6 +53,9 @@ class RiskState:
                 raise TypeError(f"expected an object, not {type(data).__name__}")
             mode, clean, breakers = data["mode"], data["clean_shutdown"], data["breakers"]
             saved_at = data.get("saved_at", 0.0)
+            settled = data.get("settled", [])  # absent in states saved before it existed
+            if not isinstance(settled, list) or not all(isinstance(o, str) for o in settled):
+                raise TypeError(f"settled must be a list of order ids, not {settled!r:.80}")
             if mode is not None and not isinstance(mode, str):
                 raise TypeError(f"mode must be a name, not {mode!r}")
             if not isinstance(clean, bool):
@@ -62,6 +69,7 @@ class RiskState:
                 clean_shutdown=clean,
                 breakers=breakers,
                 saved_at=float(saved_at),
+                settled=tuple(settled),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise RiskStateError(f"risk state unreadable: {exc} in {text[:200]!r}") from exc

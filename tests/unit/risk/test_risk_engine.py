@@ -475,3 +475,36 @@ def test_flash_funding_trades_with_an_empty_executor(tmp_path):
     assert len(orders) == 1, recs
     held, _ = make_engine(tmp_path / "held", Clock(T0), config=config, inventory={BASE: 0})
     assert held.size_caps() == {BASE: 0}
+
+
+def test_a_fill_reported_again_after_a_restart_counts_once(tmp_path):
+    """The executor reconciles from the chain, after a restart, a trade whose final row the
+    journal could not take, and reports its result again: the restarted engine, restored from
+    the saved risk state whose P&L already counted it, must not count it twice (#23)."""
+    clock = Clock(T0)
+    config = cfg(daily_loss_wei=ETH, session_loss_wei=ETH)
+    engine, _ = make_engine(tmp_path, clock, config=config)
+    engine.on_block(block(10))
+    orders, _ = engine.on_candidates(CandidatesFound(10, (cand(10),), seen_at=100.0))
+    engine.on_trade(revert(orders[0].order_id))
+    counted = engine.breakers.pnl_today
+    assert counted == -(ETH // 1000)
+    store = RiskStateFile.in_dir(tmp_path)
+    store.save(engine.persisted_state(clean_shutdown=False))  # then the process dies
+
+    again = RiskEngine(config, latch=SafetyLatch(tmp_path), clock=clock, state=store.load())
+    assert again.breakers.pnl_today == counted
+    again.on_trade(revert(orders[0].order_id))  # the same result, reconciled after the restart
+    assert again.breakers.pnl_today == counted
+    again.on_trade(revert("another-order"))  # a new result still counts
+    assert again.breakers.pnl_today == 2 * counted
+
+
+def test_a_risk_state_saved_before_the_settled_ids_still_loads(tmp_path):
+    from appliance.risk.errors import RiskStateError
+    from appliance.risk.state import RiskState
+
+    old = '{"mode": "NORMAL", "clean_shutdown": true, "breakers": null, "saved_at": 1.0}'
+    assert RiskState.from_json(old).settled == ()
+    with pytest.raises(RiskStateError, match="settled must be a list"):
+        RiskState.from_json(old[:-1] + ', "settled": 7}')
