@@ -117,6 +117,9 @@ class Detector:
         self.stats = DetectorStats()
         # paper fills in force (see the module doc): lifted when the chain changes their pools
         self.fills: list[PaperFill] = []
+        # log-driven (V3) pools under a paper fill: no reserves to overlay, so they are held
+        # (offered in no candidate) until the chain itself next changes them (see mark_filled)
+        self.paper_held: set[int] = set()
         self._chain: dict[int, tuple[int, int]] = {}  # pool id -> chain reserves under an overlay
         self._total: dict[int, tuple[int, int]] = {}  # pool id -> the fills' summed deltas
         for token in cfg.tokens.deny:
@@ -137,6 +140,7 @@ class Detector:
     def remove_pools(self, addresses) -> None:
         self._lift()  # pool ids are compacted: the paper fills cannot follow
         self.fills.clear()
+        self.paper_held.clear()
         self.state.remove_pools(addresses)
 
     def deny(self, token: str, reason: str) -> bool:
@@ -155,6 +159,15 @@ class Detector:
         amounts_in = (candidate.amount_in, *candidate.amounts[:-1])
         if len(candidate.amounts) != len(candidate.legs):
             return False
+        log_driven = {
+            pid for leg in candidate.legs if (pid := st.pool_ids.get(leg.pool)) in st.held
+        }
+        if log_driven:
+            # a V3 state cannot be overlaid like reserves: hold the fill's V3 pools instead, so
+            # the paper fill is not offered (and filled) again every block while the chain stands
+            # still; live, the fill would have moved them. Under-trades rather than over-trades.
+            self.paper_held |= log_driven
+            return True
         deltas: dict[int, tuple[int, int]] = {}
         legs = []
         for leg, a_in, a_out in zip(candidate.legs, amounts_in, candidate.amounts, strict=True):
@@ -197,6 +210,7 @@ class Detector:
         Paper fills are lifted: the blocks they were laid on are gone."""
         before = self._lift()
         self.fills.clear()
+        self.paper_held.clear()
         lifted = self._lay(before)
         try:
             touched = self.state.rollback(event.common_ancestor)
@@ -213,6 +227,8 @@ class Detector:
         """Apply a block's log-driven pool states (V3); the block is evaluated when its
         ``ReservesUpdated`` follows. Returns the ids of the pools whose screened view changed."""
         changed = self.state.apply_states(event)
+        if self.paper_held and len(changed):
+            self.paper_held.difference_update(changed.tolist())  # the chain moved them itself
         self._refresh(changed)
         return changed
 
@@ -231,6 +247,9 @@ class Detector:
         found = self.evaluate(event.block, base_fee)
         if self._chain:
             found = tuple(c for c in found if self._holds_on_chain(c))
+        if self.paper_held:
+            held = {self.state.pools[pid].address for pid in self.paper_held}
+            found = tuple(c for c in found if held.isdisjoint(c.pools))
         if not found:
             return None
         self.stats.candidates += len(found)

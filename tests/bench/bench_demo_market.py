@@ -174,7 +174,9 @@ def main() -> None:
     series = load_price_series(SERIES) if SERIES.exists() else None
     with tempfile.TemporaryDirectory() as tmp:
         where = args.keep or Path(tmp)
-        with start_devnet(seed=args.seed, block_time=1.0, data_dir=where / "devnet") as dn:
+        with start_devnet(
+            seed=args.seed, block_time=1.0, data_dir=where / "devnet", with_v3=True
+        ) as dn:
             trio.run(_run, dn, seconds, args.seed, where, series)
 
 
