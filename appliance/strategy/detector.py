@@ -117,9 +117,10 @@ class Detector:
         self.stats = DetectorStats()
         # paper fills in force (see the module doc): lifted when the chain changes their pools
         self.fills: list[PaperFill] = []
-        # log-driven (V3) pools under a paper fill: no reserves to overlay, so they are held
-        # (offered in no candidate) until the chain itself next changes them (see mark_filled)
-        self.paper_held: set[int] = set()
+        # paper fills through log-driven (V3) pools: no reserves to overlay, so their cycle's
+        # pools are held (offered in no candidate) while the chain still offers the cycle the
+        # fill took, as a real fill would have consumed it (see mark_filled); (pids, legs)
+        self._held_fills: list[tuple[frozenset[int], tuple[tuple[int, bool, int], ...]]] = []
         self._chain: dict[int, tuple[int, int]] = {}  # pool id -> chain reserves under an overlay
         self._total: dict[int, tuple[int, int]] = {}  # pool id -> the fills' summed deltas
         for token in cfg.tokens.deny:
@@ -140,7 +141,7 @@ class Detector:
     def remove_pools(self, addresses) -> None:
         self._lift()  # pool ids are compacted: the paper fills cannot follow
         self.fills.clear()
-        self.paper_held.clear()
+        self._held_fills.clear()
         self.state.remove_pools(addresses)
 
     def deny(self, token: str, reason: str) -> bool:
@@ -159,14 +160,20 @@ class Detector:
         amounts_in = (candidate.amount_in, *candidate.amounts[:-1])
         if len(candidate.amounts) != len(candidate.legs):
             return False
-        log_driven = {
-            pid for leg in candidate.legs if (pid := st.pool_ids.get(leg.pool)) in st.held
-        }
-        if log_driven:
-            # a V3 state cannot be overlaid like reserves: hold the fill's V3 pools instead, so
-            # the paper fill is not offered (and filled) again every block while the chain stands
-            # still; live, the fill would have moved them. Under-trades rather than over-trades.
-            self.paper_held |= log_driven
+        if any(st.pool_ids.get(leg.pool) in st.held for leg in candidate.legs):
+            # a V3 state cannot be overlaid like reserves: hold the fill's V3 pools instead while
+            # the chain still offers its cycle (a real fill would have closed it), so the same
+            # dislocation is not paper-filled again at every block. Under-trades (a dislocation
+            # that widens meanwhile is not offered) rather than over-trades.
+            legs = []
+            for leg in candidate.legs:
+                pid = st.pool_ids.get(leg.pool)
+                if pid is None:
+                    return False
+                legs.append((pid, leg.token_in == st.pools[pid].token0, leg.fee_bps))
+            v3 = frozenset(p for p, _, _ in legs if p in st.held)  # V2 pools stay offered
+            self._held_fills.append((v3, tuple(legs)))
+            del self._held_fills[:-MAX_PAPER_FILLS]
             return True
         deltas: dict[int, tuple[int, int]] = {}
         legs = []
@@ -210,7 +217,7 @@ class Detector:
         Paper fills are lifted: the blocks they were laid on are gone."""
         before = self._lift()
         self.fills.clear()
-        self.paper_held.clear()
+        self._held_fills.clear()
         lifted = self._lay(before)
         try:
             touched = self.state.rollback(event.common_ancestor)
@@ -227,8 +234,6 @@ class Detector:
         """Apply a block's log-driven pool states (V3); the block is evaluated when its
         ``ReservesUpdated`` follows. Returns the ids of the pools whose screened view changed."""
         changed = self.state.apply_states(event)
-        if self.paper_held and len(changed):
-            self.paper_held.difference_update(changed.tolist())  # the chain moved them itself
         self._refresh(changed)
         return changed
 
@@ -247,7 +252,9 @@ class Detector:
         found = self.evaluate(event.block, base_fee)
         if self._chain:
             found = tuple(c for c in found if self._holds_on_chain(c))
-        if self.paper_held:
+        if self._held_fills:
+            # lifted once the chain itself closed the cycle (someone else took it)
+            self._held_fills = [f for f in self._held_fills if self._chain_offers_legs(f[1])]
             held = {self.state.pools[pid].address for pid in self.paper_held}
             found = tuple(c for c in found if held.isdisjoint(c.pools))
         if not found:
@@ -349,9 +356,19 @@ class Detector:
     def _chain_offers(self, fill: PaperFill) -> bool:
         """Does the chain's own state (the overlay lifted) still pay for the fill's cycle at the
         margin? (exact: product of out/in reserves net of fees above 1)."""
+        return self._chain_offers_legs(fill.legs)
+
+    @property
+    def paper_held(self) -> set[int]:
+        """Ids of the pools held under paper fills through log-driven (V3) pools."""
+        return {pid for pids, _ in self._held_fills for pid in pids}
+
+    def _chain_offers_legs(self, legs) -> bool:
+        """As :meth:`_chain_offers` for ``(pid, zero_in, fee_bps)`` legs; a log-driven pool's
+        reserves here are the screen's view of it (its virtual reserves at the current price)."""
         st = self.state
         num = den = 1
-        for pid, zero_in, fee in fill.legs:
+        for pid, zero_in, fee in legs:
             res0, res1 = self._chain.get(pid) or (st.reserve0[pid], st.reserve1[pid])
             r_in, r_out = (res0, res1) if zero_in else (res1, res0)
             num *= r_out * (10_000 - fee)

@@ -258,26 +258,34 @@ def test_detector_finds_a_v2_v3_dislocation_with_exact_v3_amounts(v3_cheap: bool
     assert cand.amount_out == second and cand.net_profit > 0
 
 
-def test_a_paper_fill_through_a_v3_pool_is_not_offered_again_until_the_chain_moves_it() -> None:
-    """Paper mode cannot overlay a V3 state like reserves: the fill's V3 pool is held instead.
-    Before: the same V3 dislocation was paper-filled again at every block while the chain stood
-    still (the demo booked one opportunity five times)."""
+def test_a_paper_fill_through_a_v3_pool_holds_its_cycle_until_the_chain_closes_it() -> None:
+    """Paper mode cannot overlay a V3 state like reserves: the fill's pools are held while the
+    chain still offers the cycle it took (a real fill would have closed it). Before: the same
+    V3 dislocation was paper-filled again at every block (the demo booked one five times)."""
     det = Detector(_cfg())
     det.on_pools(two_pool_market(V3, V2))
     positions = [(-887220, 887220, 2000 * E18), (-1620, 780, 4000 * E18)]
-    snap = snapshot(60, get_sqrt_ratio_at_tick(-420) + 12345, positions)
-    det.on_pool_states(PoolStatesUpdated(1, "0x01", {V3: snap}, full=True))
+
+    def v3_at(block: int, tick: int) -> None:
+        snap = snapshot(60, get_sqrt_ratio_at_tick(tick) + 12345, positions)
+        det.on_pool_states(PoolStatesUpdated(block, f"0x{block:02x}", {V3: snap}, full=True))
+
+    v3_at(1, -420)
     reserves = {V2: (1000 * E18, 1000 * E18)}
     found = det.on_reserves(ReservesUpdated(1, "0x01", reserves, True), GWEI)
     assert found is not None
     (cand,) = found.candidates
     assert det.mark_filled(cand)
-    # the next blocks: the chain unchanged, nothing offered through the held V3 pool
+    # the chain unchanged, or moved by a noise trade that leaves the cycle open: held
     assert det.on_reserves(ReservesUpdated(2, "0x02", {}, False), GWEI) is None
-    assert det.on_reserves(ReservesUpdated(3, "0x03", reserves, True), GWEI) is None
-    # the chain moves the V3 pool itself (a fresh state read): the pool is offered again
-    moved = snapshot(60, get_sqrt_ratio_at_tick(-440), positions)
-    det.on_pool_states(PoolStatesUpdated(4, "0x04", {V3: moved}, full=True))
-    again = det.on_reserves(ReservesUpdated(4, "0x04", {}, False), GWEI)
-    assert again is not None and V3 in again.candidates[0].pools
+    v3_at(3, -415)
+    assert det.on_reserves(ReservesUpdated(3, "0x03", {}, False), GWEI) is None
+    assert det.paper_held
+    # someone else closes the dislocation on the chain: the hold is lifted
+    v3_at(4, 0)
+    assert det.on_reserves(ReservesUpdated(4, "0x04", {}, False), GWEI) is None
     assert not det.paper_held
+    # a new dislocation of the pool is offered again
+    v3_at(5, -420)
+    again = det.on_reserves(ReservesUpdated(5, "0x05", {}, False), GWEI)
+    assert again is not None and V3 in again.candidates[0].pools
