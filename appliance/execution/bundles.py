@@ -115,18 +115,7 @@ async def _release(pipe: Pipeline, nonce: int) -> None:
 
 async def _drop(pipe: Pipeline, flight: InFlight, reason: str) -> TradeUpdated:
     await _release(pipe, flight.nonce)
-    update = TradeUpdated(
-        order_id=flight.order_id,
-        status=TradeStatus.DROPPED,
-        mode=flight.mode,
-        tx_hash=flight.hashes[-1],
-        nonce=flight.nonce,
-        amount_in=flight.amount_in,
-        expected_profit=flight.expected_profit,
-        block_sent=flight.block_sent,
-        base_token=flight.base_token,
-        reason=reason,
-    )
+    update = flight.update(TradeStatus.DROPPED, reason=reason)
     await pipe.finish(update)
     return update
 

@@ -103,6 +103,21 @@ class InFlight:
     target: int = 0  # bundle: the last target block sent for
     resubmissions: int = 0  # bundle: rounds after the first
 
+    def update(self, status: TradeStatus = TradeStatus.SENT, **changes: Any) -> TradeUpdated:
+        """The trade's journal row as this flight knows it (the latest hash), with ``changes``."""
+        return TradeUpdated(
+            order_id=self.order_id,
+            status=status,
+            mode=self.mode,
+            tx_hash=self.hashes[-1],
+            nonce=self.nonce,
+            amount_in=self.amount_in,
+            expected_profit=self.expected_profit,
+            block_sent=self.block_sent,
+            base_token=self.base_token,
+            **changes,
+        )
+
 
 @dataclass(slots=True)
 class PipelineStats:

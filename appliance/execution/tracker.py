@@ -73,20 +73,6 @@ async def track(pipe: Pipeline, flight: InFlight) -> TradeUpdated:
         await trio.sleep(pipe.ex.receipt_poll_s)
 
 
-def _base(flight: InFlight) -> TradeUpdated:
-    return TradeUpdated(
-        order_id=flight.order_id,
-        status=TradeStatus.SENT,
-        mode=flight.mode,
-        tx_hash=flight.hashes[-1],
-        nonce=flight.nonce,
-        amount_in=flight.amount_in,
-        expected_profit=flight.expected_profit,
-        block_sent=flight.block_sent,
-        base_token=flight.base_token,
-    )
-
-
 async def settle(pipe: Pipeline, flight: InFlight, receipt: dict[str, Any]) -> TradeUpdated:
     tx_hash = str(receipt["transactionHash"]).lower()
     fill = fill_from_receipt(
@@ -96,7 +82,7 @@ async def settle(pipe: Pipeline, flight: InFlight, receipt: dict[str, Any]) -> T
         gas_to_base=flight.gas_to_base,
         base_token=flight.base_token,
     )
-    base = dataclasses.replace(_base(flight), tx_hash=tx_hash)
+    base = dataclasses.replace(flight.update(), tx_hash=tx_hash)
     if tx_hash == flight.cancel_hash:
         update = fill_update(
             base,
@@ -155,7 +141,7 @@ async def revert_reason(pipe: Pipeline, flight: InFlight, receipt: dict[str, Any
 
 async def _consumed_elsewhere(pipe: Pipeline, flight: InFlight) -> TradeUpdated:
     update = dataclasses.replace(
-        _base(flight),
+        flight.update(),
         status=TradeStatus.DROPPED,
         reason=f"nonce: {flight.nonce} used by another transaction",
     )
@@ -183,7 +169,7 @@ async def _escalate(pipe: Pipeline, flight: InFlight) -> None:
             pipe.stats.sends_held += 1
             return
         update = dataclasses.replace(
-            _base(flight), status=TradeStatus.SIGNED, tx_hash=signed.hash, reason=reason
+            flight.update(), status=TradeStatus.SIGNED, tx_hash=signed.hash, reason=reason
         )
         try:
             await pipe.write_ahead(update)  # the new hash is journaled before it is on the wire
@@ -194,7 +180,7 @@ async def _escalate(pipe: Pipeline, flight: InFlight) -> None:
             # the journal must again name what is on the wire: the last hash actually sent
             with contextlib.suppress(ApplianceError):
                 await pipe.write_ahead(
-                    dataclasses.replace(_base(flight), reason=f"not sent: {reason}")
+                    dataclasses.replace(flight.update(), reason=f"not sent: {reason}")
                 )
             return
         flight.stage += 1
