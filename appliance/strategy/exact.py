@@ -37,6 +37,7 @@ from appliance.market.v2math import BPS, Hop, get_amount_in, get_amount_out
 __all__ = [
     "Optimum",
     "OptimumMemo",
+    "candidate_of",
     "fold_exact",
     "gas_in_base",
     "optimal_input",
@@ -374,17 +375,13 @@ def recheck(
             opt = optimal_input(hops, cap, max_evals=max_evals, tolerance=tolerance)
         else:
             opt = memo.optimum(key, hops, cap, max_evals=max_evals, tolerance=tolerance)
-    if opt is None or opt.profit - gas_cost <= 0:
-        return None
-    return Candidate(
+    return candidate_of(
+        opt,
         block=block,
         legs=legs,
         base_token=base_token,
-        amount_in=opt.amount_in,
-        amount_out=opt.amounts[-1],
         gas_estimate=gas_estimate,
         gas_cost=gas_cost,
-        amounts=opt.amounts,
     )
 
 
@@ -411,3 +408,28 @@ def rank_disjoint(
         used |= pools
         chosen.append(cand)
     return tuple(chosen)
+
+
+def candidate_of(
+    opt: Optimum | None,
+    *,
+    block: int,
+    legs: tuple[Leg, ...],
+    base_token: str,
+    gas_estimate: int,
+    gas_cost: int,
+) -> Candidate | None:
+    """The candidate of a cycle's optimum, or None when its net profit after gas is not
+    positive (shared by every pool kind's sizing)."""
+    if opt is None or opt.profit - gas_cost <= 0:
+        return None
+    return Candidate(
+        block=block,
+        legs=legs,
+        base_token=base_token,
+        amount_in=opt.amount_in,
+        amount_out=opt.amounts[-1],
+        gas_estimate=gas_estimate,
+        gas_cost=gas_cost,
+        amounts=opt.amounts,
+    )

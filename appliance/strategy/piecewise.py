@@ -50,7 +50,7 @@ from fractions import Fraction
 from typing import Any
 
 from appliance.events import Candidate, Leg
-from appliance.strategy.exact import Optimum
+from appliance.strategy.exact import Optimum, candidate_of
 
 __all__ = [
     "MAX_EVALS",
@@ -364,15 +364,11 @@ def recheck_piecewise(
     opt = optimal_input_piecewise(
         path_quote(quoters), cap, floor=gas_cost, hint=hint, max_evals=max_evals, relax=relax
     )
-    if opt is None or opt.profit - gas_cost <= 0:
-        return None
-    return Candidate(
+    return candidate_of(
+        opt,
         block=block,
         legs=legs,
         base_token=base_token,
-        amount_in=opt.amount_in,
-        amount_out=opt.amounts[-1],
         gas_estimate=gas_estimate,
         gas_cost=gas_cost,
-        amounts=opt.amounts,
     )
