@@ -29,6 +29,7 @@ from appliance.devnet._tools import tools_dir
 from appliance.devnet._v3_market import V3Market, V3PoolInfo
 from appliance.devnet._v3_plan import plan_v3, positions, sqrt_price_x96
 from appliance.devnet.errors import ArtifactMissing, InitCodeHashMismatch
+from appliance.execution.deploy import UNISWAP_V3_POOL_INIT_CODE_HASH
 from appliance.market.v3math import get_tick_at_sqrt_ratio
 
 __all__ = [
@@ -39,8 +40,8 @@ __all__ = [
     "load_v3_helper",
 ]
 
-#: keccak256 of the UniswapV3Pool creation code (v3-core 1.0.1), hardcoded in the periphery.
-V3_POOL_INIT_CODE_HASH = "0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
+#: the executor's own constant: the devnet checks the installed UniswapV3Pool against it
+V3_POOL_INIT_CODE_HASH = UNISWAP_V3_POOL_INIT_CODE_HASH
 _HELPER_SOURCE = Path(__file__).resolve().parent / "contracts" / "v3_helper.vy"
 _HELPER_ARTIFACT = _HELPER_SOURCE.with_suffix(".json")
 _DEPLOY_GAS = 8_000_000
