@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from contextlib import asynccontextmanager
 
 import pytest
 import trio
@@ -80,6 +81,35 @@ class Rig:
             await trio.sleep(seconds)
         await trio.testing.wait_all_tasks_blocked()
 
+    @asynccontextmanager
+    async def running(self, cfg=CFG):
+        """run_hw started in a nursery of its own, cancelled when the block ends."""
+        async with trio.open_nursery() as nursery:
+            await self.start(nursery, cfg)
+            yield nursery
+            nursery.cancel_scope.cancel()
+
+    async def started_in(self, old: Mode, new: Mode, reason: str, source: str):
+        """The supervisor's start-up as run_hw sees it: started, then a mode change."""
+        await self.mode_send.send(StartupCompleted(0.0))
+        await self.mode_send.send(ModeChanged(0.0, old, new, reason, source))
+        await self.settle()
+
+    async def hold(self, seconds: float):
+        """Press (switch to GND) and keep it down ``seconds``."""
+        self.switch.drive_low()
+        await self.settle(seconds)
+
+    async def release(self, seconds: float):
+        """Let go and stay released ``seconds``."""
+        self.switch.drive_high()
+        await self.settle(seconds)
+
+    async def trip(self):
+        """The latching press: down and straight up again (no hold), then 1 s released."""
+        self.switch.drive_low()
+        await self.release(1)
+
 
 @pytest.fixture
 def factory():
@@ -91,11 +121,8 @@ def factory():
 
 async def test_press_trips_latch_synchronously_and_lights_red(tmp_path, factory, autojump_clock):
     rig = Rig(tmp_path, factory)
-    async with trio.open_nursery() as nursery:
-        await rig.start(nursery)
-        await rig.mode_send.send(StartupCompleted(0.0))
-        await rig.mode_send.send(ModeChanged(0.0, Mode.PAUSED, Mode.NORMAL, "ok", "startup"))
-        await rig.settle()
+    async with rig.running():
+        await rig.started_in(Mode.PAUSED, Mode.NORMAL, "ok", "startup")
         assert rig.led("green") and not rig.led("red")
         rig.switch.drive_low()
         # No await in between: the halt does not wait for Trio.
@@ -109,23 +136,17 @@ async def test_press_trips_latch_synchronously_and_lights_red(tmp_path, factory,
         ]
         assert rig.of(LedsChanged)[-1] == LedsChanged(green="off", yellow="off", red="on")
         assert rig.latch.info["source"] == "kill_switch"
-        nursery.cancel_scope.cancel()
 
 
 async def test_latch_survives_restart(tmp_path, factory, autojump_clock):
     rig = Rig(tmp_path, factory)
-    async with trio.open_nursery() as nursery:
-        await rig.start(nursery)
-        rig.switch.drive_low()
-        rig.switch.drive_high()
-        await rig.settle(1)
-        nursery.cancel_scope.cancel()
+    async with rig.running():
+        await rig.trip()
     factory.reset()
     # "Restart": a new latch object on the same directory, new devices.
     again = Rig(tmp_path, factory)
     assert again.latch.tripped
-    async with trio.open_nursery() as nursery:
-        await again.start(nursery)
+    async with again.running():
         await again.mode_send.send(
             ModeChanged(0.0, Mode.PAUSED, Mode.NORMAL, "restored", "startup")
         )
@@ -133,30 +154,22 @@ async def test_latch_survives_restart(tmp_path, factory, autojump_clock):
         assert again.led("red") and not again.led("green")
         with pytest.raises(SigningHalted):
             again.latch.check()
-        nursery.cancel_scope.cancel()
 
 
 async def test_holding_the_latching_press_never_rearms(tmp_path, factory, autojump_clock):
     rig = Rig(tmp_path, factory)
-    async with trio.open_nursery() as nursery:
-        await rig.start(nursery)
-        rig.switch.drive_low()
-        await rig.settle(60)  # held for a minute, never released
+    async with rig.running():
+        await rig.hold(60)  # held for a minute, never released
         assert rig.latch.tripped and not rig.of(KillSwitchRearmed)
         assert rig.handle.kill_switch.phase is Phase.LATCHED_WAIT_RELEASE
-        nursery.cancel_scope.cancel()
 
 
 async def test_long_hold_after_release_rearms_with_led_feedback(tmp_path, factory, autojump_clock):
     rig = Rig(tmp_path, factory)
-    async with trio.open_nursery() as nursery:
-        await rig.start(nursery)
-        rig.switch.drive_low()
-        await rig.settle(0.5)
-        rig.switch.drive_high()
-        await rig.settle(1)
-        rig.switch.drive_low()  # the deliberate hold starts
-        await rig.settle(0.05)
+    async with rig.running():
+        await rig.hold(0.5)
+        await rig.release(1)
+        await rig.hold(0.05)  # the deliberate hold starts
         assert rig.of(LedsChanged)[-1] == LedsChanged(green="off", yellow="fast", red="on")
         await rig.settle(CFG.rearm_hold_s - 1)
         assert rig.latch.tripped  # not yet
@@ -169,31 +182,23 @@ async def test_long_hold_after_release_rearms_with_led_feedback(tmp_path, factor
         # Release with contact bounce: must not re-trip.
         rig.switch.drive_high()
         rig.switch.drive_low()
-        rig.switch.drive_high()
-        await rig.settle(1)
+        await rig.release(1)
         assert not rig.latch.tripped
         assert rig.handle.kill_switch.phase is Phase.ARMED
         # Mode machine says PAUSED after the re-arm: yellow, no red.
-        await rig.mode_send.send(StartupCompleted(0.0))
-        await rig.mode_send.send(ModeChanged(0.0, Mode.EMERGENCY, Mode.PAUSED, "rearm", "rearm"))
-        await rig.settle()
+        await rig.started_in(Mode.EMERGENCY, Mode.PAUSED, "rearm", "rearm")
         assert rig.led("yellow") and not rig.led("red")
         # A fresh press trips again.
         rig.switch.drive_low()
         assert rig.latch.tripped
-        nursery.cancel_scope.cancel()
 
 
 async def test_hold_refused_when_unhealthy_then_accepted(tmp_path, factory, autojump_clock):
     rig = Rig(tmp_path, factory)
     rig.is_healthy = False
-    async with trio.open_nursery() as nursery:
-        await rig.start(nursery)
-        rig.switch.drive_low()
-        rig.switch.drive_high()
-        await rig.settle(1)
-        rig.switch.drive_low()
-        await rig.settle(CFG.rearm_hold_s + 1)
+    async with rig.running():
+        await rig.trip()
+        await rig.hold(CFG.rearm_hold_s + 1)
         assert rig.latch.tripped
         assert len(rig.of(RearmRefused)) == 1
         assert rig.of(LedsChanged)[-1].yellow == "off"  # hold feedback ended
@@ -201,12 +206,9 @@ async def test_hold_refused_when_unhealthy_then_accepted(tmp_path, factory, auto
         rig.is_healthy = True
         await rig.settle(10)
         assert rig.latch.tripped
-        rig.switch.drive_high()
-        await rig.settle(1)
-        rig.switch.drive_low()
-        await rig.settle(CFG.rearm_hold_s + 0.1)
+        await rig.release(1)
+        await rig.hold(CFG.rearm_hold_s + 0.1)
         assert not rig.latch.tripped
-        nursery.cancel_scope.cancel()
 
 
 async def test_broken_health_probe_never_rearms(tmp_path, factory, autojump_clock):
@@ -216,79 +218,55 @@ async def test_broken_health_probe_never_rearms(tmp_path, factory, autojump_cloc
         raise RuntimeError("probe broke")
 
     rig.healthy = boom
-    async with trio.open_nursery() as nursery:
-        await rig.start(nursery)
-        rig.switch.drive_low()
-        rig.switch.drive_high()
-        await rig.settle(1)
-        rig.switch.drive_low()
-        await rig.settle(CFG.rearm_hold_s + 1)
+    async with rig.running():
+        await rig.trip()
+        await rig.hold(CFG.rearm_hold_s + 1)
         assert rig.latch.tripped
         (refused,) = rig.of(RearmRefused)
         assert "probe broke" in refused.reason
-        nursery.cancel_scope.cancel()
 
 
 async def test_press_bounce_is_ignored(tmp_path, factory, autojump_clock):
     rig = Rig(tmp_path, factory)
-    async with trio.open_nursery() as nursery:
-        await rig.start(nursery)
+    async with rig.running():
         # The latching press bounces (high for a few ms) and is then held for a long time.
-        rig.switch.drive_low()
-        await rig.settle(0.003)
-        rig.switch.drive_high()
-        await rig.settle(0.004)
-        rig.switch.drive_low()
-        await rig.settle(30)
+        await rig.hold(0.003)
+        await rig.release(0.004)
+        await rig.hold(30)
         assert rig.latch.tripped, "a bounce of the latching press must not count as a release"
         assert not rig.of(KillSwitchRearmed)
-        assert [e.newly_latched for e in rig.of(KillSwitchPressed)] == [
-            True
-        ]  # one press, not three
-        nursery.cancel_scope.cancel()
+        presses = [e.newly_latched for e in rig.of(KillSwitchPressed)]
+        assert presses == [True]  # one press, not three
 
 
 async def test_bounce_inside_a_hold_keeps_it_and_a_real_release_cancels_it(
     tmp_path, factory, autojump_clock
 ):
     rig = Rig(tmp_path, factory)
-    async with trio.open_nursery() as nursery:
-        await rig.start(nursery)
-        rig.switch.drive_low()
-        rig.switch.drive_high()
-        await rig.settle(1)
+    async with rig.running():
+        await rig.trip()
         # Hold with a 10 ms bounce after 2 s: the hold goes on.
-        rig.switch.drive_low()
-        await rig.settle(2)
-        rig.switch.drive_high()
-        await rig.settle(0.01)
-        rig.switch.drive_low()
-        await rig.settle(CFG.rearm_hold_s - 2 + 0.05)
+        await rig.hold(2)
+        await rig.release(0.01)
+        await rig.hold(CFG.rearm_hold_s - 2 + 0.05)
         assert not rig.latch.tripped
         # Trip again, then a hold interrupted by a real 0.5 s release: no re-arm.
-        rig.switch.drive_high()
-        await rig.settle(1)
+        await rig.release(1)
         rig.switch.drive_low()
         assert rig.latch.tripped
-        rig.switch.drive_high()
-        await rig.settle(1)
-        rig.switch.drive_low()
-        await rig.settle(3)
-        rig.switch.drive_high()
-        await rig.settle(0.5)
-        rig.switch.drive_low()
-        await rig.settle(3)
+        await rig.release(1)
+        await rig.hold(3)
+        await rig.release(0.5)
+        await rig.hold(3)
         assert rig.latch.tripped
         await rig.settle(CFG.rearm_hold_s)  # the second hold, long enough on its own
         assert not rig.latch.tripped
-        nursery.cancel_scope.cancel()
 
 
 async def test_software_press_takes_the_same_path(tmp_path, factory, autojump_clock):
     gpio = Rig(tmp_path / "gpio", factory)
     soft = Rig(tmp_path / "soft", MockFactory())
-    async with trio.open_nursery() as nursery:
-        await gpio.start(nursery)
+    async with gpio.running() as nursery:
         await soft.start(nursery)
         gpio.switch.drive_low()
         gpio.switch.drive_high()
@@ -303,25 +281,21 @@ async def test_software_press_takes_the_same_path(tmp_path, factory, autojump_cl
             assert rig.handle.kill_switch.phase is Phase.LATCHED_READY
             assert rig.latch.info["source"] == "kill_switch"
         # Re-arm of a software trip is the same long hold on the switch.
-        soft.switch.drive_low()
-        await soft.settle(CFG.rearm_hold_s + 0.1)
+        await soft.hold(CFG.rearm_hold_s + 0.1)
         assert not soft.latch.tripped
-        nursery.cancel_scope.cancel()
 
 
 async def test_disabled_hardware_still_has_the_software_switch(tmp_path, factory, autojump_clock):
     from dataclasses import replace
 
     rig = Rig(tmp_path, factory)
-    async with trio.open_nursery() as nursery:
-        await rig.start(nursery, cfg=replace(CFG, enabled=False))
+    async with rig.running(cfg=replace(CFG, enabled=False)):
         assert rig.handle.leds is None and rig.handle.kill_switch.button is None
         assert not factory.pins  # no pin touched
         rig.handle.press_from_software()
         await rig.settle()
         assert rig.latch.tripped
         assert rig.of(LedsChanged)[-1].red == "on"  # still reported for the state file
-        nursery.cancel_scope.cancel()
 
 
 async def test_sigusr1_switch_before_and_after_the_kill_switch_exists(tmp_path, factory):
@@ -334,8 +308,7 @@ async def test_sigusr1_switch_before_and_after_the_kill_switch_exists(tmp_path, 
     early.start()
     early.join()
     assert rig.latch.tripped and rig.latch.path.exists()  # before any Trio code ran
-    async with trio.open_nursery() as nursery:
-        await rig.start(nursery)
+    async with rig.running():
         assert rig.handle.kill_switch.phase is Phase.LATCHED_WAIT_RELEASE
         presses.attach(rig.handle.kill_switch)
         with trio.fail_after(10):  # a hang guard, not a timing assertion
@@ -351,7 +324,6 @@ async def test_sigusr1_switch_before_and_after_the_kill_switch_exists(tmp_path, 
                 await trio.sleep(0.001)
         assert rig.of(KillSwitchPressed)[1].newly_latched is False
         assert presses.presses == 2
-        nursery.cancel_scope.cancel()
 
 
 async def test_a_switch_held_at_start_latches_before_the_first_event(
@@ -361,13 +333,11 @@ async def test_a_switch_held_at_start_latches_before_the_first_event(
     factory.pin(CFG.kill_switch_pin).drive_low()  # engaged while the service was down
     rig = Rig(tmp_path, factory)
     with caplog.at_level(logging.WARNING, logger="hw.kill_switch"):
-        async with trio.open_nursery() as nursery:
-            await rig.start(nursery)
+        async with rig.running():
             assert rig.latch.tripped and rig.latch.path.exists()
             pressed = rig.of(KillSwitchPressed)
             assert [(p.source, p.newly_latched) for p in pressed] == [(HELD_AT_START, True)]
             assert rig.led("red")
-            nursery.cancel_scope.cancel()
     lines = [r for r in caplog.records if "kill switch pressed" in r.getMessage()]
     assert len(lines) == 1 and HELD_AT_START in lines[0].getMessage()
 
@@ -376,15 +346,12 @@ async def test_a_failed_latch_write_is_critical_and_shown_red(
     tmp_path, factory, autojump_clock, caplog
 ):
     blocker = tmp_path / "not-a-dir"
-    blocker.write_text(
-        ""
-    )  # the data directory cannot exist: every latch write fails (even as root)
+    # the data directory cannot exist: every latch write fails (even as root)
+    blocker.write_text("")
     rig = Rig(blocker / "data", factory)
     with caplog.at_level(logging.WARNING):
-        async with trio.open_nursery() as nursery:
-            await rig.start(nursery)
-            factory.pin(CFG.kill_switch_pin).drive_low()
-            await rig.settle(0.2)
+        async with rig.running():
+            await rig.hold(0.2)
             assert rig.latch.tripped  # the halt holds regardless
             with pytest.raises(SigningHalted):
                 rig.latch.check()
@@ -395,7 +362,6 @@ async def test_a_failed_latch_write_is_critical_and_shown_red(
             alerts = [a for a in rig.of(AlertRaised) if a.key == "latch:write"]
             assert alerts and alerts[0].priority is Priority.CRITICAL
             assert rig.led("red")
-            nursery.cancel_scope.cancel()
     assert any(
         r.levelno == logging.CRITICAL and "NOT written" in r.getMessage() for r in caplog.records
     )
@@ -405,20 +371,14 @@ async def test_a_real_press_right_after_the_rearm_release_still_trips(
     tmp_path, factory, autojump_clock
 ):
     rig = Rig(tmp_path, factory)
-    async with trio.open_nursery() as nursery:
-        await rig.start(nursery)
-        rig.switch.drive_low()
-        rig.switch.drive_high()
-        await rig.settle(1)
-        rig.switch.drive_low()
-        await rig.settle(CFG.rearm_hold_s + 0.1)
+    async with rig.running():
+        await rig.trip()
+        await rig.hold(CFG.rearm_hold_s + 0.1)
         assert not rig.latch.tripped and rig.handle.kill_switch.phase is Phase.REARMED_WAIT_RELEASE
         # Released, and pressed again 10 ms later (faster than the bounce window) and held:
-        rig.switch.drive_high()
-        await rig.settle(0.01)
+        await rig.release(0.01)
         rig.switch.drive_low()
         assert not rig.latch.tripped  # inside the bounce window it could still be bounce...
         await rig.settle(CFG.bounce_s + 0.01)
         assert rig.latch.tripped  # ...but it stayed down: a real press
         assert [e.newly_latched for e in rig.of(KillSwitchPressed)] == [True, True]
-        nursery.cancel_scope.cancel()
