@@ -1,5 +1,6 @@
 """Fixtures of the execution integration tests: one devnet per module with two executors
-(inventory-funded and empty for flash swaps); each test runs on a snapshot that is reverted."""
+(inventory-funded and empty for flash swaps), V2 only (``chain``) or with the npm V3 contracts
+and V3-capable executors (``v3_chain``); each test runs on a snapshot that is reverted."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import trio
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from exec_helpers import deploy_executors
+from exec_helpers import deploy_executors, on_snapshot
+from exec_v3_helpers import deploy_v3_executors
 
 from appliance.devnet import start_devnet
 from appliance.safety import SafetyLatch
@@ -27,14 +29,21 @@ def exec_net():
 
 @pytest.fixture
 async def chain(exec_net):
-    dn, inv, flash = exec_net
-    snap = await dn.snapshot()
-    try:
+    async with on_snapshot(exec_net[0]):
+        yield exec_net
+
+
+@pytest.fixture(scope="module")
+def v3_net():
+    with start_devnet(seed=1, with_v3=True) as dn:
+        inv, flash = trio.run(deploy_v3_executors, dn)
         yield dn, inv, flash
-    finally:
-        await dn.set_automine(False)
-        await dn.call("anvil_dropAllTransactions")  # a revert keeps the pool: a test's unmined
-        await dn.revert(snap)  # trade would otherwise be mined in the next test's first block
+
+
+@pytest.fixture
+async def v3_chain(v3_net):
+    async with on_snapshot(v3_net[0]):
+        yield v3_net
 
 
 @pytest.fixture

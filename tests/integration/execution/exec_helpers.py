@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,20 @@ from appliance.store.journal import Journal
 FINAL = {TradeStatus.MINED, TradeStatus.REVERTED, TradeStatus.DROPPED, TradeStatus.PAPER}
 GAS_ESTIMATE = 250_000
 _ids = itertools.count(1)
+
+
+# ------------------------------------------------------------------ one devnet, many tests
+@asynccontextmanager
+async def on_snapshot(dn: Devnet) -> AsyncIterator[Devnet]:
+    """The devnet as it is now, given back as it was: a test's blocks, automine and pending
+    transactions are undone when the block ends."""
+    snap = await dn.snapshot()
+    try:
+        yield dn
+    finally:
+        await dn.set_automine(False)
+        await dn.call("anvil_dropAllTransactions")  # a revert keeps the pool: a test's unmined
+        await dn.revert(snap)  # trade would otherwise be mined in the next test's first block
 
 
 # ------------------------------------------------------------------ cycles

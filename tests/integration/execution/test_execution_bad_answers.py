@@ -2,7 +2,7 @@
 validated decoding, so a null block or a malformed receipt is a logged rejection, not a crash.
 
 The endpoint is a JSON-RPC server of our own on loopback in front of the real Anvil
-(:mod:`exec_lying_proxy`), reached through the supervisor's real pool (``open_rpc_pool``).
+(:mod:`exec_rpc_proxy`), reached through the supervisor's real pool (``open_rpc_pool``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 import pytest
 import trio
 from exec_helpers import Harness, exec_config, make_candidate, order_for, plant
-from exec_lying_proxy import LyingProxy
+from exec_rpc_proxy import RpcProxy
 
 from appliance.chain import open_rpc_pool
 from appliance.events import TradeStatus
@@ -34,7 +34,7 @@ async def test_a_null_block_drops_the_order_and_execution_goes_on(chain, journal
     dn, inv, _ = chain
     await plant(dn, 2)
     cand = await make_candidate(dn, 2)
-    with LyingProxy(dn.rpc).running() as proxy:
+    with RpcProxy(dn.rpc).running() as proxy:
         cfg = _via(exec_config(dn, inv, live=live), proxy.url)
         h = Harness(cfg, journal, latch)
         async with open_rpc_pool(cfg.chain) as pool, trio.open_nursery() as nursery:
@@ -58,7 +58,7 @@ async def test_a_malformed_receipt_is_rejected_and_tracking_goes_on(chain, journ
     cand = await make_candidate(dn, 2)
     before = await dn.balance("WETH", inv)
     caplog.set_level(logging.WARNING, logger="appliance.execution")
-    with LyingProxy(dn.rpc).running() as proxy:
+    with RpcProxy(dn.rpc).running() as proxy:
         cfg = _via(exec_config(dn, inv), proxy.url)
         h = Harness(cfg, journal, latch)
         async with open_rpc_pool(cfg.chain) as pool, trio.open_nursery() as nursery:

@@ -7,10 +7,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-import trio
-from exec_v3_helpers import CYCLES, deploy_v3_executors, make_candidate, plant
+from exec_v3_helpers import CYCLES, make_candidate, plant
 
-from appliance.devnet import start_devnet
 from appliance.devnet._abi import calldata, decode_words
 from appliance.devnet._v3 import load_v3_artifact
 from appliance.events import Candidate, Leg
@@ -45,25 +43,6 @@ def swap(amount0Out: uint256, amount1Out: uint256, to: address, data: Bytes[1024
     amount: uint256 = 1000000000000000000
     extcall IExecutor(self.executor).uniswapV3SwapCallback(convert(amount, int256), -1, abi_encode(self.token, amount))
 """
-
-
-@pytest.fixture(scope="module")
-def guard_net():
-    with start_devnet(seed=1, with_v3=True) as dn:
-        inv, flash = trio.run(deploy_v3_executors, dn)
-        yield dn, inv, flash
-
-
-@pytest.fixture
-async def guarded(guard_net):
-    dn, inv, flash = guard_net
-    snap = await dn.snapshot()
-    try:
-        yield dn, inv, flash
-    finally:
-        await dn.set_automine(False)
-        await dn.call("anvil_dropAllTransactions")
-        await dn.revert(snap)
 
 
 async def _call(dn, sender: str, to: str, data: str) -> tuple[str, str]:
@@ -123,8 +102,8 @@ async def _foreign_pool(dn) -> str:
     return pool
 
 
-async def test_a_v3_callback_outside_an_execute_is_refused(guarded):
-    dn, inv, _ = guarded
+async def test_a_v3_callback_outside_an_execute_is_refused(v3_chain):
+    dn, inv, _ = v3_chain
     data = _callback(dn.weth, 10**18)
     stranger = dn.accounts["competitor"].address
     real_pool = dn.v3.pool("WETH", "USDC", 500).address
@@ -136,10 +115,10 @@ async def test_a_v3_callback_outside_an_execute_is_refused(guarded):
     assert await dn.balance("WETH", inv) == 50 * 10**18
 
 
-async def test_a_pool_the_factory_did_not_create_is_never_called(guarded):
+async def test_a_pool_the_factory_did_not_create_is_never_called(v3_chain):
     """A real V3 pool of a second factory: the executor refuses before calling it, and the pool
     calling the callback itself is refused too."""
-    dn, inv, flash = guarded
+    dn, inv, flash = v3_chain
     foreign = await _foreign_pool(dn)
     await plant(dn, CYCLES["v3_v2"].plant)
     cand = await make_candidate(dn, CYCLES["v3_v2"])
@@ -173,12 +152,12 @@ async def test_a_pool_the_factory_did_not_create_is_never_called(guarded):
 
 
 @pytest.mark.parametrize("flash_mode", [False, True])
-async def test_a_v2_pool_in_flight_cannot_take_the_v3_callback(guarded, flash_mode):
+async def test_a_v2_pool_in_flight_cannot_take_the_v3_callback(v3_chain, flash_mode):
     """During an execute, a contract on a V2 leg asking through the V3 callback is refused:
     the expected callback names its pool kind too."""
     import vyper
 
-    dn, inv, flash = guarded
+    dn, inv, flash = v3_chain
     executor = flash if flash_mode else inv
     out = vyper.compile_code(_POSER, output_formats=["abi", "bytecode"])
     await dn.set_automine(True)
@@ -207,10 +186,10 @@ async def test_a_v2_pool_in_flight_cannot_take_the_v3_callback(guarded, flash_mo
 
 @pytest.mark.parametrize("flash_mode", [False, True])
 @pytest.mark.parametrize("name", ["v2_v3", "v3_v2", "v2_v3_v2"])
-async def test_min_profit_is_enforced_to_the_wei(guarded, name, flash_mode):
+async def test_min_profit_is_enforced_to_the_wei(v3_chain, name, flash_mode):
     """The exact profit as the minimum passes; one wei more reverts the whole trade on chain
     (V2 flash, V3 flash and inventory: the check in the callback and at the end)."""
-    dn, inv, flash = guarded
+    dn, inv, flash = v3_chain
     executor = flash if flash_mode else inv
     await plant(dn, CYCLES[name].plant)
     cand = await make_candidate(dn, CYCLES[name])
@@ -227,8 +206,8 @@ async def test_min_profit_is_enforced_to_the_wei(guarded, name, flash_mode):
     assert await dn.balance("WETH", executor) == before
 
 
-async def test_a_v3_cycle_past_its_deadline_reverts(guarded):
-    dn, inv, _ = guarded
+async def test_a_v3_cycle_past_its_deadline_reverts(v3_chain):
+    dn, inv, _ = v3_chain
     await plant(dn, CYCLES["v3_v2"].plant)
     cand = await make_candidate(dn, CYCLES["v3_v2"])
     head = await dn.block_number()

@@ -12,32 +12,12 @@ from __future__ import annotations
 import pytest
 import trio
 from exec_helpers import Harness, exec_config, order_for
-from exec_v3_helpers import CYCLES, deploy_v3_executors, make_candidate, plant
+from exec_v3_helpers import CYCLES, make_candidate, plant
 
-from appliance.devnet import start_devnet
 from appliance.events import TradeStatus
 from appliance.execution.calldata import TRANSFER_TOPIC
 
 pytestmark = [pytest.mark.devnet, pytest.mark.timeout(300)]
-
-
-@pytest.fixture(scope="module")
-def v3_net():
-    with start_devnet(seed=1, with_v3=True) as dn:
-        inv, flash = trio.run(deploy_v3_executors, dn)
-        yield dn, inv, flash
-
-
-@pytest.fixture
-async def v3_chain(v3_net):
-    dn, inv, flash = v3_net
-    snap = await dn.snapshot()
-    try:
-        yield dn, inv, flash
-    finally:
-        await dn.set_automine(False)
-        await dn.call("anvil_dropAllTransactions")
-        await dn.revert(snap)
 
 
 def _transfers(receipt: dict) -> list[tuple[str, str, str, int]]:

@@ -1,20 +1,16 @@
-"""Helpers of the submission tests: a recording proxy in front of Anvil (the "public endpoint"),
-relay processes, a searcher key file, and the execution harness that also keeps relay health."""
+"""Helpers of the submission tests: the recording proxy in front of Anvil (the "public
+endpoint", :mod:`exec_rpc_proxy`), relay processes, a searcher key file, and the execution
+harness that also keeps relay health."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import threading
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import trio
 from eth_utils import keccak
 
@@ -25,20 +21,23 @@ from exec_helpers import (
     deploy_executors,
     exec_config,
     make_candidate,
+    on_snapshot,
     order_for,
     plant,
 )
+from exec_rpc_proxy import RpcProxy
 from relay_server import RelayProcess
 
 from appliance.events import RelayHealthChanged, TradeUpdated
 
 __all__ = [
     "SEARCHER_KEY",
-    "RecordingProxy",
     "RelayHarness",
+    "RpcProxy",
     "deploy_executors",
     "exec_config",
     "make_candidate",
+    "on_snapshot",
     "order_for",
     "plant",
     "relay_processes",
@@ -47,9 +46,6 @@ __all__ = [
 
 # the relay identity of these tests, derived from its name (no key literal): never a trading key
 SEARCHER_KEY = "0x" + keccak(text="arb-appliance test: pipeline relay identity").hex()
-SEND_METHODS = frozenset(
-    {"eth_sendRawTransaction", "eth_sendBundle", "eth_sendPrivateTransaction", "eth_callBundle"}
-)
 
 
 def write_searcher_key(directory: Path) -> Path:
@@ -57,56 +53,6 @@ def write_searcher_key(directory: Path) -> Path:
     path.write_text(SEARCHER_KEY + "\n")
     os.chmod(path, 0o600)
     return path
-
-
-class RecordingProxy:
-    """The public endpoint of the tests: forwards every JSON-RPC request to Anvil and records
-    its method. Real HTTP in a thread of its own."""
-
-    def __init__(self, upstream: str) -> None:
-        self.upstream = upstream
-        self.methods: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self._http = httpx.Client(timeout=30, trust_env=False)
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["content-length"]))
-                doc = json.loads(body)
-                with proxy._lock:
-                    for request in doc if isinstance(doc, list) else [doc]:
-                        proxy.methods[request.get("method")] += 1
-                data = proxy._http.post(
-                    proxy.upstream, content=body, headers={"content-type": "application/json"}
-                ).content
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def sends(self) -> dict[str, int]:
-        with self._lock:
-            return {m: n for m, n in self.methods.items() if m in SEND_METHODS}
-
-    @contextmanager
-    def running(self) -> Iterator[RecordingProxy]:
-        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield self
-        finally:
-            self._server.shutdown()
-            self._server.server_close()
-            self._http.close()
-            thread.join()
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import pytest
 import trio
 from gpiozero.pins.mock import MockFactory
 from relay_server import control
-from submission_helpers import SEARCHER_KEY, RecordingProxy, relay_processes, write_searcher_key
+from submission_helpers import SEARCHER_KEY, RpcProxy, relay_processes, write_searcher_key
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "supervisor"))
 
@@ -50,7 +50,7 @@ async def test_the_supervisor_sends_a_found_trade_as_a_bundle_never_publicly(
     fresh_devnet, tmp_path
 ):
     dn = fresh_devnet
-    with RecordingProxy(dn.rpc).running() as proxy, relay_processes(dn.rpc, ["ok"]) as relays:
+    with RpcProxy(dn.rpc).running() as proxy, relay_processes(dn.rpc, ["ok"]) as relays:
         key = write_searcher_key(tmp_path)
         path = await appliance_config(
             dn,

@@ -1,8 +1,10 @@
-"""A JSON-RPC endpoint of our own on loopback that forwards to a real node and can lie.
+"""A JSON-RPC endpoint of our own on loopback in front of a real node: it records every method
+asked, forwards to the node, and can lie.
 
 Real HTTP (``ThreadingHTTPServer`` in a thread), the node's real answers, except for the methods
 given a ``lie``: a function of the real result that returns what the endpoint claims instead
-(a null block, a malformed receipt). Each served lie is counted.
+(a null block, a malformed receipt). Each served lie is counted (``served``); every request's
+method is counted (``methods``), so the submission tests can prove what never reached it.
 """
 
 from __future__ import annotations
@@ -17,21 +19,26 @@ from typing import Any
 
 import httpx
 
+__all__ = ["SEND_METHODS", "RpcProxy"]
 
-class LyingProxy:
+SEND_METHODS = frozenset(
+    {"eth_sendRawTransaction", "eth_sendBundle", "eth_sendPrivateTransaction", "eth_callBundle"}
+)
+
+
+class RpcProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
         self.lies: dict[str, Callable[[Any], Any]] = {}
-        self.served = Counter()
+        self.served: Counter[str] = Counter()
+        self.methods: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._http = httpx.Client(timeout=30, trust_env=False)
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["content-length"]))
-                out = proxy.answer(json.loads(body))
-                data = json.dumps(out).encode()
+                data = proxy.handle(self.rfile.read(int(self.headers["content-length"])))
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(data)))
@@ -43,6 +50,20 @@ class LyingProxy:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def handle(self, body: bytes) -> bytes:
+        """The answer to one POST body: the node's own bytes while no lie is set, else the
+        node's answers request by request with the lies laid over them."""
+        doc = json.loads(body)
+        with self._lock:
+            for request in doc if isinstance(doc, list) else [doc]:
+                self.methods[request.get("method")] += 1
+            lying = bool(self.lies)
+        if not lying:
+            return self._http.post(
+                self.upstream, content=body, headers={"content-type": "application/json"}
+            ).content
+        return json.dumps(self.answer(doc)).encode()
 
     def answer(self, request: Any) -> Any:
         if isinstance(request, list):
@@ -62,8 +83,13 @@ class LyingProxy:
             else:
                 self.lies[method] = how
 
+    def sends(self) -> dict[str, int]:
+        """How often each sending method (public transaction, bundle, relay call) was asked."""
+        with self._lock:
+            return {m: n for m, n in self.methods.items() if m in SEND_METHODS}
+
     @contextmanager
-    def running(self) -> Iterator[LyingProxy]:
+    def running(self) -> Iterator[RpcProxy]:
         thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         thread.start()
         try:
