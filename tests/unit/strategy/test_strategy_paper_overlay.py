@@ -28,6 +28,34 @@ def _pool(market: NoiseMarket):
     return max(pools, key=lambda p: market.reserves[p.address][0 if p.token0 == base else 1])
 
 
+def _watching(market: NoiseMarket, cfg=None):
+    """A detector that has discovered the market's pools and read its snapshot: (detector, what
+    the snapshot offered)."""
+    det = Detector(market.app_config() if cfg is None else cfg)
+    det.on_pools(market.discovered())
+    return det, det.on_reserves(market.snapshot(), BASE_FEE)
+
+
+def _push(market: NoiseMarket, pct: int = 3, pool=None):
+    """Swap ``pct`` % of ``pool``'s (default: ``_pool``'s) base reserve into it:
+    (pool, zero_for_one, out)."""
+    pool = _pool(market) if pool is None else pool
+    zfo = pool.token0 == market.base[0]
+    out = market.swap(pool, zfo, market.reserves[pool.address][0 if zfo else 1] * pct // 100)
+    return pool, zfo, out
+
+
+def _pushed():
+    """A fresh market whose pool was pushed 3 %, the next block read: (market, detector, what
+    that block offered, never None)."""
+    market = _market()
+    det, _ = _watching(market)
+    _push(market)
+    found = det.on_reserves(market.step(trades=0), BASE_FEE)
+    assert found is not None
+    return market, det, found
+
+
 def _run(mode: str, *, pushes: int = 5, quiet: int = 11, cap: int | None = None, push_pct=3):
     """Push one pool ``pushes`` times (base token in), ``quiet`` empty blocks apart; each block's
     candidates are filled (live: executed on the pools; paper: ``mark_filled``).
@@ -38,17 +66,14 @@ def _run(mode: str, *, pushes: int = 5, quiet: int = 11, cap: int | None = None,
     cfg = market.app_config()
     if cap is not None:
         cfg = dataclasses.replace(cfg, risk=dataclasses.replace(cfg.risk, max_trade_wei=cap))
-    det = Detector(cfg)
-    det.on_pools(market.discovered())
-    assert det.on_reserves(market.snapshot(), BASE_FEE) is None
+    det, first = _watching(market, cfg)
+    assert first is None
     pool = _pool(market)
-    zfo = pool.token0 == market.base[0]
     decisions = []
     for push in range(pushes):
         for quiet_block in range(quiet + 1):
             if quiet_block == 0:
-                r = market.reserves[pool.address][0 if zfo else 1]
-                market.swap(pool, zfo, r * push_pct // 100)
+                _push(market, push_pct, pool)
             event = market.step(trades=0)
             found = det.on_reserves(event, BASE_FEE)
             if found is None:
@@ -87,15 +112,7 @@ def test_a_capped_fill_leaves_the_rest_of_the_dislocation_to_the_next_block_as_l
 
 def _filled_market():
     """A pushed pool, its candidates paper-filled: (market, detector, the fill's candidates)."""
-    market = _market()
-    det = Detector(market.app_config())
-    det.on_pools(market.discovered())
-    det.on_reserves(market.snapshot(), BASE_FEE)
-    pool = _pool(market)
-    zfo = pool.token0 == market.base[0]
-    market.swap(pool, zfo, market.reserves[pool.address][0 if zfo else 1] * 3 // 100)
-    found = det.on_reserves(market.step(trades=0), BASE_FEE)
-    assert found is not None
+    market, det, found = _pushed()
     assert all(det.mark_filled(c) for c in found.candidates)
     assert det.filled == {p for c in found.candidates for p in c.pools}
     assert det.on_reserves(market.step(trades=0), BASE_FEE) is None  # consumed, as live
@@ -115,7 +132,7 @@ def test_a_further_push_keeps_the_fill_laid_over_the_new_chain_figures():
     before = _shown(det, pool.address)
     zfo = pool.token0 == market.base[0]
     pushed = market.reserves[pool.address][0 if zfo else 1] // 100
-    out = market.swap(pool, zfo, pushed)
+    _, _, out = _push(market, 1, pool)
     found = det.on_reserves(market.step(trades=0), BASE_FEE)
     assert len(det.fills) == len(cands)  # the chain still offers the cycle: the fill stays
     d = (pushed, -out) if zfo else (-out, pushed)
@@ -137,15 +154,8 @@ def test_the_chain_closing_the_cycle_itself_lifts_the_fill():
 def test_a_reorg_lifts_the_paper_fills():
     from appliance.events import BlockSeen, ReorgDetected
 
-    market = _market()
-    det = Detector(market.app_config())
-    det.on_pools(market.discovered())
-    det.on_reserves(market.snapshot(), BASE_FEE)
-    pool = _pool(market)
-    zfo = pool.token0 == market.base[0]
-    market.swap(pool, zfo, market.reserves[pool.address][0 if zfo else 1] * 3 // 100)
-    found = det.on_reserves(market.step(trades=0), BASE_FEE)
-    assert found is not None and all(det.mark_filled(c) for c in found.candidates)
+    market, det, found = _pushed()
+    assert all(det.mark_filled(c) for c in found.candidates)
     det.on_reorg(ReorgDetected(0, 1, BlockSeen(1, "0x1b", "0x00", 0, BASE_FEE)))
     assert det.fills == []
     st = det.state
@@ -158,15 +168,7 @@ def test_a_reorg_lifts_the_paper_fills():
 def test_a_cycle_only_the_overlay_opened_is_not_offered():
     """The paper fill's simulation runs on the chain, which never saw the paper fills: a cycle
     profitable only on the overlaid reserves would fail it (and count as a failed trade)."""
-    market = _market()
-    det = Detector(market.app_config())
-    det.on_pools(market.discovered())
-    det.on_reserves(market.snapshot(), BASE_FEE)
-    pool = _pool(market)
-    zfo = pool.token0 == market.base[0]
-    market.swap(pool, zfo, market.reserves[pool.address][0 if zfo else 1] * 3 // 100)
-    found = det.on_reserves(market.step(trades=0), BASE_FEE)
-    assert found is not None
+    market, det, found = _pushed()
     fill = found.candidates[0]
     # a paper fill far larger than the opportunity: the overlay pushes the pools past parity,
     # so the reverse cycle looks profitable on the overlay only
