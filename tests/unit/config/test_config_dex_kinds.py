@@ -6,27 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from config_texts import CHAIN, TOKENS, UNI_V2
 
 from appliance.cli import main
 from appliance.config import load_config
 
-BASE = """
-[chain]
-chain_id = 1
-rpc = ["https://rpc.example.org"]
-
-[[dex]]
-name = "uni"
-factory = "0x5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f"
-
+UNI_V3 = """
 [[dex]]
 name = "univ3"
 factory = "0x1F98431c8aD98523631AE4a59f267346ea31F984"
 {v3}
-
-[tokens]
-base = ["0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"]
 """
+BASE = CHAIN + UNI_V2 + UNI_V3 + TOKENS
 
 
 def test_a_v3_dex_with_its_tiers_loads(tmp_path: Path) -> None:

@@ -8,27 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from config_texts import TWO_V2_DEXES, WETH
 
 from appliance.cli import main
 
-GOOD = """
-[chain]
-chain_id = 1
-rpc = ["https://rpc.example.org"]
+GOOD = TWO_V2_DEXES
 
-[[dex]]
-name = "uni"
-factory = "0x5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f"
-
-[[dex]]
-name = "sushi"
-factory = "0xC0AEe478e3658e2610c5F7A4A2E1777cE9e4f2Ac"
-
-[tokens]
-base = ["0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"]
-"""
-
-WETH = "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
 
 # (id, edit applied to GOOD, key named in the message, words of the reason)
 BAD: list[tuple[str, str, str, str]] = [

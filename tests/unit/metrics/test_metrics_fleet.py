@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 import trio
+from config_texts import CHAIN, TOKENS, UNI_V2
 
 from appliance.cli import main
 from appliance.config import load_config
@@ -79,21 +80,7 @@ async def test_an_empty_allow_list_refuses_everyone():
     assert r.status_code == 403
 
 
-_CONFIG = """
-[chain]
-chain_id = 1
-rpc = ["https://rpc.example.org"]
-
-[[dex]]
-name = "uni"
-factory = "0x5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f"
-
-[tokens]
-base = ["0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"]
-
-[metrics]
-host = "0.0.0.0"
-"""
+_CONFIG = CHAIN + UNI_V2 + TOKENS + '\n[metrics]\nhost = "0.0.0.0"\n'
 
 
 @pytest.mark.parametrize("bad", ["10.0.0.0/33", "prometheus.lan", ""])

@@ -7,26 +7,12 @@ import os
 from pathlib import Path
 
 import pytest
+from config_texts import TWO_V2_DEXES
 from eth_utils import keccak
 
 from appliance.cli import main
 
-BASE = """
-[chain]
-chain_id = 1
-rpc = ["https://rpc.example.org"]
-
-[[dex]]
-name = "uni"
-factory = "0x5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f"
-
-[[dex]]
-name = "sushi"
-factory = "0xC0AEe478e3658e2610c5F7A4A2E1777cE9e4f2Ac"
-
-[tokens]
-base = ["0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"]
-"""
+BASE = TWO_V2_DEXES
 RELAY = "https://relay.example.org/v1/SECRETRELAYTOKEN1234?apikey=HIDDENVALUE99"
 
 
