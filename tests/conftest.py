@@ -103,9 +103,9 @@ def devnet_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         yield dn
 
 
-@pytest.fixture
-def devnet(devnet_session) -> Iterator:
-    dn = devnet_session
+def _on_snapshot(dn) -> Iterator:
+    """The session's devnet for one test, given back as it was (pending transactions dropped,
+    automine off, state reverted, clock set to now)."""
     snap = trio.run(dn.snapshot)
     yield dn
 
@@ -121,6 +121,11 @@ def devnet(devnet_session) -> Iterator:
             await rpc.call("evm_setTime", [int(time.time())])
 
     trio.run(restore)
+
+
+@pytest.fixture
+def devnet(devnet_session) -> Iterator:
+    yield from _on_snapshot(devnet_session)
 
 
 @pytest.fixture
@@ -151,19 +156,4 @@ def devnet_v3_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 
 @pytest.fixture
 def devnet_v3(devnet_v3_session) -> Iterator:
-    dn = devnet_v3_session
-    snap = trio.run(dn.snapshot)
-    yield dn
-
-    async def restore() -> None:
-        async with dn.client() as rpc:
-            await rpc.call("anvil_dropAllTransactions")
-            await rpc.call("evm_setAutomine", [False])
-            if not await rpc.call("evm_revert", [snap]):
-                raise RuntimeError(f"evm_revert({snap!r}) failed")
-            # evm_revert also rewinds Anvil's clock by the time since the snapshot: without this
-            # the session's blocks drift behind the wall clock test after test, until the chain
-            # task rightly calls them stale (#23) and nothing trades
-            await rpc.call("evm_setTime", [int(time.time())])
-
-    trio.run(restore)
+    yield from _on_snapshot(devnet_v3_session)

@@ -9,7 +9,6 @@ batch, and ``status`` said ``paper: 0`` until the supervisor stopped.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -22,28 +21,11 @@ import trio
 sys.path.insert(0, str(Path(__file__).parent))
 
 from paper_helpers import ETH, balance_market, rows, two_dex_config
+from sup_helpers import start_run, status_json
 
 from appliance.config import load_config
 
 pytestmark = pytest.mark.devnet
-
-ROOT = Path(__file__).parents[3]
-CLI = [sys.executable, "-m", "appliance"]
-
-
-def _status(config: Path) -> dict:
-    out = subprocess.run(
-        [*CLI, "status", "--json", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    return json.loads(out.stdout, parse_constant=_strict)  # strict JSON: no NaN (jq, scripts)
-
-
-def _strict(name: str):
-    raise ValueError(f"status --json printed {name}, which is not JSON")
 
 
 async def test_status_counts_a_paper_fill_while_the_supervisor_runs(devnet, tmp_path):
@@ -53,18 +35,11 @@ async def test_status_counts_a_paper_fill_while_the_supervisor_runs(devnet, tmp_
     cfg = load_config(config)
     env = dict(os.environ, GPIOZERO_PIN_FACTORY="mock")
     env.pop("NOTIFY_SOCKET", None)
-    proc = subprocess.Popen(
-        [*CLI, "run", "--config", str(config)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = start_run(config, env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         with trio.fail_after(90):
             while True:
-                doc = await trio.to_thread.run_sync(_status, config)
+                doc = await trio.to_thread.run_sync(status_json, config)
                 if doc["supervisor"] == "running" and doc["mode"] == "NORMAL":
                     break
                 await dn.mine(1)
@@ -72,7 +47,7 @@ async def test_status_counts_a_paper_fill_while_the_supervisor_runs(devnet, tmp_
         await dn.swap("uniswap", "WETH", "USDC", 40 * ETH, account="competitor")
         with trio.fail_after(60):  # far below the 300 s of the bulk commit
             while True:
-                doc = await trio.to_thread.run_sync(_status, config)
+                doc = await trio.to_thread.run_sync(status_json, config)
                 if doc["trades"]["paper"] >= 1:
                     break
                 await trio.sleep(0.3)
@@ -84,7 +59,7 @@ async def test_status_counts_a_paper_fill_while_the_supervisor_runs(devnet, tmp_
             while doc["risk"]["regime"] not in ("low", "medium", "high"):
                 await dn.mine(1)
                 await trio.sleep(0.3)
-                doc = await trio.to_thread.run_sync(_status, config)
+                doc = await trio.to_thread.run_sync(status_json, config)
         assert rows(cfg, "SELECT count(*) FROM trades WHERE status = 'paper'")[0][0] == 1
     finally:
         if proc.poll() is None:
@@ -93,6 +68,6 @@ async def test_status_counts_a_paper_fill_while_the_supervisor_runs(devnet, tmp_
     out = proc.stdout.read()
     assert code == 0, out
     assert "Traceback" not in out
-    stopped = await trio.to_thread.run_sync(_status, config)
+    stopped = await trio.to_thread.run_sync(status_json, config)
     assert stopped["supervisor"] == "not running"
     assert stopped["trades"]["paper"] == 1

@@ -13,12 +13,10 @@ import trio
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sup_helpers import appliance_config
+from sup_helpers import CLI, ROOT, appliance_config, start_run
 
 pytestmark = pytest.mark.devnet
 
-ROOT = Path(__file__).parents[3]
-CLI = [sys.executable, "-m", "appliance"]
 ENV = dict(os.environ, GPIOZERO_PIN_FACTORY="mock")
 
 
@@ -33,17 +31,15 @@ def _second(config: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _quiet_run(config: Path) -> subprocess.Popen:
+    return start_run(config, ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 async def test_a_second_run_on_the_same_directories_refuses(devnet, tmp_path: Path) -> None:
     config = await appliance_config(devnet, tmp_path)
     text = config.read_text()
     data, run_dir = tmp_path / "data", tmp_path / "run"
-    first = subprocess.Popen(
-        [*CLI, "run", "--config", str(config)],
-        env=ENV,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    first = _quiet_run(config)
     try:
         lock = data / "arb-appliance.lock"
         await _holds(lock, first)
@@ -63,13 +59,7 @@ async def test_a_second_run_on_the_same_directories_refuses(devnet, tmp_path: Pa
         first.send_signal(signal.SIGTERM)
         first.wait(timeout=60)
     # Once the first has stopped, the directories are free again (the kernel dropped the lock).
-    again = subprocess.Popen(
-        [*CLI, "run", "--config", str(config)],
-        env=ENV,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    again = _quiet_run(config)
     try:
         await _holds(lock, again)
     finally:

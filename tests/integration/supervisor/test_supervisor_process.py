@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -15,22 +14,9 @@ import trio
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sup_helpers import appliance_config
+from sup_helpers import appliance_config, start_run, status_json
 
 pytestmark = pytest.mark.devnet
-
-ROOT = Path(__file__).parents[3]
-CLI = [sys.executable, "-m", "appliance"]
-
-
-def _status(config: Path) -> dict:
-    out = subprocess.run(
-        [*CLI, "status", "--json", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return json.loads(out.stdout)
 
 
 async def _messages(sock: socket.socket, seconds: float) -> list[str]:
@@ -58,14 +44,7 @@ async def test_run_notifies_pings_latches_and_stops(fresh_devnet, tmp_path: Path
     env = dict(
         os.environ, NOTIFY_SOCKET=str(notify), WATCHDOG_USEC="1000000", GPIOZERO_PIN_FACTORY="mock"
     )
-    proc = subprocess.Popen(
-        [*CLI, "run", "--config", str(config)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = start_run(config, env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_mine_forever, dn)
@@ -80,7 +59,7 @@ async def test_run_notifies_pings_latches_and_stops(fresh_devnet, tmp_path: Path
             proc.send_signal(signal.SIGUSR1)
             with trio.fail_after(30):
                 while True:
-                    doc = await trio.to_thread.run_sync(_status, config)
+                    doc = await trio.to_thread.run_sync(status_json, config)
                     if doc.get("mode") == "EMERGENCY":
                         break
                     await trio.sleep(0.2)

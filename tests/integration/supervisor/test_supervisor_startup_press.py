@@ -8,7 +8,6 @@ and the latch must hold for the next start.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -21,14 +20,12 @@ import trio
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sup_helpers import appliance_config
+from sup_helpers import appliance_config, start_run, status_json
 
 from appliance.safety import SafetyLatch
 
 pytestmark = pytest.mark.devnet
 
-ROOT = Path(__file__).parents[3]
-CLI = [sys.executable, "-m", "appliance"]
 PRESS_LINE = "kill switch pressed (source: sigusr1)"
 
 
@@ -49,11 +46,9 @@ def _threads(pid: int) -> int:
 
 
 def _status(config: Path) -> dict:
-    out = subprocess.run(
-        [*CLI, "status", "--json", "--config", str(config)], capture_output=True, text=True
-    )
+    """``status --json``, or {} while the supervisor cannot answer yet."""
     try:
-        return json.loads(out.stdout)
+        return status_json(config)
     except ValueError:
         return {}
 
@@ -70,13 +65,7 @@ class Run:
         env = dict(os.environ, GPIOZERO_PIN_FACTORY="mock", NOTIFY_SOCKET=str(notify))
         env.pop("WATCHDOG_USEC", None)
         with log.open("w") as out:
-            self.proc = subprocess.Popen(
-                [*CLI, "run", "--config", str(config)],
-                env=env,
-                cwd=ROOT,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+            self.proc = start_run(config, env, stdout=out, stderr=subprocess.STDOUT)
 
     async def main_started(self) -> None:
         await _poll(lambda: _usr1_blocked(self.proc.pid))
