@@ -108,7 +108,14 @@ async def make_candidate(dn: Devnet, hops: int, *, amount_in: int | None = None)
     legs = legs_for(dn, hops)
     reserves = await leg_reserves(dn, legs)
     amount_in = amount_in or best_amount(legs, reserves)
-    amounts = cycle_amounts(amount_in, legs, reserves)
+    return await candidate_at_head(dn, legs, amount_in, cycle_amounts(amount_in, legs, reserves))
+
+
+async def candidate_at_head(
+    dn: Devnet, legs: tuple[Leg, ...], amount_in: int, amounts: list[int]
+) -> Candidate:
+    """The WETH cycle over ``legs`` from ``amount_in``, each leg's exact output in ``amounts``,
+    at the devnet's head, with the tests' gas estimate at 3 gwei."""
     return Candidate(
         block=await dn.block_number(),
         legs=legs,
@@ -126,15 +133,18 @@ def order_for(candidate: Candidate, mode: Mode = Mode.NORMAL) -> OrderApproved:
 
 
 # ------------------------------------------------------------------ chain setup
-async def deploy_executors(dn: Devnet, *, inventory_weth: int = 50 * 10**18) -> tuple[str, str]:
-    """(inventory executor holding ``inventory_weth``, flash executor holding nothing)."""
+async def deploy_executors(
+    dn: Devnet, *, inventory_weth: int = 50 * 10**18, v3_factory: str | None = None
+) -> tuple[str, str]:
+    """(inventory executor holding ``inventory_weth``, flash executor holding nothing), both
+    trusting ``v3_factory`` if given."""
     signer = load_signer(dn.key_file)
     cfg = load_config(dn.config_path)
     await dn.set_automine(True)
     try:
         async with RpcClient(dn.rpc) as client:
-            inv = await deploy_executor(client, signer, cfg.execution)
-            flash = await deploy_executor(client, signer, cfg.execution)
+            inv = await deploy_executor(client, signer, cfg.execution, v3_factory=v3_factory)
+            flash = await deploy_executor(client, signer, cfg.execution, v3_factory=v3_factory)
         await dn.send_tx(
             "appliance", dn.weth, calldata("transfer(address,uint256)", inv, inventory_weth)
         )
@@ -176,6 +186,12 @@ class Harness:
         self.write_ahead_rows: list[TradeUpdated] = []
         self.orders_send, self._orders_recv = trio.open_memory_channel[OrderApproved](8)
         self._results_send, self.results_recv = trio.open_memory_channel[TradeUpdated](64)
+
+    async def send_order(self, candidate: Candidate, mode: Mode = Mode.NORMAL) -> OrderApproved:
+        """Approve ``candidate`` as the risk gate would and hand it to the pipeline."""
+        order = order_for(candidate, mode)
+        await self.orders_send.send(order)
+        return order
 
     async def write_ahead(self, update: TradeUpdated) -> None:
         with self.journal.transaction(durable=True):

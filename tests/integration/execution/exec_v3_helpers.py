@@ -7,15 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from exec_helpers import GAS_ESTIMATE
+from exec_helpers import candidate_at_head, deploy_executors
 
-from appliance.chain.rpc import RpcClient
-from appliance.config import load_config
 from appliance.devnet import Devnet
-from appliance.devnet._abi import calldata
 from appliance.devnet._v3_market import V3PoolInfo
 from appliance.events import Candidate, Leg
-from appliance.execution import deploy_executor, load_signer
 from appliance.market.v2math import get_amount_out
 from appliance.market.v3math import V3PoolState, V3SwapError, quote_exact_input
 
@@ -109,19 +105,7 @@ async def deploy_v3_executors(
     """(inventory executor holding ``inventory_weth``, empty flash executor), both trusting the
     devnet's V3 factory."""
     assert dn.v3 is not None
-    signer = load_signer(dn.key_file)
-    cfg = load_config(dn.config_path)
-    await dn.set_automine(True)
-    try:
-        async with RpcClient(dn.rpc) as client:
-            inv = await deploy_executor(client, signer, cfg.execution, v3_factory=dn.v3.factory)
-            flash = await deploy_executor(client, signer, cfg.execution, v3_factory=dn.v3.factory)
-        await dn.send_tx(
-            "appliance", dn.weth, calldata("transfer(address,uint256)", inv, inventory_weth)
-        )
-    finally:
-        await dn.set_automine(False)
-    return inv, flash
+    return await deploy_executors(dn, inventory_weth=inventory_weth, v3_factory=dn.v3.factory)
 
 
 async def plant(dn: Devnet, p: Plant) -> None:
@@ -208,14 +192,5 @@ async def make_candidate(dn: Devnet, cycle: Cycle, *, amount_in: int | None = No
     """The exact candidate of ``cycle`` at the head (amounts from v2math + v3math)."""
     quotes = await leg_quotes(dn, cycle)
     amount_in = amount_in or best_amount(quotes)
-    amounts = cycle_amounts(amount_in, quotes)
-    return Candidate(
-        block=await dn.block_number(),
-        legs=tuple(leg_of(dn, s) for s in cycle.hops),
-        base_token=dn.weth,
-        amount_in=amount_in,
-        amount_out=amounts[-1],
-        gas_estimate=GAS_ESTIMATE,
-        gas_cost=GAS_ESTIMATE * 3 * 10**9,
-        amounts=tuple(amounts),
-    )
+    legs = tuple(leg_of(dn, s) for s in cycle.hops)
+    return await candidate_at_head(dn, legs, amount_in, cycle_amounts(amount_in, quotes))

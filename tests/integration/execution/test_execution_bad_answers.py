@@ -12,7 +12,7 @@ import logging
 
 import pytest
 import trio
-from exec_helpers import Harness, exec_config, make_candidate, order_for, plant
+from exec_helpers import Harness, exec_config, make_candidate, plant
 from exec_rpc_proxy import RpcProxy
 
 from appliance.chain import open_rpc_pool
@@ -40,10 +40,10 @@ async def test_a_null_block_drops_the_order_and_execution_goes_on(chain, journal
         async with open_rpc_pool(cfg.chain) as pool, trio.open_nursery() as nursery:
             await h.start(nursery, rpc=pool)
             proxy.lie("eth_getBlockByNumber", lambda block: None)
-            await h.orders_send.send(order_for(cand))
+            await h.send_order(cand)
             rejected = await h.next_update()
             proxy.lie("eth_getBlockByNumber", None)
-            await h.orders_send.send(order_for(cand))
+            await h.send_order(cand)
             later = await h.until({TradeStatus.SENT, TradeStatus.PAPER, TradeStatus.DROPPED})
             nursery.cancel_scope.cancel()
     assert proxy.served["eth_getBlockByNumber"] >= 1
@@ -64,7 +64,7 @@ async def test_a_malformed_receipt_is_rejected_and_tracking_goes_on(chain, journ
         async with open_rpc_pool(cfg.chain) as pool, trio.open_nursery() as nursery:
             await h.start(nursery, rpc=pool)
             proxy.lie("eth_getTransactionReceipt", _bad_status)
-            await h.orders_send.send(order_for(cand))
+            await h.send_order(cand)
             sent = await h.until({TradeStatus.SENT, TradeStatus.DROPPED})
             assert sent.status is TradeStatus.SENT, sent.reason
             await dn.mine()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import trio
-from exec_helpers import Harness, exec_config, make_candidate, order_for, plant
+from exec_helpers import Harness, exec_config, make_candidate, plant
 
 from appliance.devnet._abi import calldata
 from appliance.events import TradeStatus
@@ -98,8 +98,7 @@ async def test_paper_mode_fills_from_the_simulation_and_never_sends(chain, journ
     h = Harness(exec_config(dn, executor, live=False, funding=funding), journal, latch)
     async with trio.open_nursery() as nursery:
         await h.start(nursery)
-        order = order_for(cand)
-        await h.orders_send.send(order)
+        order = await h.send_order(cand)
         paper = await h.next_update()
         await h.orders_send.aclose()
     assert paper.status is TradeStatus.PAPER, paper.reason

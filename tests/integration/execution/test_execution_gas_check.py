@@ -21,7 +21,6 @@ from exec_helpers import (
     leg_reserves,
     legs_for,
     make_candidate,
-    order_for,
     plant,
 )
 
@@ -62,8 +61,7 @@ async def test_a_trade_that_loses_after_the_estimated_gas_is_dropped(chain, jour
     h = Harness(cfg, journal, latch)
     async with trio.open_nursery() as nursery:
         await h.start(nursery)
-        order = order_for(cand)
-        await h.orders_send.send(order)
+        order = await h.send_order(cand)
         final = await h.next_update()
         await h.orders_send.aclose()
     assert final.status is TradeStatus.DROPPED and final.tx_hash is None, final

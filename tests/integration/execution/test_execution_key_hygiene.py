@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import trio
-from exec_helpers import Harness, exec_config, make_candidate, order_for, plant
+from exec_helpers import Harness, exec_config, make_candidate, plant
 
 from appliance.events import TradeStatus
 from appliance.metrics import Metrics
@@ -45,12 +45,12 @@ async def test_the_key_appears_nowhere(chain, tmp_path, latch, capfd):
             async with trio.open_nursery() as nursery:
                 pipe = await h.start(nursery)
                 await plant(dn, 2)
-                await h.orders_send.send(order_for(await make_candidate(dn, 2)))  # mined
+                await h.send_order(await make_candidate(dn, 2))  # mined
                 await h.until({TradeStatus.SENT})
                 await dn.mine()
                 await h.until({TradeStatus.MINED})
                 stale = await make_candidate(dn, 3, amount_in=10**18)  # no dislocation: dropped
-                await h.orders_send.send(order_for(stale))
+                await h.send_order(stale)
                 await h.until({TradeStatus.DROPPED})
                 await h.orders_send.aclose()
             updates = h.updates

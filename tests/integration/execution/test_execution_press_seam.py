@@ -15,7 +15,7 @@ import threading
 
 import pytest
 import trio
-from exec_helpers import Harness, exec_config, make_candidate, order_for, plant
+from exec_helpers import Harness, exec_config, make_candidate, plant
 from gpiozero.pins.mock import MockFactory
 
 from appliance.events import TradeStatus, TradeUpdated
@@ -69,8 +69,7 @@ async def test_press_during_the_write_ahead_fsync_sends_nothing(chain, journal, 
     try:
         async with trio.open_nursery() as nursery:
             await h.start(nursery)
-            order = order_for(cand)
-            await h.orders_send.send(order)
+            order = await h.send_order(cand)
             final = await h.until({TradeStatus.SENT, TradeStatus.DROPPED})
             await h.orders_send.aclose()
     finally:
@@ -101,7 +100,7 @@ async def test_after_the_press_a_pending_trade_is_not_rebroadcast_or_replaced(
     try:
         async with trio.open_nursery() as nursery:
             await h.start(nursery)
-            await h.orders_send.send(order_for(cand))
+            await h.send_order(cand)
             sent = await h.until({TradeStatus.SENT, TradeStatus.DROPPED})
             assert sent.status is TradeStatus.SENT, sent.reason
             assert await _pooled(dn)  # on the wire before the press

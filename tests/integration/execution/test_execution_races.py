@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import trio
-from exec_helpers import Harness, exec_config, make_candidate, order_for, plant
+from exec_helpers import Harness, exec_config, make_candidate, plant
 
 from appliance.events import TradeStatus
 
@@ -24,8 +24,7 @@ async def test_state_moved_before_sending_simulation_drops(chain, journal, latch
     h = Harness(exec_config(dn, inv), journal, latch)
     async with trio.open_nursery() as nursery:
         await h.start(nursery)
-        order = order_for(cand)
-        await h.orders_send.send(order)
+        await h.send_order(cand)
         final = await h.next_update()
         await h.orders_send.aclose()
     assert final.status is TradeStatus.DROPPED
@@ -55,8 +54,7 @@ async def test_competing_swap_earlier_in_the_block_reverts_with_reason(
     h = Harness(exec_config(dn, executor, funding=funding), journal, latch)
     async with trio.open_nursery() as nursery:
         await h.start(nursery)
-        order = order_for(cand)
-        await h.orders_send.send(order)
+        order = await h.send_order(cand)
         sent = await h.until({TradeStatus.SENT, TradeStatus.DROPPED})
         assert sent.status is TradeStatus.SENT, sent.reason
         competitor = await _competing_swap(dn, tip_gwei=50)

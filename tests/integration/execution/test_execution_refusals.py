@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 import trio
-from exec_helpers import Harness, exec_config, make_candidate, order_for, plant
+from exec_helpers import Harness, exec_config, make_candidate, plant
 
 from appliance.chain import open_rpc_pool
 from appliance.chain.errors import ChainError
@@ -58,8 +58,7 @@ async def _refused(dn, journal, latch, inv, before_send) -> tuple:
             async with trio.open_nursery() as nursery:
                 pipe = await h.start(nursery, rpc=pool)
                 await before_send(pipe, nonce_before)
-                order = order_for(cand)
-                await h.orders_send.send(order)
+                order = await h.send_order(cand)
                 final = await h.until({TradeStatus.SENT, TradeStatus.DROPPED})
                 await h.orders_send.aclose()
     row = journal.trade(order.order_id)

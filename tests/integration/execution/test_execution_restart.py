@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import trio
-from exec_helpers import Harness, exec_config, make_candidate, order_for, plant
+from exec_helpers import Harness, exec_config, make_candidate, plant
 
 from appliance.events import TradeStatus
 from appliance.store.journal import Journal
@@ -94,8 +94,7 @@ async def test_sigkill_after_send_then_restart_reconciles(
 
             # The next trade takes the next nonce: no gap, no reuse.
             await plant(dn, 3)
-            order = order_for(await make_candidate(dn, 3))
-            await h.orders_send.send(order)
+            await h.send_order(await make_candidate(dn, 3))
             sent = await h.until({TradeStatus.SENT, TradeStatus.DROPPED})
             assert sent.status is TradeStatus.SENT and sent.nonce == nonce + 1
             await dn.mine()

@@ -14,7 +14,7 @@ import logging
 
 import pytest
 import trio
-from exec_helpers import Harness, exec_config, make_candidate, order_for, plant
+from exec_helpers import Harness, exec_config, make_candidate, plant
 
 from appliance.events import TradeStatus
 from appliance.metrics import Metrics
@@ -40,8 +40,7 @@ async def test_a_simulation_that_disagrees_is_rejected_logged_and_counted(
     h = Harness(exec_config(dn, inv, live=live), journal, latch)
     async with trio.open_nursery() as nursery:
         await h.start(nursery)
-        order = order_for(believed)
-        await h.orders_send.send(order)
+        order = await h.send_order(believed)
         final = await h.next_update()
         metrics.observe(final)
         await h.orders_send.aclose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import trio
-from exec_helpers import Harness, exec_config, make_candidate, order_for, plant
+from exec_helpers import Harness, exec_config, make_candidate, plant
 
 from appliance.events import TradeStatus
 
@@ -19,8 +19,7 @@ async def test_a_stuck_trade_is_replaced_and_the_replacement_lands(chain, journa
     h = Harness(exec_config(dn, inv, receipt_timeout_s=1.0), journal, latch)
     async with trio.open_nursery() as nursery:
         await h.start(nursery)
-        order = order_for(cand)
-        await h.orders_send.send(order)
+        await h.send_order(cand)
         first = await h.until({TradeStatus.SENT})
         replaced = await h.until({TradeStatus.SIGNED})  # no block for 1 s: replacement
         assert replaced.reason == "replaced: fees bumped" and replaced.nonce == first.nonce
@@ -46,8 +45,7 @@ async def test_a_trade_stuck_past_two_timeouts_is_cancelled(chain, journal, latc
     h = Harness(exec_config(dn, inv, receipt_timeout_s=1.0), journal, latch)
     async with trio.open_nursery() as nursery:
         await h.start(nursery)
-        order = order_for(cand)
-        await h.orders_send.send(order)
+        order = await h.send_order(cand)
         first = await h.until({TradeStatus.SENT})
         await h.until({TradeStatus.SIGNED})  # replacement
         cancel = await h.until({TradeStatus.SIGNED})  # cancellation

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import trio
-from exec_helpers import Harness, exec_config, make_candidate, order_for, plant
+from exec_helpers import Harness, exec_config, make_candidate, plant
 
 from appliance.events import TradeStatus
 
@@ -27,8 +27,7 @@ async def test_planted_dislocation_lands_next_block_and_matches_journal(
     h = Harness(exec_config(dn, executor, funding=funding), journal, latch)
     async with trio.open_nursery() as nursery:
         await h.start(nursery)
-        order = order_for(cand)
-        await h.orders_send.send(order)
+        order = await h.send_order(cand)
         signed = await h.until({TradeStatus.SIGNED})
         assert journal.trade(order.order_id)["status"] == "signed"  # written ahead of the send
         sent = await h.until({TradeStatus.SENT, TradeStatus.DROPPED})

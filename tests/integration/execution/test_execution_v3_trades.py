@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 import trio
-from exec_helpers import Harness, exec_config, order_for
+from exec_helpers import Harness, exec_config
 from exec_v3_helpers import CYCLES, make_candidate, plant
 
 from appliance.events import TradeStatus
@@ -57,8 +57,7 @@ async def test_mixed_cycle_lands_and_realizes_the_exact_amounts(
     h = Harness(exec_config(dn, executor, funding=funding, **limit), journal, latch)
     async with trio.open_nursery() as nursery:
         await h.start(nursery)
-        order = order_for(cand)
-        await h.orders_send.send(order)
+        order = await h.send_order(cand)
         sent = await h.until({TradeStatus.SENT, TradeStatus.DROPPED})
         assert sent.status is TradeStatus.SENT, sent.reason
         await dn.call("evm_increaseTime", [12])  # a new timestamp, as on a real chain: the gas
@@ -108,7 +107,7 @@ async def test_paper_mode_fills_a_mixed_cycle_exactly_and_sends_nothing(
     h = Harness(exec_config(dn, executor, live=False, funding=funding), journal, latch)
     async with trio.open_nursery() as nursery:
         await h.start(nursery)
-        await h.orders_send.send(order_for(cand))
+        await h.send_order(cand)
         paper = await h.next_update()
         await h.orders_send.aclose()
     assert paper.status is TradeStatus.PAPER, paper.reason

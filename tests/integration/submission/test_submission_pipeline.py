@@ -29,7 +29,6 @@ from submission_helpers import (
     exec_config,
     make_candidate,
     on_snapshot,
-    order_for,
     plant,
     relay_processes,
     write_searcher_key,
@@ -107,7 +106,7 @@ class Submitting:
         harness = self.harness()
         pipe = await harness.start(nursery)
         await plant(self.dn, 2)
-        await harness.orders_send.send(order_for(await make_candidate(self.dn, 2)))
+        await harness.send_order(await make_candidate(self.dn, 2))
         sent = await harness.until({TradeStatus.SENT, *FINAL})
         assert sent.status is TradeStatus.SENT, sent.reason
         return harness, pipe, sent
@@ -342,7 +341,7 @@ async def test_paper_mode_bids_like_a_live_bundle_and_sends_nothing(net, tmp_pat
         cand = await make_candidate(s.dn, 2)
         coinbase = coinbase_bid(pipe, cand, await pipe.head())
         assert coinbase > 0
-        await harness.orders_send.send(order_for(cand))
+        await harness.send_order(cand)
         fill = await harness.until({TradeStatus.PAPER, *FINAL})
         assert fill.status is TradeStatus.PAPER, fill.reason
         # the same execute_paying simulated, the payment counted as a live fill counts it
@@ -376,7 +375,7 @@ async def test_a_bundle_the_relay_simulation_reverts_is_never_sent(net, tmp_path
         pipe = await harness.start(nursery)
         nonce = pipe.nonces.next
         await plant(s.dn, 2)
-        await harness.orders_send.send(order_for(await make_candidate(s.dn, 2)))
+        await harness.send_order(await make_candidate(s.dn, 2))
         dropped = await harness.until({TradeStatus.SENT, *FINAL})
         assert dropped.status is TradeStatus.DROPPED
         assert dropped.reason.startswith("bundle_sim: reverted at relay")
