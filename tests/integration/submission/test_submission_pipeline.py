@@ -25,17 +25,15 @@ from submission_helpers import (
     SEARCHER_KEY,
     RelayHarness,
     RpcProxy,
-    deploy_executors,
     exec_config,
     make_candidate,
-    on_snapshot,
     plant,
     relay_processes,
     write_searcher_key,
 )
 
 from appliance.config import AppConfig
-from appliance.devnet import Devnet, start_devnet
+from appliance.devnet import Devnet
 from appliance.events import TradeStatus
 from appliance.execution import load_signer
 from appliance.execution.bids import coinbase_bid
@@ -49,25 +47,6 @@ pytestmark = pytest.mark.devnet
 FINAL = {TradeStatus.MINED, TradeStatus.REVERTED, TradeStatus.DROPPED}
 COINBASE_PAID = "0x" + keccak(text="CoinbasePaid(address,uint256)").hex()
 IDENTITY = SearcherIdentity(SEARCHER_KEY).address
-
-
-@pytest.fixture(scope="module")
-def sub_net():
-    with start_devnet(seed=1) as dn:
-        inv, _flash = trio.run(deploy_executors, dn)
-        yield dn, inv
-
-
-@pytest.fixture
-async def net(sub_net):
-    async with on_snapshot(sub_net[0]):
-        yield sub_net
-
-
-@pytest.fixture
-def journal(tmp_path):
-    with Journal(tmp_path / "journal.sqlite") as j:
-        yield j
 
 
 @dataclasses.dataclass
@@ -86,6 +65,11 @@ class Submitting:
     def harness(self) -> RelayHarness:
         return RelayHarness(self.cfg, self.journal, self.latch)
 
+    async def start(self, nursery) -> tuple[RelayHarness, object]:
+        """The pipeline started on a fresh harness: (harness, pipeline)."""
+        harness = self.harness()
+        return harness, await harness.start(nursery)
+
     async def control(self, relay, method: str, *params):
         return await control(self.http, relay.url, method, *params)
 
@@ -103,8 +87,7 @@ class Submitting:
 
     async def start_with_order(self, nursery):
         """The pipeline started, a dislocation planted and ordered: the trade is SENT."""
-        harness = self.harness()
-        pipe = await harness.start(nursery)
+        harness, pipe = await self.start(nursery)
         await plant(self.dn, 2)
         await harness.send_order(await make_candidate(self.dn, 2))
         sent = await harness.until({TradeStatus.SENT, *FINAL})
@@ -114,11 +97,11 @@ class Submitting:
 
 @asynccontextmanager
 async def submitting(
-    net, tmp_path: Path, journal: Journal, modes: list[str], **execution
+    chain, tmp_path: Path, journal: Journal, modes: list[str], **execution
 ) -> AsyncIterator[Submitting]:
     """A scenario with relays in ``modes`` and the ``execution`` settings; when it ends without
     a failure, it proves that nothing ever reached the public endpoint."""
-    dn, inv = net
+    dn, inv, _ = chain
     with RpcProxy(dn.rpc).running() as proxy, relay_processes(dn.rpc, modes) as relays:
         cfg = exec_config(
             dn,
@@ -153,9 +136,9 @@ def _coinbase_paid(receipt: dict) -> list[dict]:
 
 
 async def test_a_bundle_reaches_every_relay_never_the_public_endpoint_and_pays_the_builder(
-    net, tmp_path, journal
+    chain, tmp_path, journal
 ):
-    scene = submitting(net, tmp_path, journal, ["ok"] * 3, submit="bundle", coinbase_share=0.5)
+    scene = submitting(chain, tmp_path, journal, ["ok"] * 3, submit="bundle", coinbase_share=0.5)
     async with scene as s, trio.open_nursery() as nursery:
         harness, _, sent = await s.start_with_order(nursery)
         for relay in s.relays:  # simulated first, then sent, by the identity, for head + 1
@@ -183,9 +166,9 @@ async def test_a_bundle_reaches_every_relay_never_the_public_endpoint_and_pays_t
 
 
 async def test_a_bundle_not_included_is_resubmitted_never_stale_and_dropped_nonce_unused(
-    net, tmp_path, journal
+    chain, tmp_path, journal
 ):
-    scene = submitting(net, tmp_path, journal, ["ok"], submit="bundle", deadline_blocks=2)
+    scene = submitting(chain, tmp_path, journal, ["ok"], submit="bundle", deadline_blocks=2)
     async with scene as s, trio.open_nursery() as nursery:
         harness, pipe, sent = await s.start_with_order(nursery)
         count_before = int(await s.dn.call("eth_getTransactionCount", [pipe.sender, "latest"]), 16)
@@ -206,11 +189,11 @@ async def test_a_bundle_not_included_is_resubmitted_never_stale_and_dropped_nonc
 
 
 async def test_a_failing_relay_is_skipped_and_the_bundle_lands_through_the_others(
-    net, tmp_path, journal
+    chain, tmp_path, journal
 ):
     modes = ["ok", "5xx", "garbage"]
     scene = submitting(
-        net,
+        chain,
         tmp_path,
         journal,
         modes,
@@ -237,8 +220,8 @@ async def test_a_failing_relay_is_skipped_and_the_bundle_lands_through_the_other
         nursery.cancel_scope.cancel()
 
 
-async def test_the_latch_stops_a_bundle_mid_resubmission(net, tmp_path, journal):
-    scene = submitting(net, tmp_path, journal, ["ok"] * 2, submit="bundle", deadline_blocks=4)
+async def test_the_latch_stops_a_bundle_mid_resubmission(chain, tmp_path, journal):
+    scene = submitting(chain, tmp_path, journal, ["ok"] * 2, submit="bundle", deadline_blocks=4)
     async with scene as s, trio.open_nursery() as nursery:
         harness, pipe, _ = await s.start_with_order(nursery)
         await s.dn.mine()
@@ -255,8 +238,8 @@ async def test_the_latch_stops_a_bundle_mid_resubmission(net, tmp_path, journal)
         nursery.cancel_scope.cancel()
 
 
-async def test_a_private_send_in_flight_keeps_its_nonce_across_a_restart(net, tmp_path, journal):
-    scene = submitting(net, tmp_path, journal, ["ok"], submit="private", deadline_blocks=5)
+async def test_a_private_send_in_flight_keeps_its_nonce_across_a_restart(chain, tmp_path, journal):
+    scene = submitting(chain, tmp_path, journal, ["ok"], submit="private", deadline_blocks=5)
     async with scene as s:
         async with trio.open_nursery() as first:
             _, _, sent = await s.start_with_order(first)
@@ -306,8 +289,8 @@ async def _send_paying(dn, cand, signer, coinbase_wei: int, executor: str) -> di
     return receipt
 
 
-async def test_the_executor_pays_the_builder_only_when_the_trade_profits(net):
-    dn, inv = net
+async def test_the_executor_pays_the_builder_only_when_the_trade_profits(chain):
+    dn, inv, _ = chain
     signer = load_signer(dn.key_file)
     await plant(dn, 2)
     cand = await make_candidate(dn, 2)
@@ -330,13 +313,12 @@ async def test_the_executor_pays_the_builder_only_when_the_trade_profits(net):
             assert delta == tips and weth_after == weth_before
 
 
-async def test_paper_mode_bids_like_a_live_bundle_and_sends_nothing(net, tmp_path, journal):
+async def test_paper_mode_bids_like_a_live_bundle_and_sends_nothing(chain, tmp_path, journal):
     scene = submitting(
-        net, tmp_path, journal, ["ok"], live=False, submit="bundle", coinbase_share=0.5
+        chain, tmp_path, journal, ["ok"], live=False, submit="bundle", coinbase_share=0.5
     )
     async with scene as s, trio.open_nursery() as nursery:
-        harness = s.harness()
-        pipe = await harness.start(nursery)
+        harness, pipe = await s.start(nursery)
         await plant(s.dn, 2)
         cand = await make_candidate(s.dn, 2)
         coinbase = coinbase_bid(pipe, cand, await pipe.head())
@@ -351,9 +333,9 @@ async def test_paper_mode_bids_like_a_live_bundle_and_sends_nothing(net, tmp_pat
 
 
 async def test_a_first_bundle_no_relay_took_is_resubmitted_next_block_and_lands(
-    net, tmp_path, journal
+    chain, tmp_path, journal
 ):
-    scene = submitting(net, tmp_path, journal, ["refuse"], submit="bundle", deadline_blocks=4)
+    scene = submitting(chain, tmp_path, journal, ["refuse"], submit="bundle", deadline_blocks=4)
     async with scene as s, trio.open_nursery() as nursery:
         harness, _, sent = await s.start_with_order(nursery)
         first = await s.relay_log(s.relays[0], "eth_sendBundle")
@@ -368,11 +350,10 @@ async def test_a_first_bundle_no_relay_took_is_resubmitted_next_block_and_lands(
         nursery.cancel_scope.cancel()
 
 
-async def test_a_bundle_the_relay_simulation_reverts_is_never_sent(net, tmp_path, journal):
-    scene = submitting(net, tmp_path, journal, ["ok", "simrevert"], submit="bundle")
+async def test_a_bundle_the_relay_simulation_reverts_is_never_sent(chain, tmp_path, journal):
+    scene = submitting(chain, tmp_path, journal, ["ok", "simrevert"], submit="bundle")
     async with scene as s, trio.open_nursery() as nursery:
-        harness = s.harness()
-        pipe = await harness.start(nursery)
+        harness, pipe = await s.start(nursery)
         nonce = pipe.nonces.next
         await plant(s.dn, 2)
         await harness.send_order(await make_candidate(s.dn, 2))
