@@ -36,6 +36,17 @@ __all__ = [
 ]
 
 MAX_RPC_ENDPOINTS = 4  # the state file's RPC slots (appliance.store.statefile.MAX_RPC; tested)
+BCM_PINS = (0, 27)  # the GPIO pins of the board's 40-pin header, BCM numbering
+
+
+def _bcm_pin(default: int, *, doc: str):
+    """A pin of the GPIO header, BCM numbering."""
+    return setting(default, doc=doc, min=BCM_PINS[0], max=BCM_PINS[1])
+
+
+def _credential_url(default, *, doc: str):
+    """An http(s) URL that may carry a credential: checked, and only ever shown redacted."""
+    return setting(default, doc=doc, check=http_url, redact=redact_url)
 
 
 @dataclass(frozen=True)
@@ -190,11 +201,8 @@ class ExecutionConfig:
     receipt_timeout_s: float = setting(
         30.0, doc="replace or cancel a transaction not mined by then", min=1, max=3600
     )
-    private_rpc: str | None = setting(
-        None,
-        doc="send transactions here instead of the public endpoints",
-        check=http_url,
-        redact=redact_url,
+    private_rpc: str | None = _credential_url(
+        None, doc="send transactions here instead of the public endpoints"
     )
     receipt_poll_s: float = setting(
         0.5, doc="how often a sent transaction's receipt is polled", min=0.01, max=60
@@ -213,12 +221,10 @@ class ExecutionConfig:
         "deadline; never public). The ethereum preset uses bundle",
         choices=("public", "private", "bundle"),
     )
-    relays: tuple[str, ...] = setting(
+    relays: tuple[str, ...] = _credential_url(
         (),
         doc="relay / builder endpoints for private and bundle submission (http(s) URLs; shown "
         "redacted)",
-        check=http_url,
-        redact=redact_url,
     )
     searcher_key_file: Path | None = setting(
         None,
@@ -379,15 +385,15 @@ class RiskConfig:
 @dataclass(frozen=True)
 class HardwareConfig:
     enabled: bool = setting(True, doc="drive the kill switch and LEDs")
-    kill_switch_pin: int = setting(17, doc="BCM pin of the kill switch (to GND)", min=0, max=27)
+    kill_switch_pin: int = _bcm_pin(17, doc="BCM pin of the kill switch (to GND)")
     pull_up: bool = setting(True, doc="internal pull-up on the kill switch pin")
     bounce_s: float = setting(0.05, doc="debounce time of the kill switch", min=0, max=1)
     rearm_hold_s: float = setting(
         5.0, doc="hold the switch this long (after release) to re-arm", min=1, max=60
     )
-    green_pin: int = setting(22, doc="BCM pin of the green LED", min=0, max=27)
-    yellow_pin: int = setting(23, doc="BCM pin of the yellow LED", min=0, max=27)
-    red_pin: int = setting(24, doc="BCM pin of the red LED", min=0, max=27)
+    green_pin: int = _bcm_pin(22, doc="BCM pin of the green LED")
+    yellow_pin: int = _bcm_pin(23, doc="BCM pin of the yellow LED")
+    red_pin: int = _bcm_pin(24, doc="BCM pin of the red LED")
 
     def __post_init__(self) -> None:
         pins = [self.kill_switch_pin, self.green_pin, self.yellow_pin, self.red_pin]
