@@ -17,11 +17,16 @@ from appliance.store.journal import Journal
 __all__ = ["chain", "exec_net", "journal", "latch", "v3_chain", "v3_net"]
 
 
+def _net(*, with_v3: bool):
+    """A devnet of its own and its two executors: (devnet, inventory executor, flash executor)."""
+    with start_devnet(seed=1, with_v3=with_v3) as dn:
+        inv, flash = trio.run(deploy_v3_executors if with_v3 else deploy_executors, dn)
+        yield dn, inv, flash
+
+
 @pytest.fixture(scope="module")
 def exec_net():
-    with start_devnet(seed=1) as dn:
-        inv, flash = trio.run(deploy_executors, dn)
-        yield dn, inv, flash
+    yield from _net(with_v3=False)
 
 
 @pytest.fixture
@@ -32,9 +37,7 @@ async def chain(exec_net):
 
 @pytest.fixture(scope="module")
 def v3_net():
-    with start_devnet(seed=1, with_v3=True) as dn:
-        inv, flash = trio.run(deploy_v3_executors, dn)
-        yield dn, inv, flash
+    yield from _net(with_v3=True)
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import trio
@@ -41,6 +43,25 @@ def _press_from_another_thread(factory: MockFactory) -> None:
     presser.join()
 
 
+@contextmanager
+def _kill_switch(latch) -> Iterator[MockFactory]:
+    """A real KillSwitch on the latch, its pin on a MockFactory (given); closed at the end."""
+    factory = MockFactory()
+    switch = KillSwitch(latch, pin=PIN, pin_factory=factory)
+    try:
+        yield factory
+    finally:
+        switch.close()
+
+
+async def _planted(chain):
+    """A planted 2-pool dislocation: (devnet, executor, its candidate, the pending nonce)."""
+    dn, inv, _ = chain
+    await plant(dn, 2)
+    cand = await make_candidate(dn, 2)
+    return dn, inv, cand, await _pending_nonce(dn)
+
+
 class PressDuringFsync(Harness):
     """The journal write-ahead, with the switch pressed from another thread mid-transaction."""
 
@@ -59,21 +80,14 @@ class PressDuringFsync(Harness):
 
 
 async def test_press_during_the_write_ahead_fsync_sends_nothing(chain, journal, latch):
-    dn, inv, _ = chain
-    await plant(dn, 2)
-    cand = await make_candidate(dn, 2)
-    nonce_before = await _pending_nonce(dn)
-    factory = MockFactory()
-    switch = KillSwitch(latch, pin=PIN, pin_factory=factory)
-    h = PressDuringFsync(exec_config(dn, inv), journal, latch, factory=factory)
-    try:
+    dn, inv, cand, nonce_before = await _planted(chain)
+    with _kill_switch(latch) as factory:
+        h = PressDuringFsync(exec_config(dn, inv), journal, latch, factory=factory)
         async with trio.open_nursery() as nursery:
             await h.start(nursery)
             order = await h.send_order(cand)
             final = await h.until({TradeStatus.SENT, TradeStatus.DROPPED})
             await h.orders_send.aclose()
-    finally:
-        switch.close()
     assert h.pressed_during == [TradeStatus.SIGNED] and latch.tripped
     assert final.status is TradeStatus.DROPPED, final
     assert final.reason.startswith("kill_switch: signed but never sent"), final.reason
@@ -90,14 +104,9 @@ async def test_press_during_the_write_ahead_fsync_sends_nothing(chain, journal, 
 async def test_after_the_press_a_pending_trade_is_not_rebroadcast_or_replaced(
     chain, journal, latch
 ):
-    dn, inv, _ = chain
-    await plant(dn, 2)
-    cand = await make_candidate(dn, 2)
-    nonce_before = await _pending_nonce(dn)
-    factory = MockFactory()
-    switch = KillSwitch(latch, pin=PIN, pin_factory=factory)
-    h = Harness(exec_config(dn, inv, receipt_timeout_s=1), journal, latch)
-    try:
+    dn, inv, cand, nonce_before = await _planted(chain)
+    with _kill_switch(latch) as factory:
+        h = Harness(exec_config(dn, inv, receipt_timeout_s=1), journal, latch)
         async with trio.open_nursery() as nursery:
             await h.start(nursery)
             await h.send_order(cand)
@@ -111,8 +120,6 @@ async def test_after_the_press_a_pending_trade_is_not_rebroadcast_or_replaced(
                     await trio.sleep(0.05)
             pooled = await _pooled(dn)
             nursery.cancel_scope.cancel()
-    finally:
-        switch.close()
     assert pooled == {}  # neither the original again, nor a replacement, nor a cancellation
     assert await _pending_nonce(dn) == nonce_before
     assert [u.tx_hash for u in h.write_ahead_rows] == [sent.tx_hash]  # nothing new was signed

@@ -46,6 +46,17 @@ def _receipt(logs, status=1):
     }
 
 
+def _fill(receipt, expected_profit: int, **kwargs):
+    """The fill of ``receipt`` by our executor, gas priced in WETH (the native coin)."""
+    return fill_from_receipt(
+        receipt,
+        executor=EXE,
+        expected_profit=expected_profit,
+        gas_to_base=GasToBase(WETH),
+        **kwargs,
+    )
+
+
 def test_profit_from_transfers_and_event_base_token_from_the_event():
     logs = [
         _transfer(WETH, EXE, PAIR_A, 10**18),
@@ -53,9 +64,7 @@ def test_profit_from_transfers_and_event_base_token_from_the_event():
         _transfer(WETH, PAIR_B, EXE, 10**18 + 5 * 10**15),
         _executed(10**18, 10**18 + 5 * 10**15, 5 * 10**15),
     ]
-    fill = fill_from_receipt(
-        _receipt(logs), executor=EXE, expected_profit=6 * 10**15, gas_to_base=GasToBase(WETH)
-    )
+    fill = _fill(_receipt(logs), 6 * 10**15)
     assert fill.success and fill.base_token.lower() == WETH
     assert fill.realized_profit == 5 * 10**15
     assert fill.gas_used == 200_000 and fill.gas_cost == 200_000 * 2 * 10**9
@@ -65,22 +74,14 @@ def test_profit_from_transfers_and_event_base_token_from_the_event():
 
 
 def test_a_revert_realizes_nothing_and_costs_gas():
-    fill = fill_from_receipt(
-        _receipt([], status=0),
-        executor=EXE,
-        expected_profit=10,
-        gas_to_base=GasToBase(WETH),
-        base_token=WETH,
-    )
+    fill = _fill(_receipt([], status=0), 10, base_token=WETH)
     assert not fill.success and fill.realized_profit == 0 and fill.net_profit == -fill.gas_cost
     assert fill.slippage_bps == 10_000.0
 
 
 def test_event_and_transfers_disagreeing_reports_the_smaller():
     logs = [_transfer(WETH, PAIR_B, EXE, 7), _executed(1, 9, 8)]
-    fill = fill_from_receipt(
-        _receipt(logs), executor=EXE, expected_profit=8, gas_to_base=GasToBase(WETH)
-    )
+    fill = _fill(_receipt(logs), 8)
     assert fill.realized_profit == 7
 
 
@@ -138,19 +139,7 @@ def test_value_ref_is_exact_in_the_native_base_and_converted_at_the_candidate_ra
 
 def test_value_ref_of_a_mined_receipt_and_a_revert():
     logs = [_transfer(WETH, EXE, PAIR_A, 10**18), _transfer(WETH, PAIR_B, EXE, 10**18 + 7)]
-    fill = fill_from_receipt(
-        _receipt(logs),
-        executor=EXE,
-        expected_profit=7,
-        gas_to_base=GasToBase(WETH),
-        base_token=WETH,
-    )
+    fill = _fill(_receipt(logs), 7, base_token=WETH)
     assert fill.value_ref == 7 - 200_000 * 2 * 10**9
-    reverted = fill_from_receipt(
-        _receipt([], status=0),
-        executor=EXE,
-        expected_profit=7,
-        gas_to_base=GasToBase(WETH),
-        base_token=WETH,
-    )
+    reverted = _fill(_receipt([], status=0), 7, base_token=WETH)
     assert reverted.value_ref == -200_000 * 2 * 10**9
