@@ -22,6 +22,7 @@ from appliance.market.v2math import get_amount_out
 from appliance.modes import Mode
 from appliance.safety import SafetyLatch
 from appliance.store.journal import Journal
+from appliance.store.writer import WriteAhead
 
 FINAL = {TradeStatus.MINED, TradeStatus.REVERTED, TradeStatus.DROPPED, TradeStatus.PAPER}
 GAS_ESTIMATE = 250_000
@@ -175,6 +176,44 @@ def exec_config(
 
 
 # ------------------------------------------------------------------ harness
+async def start_execution(
+    nursery: trio.Nursery,
+    cfg: AppConfig,
+    rpc: Any,
+    orders_recv: Any,
+    results_send: Any,
+    *,
+    latch: SafetyLatch,
+    write_ahead: Any,
+    **kwargs: Any,
+) -> Any:
+    """run_execution started in ``nursery`` as the supervisor starts it; its handle."""
+    return await nursery.start(
+        lambda task_status: run_execution(
+            cfg,
+            rpc,
+            orders_recv,
+            results_send,
+            latch=latch,
+            write_ahead=write_ahead,
+            task_status=task_status,
+            **kwargs,
+        )
+    )
+
+
+def store_write_ahead(store_send: Any) -> Any:
+    """The supervisor's write-ahead: a WriteAhead request to the store task, awaited (durable
+    commit acknowledged before the send)."""
+
+    async def write_ahead(update: TradeUpdated) -> None:
+        request = WriteAhead(update)
+        await store_send.send(request)
+        await request.wait()
+
+    return write_ahead
+
+
 class Harness:
     """run_execution in a nursery, with a real journal as the write-ahead target."""
 
@@ -201,17 +240,15 @@ class Harness:
     async def start(self, nursery: trio.Nursery, *, rpc: Any = None, **kwargs: Any) -> Any:
         """``rpc``: the supervisor's pool (``open_rpc_pool``); default one client of the node."""
         client = rpc if rpc is not None else RpcClient(self.cfg.chain.rpc[0])
-        self.pipe = await nursery.start(
-            lambda task_status: run_execution(
-                self.cfg,
-                client,
-                self._orders_recv,
-                self._results_send,
-                latch=self.latch,
-                write_ahead=self.write_ahead,
-                task_status=task_status,
-                **kwargs,
-            )
+        self.pipe = await start_execution(
+            nursery,
+            self.cfg,
+            client,
+            self._orders_recv,
+            self._results_send,
+            latch=self.latch,
+            write_ahead=self.write_ahead,
+            **kwargs,
         )
         return self.pipe
 

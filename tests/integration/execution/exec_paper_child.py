@@ -17,14 +17,14 @@ import sys
 from pathlib import Path
 
 import trio
+from exec_helpers import start_execution, store_write_ahead
 
 from appliance.chain import open_rpc_pool
 from appliance.config import load_config
 from appliance.events import Candidate, Leg, OrderApproved, TradeUpdated
-from appliance.execution import run_execution
 from appliance.modes import Mode
 from appliance.safety import SafetyLatch
-from appliance.store.writer import WriteAhead, run_store
+from appliance.store.writer import run_store
 
 
 async def main(config: str, executor: str, data_dir: str, candidate_json: str) -> None:
@@ -49,11 +49,6 @@ async def main(config: str, executor: str, data_dir: str, candidate_json: str) -
     results_send, results_recv = trio.open_memory_channel[TradeUpdated](64)
     orders_send, orders_recv = trio.open_memory_channel[OrderApproved](4)
 
-    async def write_ahead(update: TradeUpdated) -> None:
-        request = WriteAhead(update)
-        await store_send.send(request)
-        await request.wait()
-
     async def relay() -> None:
         async for update in results_recv:
             await store_send.send(update)
@@ -61,16 +56,14 @@ async def main(config: str, executor: str, data_dir: str, candidate_json: str) -
     async with open_rpc_pool(cfg.chain) as pool, trio.open_nursery() as nursery:
         await nursery.start(run_store, cfg, store_recv)
         nursery.start_soon(relay)
-        await nursery.start(
-            lambda task_status: run_execution(
-                cfg,
-                pool,
-                orders_recv,
-                results_send,
-                latch=SafetyLatch(root / "latch"),
-                write_ahead=write_ahead,
-                task_status=task_status,
-            )
+        await start_execution(
+            nursery,
+            cfg,
+            pool,
+            orders_recv,
+            results_send,
+            latch=SafetyLatch(root / "latch"),
+            write_ahead=store_write_ahead(store_send),
         )
         await orders_send.send(OrderApproved(candidate=cand, mode=Mode.NORMAL, order_id="paper-1"))
         await trio.sleep_forever()  # the parent kills us with SIGKILL after the log line

@@ -17,11 +17,10 @@ from gpiozero.pins.mock import MockFactory
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from exec_helpers import exec_config, make_candidate, order_for, plant
+from exec_helpers import exec_config, make_candidate, order_for, plant, start_execution
 
 from appliance.chain.rpc import RpcClient
 from appliance.events import TradeStatus
-from appliance.execution import run_execution
 from hw.kill_switch import KillSwitch
 
 pytestmark = pytest.mark.devnet
@@ -72,16 +71,8 @@ async def test_press_during_simulation_stops_signing(chain, journal, latch) -> N
         PressDuringSimulation(dn.rpc, factory.pin(17).drive_low) as rpc,
         trio.open_nursery() as nursery,
     ):
-        await nursery.start(
-            lambda task_status: run_execution(
-                cfg,
-                rpc,
-                orders_recv,
-                results_send,
-                latch=latch,
-                write_ahead=write_ahead,
-                task_status=task_status,
-            )
+        await start_execution(
+            nursery, cfg, rpc, orders_recv, results_send, latch=latch, write_ahead=write_ahead
         )
         await orders_send.send(order_for(cand))
         with trio.fail_after(30):

@@ -13,24 +13,15 @@ import sys
 import pytest
 import trio
 from eth_utils import keccak
-from exec_helpers import exec_config
-from exec_v3_helpers import deploy_v3_executors
+from exec_helpers import exec_config, start_execution
 
 from appliance.chain.rpc import RpcClient
 from appliance.config import load_config
-from appliance.devnet import start_devnet
 from appliance.errors import UserError
 from appliance.events import OrderApproved, TradeUpdated
 from appliance.execution import ExecutorIncompatible, deploy_executor, load_signer, run_execution
 
 pytestmark = [pytest.mark.devnet, pytest.mark.timeout(180)]
-
-
-@pytest.fixture(scope="module")
-def compat_net():
-    with start_devnet(seed=1, with_v3=True) as dn:
-        inv, _ = trio.run(deploy_v3_executors, dn)
-        yield dn, inv
 
 
 async def _start(cfg, latch) -> None:
@@ -42,16 +33,8 @@ async def _start(cfg, latch) -> None:
         return None
 
     async with RpcClient(cfg.chain.rpc[0]) as client, trio.open_nursery() as nursery:
-        await nursery.start(
-            lambda task_status: run_execution(
-                cfg,
-                client,
-                orders_recv,
-                results_send,
-                latch=latch,
-                write_ahead=write_ahead,
-                task_status=task_status,
-            )
+        await start_execution(
+            nursery, cfg, client, orders_recv, results_send, latch=latch, write_ahead=write_ahead
         )
         await orders_send.aclose()
 
@@ -69,14 +52,14 @@ async def _refusal(cfg, latch) -> ExecutorIncompatible:
     return info.value
 
 
-async def test_the_right_executor_starts(compat_net, latch):
-    dn, inv = compat_net
+async def test_the_right_executor_starts(v3_net, latch):
+    dn, inv, _ = v3_net
     await _start(exec_config(dn, inv), latch)
 
 
 @pytest.mark.parametrize("what", ["an account", "another contract"])
-async def test_an_address_that_is_no_executor_of_this_version_is_refused(compat_net, latch, what):
-    dn, _ = compat_net
+async def test_an_address_that_is_no_executor_of_this_version_is_refused(v3_net, latch, what):
+    dn, _, _ = v3_net
     address = (
         dn.accounts["competitor"].address if what == "an account" else dn.dex("uniswap").router
     )
@@ -85,8 +68,8 @@ async def test_an_address_that_is_no_executor_of_this_version_is_refused(compat_
     assert "deploy-executor" in str(error)
 
 
-async def test_an_executor_trusting_no_or_another_v3_factory_is_refused(compat_net, latch):
-    dn, _ = compat_net
+async def test_an_executor_trusting_no_or_another_v3_factory_is_refused(v3_net, latch):
+    dn, _, _ = v3_net
     signer = load_signer(dn.key_file)
     cfg = load_config(dn.config_path)
     await dn.set_automine(True)
@@ -102,10 +85,10 @@ async def test_an_executor_trusting_no_or_another_v3_factory_is_refused(compat_n
     assert f"trusts V3 factory {dn.weth}" in str(error)
 
 
-async def test_calldata_of_another_abi_reverts_instead_of_doing_nothing(compat_net):
+async def test_calldata_of_another_abi_reverts_instead_of_doing_nothing(v3_net):
     """The pre-V3 ``execute`` (hops without kind) sent to this executor: a revert, not a
     silent success that would burn gas and report nothing."""
-    dn, inv = compat_net
+    dn, inv, _ = v3_net
     sig = "execute(address,uint256,uint256,(address,bool,uint256)[],bool,uint256)"
     old = "0x" + keccak(text=sig)[:4].hex() + "00" * 32 * 6
     with pytest.raises(Exception, match="executor: unknown function"):
@@ -118,9 +101,9 @@ async def test_calldata_of_another_abi_reverts_instead_of_doing_nothing(compat_n
     assert int(receipt["gasUsed"], 16) - 21_000 < 2_300
 
 
-def test_run_refuses_an_executor_of_another_version_in_one_line(compat_net, tmp_path):
+def test_run_refuses_an_executor_of_another_version_in_one_line(v3_net, tmp_path):
     """``arb-appliance run`` as a process: exit 2 and one line naming the executor, no trace."""
-    dn, _ = compat_net
+    dn, _, _ = v3_net
     stranger = dn.accounts["competitor"].address
     text = dn.config_path.read_text()
     text = text.replace("[account]\n", f'[account]\nexecutor = "{stranger}"\n', 1)

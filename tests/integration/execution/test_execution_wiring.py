@@ -7,27 +7,22 @@ import dataclasses
 
 import pytest
 import trio
-from exec_helpers import exec_config, make_candidate, order_for, plant
+from exec_helpers import (
+    exec_config,
+    make_candidate,
+    order_for,
+    plant,
+    start_execution,
+    store_write_ahead,
+)
 
 from appliance.chain import open_rpc_pool
 from appliance.events import OrderApproved, TradeStatus, TradeUpdated
-from appliance.execution import run_execution
 from appliance.store.journal import Journal
 from appliance.store.schema import JOURNAL_NAME
-from appliance.store.writer import Flush, WriteAhead, run_store
+from appliance.store.writer import Flush, run_store
 
 pytestmark = [pytest.mark.devnet, pytest.mark.timeout(180)]
-
-
-def store_write_ahead(store_send):
-    """The supervisor's write-ahead: a WriteAhead request to the store task, awaited."""
-
-    async def write_ahead(update: TradeUpdated) -> None:
-        request = WriteAhead(update)
-        await store_send.send(request)
-        await request.wait()
-
-    return write_ahead
 
 
 async def test_trade_through_rpc_pool_and_store_task(chain, tmp_path, latch):
@@ -45,16 +40,14 @@ async def test_trade_through_rpc_pool_and_store_task(chain, tmp_path, latch):
     seen: list[TradeUpdated] = []
     async with trio.open_nursery() as nursery, open_rpc_pool(cfg.chain) as pool:
         await nursery.start(run_store, cfg, store_recv)
-        await nursery.start(
-            lambda task_status: run_execution(
-                cfg,
-                pool,
-                orders_recv,
-                results_send,
-                latch=latch,
-                write_ahead=store_write_ahead(store_send.clone()),
-                task_status=task_status,
-            )
+        await start_execution(
+            nursery,
+            cfg,
+            pool,
+            orders_recv,
+            results_send,
+            latch=latch,
+            write_ahead=store_write_ahead(store_send.clone()),
         )
         order = order_for(cand)
         await orders_send.send(order)
