@@ -284,6 +284,27 @@ class V3PoolWindow:
             *self._bounded(zero_for_one, amount_specified, sqrt_price_limit_x96, True)
         )
 
+    def swapped(self, zero_for_one: bool, amount_in: int) -> tuple[V3PoolWindow, int, int]:
+        """``(the pool after, paid in, paid out)`` of our exact-input swap with the default limit:
+        a new window whose price, tick and in-range liquidity are what the pool's ``slot0`` and
+        ``liquidity()`` read after the swap (the loop of ``UniswapV3Pool.swap``, crossings and
+        all, the final tick from ``getTickAtSqrtRatio`` where the swap ends inside a range).
+        ``self`` is unchanged; the new window shares its ticks and is never updated from logs
+        (a paper overlay: built again from the chain's window whenever that one changes).
+
+        Raises:
+            OutsideTickWindow, V3SwapError: as :meth:`swap`.
+        """
+        a0, a1, price, tick, liquidity = self._bounded(zero_for_one, amount_in, None, True)
+        state = self.state  # the ticks stay shared: a later Mint/Burn of self copies them first
+        after = object.__new__(V3PoolWindow)
+        for name in V3PoolWindow.__slots__:
+            object.__setattr__(after, name, getattr(self, name))
+        after.sqrt_price_x96, after.tick, after.liquidity = price, tick, liquidity
+        after._state = state.moved(price, tick, liquidity)
+        paid, out = (a0, -a1) if zero_for_one else (a1, -a0)
+        return after, paid, out
+
     def exact_input(self, zero_for_one: bool, amount_in: int) -> tuple[int, int, int]:
         """``(paid in, paid out, sqrt price after)`` of an exact-input swap with the default
         limit, as the pool would settle it (paid in < ``amount_in``: liquidity ran out).

@@ -25,6 +25,13 @@ would be on the chain. The chain's own reserves stay underneath, and the overlay
   own reserves, where the paper fill is simulated (a cycle only the overlay opened would fail
   that simulation);
 * a reorg, or pools removed, lift every fill.
+
+A log-driven pool (Uniswap V3) has no reserves to shift: its kind applies our swap to the
+pool's exact state instead (:meth:`PoolKind.paper_swap`: the pool's own swap loop, so the
+overlay's price, tick and in-range liquidity are what the chain would hold after a real fill),
+and the screen sees the overlaid state's virtual reserves. The chain's state stays underneath
+and follows its logs; the fill's swaps are applied again over it whenever it changes, and they
+are lifted by the same rule as reserve deltas.
 """
 
 from __future__ import annotations
@@ -62,15 +69,17 @@ _NONE = np.zeros(0, dtype=np.int64)
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PaperFill:
-    """What one paper fill moved: pool id -> (change of reserve0, change of reserve1), and its
-    cycle: (pool id, token in is token0, fee bps) per leg."""
+    """What one paper fill moved: pool id -> (change of reserve0, change of reserve1) for the
+    constant-product pools, its swaps (pool id, token in is token0, amount in) through the
+    log-driven ones, and its cycle: (pool id, token in is token0, fee bps) per leg."""
 
     deltas: dict[int, tuple[int, int]]
     legs: tuple[tuple[int, bool, int], ...] = ()
+    swaps: tuple[tuple[int, bool, int], ...] = ()
 
     @property
     def pids(self) -> frozenset[int]:
-        return frozenset(self.deltas)
+        return frozenset(self.deltas).union(pid for pid, _, _ in self.swaps)
 
 
 class DetectorStats:
@@ -117,12 +126,12 @@ class Detector:
         self.stats = DetectorStats()
         # paper fills in force (see the module doc): lifted when the chain changes their pools
         self.fills: list[PaperFill] = []
-        # paper fills through log-driven (V3) pools: no reserves to overlay, so their cycle's
-        # pools are held (offered in no candidate) while the chain still offers the cycle the
-        # fill took, as a real fill would have consumed it (see mark_filled); (pids, legs)
-        self._held_fills: list[tuple[frozenset[int], tuple[tuple[int, bool, int], ...]]] = []
         self._chain: dict[int, tuple[int, int]] = {}  # pool id -> chain reserves under an overlay
         self._total: dict[int, tuple[int, int]] = {}  # pool id -> the fills' summed deltas
+        # log-driven (V3) pools under an overlay: pool id -> (the chain's state, its reserves as
+        # the screen saw them), and the fills' swaps through each, in fill order
+        self._chain_held: dict[int, tuple[object, int, int]] = {}
+        self._swaps: dict[int, list[tuple[bool, int]]] = {}
         for token in cfg.tokens.deny:
             self.state.deny(token, "config")
         self._cycles: CycleSet | None = None
@@ -141,7 +150,7 @@ class Detector:
     def remove_pools(self, addresses) -> None:
         self._lift()  # pool ids are compacted: the paper fills cannot follow
         self.fills.clear()
-        self._held_fills.clear()
+        self._swaps.clear()
         self.state.remove_pools(addresses)
 
     def deny(self, token: str, reason: str) -> bool:
@@ -151,38 +160,33 @@ class Detector:
         return self.state.deny(token, reason)
 
     def mark_filled(self, candidate: Candidate) -> bool:
-        """A paper fill of ``candidate``: lay its swaps over the reserves (see the module doc).
+        """A paper fill of ``candidate``: lay its swaps over the pools (see the module doc).
 
-        False (nothing laid) when a pool is unknown or the swaps do not fit the reserves (the
-        market moved since): the next block is evaluated on the chain's figures as it is.
+        False (nothing laid) when a pool is unknown or the swaps do not fit the pools as shown
+        now (the market moved since): the next block is evaluated on the chain's figures as it is.
         """
         st = self.state
         amounts_in = (candidate.amount_in, *candidate.amounts[:-1])
         if len(candidate.amounts) != len(candidate.legs):
             return False
-        if any(st.pool_ids.get(leg.pool) in st.held for leg in candidate.legs):
-            # a V3 state cannot be overlaid like reserves: hold the fill's V3 pools instead while
-            # the chain still offers its cycle (a real fill would have closed it), so the same
-            # dislocation is not paper-filled again at every block. Under-trades (a dislocation
-            # that widens meanwhile is not offered) rather than over-trades.
-            legs = []
-            for leg in candidate.legs:
-                pid = st.pool_ids.get(leg.pool)
-                if pid is None:
-                    return False
-                legs.append((pid, leg.token_in == st.pools[pid].token0, leg.fee_bps))
-            v3 = frozenset(p for p, _, _ in legs if p in st.held)  # V2 pools stay offered
-            self._held_fills.append((v3, tuple(legs)))
-            del self._held_fills[:-MAX_PAPER_FILLS]
-            return True
         deltas: dict[int, tuple[int, int]] = {}
-        legs = []
+        legs, swaps = [], []
+        shown: dict[int, object] = {}  # log-driven pools after this fill's swaps so far
         for leg, a_in, a_out in zip(candidate.legs, amounts_in, candidate.amounts, strict=True):
             pid = st.pool_ids.get(leg.pool)
-            if pid is None or pid in st.held:
-                return False  # unknown, or a log-driven pool (V3): no reserves to overlay
+            if pid is None:
+                return False
             zero_in = leg.token_in == st.pools[pid].token0
             legs.append((pid, zero_in, leg.fee_bps))
+            kind = st.kinds[pid]
+            if kind.hop(st, pid, zero_in) is None:  # log-driven: our swap on its exact state
+                held = shown.get(pid, st.held.get(pid))
+                after = None if held is None else kind.paper_swap(held, zero_in, a_in)
+                if after is None:
+                    return False
+                shown[pid] = after
+                swaps.append((pid, zero_in, a_in))
+                continue
             d0, d1 = (a_in, -a_out) if zero_in else (-a_out, a_in)
             old0, old1 = deltas.get(pid, (0, 0))
             deltas[pid] = (old0 + d0, old1 + d1)
@@ -190,7 +194,7 @@ class Detector:
             if st.reserve0[pid] + d0 <= 0 or st.reserve1[pid] + d1 <= 0:
                 return False
         before = self._lift()
-        self.fills.append(PaperFill(deltas, tuple(legs)))
+        self.fills.append(PaperFill(deltas, tuple(legs), tuple(swaps)))
         del self.fills[:-MAX_PAPER_FILLS]
         self._refresh(self._lay(before))
         return True
@@ -198,7 +202,7 @@ class Detector:
     @property
     def filled(self) -> set[str]:
         """Addresses of the pools under a paper fill now."""
-        return {self.state.pools[pid].address for fill in self.fills for pid in fill.deltas}
+        return {self.state.pools[pid].address for fill in self.fills for pid in fill.pids}
 
     def set_size_caps(self, size_caps: Mapping[str, int]) -> None:
         if dict(size_caps) != self.size_caps:
@@ -217,7 +221,6 @@ class Detector:
         Paper fills are lifted: the blocks they were laid on are gone."""
         before = self._lift()
         self.fills.clear()
-        self._held_fills.clear()
         lifted = self._lay(before)
         try:
             touched = self.state.rollback(event.common_ancestor)
@@ -232,8 +235,24 @@ class Detector:
 
     def on_pool_states(self, event: PoolStatesUpdated) -> np.ndarray:
         """Apply a block's log-driven pool states (V3); the block is evaluated when its
-        ``ReservesUpdated`` follows. Returns the ids of the pools whose screened view changed."""
+        ``ReservesUpdated`` follows. Returns the ids of the pools whose screened view changed.
+
+        Under paper fills the logs go to the chain's own states (the overlays are lifted), the
+        fills the chain itself closed are lifted, and the others' swaps applied again."""
+        if not self._chain_held and not self._swaps:
+            changed = self.state.apply_states(event)
+            self._refresh(changed)
+            return changed
+        shown = self._lift_held()
         changed = self.state.apply_states(event)
+        if self._drop_taken(changed):
+            for pid, res in self._lift().items():
+                shown.setdefault(pid, res)
+            moved = self._lay(shown)
+        else:
+            self._lay_held()
+            moved = self._moved(shown)
+        changed = np.union1d(changed, moved) if len(moved) else changed
         self._refresh(changed)
         return changed
 
@@ -241,7 +260,7 @@ class Detector:
         self, event: ReservesUpdated, base_fee: int | None, *, seen_at: float | None = None
     ) -> CandidatesFound | None:
         """Apply a block's reserves and return its candidates (None when there are none)."""
-        if self._chain:
+        if self._chain or self._chain_held:
             changed, moved = self._apply_under_overlay(event)
         else:  # nothing laid now: fills in force (if any) may fit the new reserves
             changed = self.state.apply(event)
@@ -250,13 +269,8 @@ class Detector:
         self._refresh(np.union1d(changed, moved) if len(moved) else changed)
         self.stats.blocks += 1
         found = self.evaluate(event.block, base_fee)
-        if self._chain:
+        if self._chain or self._chain_held:
             found = tuple(c for c in found if self._holds_on_chain(c))
-        if self._held_fills:
-            # lifted once the chain itself closed the cycle (someone else took it)
-            self._held_fills = [f for f in self._held_fills if self._chain_offers_legs(f[1])]
-            held = {self.state.pools[pid].address for pid in self.paper_held}
-            found = tuple(c for c in found if held.isdisjoint(c.pools))
         if not found:
             return None
         self.stats.candidates += len(found)
@@ -273,9 +287,9 @@ class Detector:
         if not self.fills or not len(changed):
             return False
         hit = set(changed.tolist())
-        if hit.isdisjoint(self._total):  # no fill covers a changed pool (``_total``: all they do)
-            return False
-        kept = [f for f in self.fills if hit.isdisjoint(f.deltas) or self._chain_offers(f)]
+        if hit.isdisjoint(self._total) and hit.isdisjoint(self._swaps):
+            return False  # no fill covers a changed pool (``_total``, ``_swaps``: all they do)
+        kept = [f for f in self.fills if hit.isdisjoint(f.pids) or self._chain_offers(f)]
         dropped = len(kept) != len(self.fills)
         self.fills = kept
         return dropped
@@ -321,15 +335,59 @@ class Detector:
         st.r0[pid], st.r1[pid] = float(res0), float(res1)
 
     def _lift(self) -> dict[int, tuple[int, int]]:
-        """Put the chain's reserves back under every overlaid pool; returns what was shown."""
+        """Put the chain's reserves (and states) back under every overlaid pool; returns what
+        was shown."""
         st = self.state
-        shown: dict[int, tuple[int, int]] = {}
+        shown: dict[int, tuple[int, int]] = self._lift_held()
         for pid, (res0, res1) in self._chain.items():
             if pid < st.n_pools:
                 shown[pid] = (st.reserve0[pid], st.reserve1[pid])
                 self._put(pid, res0, res1)
         self._chain.clear()
         return shown
+
+    def _lift_held(self) -> dict[int, tuple[int, int]]:
+        """Put the chain's own states back under the overlaid log-driven pools; returns the
+        reserves shown before."""
+        st = self.state
+        shown: dict[int, tuple[int, int]] = {}
+        for pid, (held, res0, res1) in self._chain_held.items():
+            if pid < st.n_pools:
+                shown[pid] = (st.reserve0[pid], st.reserve1[pid])
+                st.held[pid] = held
+                self._put(pid, res0, res1)
+        self._chain_held.clear()
+        return shown
+
+    def _lay_held(self) -> None:
+        """Apply the fills' swaps (in fill order) over the chain's states of the log-driven
+        pools (lifted: nothing laid there now); a pool whose swaps no longer apply exactly (the
+        chain moved beyond the state held) shows the chain's state."""
+        st = self.state
+        for pid, swaps in self._swaps.items():
+            chain = st.held.get(pid)
+            if chain is None or pid >= st.n_pools:
+                continue
+            kind = st.kinds[pid]
+            shown = chain
+            for zero_in, amount in swaps:
+                shown = kind.paper_swap(shown, zero_in, amount)
+                if shown is None:
+                    break
+            if shown is not None:
+                self._chain_held[pid] = (chain, st.reserve0[pid], st.reserve1[pid])
+                st.held[pid] = shown
+                self._put(pid, *kind.reserves(shown))
+
+    def _moved(self, before: dict[int, tuple[int, int]]) -> np.ndarray:
+        """The pools whose shown reserves differ from ``before`` (overlaid now, or then)."""
+        st = self.state
+        moved = [
+            pid
+            for pid in set(before) | set(self._chain) | set(self._chain_held)
+            if before.get(pid) != (st.reserve0[pid], st.reserve1[pid])
+        ]
+        return np.array(sorted(moved), dtype=np.int64)
 
     def _lay(self, before: dict[int, tuple[int, int]]) -> np.ndarray:
         """Lay the fills in force over the chain's reserves; returns the pools whose shown
@@ -346,30 +404,30 @@ class Detector:
             if res0 + d0 > 0 and res1 + d1 > 0:
                 self._chain[pid] = (res0, res1)
                 self._put(pid, res0 + d0, res1 + d1)
-        moved = [
-            pid
-            for pid in set(before) | set(self._chain)
-            if before.get(pid) != (st.reserve0[pid], st.reserve1[pid])
-        ]
-        return np.array(sorted(moved), dtype=np.int64)
+        swaps: dict[int, list[tuple[bool, int]]] = {}
+        for fill in self.fills:
+            for pid, zero_in, amount in fill.swaps:
+                swaps.setdefault(pid, []).append((zero_in, amount))
+        self._swaps = swaps
+        self._lay_held()
+        return self._moved(before)
 
     def _chain_offers(self, fill: PaperFill) -> bool:
         """Does the chain's own state (the overlay lifted) still pay for the fill's cycle at the
         margin? (exact: product of out/in reserves net of fees above 1)."""
         return self._chain_offers_legs(fill.legs)
 
-    @property
-    def paper_held(self) -> set[int]:
-        """Ids of the pools held under paper fills through log-driven (V3) pools."""
-        return {pid for pids, _ in self._held_fills for pid in pids}
-
     def _chain_offers_legs(self, legs) -> bool:
         """As :meth:`_chain_offers` for ``(pid, zero_in, fee_bps)`` legs; a log-driven pool's
-        reserves here are the screen's view of it (its virtual reserves at the current price)."""
+        reserves here are the screen's view of its chain state (virtual reserves at its price)."""
         st = self.state
         num = den = 1
         for pid, zero_in, fee in legs:
-            res0, res1 = self._chain.get(pid) or (st.reserve0[pid], st.reserve1[pid])
+            held = self._chain_held.get(pid)
+            if held is not None:
+                res0, res1 = held[1], held[2]
+            else:
+                res0, res1 = self._chain.get(pid) or (st.reserve0[pid], st.reserve1[pid])
             r_in, r_out = (res0, res1) if zero_in else (res1, res0)
             num *= r_out * (10_000 - fee)
             den *= r_in * 10_000
@@ -392,6 +450,12 @@ class Detector:
                 if amount <= 0 or r_in <= 0 or r_out <= 0:
                     return False
                 amount = get_amount_out(amount, r_in, r_out, leg.fee_bps)
+            elif pid in self._chain_held:  # overlaid log-driven pool: its chain state's quote
+                touched = True
+                quote = st.kinds[pid].held_quoter(self._chain_held[pid][0], zero_in)
+                amount = quote(amount) if amount is not None and amount > 0 else None
+                if amount is None:
+                    return False
             else:
                 amount = st.kinds[pid].quoter(st, pid, zero_in)(amount)
                 if amount is None:

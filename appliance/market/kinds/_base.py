@@ -99,3 +99,14 @@ class PoolKind(Protocol):
     def relaxation(self, state: MarketState, pid: int, zero_for_one: bool) -> Relaxation:
         """The real-valued curve above :meth:`quoter` (bounds for the sizing's proof)."""
         ...
+
+    def paper_swap(self, held: Any, zero_for_one: bool, amount_in: int) -> Any | None:
+        """A log-driven kind's state after our exact-input swap of ``amount_in`` on ``held`` (a
+        new object, ``held`` unchanged): what the chain would hold after a real fill, for the
+        paper overlay. None when the pool would not take the whole input exactly (a revert, a
+        partial fill, a swap beyond the state held)."""
+        ...
+
+    def held_quoter(self, held: Any, zero_for_one: bool) -> Quoter:
+        """:meth:`quoter` on a given log-driven state (e.g. the chain's, under an overlay)."""
+        ...

@@ -113,6 +113,12 @@ class UniswapV2:
     def reserves(self, held: Any) -> tuple[int, int]:
         raise TypeError("a uniswap_v2 pool's state is its reserves (ReservesUpdated)")
 
+    def paper_swap(self, held: Any, zero_for_one: bool, amount_in: int) -> Any:
+        raise TypeError("a uniswap_v2 pool's paper fill is a change of its reserves")
+
+    def held_quoter(self, held: Any, zero_for_one: bool) -> Quoter:
+        raise TypeError("a uniswap_v2 pool's state is its reserves (ReservesUpdated)")
+
     def hop(self, state: MarketState, pid: int, zero_for_one: bool) -> tuple[int, int, int]:
         r0, r1 = state.reserve0[pid], state.reserve1[pid]
         fee = int(state.fee_bps[pid])

@@ -228,7 +228,10 @@ class UniswapV3:
         return None  # piecewise: sized by appliance.strategy.piecewise
 
     def quoter(self, state: MarketState, pid: int, zero_for_one: bool) -> Quoter:
-        window: V3PoolWindow | None = state.held.get(pid)
+        return self.held_quoter(state.held.get(pid), zero_for_one)
+
+    def held_quoter(self, held: V3PoolWindow | None, zero_for_one: bool) -> Quoter:
+        window = held
 
         def quote(amount_in: int) -> int | None:
             if window is None or amount_in <= 0:
@@ -240,6 +243,19 @@ class UniswapV3:
             return out if paid == amount_in and out > 0 else None
 
         return quote
+
+    def paper_swap(
+        self, held: V3PoolWindow, zero_for_one: bool, amount_in: int
+    ) -> V3PoolWindow | None:
+        """The window after our swap (:meth:`V3PoolWindow.swapped`): price, tick and liquidity
+        as the pool settles them; None unless it takes all of ``amount_in`` inside the window."""
+        if amount_in <= 0:
+            return None
+        try:
+            after, paid, out = held.swapped(zero_for_one, amount_in)
+        except (SwapError, MarketError):  # a revert, or beyond the fetched ticks
+            return None
+        return after if paid == amount_in and out > 0 else None
 
     def relaxation(self, state: MarketState, pid: int, zero_for_one: bool) -> Relaxation:
         window: V3PoolWindow | None = state.held.get(pid)

@@ -31,7 +31,7 @@ from appliance.market.kinds import pool_kind
 from appliance.market.kinds.uniswap_v3 import bounded_swap
 from appliance.market.v2math import get_amount_out
 from appliance.market.v3math import get_sqrt_ratio_at_tick, swap
-from appliance.market.v3state import V3PoolWindow
+from appliance.market.v3state import SWAP_TOPIC, V3PoolWindow
 from appliance.strategy import Detector
 from appliance.strategy.piecewise import optimal_input_piecewise, path_quote, path_relaxation
 from tests.unit.market.kinds_helpers import TOKEN_A, snapshot, two_pool_market
@@ -258,34 +258,135 @@ def test_detector_finds_a_v2_v3_dislocation_with_exact_v3_amounts(v3_cheap: bool
     assert cand.amount_out == second and cand.net_profit > 0
 
 
-def test_a_paper_fill_through_a_v3_pool_holds_its_cycle_until_the_chain_closes_it() -> None:
-    """Paper mode cannot overlay a V3 state like reserves: the fill's pools are held while the
-    chain still offers the cycle it took (a real fill would have closed it). Before: the same
-    V3 dislocation was paper-filled again at every block (the demo booked one five times)."""
+def _paper_market(positions):
     det = Detector(_cfg())
     det.on_pools(two_pool_market(V3, V2))
-    positions = [(-887220, 887220, 2000 * E18), (-1620, 780, 4000 * E18)]
 
     def v3_at(block: int, tick: int) -> None:
         snap = snapshot(60, get_sqrt_ratio_at_tick(tick) + 12345, positions)
         det.on_pool_states(PoolStatesUpdated(block, f"0x{block:02x}", {V3: snap}, full=True))
 
+    def block(n: int, reserves=None):
+        return det.on_reserves(ReservesUpdated(n, f"0x{n:02x}", reserves or {}, False), GWEI)
+
+    return det, v3_at, block
+
+
+_POSITIONS = [(-887220, 887220, 2000 * E18), (-1620, 780, 4000 * E18)]
+
+
+def test_a_paper_fill_through_a_v3_pool_is_laid_over_its_exact_state() -> None:
+    """The overlay is the pool's own swap applied to the chain's V3 state: price, tick and
+    in-range liquidity after the crossings, the V2 leg's reserves shifted as before; the chain's
+    state stays underneath. Before: the fill could not be laid, its pools were held instead."""
+    det, v3_at, _block = _paper_market(_POSITIONS)
     v3_at(1, -420)
-    reserves = {V2: (1000 * E18, 1000 * E18)}
-    found = det.on_reserves(ReservesUpdated(1, "0x01", reserves, True), GWEI)
+    found = det.on_reserves(ReservesUpdated(1, "0x01", {V2: (1000 * E18, 1000 * E18)}, True), GWEI)
     assert found is not None
     (cand,) = found.candidates
+    pid = det.state.pool_ids[V3]
+    chain = det.state.held[pid]
+    v3_leg = next(k for k, leg in enumerate(cand.legs) if leg.pool == V3)
+    zero_in = cand.legs[v3_leg].token_in == det.state.pools[pid].token0
+    amount_in = (cand.amount_in, *cand.amounts)[v3_leg]
+    expected = swap(chain.state, zero_in, amount_in)
     assert det.mark_filled(cand)
-    # the chain unchanged, or moved by a noise trade that leaves the cycle open: held
-    assert det.on_reserves(ReservesUpdated(2, "0x02", {}, False), GWEI) is None
+    shown = det.state.held[pid]
+    assert shown is not chain
+    assert (shown.sqrt_price_x96, shown.tick, shown.liquidity) == (
+        expected.sqrt_price_x96,
+        expected.tick,
+        expected.liquidity,
+    )
+    assert (chain.sqrt_price_x96, chain.tick) == (chain.state.sqrt_price_x96, -420)  # untouched
+    assert det.filled == {V2, V3}
+    # the screen sees the overlaid state; the V2 leg is overlaid as ever
+    assert (det.state.reserve0[pid], det.state.reserve1[pid]) == pool_kind("uniswap_v3").reserves(
+        shown
+    )
+    v2 = det.state.pool_ids[V2]
+    assert (det.state.reserve0[v2], det.state.reserve1[v2]) != (1000 * E18, 1000 * E18)
+
+
+def test_the_same_v3_dislocation_is_not_paper_filled_again_and_the_overlay_lifts() -> None:
+    """The demo's bug stays fixed: after the fill, a quiet chain (or a noise trade that leaves
+    the cycle open) offers nothing more; once someone else closes the cycle on the chain the
+    fill is lifted (V2's rule) and a new dislocation is offered again."""
+    det, v3_at, block = _paper_market(_POSITIONS)
+    v3_at(1, -420)
+    found = det.on_reserves(ReservesUpdated(1, "0x01", {V2: (1000 * E18, 1000 * E18)}, True), GWEI)
+    assert found is not None
+    assert det.mark_filled(found.candidates[0])
+    assert block(2) is None
     v3_at(3, -415)
-    assert det.on_reserves(ReservesUpdated(3, "0x03", {}, False), GWEI) is None
-    assert det.paper_held
-    # someone else closes the dislocation on the chain: the hold is lifted
-    v3_at(4, 0)
-    assert det.on_reserves(ReservesUpdated(4, "0x04", {}, False), GWEI) is None
-    assert not det.paper_held
-    # a new dislocation of the pool is offered again
+    assert block(3) is None
+    assert det.filled == {V2, V3}
+    v3_at(4, 0)  # someone else closes the dislocation on the chain: the fill is lifted
+    assert block(4) is None
+    assert not det.fills and not det.filled
+    pid = det.state.pool_ids[V3]
+    assert det.state.held[pid].tick == 0
     v3_at(5, -420)
-    again = det.on_reserves(ReservesUpdated(5, "0x05", {}, False), GWEI)
+    again = block(5)
     assert again is not None and V3 in again.candidates[0].pools
+
+
+def test_a_dislocation_that_widens_on_a_paper_filled_v3_pool_is_offered_again() -> None:
+    """The fill took the dislocation at tick -420 (size capped); the chain then moves the V3
+    pool further (tick -520): the chain's move, under our swap, opens a new dislocation, and it
+    is offered at once with the pool's exact amounts on the overlaid state. The hold this
+    replaces offered nothing while the chain still offered the filled cycle."""
+    det, v3_at, block = _paper_market(_POSITIONS)
+    v3_at(1, -420)
+    found = det.on_reserves(ReservesUpdated(1, "0x01", {V2: (1000 * E18, 1000 * E18)}, True), GWEI)
+    assert found is not None
+    first = found.candidates[0]
+    assert det.mark_filled(first)
+    assert block(2) is None
+    v3_at(3, -520)
+    widened = block(3)
+    assert widened is not None
+    (cand,) = widened.candidates
+    assert V3 in cand.pools and cand.net_profit > 0
+    assert det.fills  # the first fill is still laid: the chain did not close its cycle
+    # its amounts are the overlaid V3 state's own swap (the chain's state plus our fill)
+    pid = det.state.pool_ids[V3]
+    shown = det.state.held[pid]
+    k = next(k for k, leg in enumerate(cand.legs) if leg.pool == V3)
+    zero_in = cand.legs[k].token_in == det.state.pools[pid].token0
+    r = swap(shown.state, zero_in, (cand.amount_in, *cand.amounts)[k])
+    assert -(r.amount1 if zero_in else r.amount0) == cand.amounts[k]
+    # and it pays on the chain's own state too (where the paper fill is simulated)
+    chain = det._chain_held[pid][0]
+    assert chain.tick == -520 and shown.tick != chain.tick
+
+
+def test_a_v3_paper_fill_follows_the_chain_logs_underneath() -> None:
+    """A Swap log of someone else's small trade goes to the chain's state, not the overlay;
+    the overlay is our swap applied again over it."""
+    det, v3_at, block = _paper_market(_POSITIONS)
+    v3_at(1, -420)
+    found = det.on_reserves(ReservesUpdated(1, "0x01", {V2: (1000 * E18, 1000 * E18)}, True), GWEI)
+    assert found is not None
+    cand = found.candidates[0]
+    assert det.mark_filled(cand)
+    pid = det.state.pool_ids[V3]
+    chain = det._chain_held[pid][0]
+    k = next(k for k, leg in enumerate(cand.legs) if leg.pool == V3)
+    zero_in = cand.legs[k].token_in == det.state.pools[pid].token0
+    amount = (cand.amount_in, *cand.amounts)[k]
+    # a rival's swap on the chain: price a little further the same way (log data as the pool's)
+    theirs = swap(chain.state, zero_in, 10**17)
+    words = [0, 0, theirs.sqrt_price_x96, theirs.liquidity, theirs.tick % 2**256]
+    data = "0x" + "".join(f"{w:064x}" for w in words)
+    logs = ((V3, (SWAP_TOPIC, "0x" + "00" * 32, "0x" + "00" * 32), data),)
+    det.on_pool_states(PoolStatesUpdated(2, "0x02", {}, logs))
+    block(2)
+    assert det._chain_held[pid][0] is chain and chain.sqrt_price_x96 == theirs.sqrt_price_x96
+    expected = swap(chain.state, zero_in, amount)
+    shown = det.state.held[pid]
+    assert (shown.sqrt_price_x96, shown.tick, shown.liquidity) == (
+        expected.sqrt_price_x96,
+        expected.tick,
+        expected.liquidity,
+    )
