@@ -83,6 +83,8 @@ class V3PoolWindow:
     __slots__ = (
         "_edges",
         "_gross",
+        "_high_tick",
+        "_low_tick",
         "_nets",
         "_state",
         "fee",
@@ -141,7 +143,9 @@ class V3PoolWindow:
         self.tick = tick
         self.liquidity = liquidity
         self._state: V3PoolState | None = None
-        low, high = self.low_tick, self.high_tick
+        self._low_tick = max(MIN_TICK, (self.low_word << 8) * tick_spacing)
+        self._high_tick = min(MAX_TICK, ((self.high_word << 8) + 255) * tick_spacing)
+        low, high = self._low_tick, self._high_tick
         self._edges = (  # the sqrt prices a swap may not reach without the next word
             get_sqrt_ratio_at_tick(low) if low > MIN_TICK else MIN_SQRT_RATIO + 1,
             get_sqrt_ratio_at_tick(high) if high < MAX_TICK else MAX_SQRT_RATIO - 1,
@@ -157,17 +161,17 @@ class V3PoolWindow:
     @property
     def low_tick(self) -> int:
         """The lowest tick the window knows about (its first word's first tick)."""
-        return max(MIN_TICK, (self.low_word << 8) * self.tick_spacing)
+        return self._low_tick
 
     @property
     def high_tick(self) -> int:
         """The highest tick the window knows about (its last word's last tick)."""
-        return min(MAX_TICK, ((self.high_word << 8) + 255) * self.tick_spacing)
+        return self._high_tick
 
     @property
     def needs_refetch(self) -> bool:
         """The price has left the fetched words: quotes would need ticks we do not have."""
-        return not self.low_tick <= self.tick < self.high_tick
+        return not self._low_tick <= self.tick < self._high_tick
 
     @property
     def state(self) -> V3PoolState:

@@ -549,6 +549,7 @@ class Detector:
         return recheck_piecewise(
             quoters=[st.kinds[pid].quoter(st, pid, zfo) for pid, zfo, _ in route],
             relaxations=[st.kinds[pid].relaxation(st, pid, zfo) for pid, zfo, _ in route],
+            curves=[st.kinds[pid].curve(st, pid, zfo) for pid, zfo, _ in route],
             hint=hint,
             **common,
         )

@@ -54,6 +54,7 @@ from appliance.strategy.exact import Optimum, candidate_of
 
 __all__ = [
     "MAX_EVALS",
+    "closed_form_seed",
     "optimal_input_piecewise",
     "path_quote",
     "path_relaxation",
@@ -61,6 +62,7 @@ __all__ = [
 ]
 
 MAX_EVALS = 40
+SEEDED_EVALS = 12  # the budget when the closed-form seed found the real optimum
 
 PathQuote = Callable[[int], "list[int] | None"]
 
@@ -187,9 +189,12 @@ def optimal_input_piecewise(
     hint: int | None = None,
     max_evals: int = MAX_EVALS,
     relax: PathRelaxation | None = None,
+    seed: tuple[float, float] | None = None,
 ) -> Optimum | None:
     """The integer input in ``[1, cap]`` with the largest profit, or None if none exceeds
-    ``floor`` (see the module doc for the method and its proof)."""
+    ``floor`` (see the module doc for the method and its proof). ``seed``: the real-valued
+    optimum and a bracket half-width (:func:`closed_form_seed`), evaluated instead of the
+    golden-section search."""
     if cap < 1:
         return None
     floor = max(floor, 0)
@@ -209,12 +214,16 @@ def optimal_input_piecewise(
                     best[0] = (profit, x, amounts)
         return seen[x]
 
-    # seeds: the hint and a fan around it; a golden-section search around the best of them
-    centre = min(max(hint or 0, 1), cap) if hint else max(cap // 2, 1)
-    for x in sorted({min(max(centre * k // 8, 1), cap) for k in (1, 4, 8, 16, 32)}):
-        at(x)
-    seed = best[0][1] if best[0] is not None else centre
-    _golden(at, max(seed // 2, 1), min(seed * 2, cap), accepted_low, budget=max_evals - 12)
+    if seed is not None:  # the real optimum, bracketed where the tangents bound it tightly
+        x0, width = min(max(int(seed[0]), 1), cap), max(int(seed[1]), 1)
+        for x in sorted({min(max(x, 1), cap) for x in (x0 - width, x0, x0 + 1, x0 + width)}):
+            at(x)
+    else:  # the hint and a fan around it; a golden-section search around the best of them
+        centre = min(max(hint or 0, 1), cap) if hint else max(cap // 2, 1)
+        for x in sorted({min(max(centre * k // 8, 1), cap) for k in (1, 4, 8, 16, 32)}):
+            at(x)
+        start = best[0][1] if best[0] is not None else centre
+        _golden(at, max(start // 2, 1), min(start * 2, cap), accepted_low, budget=max_evals - 12)
 
     at(cap)
     inf = float("inf")
@@ -290,6 +299,51 @@ def optimal_input_piecewise(
     return Optimum(x, tuple(amounts), profit, not open_bounds, len(seen), gap)
 
 
+_MAX_PIECES = 64  # liquidity ranges the seed walks through before it gives up
+_PAST_EDGE = 1e-9
+
+
+def closed_form_seed(
+    curves: Sequence[Callable[[int], Any]], cap: int
+) -> tuple[float, float] | None:
+    """The real-valued optimum of the path, piece by piece (floats: a seed, never a bound).
+
+    Within one liquidity range of every hop the path is a chain of constant-product curves on
+    (virtual) reserves, which folds into one ``N·d / (D + C·d)`` (as :func:`.exact.fold_exact`)
+    whose profit peaks at ``d* = (√(N·D) − D)/C``. From ``x`` (0 first) the walk takes the
+    pieces the hops are in at ``x``, and either the peak lies inside them (the answer: the
+    real profit is concave, so the first peak inside its pieces is the optimum), or it moves
+    ``x`` to where the first hop leaves its range and goes on. Returns the optimum and the
+    half-width of a bracket around it over which the profit falls by about one wei
+    (``√(2/|f''|)``, ``f'' = −2C/√(N·D)`` at the peak): the tangents at its ends bound the
+    profit within a few wei. None when a curve cannot tell (beyond the fetched ticks), the
+    walk does not reach the peak, or the path does not pay at all."""
+    x = 0.0
+    for _ in range(_MAX_PIECES):
+        y = x
+        n, d, c = 1.0, 1.0, 0.0
+        leave = math.inf  # the extra input at which the first hop leaves its piece
+        for curve in curves:
+            got = curve(int(y))
+            if got is None:
+                return None
+            out, a, b, g, room = got
+            if n > c * room:  # this hop's input grows by n·t / (d + c·t): reaches room at t
+                leave = min(leave, room * d / (n - c * room))
+            n, d, c = n * g * b, d * a, a * c + g * n
+            y = out
+        if n <= d:  # the marginal rate here is at most 1: the profit falls from x on
+            return (x, max(x * 1e-9, 1.0)) if x > 0 else None
+        peak = (math.sqrt(n * d) - d) / c if c > 0 else math.inf
+        if peak <= leave or x + leave >= cap:
+            bend = 2 * c / math.sqrt(n * d) if c > 0 else 0.0
+            width = math.sqrt(2 / bend) if bend > 0 else x * 1e-9
+            return min(x + peak, float(cap)), max(min(width, (x + peak) / 4), 1.0)
+        # into the next piece: a hair past the edge, as the float hops may fall short of it
+        x = (x + leave) * (1 + _PAST_EDGE) + 1.0
+    return None
+
+
 _INV_PHI = 0.6180339887498949
 
 
@@ -357,12 +411,20 @@ def recheck_piecewise(
     hint: int | None = None,
     max_evals: int = MAX_EVALS,
     relaxations: Sequence[Callable[[int, bool], Any]] | None = None,
+    curves: Sequence[Callable[[int], Any]] | None = None,
 ) -> Candidate | None:
     """The exact candidate of one piecewise cycle, or None when its net profit after gas is not
-    positive."""
+    positive. ``curves``: the pools' constant-product pieces, for the closed-form seed."""
     relax = path_relaxation(relaxations) if relaxations is not None else None
+    seed = closed_form_seed(curves, cap) if curves is not None else None
     opt = optimal_input_piecewise(
-        path_quote(quoters), cap, floor=gas_cost, hint=hint, max_evals=max_evals, relax=relax
+        path_quote(quoters),
+        cap,
+        floor=gas_cost,
+        hint=hint,
+        max_evals=max_evals if seed is None else min(max_evals, SEEDED_EVALS),
+        relax=relax,
+        seed=seed,
     )
     return candidate_of(
         opt,

@@ -25,6 +25,7 @@ from types import MappingProxyType
 from appliance.market.kinds import uniswap_v2, uniswap_v3
 from appliance.market.kinds._base import (
     Calls,
+    Curve,
     Found,
     PoolKind,
     Quoter,
@@ -36,6 +37,7 @@ from appliance.market.kinds._base import (
 __all__ = [
     "KINDS",
     "Calls",
+    "Curve",
     "Found",
     "PoolKind",
     "Quoter",

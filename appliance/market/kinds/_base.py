@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Calls",
+    "Curve",
     "Found",
     "PoolKind",
     "Quoter",
@@ -33,6 +34,11 @@ Quoter = Callable[[int], "int | None"]
 #: rounded for the trader (``True``: output up, slope down) or the pool (the other way); None
 #: where the state held cannot tell (beyond the fetched ticks)
 Relaxation = Callable[[int, bool], "tuple[int, int] | None"]
+#: the constant-product curve the pool's real-valued swap follows from an integer input ``y`` on
+#: (the sizing's closed-form seed; floats, never a bound): ``(output at y, reserve_in,
+#: reserve_out, keep, room)``: ``d`` more input, up to ``room``, yields
+#: ``keep·reserve_out·d / (reserve_in + keep·d)`` more output; None where the state cannot tell
+Curve = Callable[[int], "tuple[float, float, float, float, float] | None"]
 
 
 class UnknownPoolKind(MarketError, KeyError):
@@ -98,6 +104,11 @@ class PoolKind(Protocol):
 
     def relaxation(self, state: MarketState, pid: int, zero_for_one: bool) -> Relaxation:
         """The real-valued curve above :meth:`quoter` (bounds for the sizing's proof)."""
+        ...
+
+    def curve(self, state: MarketState, pid: int, zero_for_one: bool) -> Curve:
+        """The constant-product piece of the real-valued curve at an input (see :data:`Curve`):
+        one piece for a constant-product pool, one per liquidity range for V3."""
         ...
 
     def paper_swap(self, held: Any, zero_for_one: bool, amount_in: int) -> Any | None:

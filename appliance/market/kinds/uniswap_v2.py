@@ -9,6 +9,7 @@ form by :mod:`appliance.strategy.exact`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import to_checksum_address
 
 from appliance.market.errors import SwapError
-from appliance.market.kinds._base import Calls, Found, Quoter, Relaxation
+from appliance.market.kinds._base import Calls, Curve, Found, Quoter, Relaxation
 from appliance.market.v2math import BPS, get_amount_out
 
 if TYPE_CHECKING:
@@ -112,6 +113,21 @@ class UniswapV2:
 
     def reserves(self, held: Any) -> tuple[int, int]:
         raise TypeError("a uniswap_v2 pool's state is its reserves (ReservesUpdated)")
+
+    def curve(self, state: MarketState, pid: int, zero_for_one: bool) -> Curve:
+        r_in, r_out, fee = self.hop(state, pid, zero_for_one)
+        a, b, keep = float(r_in), float(r_out), (BPS - fee) / BPS
+
+        def at(y: int) -> tuple[float, float, float, float, float] | None:
+            """After ``y`` in, the pair's reserves are ``(a + keep·y, b − out)`` for what follows
+            (the real-valued curve: one piece)."""
+            if a <= 0 or b <= 0:
+                return None
+            taken = keep * y
+            out = b * taken / (a + taken)
+            return out, a + taken, b - out, keep, math.inf
+
+        return at
 
     def paper_swap(self, held: Any, zero_for_one: bool, amount_in: int) -> Any:
         raise TypeError("a uniswap_v2 pool's paper fill is a change of its reserves")

@@ -24,7 +24,7 @@ from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from appliance.events import V3PoolSnapshot
 from appliance.market.errors import MarketError, SwapError
-from appliance.market.kinds._base import Calls, Found, Quoter, Relaxation
+from appliance.market.kinds._base import Calls, Curve, Found, Quoter, Relaxation
 from appliance.market.kinds.uniswap_v2 import word_address
 from appliance.market.v3._fullmath import Q96
 from appliance.market.v3._swapmath import FEE_DENOMINATOR
@@ -48,6 +48,7 @@ __all__ = [
     "UniswapV3",
     "V3Tracker",
     "bounded_swap",
+    "curve_at",
     "virtual_reserves",
 ]
 
@@ -244,6 +245,16 @@ class UniswapV3:
 
         return quote
 
+    def curve(self, state: MarketState, pid: int, zero_for_one: bool) -> Curve:
+        window: V3PoolWindow | None = state.held.get(pid)
+
+        def at(amount: int) -> tuple[float, float, float, float, float] | None:
+            if window is None or window.needs_refetch or amount < 0:
+                return None
+            return curve_at(window, zero_for_one, amount)
+
+        return at
+
     def paper_swap(
         self, held: V3PoolWindow, zero_for_one: bool, amount_in: int
     ) -> V3PoolWindow | None:
@@ -292,25 +303,36 @@ def bounded_swap(
     tick = pool.tick
     low_edge, high_edge = window.low_tick, window.high_tick
     grid = 1 << 64
+    sqrt_at = pool.sqrt_at
     while True:
         i = bisect_right(ticks, tick)
         if zero_for_one:
             t_next = ticks[i - 1] if i and ticks[i - 1] >= low_edge else None
-            edge = get_sqrt_ratio_at_tick(low_edge if t_next is None else t_next)
+            at = low_edge if t_next is None else t_next
         else:
             t_next = ticks[i] if i < len(ticks) and ticks[i] <= high_edge else None
-            edge = get_sqrt_ratio_at_tick(high_edge if t_next is None else t_next)
+            at = high_edge if t_next is None else t_next
+        edge = sqrt_at.get(at)
+        if edge is None:
+            edge = sqrt_at[at] = get_sqrt_ratio_at_tick(at)
         if zero_for_one:  # token0 in: 1/√P' = 1/√P + in/L
             need = _div(liquidity * Q96 * (price - edge), price * edge, not trader)
         else:  # token1 in: √P' = √P + in/L
             need = _div(liquidity * (edge - price), Q96, not trader)
         if liquidity and rest <= need:
+            # rounded for the pool, ``need`` may admit an input that really crosses the edge:
+            # the price then stops at the edge (as far as this range's liquidity takes it),
+            # never past it, so the output stays below and the rate above the real ones
             if zero_for_one:
                 after = _div(liquidity * Q96 * price, liquidity * Q96 + rest * price, not trader)
+                if not trader and after < edge:
+                    after = edge
                 out += _div(liquidity * (price - after), Q96, trader)
                 rate = _div(keep * after * after * grid, FEE_DENOMINATOR * Q96 * Q96, not trader)
             else:
                 after = _div(price * liquidity + rest * Q96, liquidity, trader)
+                if not trader and after > edge:
+                    after = edge
                 out += _div(liquidity * Q96 * (after - price), price * after, trader)
                 rate = _div(keep * Q96 * Q96 * grid, FEE_DENOMINATOR * after * after, not trader)
             return out, rate
@@ -331,3 +353,59 @@ def bounded_swap(
 
 
 KIND = UniswapV3()
+
+
+def curve_at(
+    window: V3PoolWindow, zero_for_one: bool, amount: int
+) -> tuple[float, float, float, float, float] | None:
+    """The liquidity range the pool's real-valued swap of ``amount`` ends in, as a
+    constant-product piece (see :data:`~appliance.market.kinds.Curve`): the output so far, the
+    virtual reserves ``(L/√P', L·√P')`` at the price after (in the swap's orientation), the fee
+    factor, and the input left to the range's end (next initialized tick or the window's edge).
+    Floats: a seed for the sizing, never a bound. None past the fetched window."""
+    pool = window.state
+    keep = FEE_DENOMINATOR - pool.fee
+    rest = amount * keep // FEE_DENOMINATOR
+    price, liquidity, tick = pool.sqrt_price_x96, pool.liquidity, pool.tick
+    nets, ticks, sqrt_at = pool.ticks, pool.sorted_ticks, pool.sqrt_at
+    low_edge, high_edge = window.low_tick, window.high_tick
+    out = 0
+    while True:
+        i = bisect_right(ticks, tick)
+        if zero_for_one:
+            t_next = ticks[i - 1] if i and ticks[i - 1] >= low_edge else None
+            at = low_edge if t_next is None else t_next
+        else:
+            t_next = ticks[i] if i < len(ticks) and ticks[i] <= high_edge else None
+            at = high_edge if t_next is None else t_next
+        edge = sqrt_at.get(at)
+        if edge is None:
+            edge = sqrt_at[at] = get_sqrt_ratio_at_tick(at)
+        if zero_for_one:
+            need = liquidity * Q96 * (price - edge) // (price * edge)
+        else:
+            need = liquidity * (edge - price) // Q96
+        if liquidity and rest < need:
+            if zero_for_one:
+                after = liquidity * Q96 * price // (liquidity * Q96 + rest * price)
+                out += liquidity * (price - after) // Q96
+            else:
+                after = price + rest * Q96 // liquidity
+                out += liquidity * Q96 * (after - price) // (price * after)
+            p, depth, g = after / Q96, float(liquidity), keep / FEE_DENOMINATOR
+            r_in, r_out = (depth / p, depth * p) if zero_for_one else (depth * p, depth / p)
+            return float(out), r_in, r_out, g, (need - rest) / g
+        if t_next is None:
+            return None
+        if zero_for_one:
+            out += liquidity * (price - edge) // Q96
+            liquidity -= nets[t_next]
+            tick = t_next - 1
+        else:
+            out += liquidity * Q96 * (edge - price) // (price * edge)
+            liquidity += nets[t_next]
+            tick = t_next
+        rest -= need
+        price = edge
+        if liquidity < 0:
+            return None

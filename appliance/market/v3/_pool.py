@@ -71,6 +71,9 @@ class V3PoolState:
     liquidity: int
     ticks: Mapping[int, int]
     sorted_ticks: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    #: ``getSqrtRatioAtTick`` of the step boundaries met so far (initialized ticks, word edges):
+    #: a memo shared by every state ``moved`` from this one (same ticks), filled by swaps
+    sqrt_at: dict[int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 0 <= self.fee < FEE_DENOMINATOR:
@@ -90,6 +93,7 @@ class V3PoolState:
             if not -_UINT128 // 2 <= net < _UINT128 // 2:
                 raise InvalidPoolState(f"liquidityNet {net!r} of tick {t} is not an int128")
         object.__setattr__(self, "sorted_ticks", tuple(sorted(self.ticks)))
+        object.__setattr__(self, "sqrt_at", {})
 
     def moved(self, sqrt_price_x96: int, tick: int, liquidity: int) -> V3PoolState:
         """This pool after a swap: new price, tick and liquidity, the same initialized ticks.
@@ -112,6 +116,7 @@ class V3PoolState:
             ("liquidity", liquidity),
             ("ticks", self.ticks),
             ("sorted_ticks", self.sorted_ticks),
+            ("sqrt_at", self.sqrt_at),
         ):
             object.__setattr__(new, name, value)
         return new
@@ -167,6 +172,7 @@ def run_swap(
         raise MathOverflow(f"swap amount {amount_specified} is not an int256")
     sorted_ticks = state.sorted_ticks
     nets = state.ticks
+    sqrt_at = state.sqrt_at
     spacing = state.tick_spacing
     fee = state.fee
     price = state.sqrt_price_x96
@@ -188,7 +194,9 @@ def run_swap(
             tick_next = MIN_TICK
         elif tick_next > MAX_TICK:
             tick_next = MAX_TICK
-        price_next = get_sqrt_ratio_at_tick(tick_next)
+        price_next = sqrt_at.get(tick_next)
+        if price_next is None:
+            price_next = sqrt_at[tick_next] = get_sqrt_ratio_at_tick(tick_next)
         if zero_for_one:
             target = limit if price_next < limit else price_next
         else:
