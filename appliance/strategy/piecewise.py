@@ -30,15 +30,27 @@ or liquidity runs out before the input is taken) are not tradeable; refusals are
 an interval below a refused-for-smallness input is dropped, one above an accepted input whose
 end is refused is split until the accepted range is pinned.
 
-The first evaluations go where the optimum is likely: ``hint`` (the screen's float estimate)
-and a few points around it, then a golden-section search around the best of them down to a
-relative width of 1e-5 (the real-valued profit is concave — each hop's marginal rate falls as its price
-moves — so this lands next to the integer optimum up to the pools' rounding). So the best
-profit is good early and most intervals are dropped at once. The walk has a budget (``max_evals``); past it the best found is returned with
-``proven=False`` and its ``gap``: no input earns more than ``profit + gap`` (``-1``: unknown,
-the accepted range was not pinned yet; the gap counts the tangent bounds of the few highest
-open intervals only). Tests check proven optimality against exhaustive brute force on small
-pools (hypothesis), with and without the tangents, and that a gap is never too small.
+The first evaluations go where the optimum is likely. With the pools' constant-product pieces
+(:meth:`~appliance.market.kinds.PoolKind.curve`: within one liquidity range a V3 pool is a V2
+pair on its virtual reserves) :func:`closed_form_seed` walks the real-valued curve range by
+range: the pieces the hops are in fold into one ``N·d/(D + C·d)`` whose profit peaks in closed
+form; if the peak lies inside them it is the real optimum (the profit is concave), else the walk
+moves to where the first hop leaves its range. Four points bracket it: the optimum, the next
+integer, and the optimum ± the width over which the real profit falls by about one wei, where
+the tangents at the bracket's ends bound every input within a few wei of the real peak; the
+branch and bound then closes the rest of ``[1, cap]`` with a small budget (``SEEDED_EVALS``).
+Without pieces (or when the walk cannot reach the peak inside the fetched ticks) the search
+starts from ``hint`` (the screen's float estimate) and a fan around it, then a golden-section
+search down to a relative width of 1e-5. Either way the best profit is good early and most
+intervals are dropped at once. The walk has a budget (``max_evals``); past it the best found is
+returned with ``proven=False`` and its ``gap``: no input earns more than ``profit + gap``
+(``-1``: unknown, the accepted range was not pinned yet; the gap counts the tangent bounds of
+the few highest open intervals only). On deep pools no budget proves the last wei (the real
+profit is flat within one wei over ~1e10 inputs, and the pools' roundings scatter the exact one
+below it): the seeded search certifies a gap of a few wei there. Tests check proven optimality
+against exhaustive brute force on small pools (hypothesis), with and without the tangents and
+the seed, that the seed is the real optimum, that a gap is never too small, and that on deep
+pools the seeded search earns at least what the golden-section one does.
 """
 
 from __future__ import annotations
@@ -62,7 +74,9 @@ __all__ = [
 ]
 
 MAX_EVALS = 40
-SEEDED_EVALS = 12  # the budget when the closed-form seed found the real optimum
+SEEDED_EVALS = (
+    8  # the budget when the closed-form seed found the real optimum (4 of them: its bracket)
+)
 
 PathQuote = Callable[[int], "list[int] | None"]
 
