@@ -282,10 +282,30 @@ def mixed_config(base: list[str], top_n: int = 10):
     )
 
 
-def bench_recheck(blocks: int) -> None:
-    """The detector per block on a 300 V2 + 200 V3 market with V3 dislocations."""
+def _median(values):
+    values = sorted(values)
+    return values[len(values) // 2], values[int(len(values) * 0.99)]
+
+
+def _v3_moves(rng, v3, snaps, block):
+    """Ten V3 pools move each block (new snapshots), as in a busy market."""
     from appliance.events import PoolStatesUpdated
     from appliance.market.v3math import get_tick_at_sqrt_ratio
+
+    moved = {}
+    for pool in rng.sample(v3, 10):
+        snap = snaps[pool.address]
+        price = int(snap.sqrt_price_x96 * rng.uniform(0.995, 1.005))
+        moved[pool.address] = dataclasses.replace(
+            snap, sqrt_price_x96=price, tick=get_tick_at_sqrt_ratio(price)
+        )
+    return PoolStatesUpdated(block, f"0x{block:x}", moved)
+
+
+def bench_recheck(blocks: int) -> None:
+    """The detector per block on a 300 V2 + 200 V3 market with V3 dislocations; the V3 sizing
+    against the golden-section search it replaced (same cycles, same states); the paper overlay."""
+    from appliance.events import PoolStatesUpdated
     from appliance.strategy import Detector, piecewise
 
     discovered, reserves, snaps, tokens = mixed_market(300, 200, 24)
@@ -297,60 +317,111 @@ def bench_recheck(blocks: int) -> None:
         f"exact re-check with V3 hops (detector, 300 V2 + 200 V3 pools, 24 tokens, "
         f"{len(det.cycles)} cycles, top_n=10):"
     )
-    searches = []
+    searches = []  # (wall ns, cpu ns, optimum, args, kwargs)
     real = piecewise.optimal_input_piecewise
 
     def counted(*args, **kw):
-        t0 = time.perf_counter_ns()
+        t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
         opt = real(*args, **kw)
-        searches.append((time.perf_counter_ns() - t0, opt))
+        searches.append((time.perf_counter_ns() - t0, time.thread_time_ns() - c0, opt, args, kw))
         return opt
 
     piecewise.optimal_input_piecewise = counted
     rng = random.Random(9)
     v3 = [p for p in discovered.pools if p.kind == "uniswap_v3"]
-    times, found = [], 0
+    times, cpu, found, last = [], [], 0, None
     try:
         for block in range(2, blocks + 2):
-            moved = {}
-            for pool in rng.sample(v3, 10):  # ten V3 pools move each block (new snapshots)
-                snap = snaps[pool.address]
-                price = int(snap.sqrt_price_x96 * rng.uniform(0.995, 1.005))
-                moved[pool.address] = dataclasses.replace(
-                    snap, sqrt_price_x96=price, tick=get_tick_at_sqrt_ratio(price)
-                )
-            t0 = time.perf_counter_ns()
-            det.on_pool_states(PoolStatesUpdated(block, f"0x{block:x}", moved))
+            moved = _v3_moves(rng, v3, snaps, block)
+            t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
+            det.on_pool_states(moved)
             out = det.on_reserves(
                 dataclasses.replace(reserves, block=block, reserves={}, full=False), 10**9
             )
             times.append(time.perf_counter_ns() - t0)
+            cpu.append(time.thread_time_ns() - c0)
             found += len(out.candidates) if out else 0
+            last = out or last
     finally:
         piecewise.optimal_input_piecewise = real
-    times.sort()
-    v3_times = sorted(t for t, _ in searches)
-    proven = sum(1 for _, o in searches if o is not None and o.proven)
+    wall_p50, wall_p99 = _median(times)
+    cpu_p50, _ = _median(cpu)
     print(
-        f"  per block (apply + screen + re-check): median {times[len(times) // 2] / 1e6:.2f} ms, "
-        f"p99 {times[int(len(times) * 0.99)] / 1e6:.2f} ms over {len(times)} blocks; "
+        f"  per block (apply + screen + re-check): median {wall_p50 / 1e6:.2f} ms "
+        f"(CPU {cpu_p50 / 1e6:.2f} ms), p99 {wall_p99 / 1e6:.2f} ms over {len(times)} blocks; "
         f"{found} candidates"
     )
-    if v3_times:
-        print(
-            f"  one V3-hop sizing (golden + branch and bound with tangent bounds, <= 40 exact path quotes): median "
-            f"{v3_times[len(v3_times) // 2] / 1e3:.0f} µs, p99 "
-            f"{v3_times[int(len(v3_times) * 0.99)] / 1e3:.0f} µs over {len(v3_times)}; "
-            f"proven optimal {proven}/{len(v3_times)}"
-        )
-        gaps = sorted(o.gap / max(o.profit, 1) for _, o in searches if o is not None and o.gap >= 0)
-        unknown = sum(1 for _, o in searches if o is not None and o.gap < 0)
+    if not searches:
+        return
+    seeded = [s for s in searches if s[4].get("seed") is not None]
+    w50, w99 = _median([s[0] for s in searches])
+    c50, c99 = _median([s[1] for s in searches])
+    evals = _median([s[2].evals for s in searches if s[2] is not None])[0]
+    proven = sum(1 for s in searches if s[2] is not None and s[2].proven)
+    print(
+        f"  one V3-hop sizing (closed-form seed over the pools' pieces + branch and bound, "
+        f"{len(seeded)}/{len(searches)} seeded): median {w50 / 1e3:.0f} µs (CPU {c50 / 1e3:.0f}"
+        f" µs), p99 {w99 / 1e3:.0f} µs (CPU {c99 / 1e3:.0f} µs); median {evals} exact path "
+        f"quotes; proven optimal {proven}/{len(searches)}"
+    )
+    # the golden-section search it replaced, on the very same cycles and states
+    golden, better, worse = [], 0, 0
+    for _w, _c, opt, args, kw in searches:
+        old_kw = {k: v for k, v in kw.items() if k not in ("seed", "max_evals")}
+        c0 = time.thread_time_ns()
+        old = real(*args, **old_kw)
+        golden.append((time.thread_time_ns() - c0, old))
+        new_profit = opt.profit if opt is not None else 0
+        old_profit = old.profit if old is not None else 0
+        better += new_profit > old_profit
+        worse += new_profit < old_profit
+    g50, g99 = _median([t for t, _ in golden])
+    print(
+        f"  the golden-section search it replaced (<= 40 quotes), same cycles: CPU median "
+        f"{g50 / 1e3:.0f} µs, p99 {g99 / 1e3:.0f} µs; the seeded search earns more in {better}, "
+        f"less in {worse}, the same in {len(searches) - better - worse}"
+    )
+    for label, opts in (("seeded", [s[2] for s in searches]), ("golden", [o for _, o in golden])):
+        gaps = sorted(o.gap / max(o.profit, 1) for o in opts if o is not None and o.gap >= 0)
+        wei = sorted(o.gap for o in opts if o is not None and o.gap >= 0)
+        unknown = sum(1 for o in opts if o is not None and o.gap < 0)
         if gaps:
             print(
-                f"  certified gap (no input earns more than profit + gap), relative to the "
-                f"profit: median {gaps[len(gaps) // 2]:.1e}, max {gaps[-1]:.1e} over {len(gaps)}"
-                f" ({unknown} with the accepted range not pinned: gap unknown)"
+                f"  certified gap ({label}; no input earns more than profit + gap): median "
+                f"{wei[len(wei) // 2]} wei ({gaps[len(gaps) // 2]:.1e} of the profit), max "
+                f"{gaps[-1]:.1e} over {len(gaps)} ({unknown} with the accepted range not pinned)"
             )
+    bench_paper_overlay(det, last, rng, v3, snaps, reserves, blocks + 2)
+
+
+def bench_paper_overlay(det, found, rng, v3, snaps, reserves, block: int) -> None:
+    """A paper fill through V3 pools laid over their exact state, and blocks under it."""
+    if found is None:
+        return
+    cands = [c for c in found.candidates if any(leg.kind == "uniswap_v3" for leg in c.legs)]
+    laid = []
+    for cand in cands:
+        t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
+        ok = det.mark_filled(cand)
+        laid.append((time.perf_counter_ns() - t0, time.thread_time_ns() - c0, ok))
+    times, cpu = [], []
+    for b in range(block, block + 10):
+        moved = _v3_moves(rng, v3, snaps, b)
+        t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
+        det.on_pool_states(moved)
+        det.on_reserves(dataclasses.replace(reserves, block=b, reserves={}, full=False), 10**9)
+        times.append(time.perf_counter_ns() - t0)
+        cpu.append(time.thread_time_ns() - c0)
+    if laid:
+        w50, _ = _median([w for w, _, _ in laid])
+        c50, _ = _median([c for _, c, _ in laid])
+        print(
+            f"  paper overlay: {sum(ok for *_, ok in laid)}/{len(laid)} V3 candidates laid "
+            f"(the pools' own swap on their states), median {w50 / 1e3:.0f} µs (CPU "
+            f"{c50 / 1e3:.0f} µs) each; then per block with {len(det.fills)} fills in force "
+            f"(lift, apply, lay again, evaluate): median {_median(times)[0] / 1e6:.2f} ms "
+            f"(CPU {_median(cpu)[0] / 1e6:.2f} ms)"
+        )
 
 
 def bench_memory_mixed() -> None:
@@ -533,6 +604,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a few seconds in total")
     args = parser.parse_args()
     minutes = float(os.environ.get("BENCH_MINUTES", "0.5"))
+    print(f"load average {os.getloadavg()[0]:.2f} / {os.getloadavg()[1]:.2f} (1 / 5 min)")
     rounds = 500 if args.quick else 5000
     bench_quotes(rounds)
     bench_memory()
