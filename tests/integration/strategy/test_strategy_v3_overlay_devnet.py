@@ -19,15 +19,14 @@ from pathlib import Path
 import pytest
 import trio
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "execution"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "execution"))  # v3_chain: conftest.py
 
 from exec_helpers import Harness, exec_config, order_for
-from exec_v3_helpers import CYCLES, WETH_UNIT, deploy_v3_executors, plant
+from exec_v3_helpers import CYCLES, WETH_UNIT, plant
 
 from appliance.chain.discovery import discover
 from appliance.chain.reserves import fetch_pool_states, fetch_reserves_full, split_by_state
 from appliance.config import DexConfig, load_config
-from appliance.devnet import start_devnet
 from appliance.events import PoolsDiscovered, ReservesUpdated, TradeStatus
 from appliance.safety import SafetyLatch
 from appliance.store.journal import Journal
@@ -37,25 +36,6 @@ from tests.integration.chain.chain_helpers import pool_of
 pytestmark = [pytest.mark.devnet, pytest.mark.timeout(300)]
 
 GAS_LIMIT = 1_200_000  # a triangle whose V3 leg crosses ticks needs more than the default 600k
-
-
-@pytest.fixture(scope="module")
-def overlay_net():
-    with start_devnet(seed=1, with_v3=True) as dn:
-        inv, _flash = trio.run(deploy_v3_executors, dn)
-        yield dn, inv
-
-
-@pytest.fixture
-async def overlay_chain(overlay_net):
-    dn, inv = overlay_net
-    snap = await dn.snapshot()
-    try:
-        yield dn, inv
-    finally:
-        await dn.set_automine(False)
-        await dn.call("anvil_dropAllTransactions")
-        await dn.revert(snap)
 
 
 def _market_of(dn, cycle) -> tuple[list[DexConfig], list[str]]:
@@ -93,9 +73,9 @@ async def _detect(dn, cycle, cfg):
 
 @pytest.mark.parametrize("name", ["v2_v3", "v3_v3", "v2_v3_v2"])
 async def test_paper_overlay_equals_the_chain_after_the_live_trade(
-    overlay_chain, tmp_path, name
+    v3_chain, tmp_path, name
 ) -> None:
-    dn, executor = overlay_chain
+    dn, executor, _flash = v3_chain
     cycle = CYCLES[name]
     await plant(dn, cycle.plant)
     base = load_config(dn.config_path)
