@@ -76,6 +76,7 @@ class Journal:
             self.db.enable_wal()
             conn.execute("PRAGMA synchronous = NORMAL")
             self._synchronous = "NORMAL"
+            self.commits = {"durable": 0, "normal": 0}  # since opened: the store logs it at stop
             self.migrate()
         except sqlite3.DatabaseError as exc:
             with contextlib.suppress(Exception):
@@ -135,6 +136,7 @@ class Journal:
                 self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+        self.commits["durable" if durable else "normal"] += 1
 
     @contextlib.contextmanager
     def _atomic(self) -> Iterator[None]:

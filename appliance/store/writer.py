@@ -170,6 +170,11 @@ async def run_store(
                 recorder.live.pid = 0  # a clean stop: readers say "not running" at once
                 recorder.publish()
                 state.close()
+                log.info(
+                    "store: %d journal commits since start, %d of them fsynced (durable)",
+                    sum(journal.commits.values()),
+                    journal.commits["durable"],
+                )
                 await trio.to_thread.run_sync(journal.close)
 
 

@@ -30,15 +30,19 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import resource
 import signal
 import socket
 import sqlite3
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import trio
@@ -169,6 +173,107 @@ while True:
 """
 
 
+class WalSpy:
+    """Reads the journal's WAL as the supervisor appends to it (a thread, every 20 ms): every
+    frame (page number, commit marker), so the bytes can be charged to tables; a checkpoint is
+    seen as a new WAL generation (header salts change, or the file is truncated), and what it
+    copied back into the database is the distinct pages of the generation it ended."""
+
+    def __init__(self, wal: Path) -> None:
+        self.wal = wal
+        self.frames: Counter[int] = Counter()  # page number -> frames appended
+        self.commits = 0
+        self.generations = 0
+        self.checkpoint_pages = 0  # distinct pages per ended generation, summed
+        self.checkpoint_by_page: Counter[int] = Counter()
+        self._gen_pages: set[int] = set()
+        self._salt: bytes | None = None
+        self._offset = 32
+        self.page_size = 4096
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> WalSpy:
+        self._poll(first=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._poll()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self._poll()
+
+    def _new_generation(self) -> None:
+        if self._gen_pages:
+            self.generations += 1
+            self.checkpoint_pages += len(self._gen_pages)
+            self.checkpoint_by_page.update(self._gen_pages)
+        self._gen_pages = set()
+        self._offset = 32
+
+    def _poll(self, first: bool = False) -> None:
+        try:
+            with open(self.wal, "rb") as f:
+                head = f.read(32)
+                if len(head) < 32:
+                    if self._salt is not None:
+                        self._new_generation()
+                        self._salt = None
+                    return
+                self.page_size = struct.unpack(">I", head[8:12])[0]
+                salt = head[16:24]
+                if salt != self._salt:
+                    if self._salt is not None:
+                        self._new_generation()
+                    self._salt = salt
+                    if first:  # frames before the window are not counted
+                        f.seek(0, 2)
+                        self._offset = 32 + (f.tell() - 32) // (24 + self.page_size) * (
+                            24 + self.page_size
+                        )
+                        return
+                f.seek(self._offset)
+                size = 24 + self.page_size
+                while True:
+                    frame = f.read(24)
+                    if len(frame) < 24:
+                        break
+                    if frame[8:16] != salt:
+                        break  # a stale frame of an earlier generation
+                    body = f.read(self.page_size)
+                    if len(body) < self.page_size:
+                        break
+                    pgno, commit = struct.unpack(">II", frame[:8])
+                    self.frames[pgno] += 1
+                    self._gen_pages.add(pgno)
+                    if commit:
+                        self.commits += 1
+                    self._offset += size
+        except FileNotFoundError:
+            if self._salt is not None:
+                self._new_generation()
+                self._salt = None
+
+
+def _page_tables(journal: Path) -> dict[int, str]:
+    """Page number -> the table or index it belongs to (``dbstat``), read after the run."""
+    db = sqlite3.connect(f"file:{journal}?mode=ro", uri=True)
+    try:
+        return dict(db.execute("SELECT pageno, name FROM dbstat"))
+    finally:
+        db.close()
+
+
+def _commit_counts(log_text: str) -> tuple[int, int] | None:
+    """(commits, fsynced) since start, from the store's last log line."""
+    found = re.findall(r"store: (\d+) journal commits since start, (\d+) of them fsynced", log_text)
+    return (int(found[-1][0]), int(found[-1][1])) if found else None
+
+
 def _checkpoint(journal: Path) -> None:
     db = sqlite3.connect(journal, timeout=10)
     try:
@@ -257,6 +362,7 @@ def _measure(config: Path, data: Path, minutes: float) -> dict:
         time.sleep(1.0)
         twin0 = _proc_io(twin.pid)["write_bytes"]
         io0 = _proc_io(run.pid)
+        spy = WalSpy(data / "journal.sqlite-wal").start()
         rows0, size0, t0 = _counts(data / "journal.sqlite"), _journal_bytes(data), time.monotonic()
         time.sleep(minutes * 60)
         rows1, size1 = _counts(data / "journal.sqlite"), _journal_bytes(data)
@@ -269,6 +375,8 @@ def _measure(config: Path, data: Path, minutes: float) -> dict:
         elapsed = time.monotonic() - t0
         run.send_signal(signal.SIGTERM)
         run.wait(60)
+        spy.stop()
+        log_text = log_path.read_text(errors="replace")
     finally:
         if run.poll() is None:
             run.kill()
@@ -285,6 +393,9 @@ def _measure(config: Path, data: Path, minutes: float) -> dict:
         "state_share": state_share,
         "rows": {t: rows1[t] - rows0[t] for t in TABLES},
         "growth": size1 - size0,
+        "spy": spy,
+        "pages": _page_tables(data / "journal.sqlite"),
+        "commit_counts": _commit_counts(log_text),
     }
 
 
@@ -314,6 +425,36 @@ def sd_writes(pools: int, minutes: float, swaps_per_block: int, retention: int |
         f"journal files grew {mb(m['growth'])}"
     )
     print(f"  rows per hour: {rows}")
+    _print_tables(m, per_h)
+
+
+def _print_tables(m: dict, per_h: float) -> None:
+    """Per table: WAL frames appended (each commit appends every page it changed) and the
+    pages the checkpoints copied back into the database file, both per hour."""
+    spy, pages = m["spy"], m["pages"]
+    frame = spy.page_size + 24
+    wal: Counter[str] = Counter()
+    back: Counter[str] = Counter()
+    for pgno, n in spy.frames.items():
+        wal[pages.get(pgno, "(ptrmap/free/header)")] += n
+    for pgno, n in spy.checkpoint_by_page.items():
+        back[pages.get(pgno, "(ptrmap/free/header)")] += n
+    counts = m["commit_counts"]
+    fsynced = ""
+    if counts and counts[0]:
+        fsynced = f", of them fsynced ~{spy.commits * counts[1] / counts[0] * per_h:,.0f}/h"
+    print(
+        f"  journal commits {spy.commits * per_h:,.0f}/h{fsynced} (since start: "
+        f"{counts and counts[0]} commits, {counts and counts[1]} fsynced); WAL checkpoints "
+        f"{spy.generations * per_h:,.0f}/h; WAL {sum(wal.values()) * frame * per_h / 1e6:.1f} "
+        f"MB/h + checkpoint copies {spy.checkpoint_pages * spy.page_size * per_h / 1e6:.1f} MB/h"
+    )
+    print(f"  {'table or index':<28} {'WAL frames/h':>13} {'WAL MB/h':>9} {'ckpt MB/h':>10}")
+    for name, n in sorted(wal.items(), key=lambda kv: -kv[1]):
+        print(
+            f"  {name:<28} {n * per_h:>13,.0f} {n * frame * per_h / 1e6:>9.2f} "
+            f"{back[name] * spy.page_size * per_h / 1e6:>10.2f}"
+        )
 
 
 def _ms(values: list[float]) -> str:
@@ -333,13 +474,20 @@ def main() -> None:
     ap.add_argument("--swaps-per-block", type=int, default=30, help="simulator swaps per block")
     ap.add_argument("--pools", type=int, default=500)
     ap.add_argument("--only", choices=("classify", "sd"), default=None, help="run one part only")
+    ap.add_argument(
+        "--retention",
+        choices=("all", "default", "30", "0"),
+        default="all",
+        help="SD part: the swaps-retention variants to run (default: all three)",
+    )
     args = ap.parse_args()
     quick = args.quick
     minutes = min(args.minutes, 2.0) if quick else args.minutes
     if args.only != "sd":
         classify(quick)
     if args.only != "classify":
-        for retention in (None, 30, 0):
+        variants = {"all": (None, 30, 0), "default": (None,), "30": (30,), "0": (0,)}
+        for retention in variants[args.retention]:
             sd_writes(args.pools, minutes, args.swaps_per_block, retention)
 
 
