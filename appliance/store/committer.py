@@ -52,9 +52,10 @@ class Committer:
     def pending(self) -> bool:
         return bool(self.held)
 
-    async def commit(self) -> None:
-        """Commit what is held, then the recorder's batch. Raises StoreError unless disk full."""
-        self.held.append(self.recorder.take_batch())
+    async def commit(self, *, urgent_only: bool = False) -> None:
+        """Commit what is held, then the recorder's batch (``urgent_only``: only its trades,
+        mode changes and waiters). Raises StoreError unless disk full."""
+        self.held.append(self.recorder.take_batch(urgent_only=urgent_only))
         try:
             while self.held:
                 batch = self.held[0]

@@ -279,8 +279,11 @@ class Journal:
 
     def save_state(self, key: str, value: Any, now: float | None = None) -> None:
         """Persist a JSON-able value (breaker or risk state) under ``key``."""
+        # an upsert, not INSERT OR REPLACE: the row keeps its rowid, so the key's index page is
+        # not rewritten each time (risk.last is saved at every periodic commit)
         self.conn.execute(
-            "INSERT OR REPLACE INTO state VALUES (?, ?, ?)",
+            "INSERT INTO state VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "value = excluded.value, updated_at = excluded.updated_at",
             (key, json.dumps(value), time.time() if now is None else now),
         )
 

@@ -86,7 +86,24 @@ class Batch:
     swaps: list[tuple[Any, tuple[int, ...]]] = field(default_factory=list)  # SwapsSeen, pool ids
     states: dict[str, Any] = field(default_factory=dict)
     waiters: list[Any] = field(default_factory=list)  # WriteAhead / Flush: set after commit
-    durable: bool = False
+    urgent: bool = False  # commit at once (trades, mode changes); the bulk rows wait their turn
+    durable: bool = False  # fsync at COMMIT (synchronous=FULL)
+    whole: bool = False  # a Flush: the bulk rows too, at once
+
+    def take_urgent(self) -> Batch:
+        """The rows that cannot wait (trades, mode changes, waiters) as a batch of their own;
+        the bulk rows stay here for the periodic commit (each commit that touches a table
+        rewrites its last pages: an immediate commit per trade must not carry them)."""
+        taken = Batch(
+            trades=self.trades,
+            modes=self.modes,
+            waiters=self.waiters,
+            urgent=self.urgent,
+            durable=self.durable,
+        )
+        self.trades, self.modes, self.waiters = [], [], []
+        self.urgent = self.durable = False
+        return taken
 
     def __len__(self) -> int:
         return (
@@ -149,6 +166,10 @@ class Recorder:
         self._next_opportunity = journal.max_opportunity_id() + 1
         self._candidates: OrderedDict[Candidate, int] = OrderedDict()
         self._orders: OrderedDict[str, int] = OrderedDict()
+        # the last written-ahead row of each order: the executor reports that same row again
+        # once it is durable (a final status: write-ahead, then emit), and a repeat of a row
+        # the journal already holds needs no second commit
+        self._ahead: OrderedDict[str, Any] = OrderedDict()
         self._trade_status: OrderedDict[str, str] = OrderedDict(
             (t["order_id"], t["status"]) for t in journal.pending_trades()
         )
@@ -310,9 +331,8 @@ class Recorder:
         if self._swaps_since is not None and now - self._swaps_since >= self.swaps_commit_s:
             self.batch.swaps.extend(self._swaps_held)
             self._swaps_held, self._swaps_since = [], None
-        held = self._intel_held
-        if held and (not self.batch.durable or now - held[0][1] >= self.intel_commit_s):
-            self.batch.intel.extend(held)
+        if self._intel_held:
+            self.batch.intel.extend(self._intel_held)
             self._intel_held = []
 
     def _on_CandidatesFound(self, c: Any, now: float) -> None:
@@ -332,8 +352,15 @@ class Recorder:
         self.live.rejected += 1
 
     def _on_TradeUpdated(self, t: Any, now: float) -> None:
+        if self._ahead.get(t.order_id) == t:  # its write-ahead committed this very row
+            del self._ahead[t.order_id]
+            return
+        self._add_trade(t, now)
+
+    def _add_trade(self, t: Any, now: float) -> None:
         self.batch.trades.append((t, self._orders.get(t.order_id), now))
-        self.batch.durable = True  # trades are committed at once (status counts the journal)
+        # trades are committed at once (status counts the journal), fsynced
+        self.batch.urgent = self.batch.durable = True
         status = str(t.status)
         old = self._trade_status.get(t.order_id)
         if old is None:  # not seen lately (a restart): the journal knows
@@ -348,17 +375,17 @@ class Recorder:
         self.dirty = True
 
     def _on_WriteAhead(self, w: Any, now: float) -> None:
-        self._on_TradeUpdated(w.trade, now)
+        self._add_trade(w.trade, now)
+        _remember(self._ahead, w.trade.order_id, w.trade)
         self.batch.waiters.append(w)
-        self.batch.durable = True
 
     def _on_Flush(self, f: Any, now: float) -> None:
         self.batch.waiters.append(f)
-        self.batch.durable = True
+        self.batch.urgent = self.batch.durable = self.batch.whole = True
 
     def _on_ModeChanged(self, m: Any, now: float) -> None:
         self.batch.modes.append(m)
-        self.batch.durable = True
+        self.batch.urgent = self.batch.durable = True
         self.live.mode = m.new
         if m.new == Mode.EMERGENCY:
             self.live.kill_switch = True
@@ -543,13 +570,19 @@ class Recorder:
     def forget_trade(self, batch: Batch, trade: Any) -> None:
         """Drop a refused write-ahead row from ``batch`` (its transaction was never sent)."""
         batch.trades = [row for row in batch.trades if row[0] is not trade]
+        if self._ahead.get(trade.order_id) is trade:  # not journaled: its repeat is a new row
+            del self._ahead[trade.order_id]
         status = str(trade.status)
         if self._trade_status.get(trade.order_id) == status:
             del self._trade_status[trade.order_id]
             self.live.trades[status] = max(0, self.live.trades.get(status, 0) - 1)
             self.dirty = True
 
-    def take_batch(self, now: float | None = None) -> Batch:
+    def take_batch(self, now: float | None = None, *, urgent_only: bool = False) -> Batch:
+        """The rows to commit now: all of them, or (``urgent_only``: the periodic commit is not
+        due) only the trades, mode changes and waiters (:meth:`Batch.take_urgent`)."""
+        if urgent_only and not self.batch.whole:  # a Flush takes everything
+            return self.batch.take_urgent()
         self._release_due(time.time() if now is None else now)
         batch, self.batch = self.batch, Batch()
         return batch

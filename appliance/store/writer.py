@@ -134,12 +134,14 @@ async def run_store(
                         closed = True
                 now = clock()
                 batch = recorder.batch
-                due_now = batch.durable or closed or now - last_commit >= commit_every
-                if (len(batch) or committer.pending()) and due_now:
+                bulk_due = closed or batch.whole or now - last_commit >= commit_every
+                if (len(batch) or committer.pending()) and (batch.urgent or bulk_due):
                     # committed before it is published: the screen never counts a trade (a
-                    # paper fill, a signed row) that the journal does not hold yet
-                    await committer.commit()
-                    last_commit = clock()
+                    # paper fill, a signed row) that the journal does not hold yet. A trade or
+                    # mode change between periodic commits goes alone: the bulk rows wait
+                    await committer.commit(urgent_only=not bulk_due)
+                    if bulk_due:
+                        last_commit = clock()
                 if recorder.dirty or now - last_publish >= HEARTBEAT_S:
                     _publish(recorder)
                     last_publish = now

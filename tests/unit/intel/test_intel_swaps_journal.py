@@ -223,7 +223,7 @@ def test_an_arbitrage_skips_a_trades_immediate_commit_and_rides_the_next_regular
     seen = ArbitrageSeen(7, "0x" + "ab" * 32, "arbitrage", ME, None, WETH, 5, 1, (POOL, OTHER))
     recorder.handle(MarketIntelSeen(7, (seen,), 0), now=t0)
     recorder.handle(TradeUpdated("o1", TradeStatus.PAPER, Mode.NORMAL), now=t0)
-    recorder.commit(recorder.take_batch(now=t0 + 1))  # durable: the trade only
+    recorder.commit(recorder.take_batch(now=t0 + 1, urgent_only=True))  # the trade only
     assert arbitrages() == []
     recorder.handle(block(8), now=t0 + 2)
     recorder.commit(recorder.take_batch(now=t0 + 2))  # a regular commit

@@ -186,12 +186,36 @@ async def test_write_ahead_is_committed_before_the_event_is_set(cfg):
         assert other.execute(
             "SELECT status, nonce FROM trades WHERE order_id = 'o-1'"
         ).fetchone() == ("signed", 3)
-        assert (
-            other.execute("SELECT count(*) FROM blocks").fetchone()[0] == 1
-        )  # bulk rows ride along
+        # the bulk rows wait for the periodic commit: a commit per trade must not rewrite the
+        # bulk tables' last pages each time (SD writes)
+        assert other.execute("SELECT count(*) FROM blocks").fetchone()[0] == 0
+        await _flush(send)
+        assert other.execute("SELECT count(*) FROM blocks").fetchone()[0] == 1
         other.close()
 
     await _with_store(cfg, body)
+
+
+def test_a_final_status_reported_after_its_write_ahead_is_not_committed_again(tmp_path):
+    """The executor writes a final status ahead, then reports the same row (pipeline.finish):
+    the repeat needs no row and no commit; another row of the order still does."""
+    from appliance.store.recorder import Recorder
+    from appliance.store.statefile import StateWriter
+
+    with Journal(tmp_path / "j.sqlite") as j, StateWriter(tmp_path / "state.bin") as state:
+        rec = Recorder(j, state)
+        final = TradeUpdated("o-1", TradeStatus.PAPER, Mode.NORMAL, realized_profit=7)
+        rec.handle(WriteAhead(final))
+        rec.commit(rec.take_batch(urgent_only=True))
+        rec.handle(final)  # the report of the row just committed
+        assert len(rec.batch) == 0 and not rec.batch.urgent
+        assert rec.live.trades["paper"] == 1
+        later = TradeUpdated("o-1", TradeStatus.PAPER, Mode.NORMAL, realized_profit=8)
+        rec.handle(later)  # a different row of the same order is journaled, at once
+        assert len(rec.batch) == 1 and rec.batch.urgent
+        rec.commit(rec.take_batch(urgent_only=True))
+        assert int(j.trade("o-1")["realized_profit"]) == 8
+        assert rec.live.trades["paper"] == 1
 
 
 async def test_mode_change_is_committed_without_waiting_for_the_interval(cfg):
@@ -350,3 +374,18 @@ async def test_the_store_records_the_reference_token_for_config_less_readers(cfg
     with Journal(cfg.data_dir / "journal.sqlite") as j:
         assert j.load_state(queries.REFERENCE_KEY) == WETH  # native_token wins over base[0]
         assert queries.reference_token(j.conn) == WETH
+
+
+def test_a_refused_write_ahead_s_repeat_is_journaled(tmp_path):
+    """Disk full: the refused write-ahead row is forgotten, so its repeat is a new row."""
+    from appliance.store.recorder import Recorder
+    from appliance.store.statefile import StateWriter
+
+    with Journal(tmp_path / "j.sqlite") as j, StateWriter(tmp_path / "state.bin") as state:
+        rec = Recorder(j, state)
+        final = TradeUpdated("o-1", TradeStatus.PAPER, Mode.NORMAL, realized_profit=7)
+        rec.handle(WriteAhead(final))
+        batch = rec.take_batch(urgent_only=True)
+        rec.forget_trade(batch, final)  # what the committer does when the disk is full
+        rec.handle(final)
+        assert [row[0] for row in rec.batch.trades] == [final] and rec.batch.urgent
