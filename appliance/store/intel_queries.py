@@ -2,8 +2,9 @@
 ``why`` and the screen.
 
 ``arbitrages`` holds what :class:`~appliance.events.MarketIntelSeen` reported, one row per
-arbitrage or sandwich; ``swaps`` every swap of :class:`~appliance.events.SwapsSeen` (compact:
-raw bytes for hashes and addresses, the pool's id), bounded by :func:`prune_swaps`. Opportunity *fates* are derived here, not stored: an opportunity the
+arbitrage or sandwich; ``swap_blocks`` every swap of :class:`~appliance.events.SwapsSeen`, one compact row per block
+(:mod:`appliance.store.swap_codec`), bounded by :func:`prune_swaps`. Opportunity *fates* are
+derived here, not stored: an opportunity the
 appliance saw in block ``b`` was
 
 * ``ours:<status>`` when we traded it (``mined``, ``reverted``, ``paper``, ``dropped``...);
@@ -25,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from appliance.events import MarketIntelSeen, SwapsSeen
+from appliance.store.swap_codec import StoredSwap, decode_swaps, encode_swaps
 
 __all__ = [
     "FATE_WINDOW_BLOCKS",
@@ -39,96 +41,75 @@ __all__ = [
     "opportunity_fates",
     "prune_swaps",
     "rollback_swaps",
+    "swap_count",
 ]
 
 FATE_WINDOW_BLOCKS = 3  # an opportunity taken within this many blocks after we saw it
-PRUNE_CHUNK = 2000  # swap rows deleted per commit at least (more when more were added)
+PRUNE_CHUNK = 100  # swap_blocks rows (blocks) deleted per commit at least (more when more added)
 _NOT_OURS = ("arbitrage", "sandwich")
 
 
-def _raw(hex_str: str) -> bytes:
-    return bytes.fromhex(hex_str[2:])
-
-
 def add_swaps(conn: sqlite3.Connection, events: Iterable[tuple[SwapsSeen, Sequence[int]]]) -> int:
-    """Append the swaps of ``events`` (in block order), each event with its swaps' ``pools.id``.
-    Returns the rows written."""
-    rows = [
-        (
-            e.block,
-            _raw(s.tx_hash),
-            s.log_index,
-            pid,
-            int(s.zero_for_one),
-            str(s.amount_in),
-            str(s.amount_out),
-            _raw(s.sender),
-            _raw(s.recipient),
-            None if s.tx_sender is None else _raw(s.tx_sender),
-        )
-        for e, ids in events
-        for s, pid in zip(e.swaps, ids, strict=True)
-    ]
-    conn.executemany(
-        "INSERT INTO swaps (block, tx_hash, log_index, pool_id, zero_for_one, amount_in, "
-        "amount_out, sender, recipient, tx_sender) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+    """Append the swaps of ``events`` (in block order), each event with its swaps' ``pools.id``:
+    one ``swap_blocks`` row per block (a block seen again replaces its row). Returns the rows
+    written."""
+    rows = [(e.block, len(e.swaps), encode_swaps(e.swaps, ids)) for e, ids in events if e.swaps]
+    conn.executemany("INSERT OR REPLACE INTO swap_blocks VALUES (?, ?, ?)", rows)
     return len(rows)
 
 
 def prune_swaps(conn: sqlite3.Connection, *, before_block: int, limit: int = PRUNE_CHUNK) -> int:
-    """Delete at most ``limit`` of the oldest swap rows of blocks before ``before_block``.
+    """Delete at most ``limit`` of the oldest blocks' swaps, of blocks before ``before_block``.
 
-    Rows are appended in block order, so the old ones are a prefix of the rowids: one range
-    delete on the primary key, bounded, inside the commit that called it. Run every commit
-    with a ``limit`` above the rows that commit added, a backlog (a retention shortened, a
-    long stop) drains over a few commits instead of stalling one.
+    The block is the primary key: one bounded range delete inside the commit that called it.
+    Run every commit with a ``limit`` above the rows that commit added, a backlog (a retention
+    shortened, a long stop) drains over a few commits instead of stalling one.
     """
-    first = conn.execute("SELECT min(id) FROM swaps").fetchone()[0]
-    if first is None:
-        return 0
-    return conn.execute(
-        "DELETE FROM swaps WHERE id < ? AND block < ?", (first + limit, before_block)
-    ).rowcount
+    rows = conn.execute(
+        "SELECT block FROM swap_blocks WHERE block < ? ORDER BY block LIMIT 1 OFFSET ?",
+        (before_block, limit - 1),
+    ).fetchone()
+    last = before_block if rows is None else rows[0] + 1
+    return conn.execute("DELETE FROM swap_blocks WHERE block < ?", (last,)).rowcount
 
 
 def rollback_swaps(conn: sqlite3.Connection, block: int) -> int:
-    """A reorg: delete the swaps of blocks above ``block`` (a tail of the table: walked from
-    the newest row, so the cost is the rows deleted, not the table)."""
-    first = None
-    for rowid, number in conn.execute("SELECT id, block FROM swaps ORDER BY id DESC"):
-        if number <= block:
-            break
-        first = rowid
-    if first is None:
-        return 0
-    return conn.execute("DELETE FROM swaps WHERE id >= ?", (first,)).rowcount
+    """A reorg: delete the swaps of blocks above ``block``."""
+    return conn.execute("DELETE FROM swap_blocks WHERE block > ?", (block,)).rowcount
+
+
+def swap_count(conn: sqlite3.Connection) -> int:
+    """How many swaps the journal holds."""
+    return conn.execute("SELECT coalesce(sum(n), 0) FROM swap_blocks").fetchone()[0]
 
 
 def latest_swaps(conn: sqlite3.Connection, *, limit: int = 20) -> list[dict[str, Any]]:
     """The newest swaps, newest first, with hex hashes and addresses and the pool's tokens."""
-    cur = conn.execute(
-        "SELECT s.block, s.tx_hash, s.log_index, p.address, s.zero_for_one, s.amount_in, "
-        "s.amount_out, s.sender, s.recipient, s.tx_sender, p.token0, p.token1 FROM swaps s "
-        "LEFT JOIN pools p ON p.id = s.pool_id ORDER BY s.id DESC LIMIT ?",
-        (limit,),
-    )
+    found: list[tuple[int, StoredSwap]] = []
+    for block, blob in conn.execute("SELECT block, swaps FROM swap_blocks ORDER BY block DESC"):
+        found.extend((block, s) for s in reversed(decode_swaps(blob)))
+        if len(found) >= limit:
+            break
+    pools: dict[int, tuple[str, str | None, str | None]] = {}
+    for pid in {s.pool_id for _, s in found[:limit]}:
+        row = conn.execute("SELECT address, token0, token1 FROM pools WHERE id = ?", (pid,))
+        pools[pid] = row.fetchone() or (None, None, None)
     out = []
-    for block, tx, index, pool, z, a_in, a_out, sender, recipient, tx_sender, t0, t1 in cur:
+    for block, s in found[:limit]:
+        pool, t0, t1 = pools[s.pool_id]
         out.append(
             {
                 "block": block,
-                "tx_hash": "0x" + tx.hex(),
-                "log_index": index,
+                "tx_hash": s.tx_hash,
+                "log_index": s.log_index,
                 "pool": pool,
-                "token_in": t0 if z else t1,
-                "token_out": t1 if z else t0,
-                "amount_in": int(a_in),
-                "amount_out": int(a_out),
-                "sender": "0x" + sender.hex(),
-                "recipient": "0x" + recipient.hex(),
-                "tx_sender": None if tx_sender is None else "0x" + tx_sender.hex(),
+                "token_in": t0 if s.zero_for_one else t1,
+                "token_out": t1 if s.zero_for_one else t0,
+                "amount_in": s.amount_in,
+                "amount_out": s.amount_out,
+                "sender": s.sender,
+                "recipient": s.recipient,
+                "tx_sender": s.tx_sender,
             }
         )
     return out

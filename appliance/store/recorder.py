@@ -4,7 +4,10 @@
 updates :class:`~appliance.store.statefile.LiveState` and the price array at once (the state file
 is rewritten right after, by :meth:`publish`) and queues journal rows in a batch. :meth:`commit`
 writes the batch in one transaction (run in a worker thread by the task); it is durable
-(``synchronous=FULL``) when the batch holds a written-ahead trade, a mode change or a flush request.
+(``synchronous=FULL``) when the batch holds a mode change, a flush request or (live mode) a trade.
+A trade or mode change is committed at once and alone (:meth:`Batch.take_urgent`): the bulk rows
+(blocks, reserves, opportunities, intel, state) wait for the periodic commit, so a busy market's
+trades do not rewrite the bulk tables' last pages once per trade.
 
 Dispatch is by ``isinstance`` on the record's class, as everywhere else (one ``_on_<Event>`` method
 per class, listed in :meth:`Recorder.handle`); a record type this code does not know is skipped,
@@ -359,8 +362,13 @@ class Recorder:
 
     def _add_trade(self, t: Any, now: float) -> None:
         self.batch.trades.append((t, self._orders.get(t.order_id), now))
-        # trades are committed at once (status counts the journal), fsynced
-        self.batch.urgent = self.batch.durable = True
+        # trades are committed at once (status counts the journal), so a kill -9 right after
+        # the executor's log line loses none; fsynced in live mode (a row is durable before
+        # its transaction is broadcast). Paper rows broadcast nothing: no fsync (a power cut
+        # may lose the last second of paper fills, as it may lose the last reserves)
+        self.batch.urgent = True
+        if self.live.live:
+            self.batch.durable = True
         status = str(t.status)
         old = self._trade_status.get(t.order_id)
         if old is None:  # not seen lately (a restart): the journal knows

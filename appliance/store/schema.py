@@ -61,6 +61,17 @@ Version 5 adds every swap seen on the tracked pools (:class:`~appliance.events.S
                chunk per commit, never one long delete; 0 journals no swaps); written at most
                every ``storage.swaps_commit_interval_s``, never with a trade's immediate commit
 
+Version 6 replaces ``swaps`` with one row per block (the SD-write budget: a row per swap cost
+about 160 bytes, each written twice, to the WAL and by the checkpoint)::
+
+    swap_blocks (block PK, n, swaps)
+               ``swaps`` a BLOB of the block's swaps in log order
+               (:mod:`appliance.store.swap_codec`: each transaction hash and address once, the
+               pool as its ``pools.id``, amounts as exact two's-complement bytes), ``n`` their
+               count. A reorg deletes the replaced blocks' rows; ``storage.swaps_retention_blocks``
+               bounds it (pruned a chunk of blocks per commit). The old ``swaps`` rows (at most
+               the retention's day of swaps) are dropped by the migration, not converted.
+
 Opportunity fates are not stored: ``arb-appliance why`` derives them from ``opportunities``,
 ``trades`` and ``arbitrages`` when asked (no extra SD writes per block).
 """
@@ -215,6 +226,15 @@ CREATE TABLE IF NOT EXISTS swaps (
 );
 """
 
+_V6 = """
+DROP TABLE IF EXISTS swaps;
+CREATE TABLE IF NOT EXISTS swap_blocks (
+    block INTEGER PRIMARY KEY,
+    n INTEGER NOT NULL,
+    swaps BLOB NOT NULL
+);
+"""
+
 # (version, description, SQL script). Append only; never edit an applied migration.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "initial schema", _V1),
@@ -232,6 +252,12 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     ),
     (4, "pools: the pool kind (uniswap_v2 | uniswap_v3)", _V4),
     (5, "market intelligence: every swap on the tracked pools (bounded retention)", _V5),
+    (
+        6,
+        "market intelligence: swaps as one compact row per block (swap_blocks; the swaps rows "
+        "of the retention window are dropped)",
+        _V6,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -285,7 +285,9 @@ def _checkpoint(journal: Path) -> None:
 def _counts(journal: Path) -> dict[str, int]:
     db = sqlite3.connect(f"file:{journal}?mode=ro", uri=True)
     try:
-        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+        out = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES[:-1]}
+        out["swaps"] = db.execute("SELECT coalesce(sum(n), 0) FROM swap_blocks").fetchone()[0]
+        return out
     finally:
         db.close()
 

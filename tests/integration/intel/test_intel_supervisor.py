@@ -20,19 +20,27 @@ from sup_helpers import appliance_config
 
 from appliance.cli import main as cli_main
 from appliance.config import load_config
+from appliance.store.swap_codec import decode_swaps
 from appliance.supervisor import run_supervisor
 
 pytestmark = pytest.mark.devnet
 
 
 def _swap_legs(journal: Path, tx: str) -> list[tuple]:
+    """(pool address, amount in, amount out, tx.from) of ``tx``'s journaled swaps, in log order."""
     db = sqlite3.connect(f"file:{journal}?mode=ro", uri=True)
     try:
-        return db.execute(
-            "SELECT p.address, s.amount_in, s.amount_out, s.tx_sender FROM swaps s "
-            "JOIN pools p ON p.id = s.pool_id WHERE s.tx_hash = ? ORDER BY s.log_index",
-            (bytes.fromhex(tx[2:]),),
-        ).fetchall()
+        pools = dict(db.execute("SELECT id, address FROM pools"))
+        legs = [
+            s
+            for (blob,) in db.execute("SELECT swaps FROM swap_blocks")
+            for s in decode_swaps(blob)
+            if s.tx_hash == tx.lower()
+        ]
+        return [
+            (pools[s.pool_id], s.amount_in, s.amount_out, s.tx_sender)
+            for s in sorted(legs, key=lambda s: s.log_index)
+        ]
     finally:
         db.close()
 
@@ -78,7 +86,7 @@ async def test_a_rivals_triangle_reaches_the_leaderboard(devnet, tmp_path, capsy
     # its swaps are journaled too (committed with or before the arbitrage row), with the sender
     legs = _swap_legs(sup.journal_path, tx)
     assert [row[0] for row in legs] == theirs_pools(dn)
-    assert {row[3] for row in legs} == {bytes.fromhex(competitor[2:].lower())}
+    assert {row[3] for row in legs} == {competitor.lower()}
     assert int(legs[0][1]) == 5 * 10**18 and int(legs[-1][2]) - int(legs[0][1]) == profit
     assert cli_main(["competitors", "--config", str(path), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)

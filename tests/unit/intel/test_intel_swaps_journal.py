@@ -1,5 +1,5 @@
-"""The journal's ``swaps`` table, written by the store's own Recorder from ``SwapsSeen``: exact
-round trip of compact rows, reorg safety (pending and committed rows), restart replays skipped,
+"""The journal's swaps (``swap_blocks``, a compact row per block), written by the store's own
+Recorder from ``SwapsSeen``: exact round trip of compact rows, reorg safety (pending and committed rows), restart replays skipped,
 and the retention bounded per commit (real SQLite files under tmp_path)."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from appliance.store.intel_queries import PRUNE_CHUNK, latest_swaps
 from appliance.store.journal import Journal
 from appliance.store.recorder import Recorder
 from appliance.store.statefile import StateWriter
+from appliance.store.swap_codec import decode_swaps, encode_swaps
 
 WETH, USDC = "0x" + "11" * 20, "0x" + "22" * 20
 POOL, OTHER = "0x" + "a1" * 20, "0x" + "a2" * 20
@@ -65,7 +66,13 @@ def recorder(tmp_path):
 
 
 def rows(rec: Recorder) -> list[tuple[int, int]]:
-    return rec.journal.conn.execute("SELECT block, log_index FROM swaps ORDER BY id").fetchall()
+    return [
+        (b, s.log_index)
+        for b, blob in rec.journal.conn.execute(
+            "SELECT block, swaps FROM swap_blocks ORDER BY block"
+        )
+        for s in decode_swaps(blob)
+    ]
 
 
 def test_swaps_round_trip_exactly_from_compact_rows(recorder):
@@ -92,10 +99,12 @@ def test_swaps_round_trip_exactly_from_compact_rows(recorder):
         None,
         10**18 - 1,
     )
-    sizes = recorder.journal.conn.execute(
-        "SELECT length(tx_hash), length(sender), length(tx_sender) FROM swaps WHERE block = 5"
-    ).fetchall()
-    assert sizes == [(32, 20, 20), (32, 20, None)]  # raw bytes, not hex text
+    (size,) = recorder.journal.conn.execute(
+        "SELECT length(swaps) FROM swap_blocks WHERE block = 5"
+    ).fetchone()
+    # raw bytes, each address once: version, 2 addresses, 2 transactions (hash, tx.from), then
+    # per swap 6 one-byte varints, 2**200 in 1 + 26 bytes and 10**18 in 1 + 8 (old rows: ~160 B)
+    assert size == 1 + (1 + 2 * 20) + (1 + 2 * (32 + 1)) + 1 + 2 * (6 + 27 + 9)
 
 
 def test_a_reorg_forgets_pending_and_committed_swaps_of_replaced_blocks(recorder):
@@ -132,25 +141,21 @@ def test_retention_keeps_the_last_blocks_and_prunes_a_bounded_chunk_per_commit(r
     assert {b for b, _ in rows(recorder)} == set(range(21, 31))  # 10 blocks kept
     # a backlog (retention shortened, a long stop): drained a chunk per commit, never at once
     conn = recorder.journal.conn
-    old = [
-        (100 + i // 50, b"\0" * 32, i, 1, 1, "1", "1", b"\0" * 20, b"\0" * 20) for i in range(5000)
-    ]
-    conn.execute("DELETE FROM swaps")
+    conn.execute("DELETE FROM swap_blocks")
     conn.executemany(
-        "INSERT INTO swaps (block, tx_hash, log_index, pool_id, zero_for_one, amount_in, "
-        "amount_out, sender, recipient) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        old,
+        "INSERT INTO swap_blocks VALUES (?, 1, ?)",
+        [(100 + i, encode_swaps(swaps(100 + i, 1).swaps, (1,))) for i in range(250)],
     )
     counts = []
     for n in range(1000, 1004):
         recorder.handle(swaps(n, 3))
-        recorder.commit(recorder.take_batch())
-        counts.append(conn.execute("SELECT count(*) FROM swaps").fetchone()[0])
+        recorder.commit(recorder.take_batch())  # each adds one block's row
+        counts.append(conn.execute("SELECT count(*) FROM swap_blocks").fetchone()[0])
     assert counts == [
-        5000 - PRUNE_CHUNK + 3,
-        5000 - 2 * PRUNE_CHUNK + 6,
-        9,  # the rest of the backlog
-        12,
+        250 - PRUNE_CHUNK + 1,
+        250 - 2 * PRUNE_CHUNK + 2,
+        3,  # the rest of the backlog
+        4,
     ]
 
 
@@ -176,7 +181,7 @@ async def test_the_store_task_applies_the_configured_retention(tmp_path):
                 await send.send(swaps(n))
     db = sqlite3.connect(cfg.data_dir / "journal.sqlite")
     try:
-        kept = [b for (b,) in db.execute("SELECT DISTINCT block FROM swaps ORDER BY block")]
+        kept = [b for (b,) in db.execute("SELECT block FROM swap_blocks ORDER BY block")]
     finally:
         db.close()
     assert kept == list(range(29, 41))

@@ -389,3 +389,24 @@ def test_a_refused_write_ahead_s_repeat_is_journaled(tmp_path):
         rec.forget_trade(batch, final)  # what the committer does when the disk is full
         rec.handle(final)
         assert [row[0] for row in rec.batch.trades] == [final] and rec.batch.urgent
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_trade_rows_commit_at_once_fsynced_only_in_live_mode(tmp_path, live):
+    """Paper rows broadcast nothing: committed at once (kill -9 safe) without an fsync; a live
+    row is fsynced (durable before its transaction is sent); a mode change always is."""
+    from appliance.store.recorder import Recorder
+    from appliance.store.statefile import StateWriter
+
+    with Journal(tmp_path / "j.sqlite") as j, StateWriter(tmp_path / "state.bin") as state:
+        rec = Recorder(j, state, live=live)
+        rec.handle(WriteAhead(TradeUpdated("o-1", TradeStatus.SIGNED, Mode.NORMAL, nonce=1)))
+        batch = rec.take_batch(urgent_only=True)
+        assert batch.urgent and batch.durable is live
+        before = dict(j.commits)  # the migrations' commits
+        rec.commit(batch)
+        assert j.commits["durable"] - before["durable"] == int(live)
+        assert j.commits["normal"] - before["normal"] == int(not live)
+        rec.handle(ModeChanged(time.time(), Mode.NORMAL, Mode.PAUSED, "x", "supervisor"))
+        batch = rec.take_batch(urgent_only=True)
+        assert batch.urgent and batch.durable
