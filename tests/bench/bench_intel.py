@@ -286,7 +286,10 @@ def _counts(journal: Path) -> dict[str, int]:
     db = sqlite3.connect(f"file:{journal}?mode=ro", uri=True)
     try:
         out = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES[:-1]}
-        out["swaps"] = db.execute("SELECT coalesce(sum(n), 0) FROM swap_blocks").fetchone()[0]
+        try:
+            out["swaps"] = db.execute("SELECT coalesce(sum(n), 0) FROM swap_blocks").fetchone()[0]
+        except sqlite3.OperationalError:  # a journal from before version 6 (a before/after run)
+            out["swaps"] = db.execute("SELECT count(*) FROM swaps").fetchone()[0]
         return out
     finally:
         db.close()

@@ -410,3 +410,21 @@ def test_trade_rows_commit_at_once_fsynced_only_in_live_mode(tmp_path, live):
         rec.handle(ModeChanged(time.time(), Mode.NORMAL, Mode.PAUSED, "x", "supervisor"))
         batch = rec.take_batch(urgent_only=True)
         assert batch.urgent and batch.durable
+
+
+def test_a_new_journal_uses_small_pages_and_an_old_one_keeps_its_own(tmp_path):
+    """1 KiB pages for a new journal (each commit rewrites a page per table it touches); a
+    journal created with 4 KiB pages is opened as it is, never rewritten."""
+    from appliance.store.journal import PAGE_SIZE
+
+    with Journal(tmp_path / "new.sqlite") as j:
+        assert j.conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 1024
+        assert j.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 4096
+    old = sqlite3.connect(tmp_path / "old.sqlite")
+    old.execute("PRAGMA page_size = 4096")
+    old.execute("CREATE TABLE t (a)")
+    old.close()
+    with Journal(tmp_path / "old.sqlite") as j:
+        assert j.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert j.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1024
+        assert j.migrate() > 0
