@@ -2,11 +2,16 @@
 
 It receives every record on one channel (``records_recv``; producers ``.clone()`` the send side),
 applies it in memory (:class:`~appliance.store.recorder.Recorder`), republishes the state file at
-once, and commits journal rows in batches: bulk rows at most every ``storage.commit_interval_s``
-(one block's rows or a few blocks' rows per transaction; ``synchronous=NORMAL``), immediately and
-with ``synchronous=FULL`` when the batch holds a mode change, a :class:`WriteAhead` or a
-:class:`Flush`. SQLite runs in a worker thread so the Trio loop (and the kill-switch path) never
-waits on the disk.
+once, and commits journal rows in batches: bulk rows (blocks, reserves, opportunities, intel,
+state) at most every ``storage.commit_interval_s`` (a few blocks' rows per transaction;
+``synchronous=NORMAL``); a trade, a mode change, a :class:`WriteAhead` or a :class:`Flush` at
+once. Such an immediate commit carries only those rows (the bulk rows wait for their periodic
+commit, so each trade does not rewrite the bulk tables' last pages), fsynced
+(``synchronous=FULL``) for mode changes, flushes and live trades; a paper-mode trade row is
+committed at once without an fsync (it survives a kill -9, broadcasts nothing; a power cut may
+lose the last second of paper fills). A Flush commits everything. A final status the executor
+reports again after its write-ahead is not committed twice. SQLite runs in a worker thread so
+the Trio loop (and the kill-switch path) never waits on the disk.
 
 Write-ahead protocol of the executor::
 
