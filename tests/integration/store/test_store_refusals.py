@@ -177,8 +177,9 @@ def test_integrity_check_at_start_catches_an_index_that_disagrees(tmp_path: Path
     journal = data / "journal.sqlite"
     make_journal(journal, trades=400, blocks=10)
     raw = bytearray(journal.read_bytes())
-    for start in range(4096, len(raw), 4096):
-        page = raw[start : start + 4096]
+    size = int.from_bytes(raw[16:18], "big")  # the journal's page size (1 KiB for a new one)
+    for start in range(size, len(raw), size):
+        page = raw[start : start + size]
         if page[0] == 0x0A and b"paper" in page:  # a leaf index page: trades_status
             at = start + page.index(b"paper")
             raw[at : at + 5] = b"papes"
