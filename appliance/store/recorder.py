@@ -94,16 +94,21 @@ class Batch:
     whole: bool = False  # a Flush: the bulk rows too, at once
 
     def take_urgent(self) -> Batch:
-        """The rows that cannot wait (trades, mode changes, waiters) as a batch of their own;
+        """The rows that cannot wait (trades, mode changes, waiters; and the rare rows readers
+        need to read the others: tokens, pools, denied tokens) as a batch of their own;
         the bulk rows stay here for the periodic commit (each commit that touches a table
         rewrites its last pages: an immediate commit per trade must not carry them)."""
         taken = Batch(
+            tokens=self.tokens,
+            pools=self.pools,
+            denied=self.denied,
             trades=self.trades,
             modes=self.modes,
             waiters=self.waiters,
             urgent=self.urgent,
             durable=self.durable,
         )
+        self.tokens, self.pools, self.denied = [], [], []
         self.trades, self.modes, self.waiters = [], [], []
         self.urgent = self.durable = False
         return taken
@@ -284,11 +289,14 @@ class Recorder:
             self.batch.pools.append(
                 (pid, pool.address, pool.dex, pool.token0, pool.token1, pool.fee_bps, pool.kind)
             )
+        # committed at once (rare rows): the screen and `status` name tokens from the journal
+        self.batch.urgent = True
         self.live.n_pools, self.live.n_tokens = len(self._pool_ids), len(self._decimals)
         self.dirty = True
 
     def _on_TokenDenied(self, t: Any, now: float) -> None:
         self.batch.denied.append((t.token, t.reason, now))
+        self.batch.urgent = True  # rare, and a reader must know it at once
         self.live.n_denied += 1
         self.dirty = True
 

@@ -428,3 +428,30 @@ def test_a_new_journal_uses_small_pages_and_an_old_one_keeps_its_own(tmp_path):
         assert j.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
         assert j.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1024
         assert j.migrate() > 0
+
+
+async def test_discovered_tokens_and_pools_are_committed_without_waiting_for_the_interval(cfg):
+    """`status` and the screen name tokens from the journal: a discovery is not held for the
+    periodic commit (the bulk rows are: the block below waits)."""
+
+    async def body(send, handle):
+        await send.send(block(1))
+        await send.send(
+            PoolsDiscovered(
+                (TokenInfo(WETH, "WETH", 18), TokenInfo(USDC, "USDC", 6)),
+                (PoolInfo(pool(0), "uni", WETH, USDC, 30),),
+            )
+        )
+        await send.send(TokenDenied("0x" + "33" * 20, "fee-on-transfer"))
+        other = sqlite3.connect(cfg.data_dir / "journal.sqlite")
+        try:
+            with trio.fail_after(30):  # committed at once, not at the 60 s interval
+                while other.execute("SELECT count(*) FROM denied_tokens").fetchone()[0] == 0:
+                    await trio.sleep(0.01)
+            assert other.execute("SELECT count(*) FROM tokens").fetchone()[0] == 2
+            assert other.execute("SELECT count(*) FROM pools").fetchone()[0] == 1
+            assert other.execute("SELECT count(*) FROM blocks").fetchone()[0] == 0
+        finally:
+            other.close()
+
+    await _with_store(cfg, body)
