@@ -74,7 +74,10 @@ async def test_paper_trades_then_kill_switch_latches_across_restart(fresh_devnet
         pressed_at = await dn.block_number()
         await _dislocate(dn)
         await dn.mine(3)
-        await _until(lambda: _rows(cfg, "SELECT max(number) FROM blocks")[0][0] >= pressed_at + 3)
+        # blocks are bulk rows (committed every storage.commit_interval_s, not with the trades)
+        await _until(
+            lambda: (_rows(cfg, "SELECT max(number) FROM blocks")[0][0] or 0) >= pressed_at + 3
+        )
         await trio.sleep(1.0)
         late = "SELECT count(*) FROM trades WHERE status = 'paper' AND block_sent > ?"
         assert _rows(cfg, late.replace("?", str(pressed_at)))[0][0] == 0
