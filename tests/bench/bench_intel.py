@@ -2,8 +2,9 @@
 journal's SD writes per hour with intelligence on.
 
 Run: .venv/bin/python tests/bench/bench_intel.py [--quick] [--minutes M] [--swaps-per-block N]
+     [--only classify|sd] [--retention all|default|30|0]
      (BENCH_MINUTES sets --minutes, default 5; --quick: 2 minutes, fewer blocks; prints
-     figures, asserts nothing)
+     figures, asserts nothing; --retention default: only the production variant of the SD part)
 
 Two paths, both production code:
 * in process: 200 validated ``Swap`` logs per block (a busy block: plain swaps, 2- and 3-pool
@@ -22,7 +23,11 @@ Two paths, both production code:
   the journal's share: the state file (on the appliance in ``/run``, a tmpfs; here the config
   check refuses ``/dev/shm``) is on the same disk and its mmap pages count too; the process
   logs to a file in ``/dev/shm``. Extrapolated linearly from the window to an hour; rows per
-  table are counted in the journal over the same window.
+  table are counted in the journal over the same window. Where the bytes go: a thread reads
+  every frame the supervisor appends to the WAL (:class:`WalSpy`), each charged to its table or
+  index by page number (``dbstat`` after the run), and counts the commits (commit frames) and
+  the checkpoints' copies (the distinct pages of each WAL generation); the fsynced share of the
+  commits comes from the store's own count, logged at its stop.
 """
 
 from __future__ import annotations
