@@ -372,8 +372,8 @@ class Recorder:
         self.batch.trades.append((t, self._orders.get(t.order_id), now))
         # trades are committed at once (status counts the journal), so a kill -9 right after
         # the executor's log line loses none; fsynced in live mode (a row is durable before
-        # its transaction is broadcast). Paper rows broadcast nothing: no fsync (a power cut
-        # may lose the last second of paper fills, as it may lose the last reserves)
+        # its transaction is broadcast). Paper rows broadcast nothing: no fsync (like the bulk
+        # rows, a power cut may lose those not yet synced by a checkpoint or a durable commit)
         self.batch.urgent = True
         if self.live.live:
             self.batch.durable = True

@@ -8,8 +8,8 @@ state) at most every ``storage.commit_interval_s`` (a few blocks' rows per trans
 once. Such an immediate commit carries only those rows (the bulk rows wait for their periodic
 commit, so each trade does not rewrite the bulk tables' last pages), fsynced
 (``synchronous=FULL``) for mode changes, flushes and live trades; a paper-mode trade row is
-committed at once without an fsync (it survives a kill -9, broadcasts nothing; a power cut may
-lose the last second of paper fills). A Flush commits everything. A final status the executor
+committed at once without an fsync (it survives a kill -9 and broadcasts nothing; like the
+bulk rows, a power cut may lose what no checkpoint or durable commit has synced yet). A Flush commits everything. A final status the executor
 reports again after its write-ahead is not committed twice. SQLite runs in a worker thread so
 the Trio loop (and the kill-switch path) never waits on the disk.
 
