@@ -2,11 +2,12 @@
 
 Input: :class:`~appliance.events.SwapLogsSeen` — the ``Swap`` logs the chain task already
 fetched with the head's logs request (never a request per transaction here). Per block with
-swaps, one block-body request names each transaction's sender (``from``: the searcher, and the
-journal's ``swaps.tx_sender``) and contract (``to``); the block is classified once with them;
-then one batched ``eth_getTransactionReceipt`` for the transactions that turned out to be
-arbitrages or sandwich legs fills in their gas (``gasUsed × effectiveGasPrice``). A plain swap
-costs no request of its own. Output per such block to the records (store, metrics, screen):
+swaps, ONE request, ``eth_getBlockReceipts``, names each transaction's sender (``from``: the
+searcher, and the journal's ``swaps.tx_sender``), contract (``to``) and gas (``gasUsed ×
+effectiveGasPrice``); the block is classified once with them. An endpoint without that method
+(-32601; it is then not asked again) or a failed request falls back to two: the block body for
+senders and targets, then one batched ``eth_getTransactionReceipt`` for the transactions that
+turned out to be arbitrages or sandwich legs. A plain swap costs no request of its own. Output per such block to the records (store, metrics, screen):
 :class:`~appliance.events.SwapsSeen` (every swap) and :class:`~appliance.events.MarketIntelSeen`.
 
 Input like any other: a log that does not decode is rejected (logged, counted in the event),
@@ -23,7 +24,7 @@ from typing import Any
 
 import trio
 
-from appliance.chain.errors import ChainError, RpcError
+from appliance.chain.errors import ChainError, MethodNotFound, NoHealthyEndpoint, RpcError
 from appliance.events import (
     ArbitrageSeen,
     MarketIntelSeen,
@@ -49,6 +50,7 @@ class IntelReader:
         self.rpc = rpc
         self.pools = {p.address.lower(): p for p in pools}
         self.ours = {a.lower() for a in ours if a}
+        self.block_receipts_served = True  # until an endpoint says -32601
 
     def add_pools(self, pools: Sequence[PoolInfo]) -> None:
         self.pools.update({p.address.lower(): p for p in pools})
@@ -88,6 +90,41 @@ class IntelReader:
             infos[tx_hash] = info
         return infos
 
+    async def block_receipts(self, block: int, tx_hashes: set[str]) -> dict[str, TxInfo] | None:
+        """Sender, target and gas of ``tx_hashes`` from the block's receipts (one request);
+        None when the endpoint cannot serve them (the caller falls back to body + receipts)."""
+        if not tx_hashes:
+            return {}
+        if not self.block_receipts_served:
+            return None
+        try:
+            answer = await self.rpc.call("eth_getBlockReceipts", [hex(block)])
+        except ChainError as exc:
+            if _method_missing(exc):
+                log.info(
+                    "intel: the endpoint has no eth_getBlockReceipts; body + receipts from now"
+                )
+                self.block_receipts_served = False
+            else:
+                log.warning("intel: block %s receipts failed: %s", block, exc)
+            return None
+        if not isinstance(answer, list):
+            log.warning("intel: block %s receipts are not a list: %.80r", block, answer)
+            return None
+        out = {}
+        for receipt in answer:
+            if not isinstance(receipt, Mapping):
+                continue
+            tx_hash = str(receipt.get("transactionHash", "")).lower()
+            if tx_hash not in tx_hashes or receipt.get("blockNumber") != hex(block):
+                continue
+            info = _tx_info(tx_hash, receipt)
+            if info is None:
+                log.warning("intel: receipt of %s malformed: %.80r", tx_hash, receipt)
+                continue
+            out[tx_hash] = info
+        return out
+
     async def senders(self, block: int, tx_hashes: set[str]) -> dict[str, TxInfo]:
         """Sender and target of ``tx_hashes`` from the block body (one request), gas unknown."""
         if not tx_hashes:
@@ -120,7 +157,14 @@ class IntelReader:
         keeps it, with its transaction's sender.
         """
         swaps, rejected = self.decode(event.logs)
-        txs = await self.senders(event.block, {s.tx_hash for s in swaps})
+        hashes = {s.tx_hash for s in swaps}
+        receipts = await self.block_receipts(event.block, hashes)
+        if receipts is not None:
+            intel = with_gas(classify_block(swaps, receipts, ours=self.ours), receipts, self.ours)
+            return to_event(event.block, intel, rejected), self.records(
+                event.block, swaps, receipts
+            )
+        txs = await self.senders(event.block, hashes)
         intel = classify_block(swaps, txs, ours=self.ours)
         legs = {a.tx_hash for a in intel.arbitrages}
         legs |= {t for s in intel.sandwiches for t in (s.front_tx, s.back_tx)}
@@ -241,6 +285,17 @@ def _tx_info(tx_hash: str, answer: Any, *, gas: bool = True) -> TxInfo | None:
     if not isinstance(tx_hash, str) or len(tx_hash) != 66:
         return None
     return TxInfo(tx_hash.lower(), sender, None if to is None else str(to), cost)
+
+
+def _method_missing(exc: ChainError) -> bool:
+    """-32601 from the endpoint (or from every endpoint the pool asked)."""
+    if isinstance(exc, MethodNotFound):
+        return True
+    return (
+        isinstance(exc, NoHealthyEndpoint)
+        and bool(exc.errors)
+        and all(isinstance(e, MethodNotFound) for e in exc.errors)
+    )
 
 
 async def run_intel(

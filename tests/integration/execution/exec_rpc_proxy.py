@@ -3,7 +3,8 @@ asked, forwards to the node, and can lie.
 
 Real HTTP (``ThreadingHTTPServer`` in a thread), the node's real answers, except for the methods
 given a ``lie``: a function of the real result that returns what the endpoint claims instead
-(a null block, a malformed receipt). Each served lie is counted (``served``); every request's
+(a null block, a malformed receipt), and those ``refused``: answered with a JSON-RPC error
+object (e.g. -32601, a method the endpoint does not implement) without asking the node. Each served lie is counted (``served``); every request's
 method is counted (``methods``), so the submission tests can prove what never reached it.
 """
 
@@ -30,6 +31,7 @@ class RpcProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
         self.lies: dict[str, Callable[[Any], Any]] = {}
+        self.refused: dict[str, tuple[int, str]] = {}
         self.served: Counter[str] = Counter()
         self.methods: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -58,7 +60,7 @@ class RpcProxy:
         with self._lock:
             for request in doc if isinstance(doc, list) else [doc]:
                 self.methods[request.get("method")] += 1
-            lying = bool(self.lies)
+            lying = bool(self.lies or self.refused)
         if not lying:
             return self._http.post(
                 self.upstream, content=body, headers={"content-type": "application/json"}
@@ -68,6 +70,16 @@ class RpcProxy:
     def answer(self, request: Any) -> Any:
         if isinstance(request, list):
             return [self.answer(r) for r in request]
+        with self._lock:
+            refusal = self.refused.get(request.get("method"))
+            if refusal is not None:
+                self.served[request["method"]] += 1
+                code, message = refusal
+                return {
+                    "jsonrpc": "2.0",
+                    "id": request.get("id"),
+                    "error": {"code": code, "message": message},
+                }
         real = self._http.post(self.upstream, json=request).json()
         with self._lock:
             lie = self.lies.get(request.get("method"))
@@ -82,6 +94,10 @@ class RpcProxy:
                 self.lies.pop(method, None)
             else:
                 self.lies[method] = how
+
+    def refuse(self, method: str, code: int = -32601, message: str = "method not found") -> None:
+        with self._lock:
+            self.refused[method] = (code, message)
 
     def sends(self) -> dict[str, int]:
         """How often each sending method (public transaction, bundle, relay call) was asked."""
