@@ -508,12 +508,12 @@ def classify(quick: bool) -> None:
     walls = [row[0] for row in devnet]
     logs = statistics.median(row[1] for row in devnet)
     print(
-        f"devnet, {logs:.0f} Swap logs/block, logs request + receipts batch + classify: "
+        f"devnet, {logs:.0f} Swap logs/block, logs request + one eth_getBlockReceipts + classify: "
         f"{_ms(walls)} ({len(walls)} blocks)"
     )
     print(
-        f"  of which the logs request {_ms([row[2] for row in devnet])}; transactions whose sender "
-        f"mattered (from the block body): {statistics.median(row[3] for row in devnet):.0f}"
+        f"  of which the logs request {_ms([row[2] for row in devnet])}; transactions with a swap "
+        f"(sender, target, gas from the block's receipts): {statistics.median(row[3] for row in devnet):.0f}"
     )
 
 
