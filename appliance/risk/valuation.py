@@ -58,7 +58,13 @@ class Valuation:
     def equity(self, balances: Mapping[str, int], gas_balance_wei: int | None) -> int | None:
         """Reference-token wei of ``balances`` + the gas balance + paper P&L; None when a held
         token has no rate yet (the drawdown waits rather than seeing a false drop)."""
-        key = (tuple(balances.items()), gas_balance_wei, self.paper_pnl, self.reference, self._version)
+        key = (
+            tuple(balances.items()),
+            gas_balance_wei,
+            self.paper_pnl,
+            self.reference,
+            self._version,
+        )
         if self._last is not None and self._last[0] == key:
             self.unvalued = self._last[2]
             return self._last[1]
