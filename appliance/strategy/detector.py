@@ -671,8 +671,10 @@ class Detector:
         ``recheck`` itself would, without building its keyword arguments."""
         res0, res1 = self.state.reserve0, self.state.reserve1
         hops = tuple(
-            (res0[pid], res1[pid], fee) if zfo else (res1[pid], res0[pid], fee)
-            for pid, zfo, fee in plan[1]
+            [
+                (res0[pid], res1[pid], fee) if zfo else (res1[pid], res0[pid], fee)
+                for pid, zfo, fee in plan[1]
+            ]
         )
         known = self._optima.known(cid, hops, cap, MAX_EVALS, 0)
         if known is not None:
