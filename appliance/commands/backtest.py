@@ -4,8 +4,9 @@ The market comes from the journal (its recorded reserves, base fees and timestam
 reserves CSVs (``--csv POOL=FILE``, one per pool, ``blockNumber,reserve0,reserve1``; the pools
 must be described in the journal). Every approved order races rivals when ``--fill race``
 (``--latency-ms`` ours, ``--rival-latency-ms`` theirs, ``--rivals`` how many) and ``--runs N``
-repeats the run with N seeds (Monte Carlo: P&L percentiles). ``--json`` prints one document;
-``--report DIR`` writes an HTML page with plots (needs matplotlib: the ``report`` extra).
+repeats the run with N seeds (Monte Carlo: P&L percentiles), shared by ``--jobs`` processes (one
+per core by default; the runs are the same). ``--json`` prints one document; ``--report DIR``
+writes an HTML page with plots (needs matplotlib: the ``report`` extra).
 """
 
 from __future__ import annotations
@@ -48,6 +49,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rivals", type=int, default=2, help="rivals racing each order")
     parser.add_argument("--runs", type=int, default=1, help="Monte Carlo runs (seeds 0..N-1)")
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes the Monte Carlo runs share (default: one per core, at most --runs); "
+        "the runs are the same whatever N",
+    )
+    parser.add_argument(
         "--inventory",
         action="append",
         default=[],
@@ -81,13 +90,15 @@ def main(args: argparse.Namespace) -> int:
         percentiles,
         read_reserves_csv,
     )
-    from appliance.backtest.engine import Backtest
+    from appliance.backtest.parallel import available_cores, run_seeds
     from appliance.config import load_config
     from appliance.store.errors import StoreError
 
     cfg = load_config(args.config, check_key=False)
     if args.runs < 1 or args.runs > 10_000:
         raise BacktestError(f"--runs must be between 1 and 10000, not {args.runs!r}")
+    if args.jobs is not None and args.jobs < 1:
+        raise BacktestError(f"--jobs must be at least 1, not {args.jobs!r}")
     journal = args.journal or cfg.storage.data_dir / "journal.sqlite"
     if args.fetch is not None:
         journal = _fetch(cfg, args)
@@ -123,12 +134,17 @@ def main(args: argparse.Namespace) -> int:
         if args.fill == "always"
         else Competition(args.latency_ms, args.rival_latency_ms, args.rivals)
     )
-    runs = [
-        Backtest(
-            cfg, discovered, denied=denied, fill_model=model, seed=seed, inventory=inventory
-        ).run(market())
-        for seed in range(args.runs)
-    ]
+    jobs = available_cores() if args.jobs is None else args.jobs
+    runs = run_seeds(
+        cfg,
+        discovered,
+        list(market()),
+        seeds=range(args.runs),
+        jobs=jobs,
+        denied=denied,
+        fill_model=model,
+        inventory=inventory,
+    )
     doc = runs[0].summary.to_json() | {
         "source": "csv" if csvs else "journal",
         "journal": str(journal),

@@ -171,6 +171,7 @@ class RiskEngine:
         self._seq = 0
         self._dirty = True
         self._last_update: RiskUpdated | None = None
+        self._caps: tuple[tuple, dict[str, int]] | None = None  # (inputs, size caps) last computed
 
     # ================================================================== inputs
     def startup_records(self) -> list[Record]:
@@ -228,7 +229,7 @@ class RiskEngine:
             equity = self.valuation.equity(self._inventory, self.gas_balance)
         if equity is not None:
             if self._last_inv_value is not None:
-                self._inv_changes.add(float(equity - self._last_inv_value))
+                self._inv_changes.push(float(equity - self._last_inv_value))
             self._last_inv_value = int(equity)
             peak = self.breakers.equity_peak
             self._breaker_changes(self.breakers.observe_equity(int(equity), now))
@@ -401,18 +402,31 @@ class RiskEngine:
         )
 
     def size_caps(self) -> dict[str, int]:
-        """Largest input per base token the gate would accept now (see :mod:`.sizing`)."""
-        return size_caps(
-            self._inventory,
-            trading=self.modes.mode.trades
-            and not self._latch.tripped
-            and not self.breakers.any_open,
-            flash=self._flash,
-            max_trade_wei=self.limits.max_trade_wei,
-            max_trade_pct_inventory=self.cfg.max_trade_pct_inventory,
-            multiplier=self.size_multiplier,
-            kelly_bet=self._kelly_bet,
+        """Largest input per base token the gate would accept now (see :mod:`.sizing`).
+
+        Asked for at every block (the detector's caps); the exact rational arithmetic runs
+        again only when one of its inputs changed."""
+        inputs = (
+            tuple(self._inventory.items()),
+            self.modes.mode.trades and not self._latch.tripped and not self.breakers.any_open,
+            self._flash,
+            self.limits.max_trade_wei,
+            self.cfg.max_trade_pct_inventory,
+            self.size_multiplier,
+            self._kelly_bet,
         )
+        if self._caps is None or self._caps[0] != inputs:
+            caps = size_caps(
+                self._inventory,
+                trading=inputs[1],
+                flash=inputs[2],
+                max_trade_wei=inputs[3],
+                max_trade_pct_inventory=inputs[4],
+                multiplier=inputs[5],
+                kelly_bet=inputs[6],
+            )
+            self._caps = (inputs, caps)
+        return dict(self._caps[1])
 
     def snapshot(self) -> RiskUpdated:
         fig = self._pnl.figures

@@ -54,7 +54,14 @@ from appliance.market.errors import ReorgTooDeep
 from appliance.market.state import MarketState
 from appliance.market.v2math import get_amount_out
 from appliance.strategy.cycles import CycleSet, build_cycles
-from appliance.strategy.exact import OptimumMemo, gas_in_base, rank_disjoint, recheck
+from appliance.strategy.exact import (
+    MAX_EVALS,
+    OptimumMemo,
+    candidate_of,
+    gas_in_base,
+    rank_disjoint,
+    recheck,
+)
 from appliance.strategy.piecewise import recheck_piecewise
 from appliance.strategy.screen import Screen
 
@@ -141,6 +148,8 @@ class Detector:
         # the last evaluation, reused while nothing it depends on changed (a quiet block)
         self._last: tuple[int, tuple[Candidate, ...]] | None = None  # (gas price, candidates)
         self._value: np.ndarray | None = None  # the base tokens' values of that evaluation
+        # (state version, base token -> ids of its pools against the native token)
+        self._quote_pools: tuple[int, dict[str, list[int]]] = (-1, {})
 
     # ------------------------------------------------------------------ inputs
     def on_pools(self, event: PoolsDiscovered) -> list[int]:
@@ -508,7 +517,7 @@ class Detector:
     def _native_quotes(self, base_token: str) -> list[tuple[int, int, int]]:
         st = self.state
         quotes = []
-        for pid in st.pools_between(base_token, self.native_token):
+        for pid in self._native_pools(base_token):
             res_base, res_native = st.reserves(pid, base_token)
             if res_base > 0 and res_native > 0:
                 quotes.append((res_base, res_native, st.pools[pid].fee_bps))
@@ -570,10 +579,13 @@ class Detector:
         ids = screen.top(self.top_n, value, gas_native.astype(np.float64))
         found: list[Candidate] = []
         gas_cost_cache: dict[tuple[str, int], int | None] = {}
+        caps: dict[str, int] = {}
         for cid in ids.tolist():
-            hops_n = int(cycles.hops[cid])
-            base_token = st.tokens[int(cycles.base[cid])]
-            cap = self._cap(base_token)
+            plan = self._plans.get(cid) or self._plan(cid)
+            hops_n, base_token = plan[3], plan[4]
+            cap = caps.get(base_token)
+            if cap is None:
+                cap = caps[base_token] = self._cap(base_token)
             if cap <= 0:
                 continue
             key = (base_token, hops_n)
@@ -587,36 +599,18 @@ class Detector:
             gas_cost = gas_cost_cache[key]
             if gas_cost is None:
                 continue
-            plan = self._plans.get(cid)
-            if plan is None:
-                route = tuple(
-                    (
-                        int(cycles.pools[cid, k]),
-                        bool(cycles.zero_for_one[cid, k]),
-                        int(st.fee_bps[int(cycles.pools[cid, k])]),
-                    )
-                    for k in range(hops_n)
-                )
-                # constant-product all through (every kind gives a hop): the closed form
-                closed = all(st.kinds[pid].hop(st, pid, zfo) is not None for pid, zfo, _ in route)
-                plan = self._plans[cid] = (cycles.legs(cid, st), route, closed)
             self.stats.rechecked += 1
-            common = dict(
-                block=block,
-                legs=plan[0],
-                base_token=base_token,
-                cap=cap,
-                gas_estimate=int(self.gas_units[hops_n]),
-                gas_cost=gas_cost,
-            )
             if plan[2]:
-                res0, res1 = st.reserve0, st.reserve1
-                hops = [
-                    (res0[pid], res1[pid], fee) if zfo else (res1[pid], res0[pid], fee)
-                    for pid, zfo, fee in plan[1]
-                ]
-                cand = recheck(hops=hops, memo=self._optima, key=cid, **common)
+                cand = self._recheck_closed(cid, plan, block, base_token, cap, gas_cost)
             else:
+                common = dict(
+                    block=block,
+                    legs=plan[0],
+                    base_token=base_token,
+                    cap=cap,
+                    gas_estimate=plan[5],
+                    gas_cost=gas_cost,
+                )
                 cand = self._recheck_piecewise(cid, plan[1], common)
             if cand is not None:
                 found.append(cand)
@@ -626,3 +620,80 @@ class Detector:
         chosen = rank_disjoint(found, token_value)
         self._last = (gas_price, chosen)
         return chosen
+
+    # ------------------------------------------------------------------ the hot path's helpers
+    # (kept apart from the paper-fill code above: they only make the per-block work cheaper)
+    def _plan(self, cid: int) -> tuple:
+        """What the re-check of cycle ``cid`` needs that never changes with the reserves:
+        (legs, route = ((pool, zero_for_one, fee), ...), closed form?, hops, base token,
+        gas units). Built once per cycle and cycle set."""
+        cycles, st = self._cycles, self.state
+        assert cycles is not None
+        hops_n = int(cycles.hops[cid])
+        route = tuple(
+            (
+                int(cycles.pools[cid, k]),
+                bool(cycles.zero_for_one[cid, k]),
+                int(st.fee_bps[int(cycles.pools[cid, k])]),
+            )
+            for k in range(hops_n)
+        )
+        # constant-product all through (every kind gives a hop): the closed form
+        closed = all(st.kinds[pid].hop(st, pid, zfo) is not None for pid, zfo, _ in route)
+        plan = (
+            cycles.legs(cid, st),
+            route,
+            closed,
+            hops_n,
+            st.tokens[int(cycles.base[cid])],
+            int(self.gas_units[hops_n]),
+        )
+        self._plans[cid] = plan
+        return plan
+
+    def _native_pools(self, base_token: str) -> list[int]:
+        """``state.pools_between(base_token, native)``, kept while the pool set is the same
+        (asked for at every evaluation: the gas price in each base token)."""
+        st = self.state
+        if self._quote_pools[0] != st.version:
+            self._quote_pools = (st.version, {})
+        known = self._quote_pools[1]
+        pools = known.get(base_token)
+        if pools is None:
+            pools = known[base_token] = st.pools_between(base_token, self.native_token)
+        return pools
+
+    def _recheck_closed(
+        self, cid: int, plan: tuple, block: int, base_token: str, cap: int, gas_cost: int
+    ) -> Candidate | None:
+        """:func:`~.exact.recheck` of a constant-product cycle: an unchanged cycle (its memo
+        holds these very reserves and cap) goes straight to :func:`~.exact.candidate_of`, as
+        ``recheck`` itself would, without building its keyword arguments."""
+        res0, res1 = self.state.reserve0, self.state.reserve1
+        hops = tuple(
+            [
+                (res0[pid], res1[pid], fee) if zfo else (res1[pid], res0[pid], fee)
+                for pid, zfo, fee in plan[1]
+            ]
+        )
+        known = self._optima.known(cid, hops, cap, MAX_EVALS, 0)
+        if known is not None:
+            return candidate_of(
+                known[0],
+                block=block,
+                legs=plan[0],
+                base_token=base_token,
+                gas_estimate=plan[5],
+                gas_cost=gas_cost,
+            )
+        return recheck(
+            block=block,
+            legs=plan[0],
+            hops=hops,
+            base_token=base_token,
+            cap=cap,
+            gas_estimate=plan[5],
+            gas_cost=gas_cost,
+            memo=self._optima,
+            key=cid,
+        )

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from appliance.events import Candidate, Leg
 from appliance.market.errors import SwapError
@@ -394,15 +395,16 @@ def rank_disjoint(
     missing tokens count 1:1.
     """
     value = value or {}
-    ordered = sorted(
-        (c for c in candidates if c.net_profit > 0),
-        key=lambda c: c.net_profit * value.get(c.base_token, 1.0),
-        reverse=True,
-    )
+    ranked = []  # (rank, candidate): each candidate's figures computed once (every block)
+    for c in candidates:
+        net = c.net_profit
+        if net > 0:
+            ranked.append((net * value.get(c.base_token, 1.0), c))
+    ranked.sort(key=itemgetter(0), reverse=True)  # stable: equal ranks keep their order
     used: set[str] = set()
     chosen = []
-    for cand in ordered:
-        pools = set(cand.pools)
+    for _, cand in ranked:
+        pools = {leg.pool for leg in cand.legs}
         if pools & used:
             continue
         used |= pools

@@ -1,7 +1,10 @@
 """Benchmark of the backtest: replayed blocks per second at 500 (and 2,000) pools, and memory.
 
 Run: .venv/bin/python tests/bench/bench_backtest.py [--quick] [--pools 500|2000] [--blocks N]
-(prints figures; asserts nothing). Goal: >= 2,000 blocks/s at 500 pools on 2 cores.
+[--runs N [--jobs J]] (prints figures; asserts nothing). Goal: >= 2,000 blocks/s at 500 pools on
+2 cores. ``--runs N`` adds a Monte Carlo of N seeds (race fill model) on one process and on
+``--jobs`` processes (default 2): the runs of different seeds share nothing, so they share the
+cores (:mod:`appliance.backtest.parallel`; the runs are the serial ones, a test proves it).
 
 The path is the one ``arb-appliance backtest --journal J`` takes: a journal written with the
 store's own API (a synthetic market of noise traders on three DEXes, 5 swaps per block, recorded
@@ -88,15 +91,49 @@ def replay(path: Path, pools: int) -> None:
     print(f"peak RSS {rss / 1024:.1f} MB (before the replay: {rss_before / 1024:.1f} MB)")
 
 
+def monte_carlo(path: Path, pools: int, runs: int, jobs: int) -> None:
+    """The measured part of ``--runs N --jobs J`` (a fresh process): N seeds of the race fill
+    model, as ``arb-appliance backtest --fill race --runs N --jobs J`` runs them; blocks per
+    second over all runs, and the CPU of this process and its workers."""
+    from appliance.backtest import Competition
+    from appliance.backtest.parallel import run_seeds
+    from appliance.store.market_reader import journal_market
+
+    market = _market(pools)
+    cfg = market.app_config()
+    inventory = {t: 10**24 for t in market.base}
+    del market
+    t0, c0 = time.perf_counter(), time.process_time()
+    discovered, denied, blocks = journal_market(path)
+    blocks = list(blocks)
+    done = run_seeds(cfg, discovered, blocks, seeds=range(runs), jobs=jobs, denied=denied,
+                     fill_model=Competition(), inventory=inventory)  # fmt: skip
+    wall = time.perf_counter() - t0
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = time.process_time() - c0 + children.ru_utime + children.ru_stime
+    total = sum(r.summary.blocks for r in done)
+    print(
+        f"Monte Carlo {runs} runs on {jobs} process(es): {total / wall:,.0f} blocks/s wall "
+        f"({wall:.2f} s), {total / cpu:,.0f} blocks per CPU-second ({cpu:.2f} s CPU, all "
+        f"processes); net P&L of seed 0: {done[0].summary.net_profit_wei}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="1,000 blocks instead of 10,000")
     parser.add_argument("--pools", type=int, choices=sorted(TOKENS_FOR), default=500)
     parser.add_argument("--blocks", type=int, default=None)
+    parser.add_argument("--runs", type=int, default=0, help="also a Monte Carlo of N seeds")
+    parser.add_argument("--jobs", type=int, default=2, help="its processes (default 2)")
     parser.add_argument("--replay", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--mc", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.replay is not None:
-        replay(args.replay, args.pools)
+        if args.mc:
+            monte_carlo(args.replay, args.pools, args.runs, args.jobs)
+        else:
+            replay(args.replay, args.pools)
         return
     n = args.blocks or (1_000 if args.quick else 10_000)
     with tempfile.TemporaryDirectory(prefix="bench-backtest-") as tmp:
@@ -108,6 +145,13 @@ def main() -> None:
             [sys.executable, __file__, "--replay", str(path), "--pools", str(args.pools)],
             check=True,
         )
+        if args.runs:
+            for jobs in sorted({1, args.jobs}):
+                subprocess.run(
+                    [sys.executable, __file__, "--replay", str(path), "--pools", str(args.pools),
+                     "--mc", "--runs", str(args.runs), "--jobs", str(jobs)],
+                    check=True,
+                )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,0 +1,105 @@
+"""The detector's cheaper per-block paths give the very figures and candidates of the plain ones.
+
+A block changes a few pools: their cycles are found from the CSR rows directly, re-screened in
+one pass over every cycle length, and the top cycles whose memo holds their reserves skip the
+re-check's plumbing. Each is compared here with the plain path (the full screening pass, the
+vectorised ``affected``, a re-check with nothing remembered), bit for bit and to the wei.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+import appliance.strategy.cycles as cycles_module
+from appliance.market import MarketState
+from appliance.market.synthetic import NoiseMarket
+from appliance.strategy import Detector, Screen, build_cycles
+from appliance.strategy.exact import OptimumMemo
+
+GWEI = 10**9
+
+
+@pytest.fixture(params=[3, 4], ids=["max3", "max4"])
+def market(request):
+    m = NoiseMarket(n_tokens=14, seed=9, dex_fees=(30, 25, 100))
+    for _ in range(20):
+        m.step(trades=20, max_fraction=0.08)  # dislocate
+    st = MarketState()
+    st.set_pools(m.discovered())
+    st.apply(m.snapshot())
+    return st, build_cycles(st, m.base, request.param)
+
+
+def test_affected_of_a_few_pools_is_the_vectorised_answer(market, monkeypatch):
+    st, cs = market
+    rng = random.Random(1)
+    for k in (0, 1, 2, 5, 16):
+        for _ in range(40):
+            pools = rng.choices(range(st.n_pools), k=k) + rng.choice([[], [-1], [st.n_pools]])
+            few = cs.affected(np.array(pools, dtype=np.int64))
+            with monkeypatch.context() as patch:
+                patch.setattr(cycles_module, "_FEW_POOLS", -1)  # the vectorised path only
+                plain = cs.affected(np.array(pools, dtype=np.int64))
+            assert few.dtype == plain.dtype == np.int64
+            assert np.array_equal(few, plain)
+            assert np.array_equal(cs.affected(pools), plain)  # a list of ids too
+
+
+def test_one_pass_rescreen_equals_the_full_pass_bit_for_bit(market):
+    st, cs = market
+    inc, full = Screen(cs, st), Screen(cs, st)
+    inc.update()
+    assert {h for h, (a, b) in cs.spans.items() if b > a} >= {2, 3}
+    rng = random.Random(2)
+    for step in range(30):
+        changed = rng.sample(range(st.n_pools), rng.randint(1, 6))
+        for pid in changed:
+            if step % 10 == 9:
+                st._set(pid, 0, 0)  # an emptied pool: NaN in the fold, never profitable
+            else:
+                st._set(pid, st.reserve0[pid] * rng.randint(90, 110) // 100 + 1, st.reserve1[pid])
+        assert inc.update(cs.affected(changed)) == len(cs.affected(changed))
+        full.update()
+        for name in ("x_star", "out_star", "profit"):
+            assert np.array_equal(getattr(inc, name), getattr(full, name)), name
+    assert (inc.profit > 0).any()
+
+
+class _Forgetful(OptimumMemo):
+    """A memo that remembers nothing: every re-check is the plain search."""
+
+    def known(self, key, hops, cap, max_evals, tolerance):
+        return None
+
+    def optimum(self, key, hops, cap, **kw):
+        self._last.clear()
+        return super().optimum(key, hops, cap, **kw)
+
+
+def test_candidates_of_the_memo_path_are_those_of_the_plain_recheck():
+    market = NoiseMarket(n_tokens=30, seed=3)
+    cfg = market.app_config(top_n=12)
+    fast, plain = Detector(cfg), Detector(cfg)
+    plain._optima = _Forgetful()
+    for det in (fast, plain):
+        det.on_pools(market.discovered())
+    event = market.snapshot()
+    offered = 0
+    for block in range(60):
+        base_fee = (8 + block % 3) * GWEI
+        a = fast.on_reserves(event, base_fee, seen_at=0.0)
+        b = plain.on_reserves(event, base_fee, seen_at=0.0)
+        assert a == b
+        assert fast.base_prices() == plain.base_prices()
+        if a is not None:
+            offered += len(a.candidates)
+            fast.mark_filled(a.candidates[0])
+            plain.mark_filled(b.candidates[0])
+        # a quiet block now and then (same reserves, new base fee): the memo answers alone
+        event = market.step(trades=0 if block % 4 == 3 else 4, max_fraction=0.02)
+    assert offered > 0
+    assert fast._optima.hits > 0 and plain._optima.hits == 0
+    assert fast.stats.rechecked == plain.stats.rechecked
