@@ -340,13 +340,16 @@ class GcPauses:
 
     def __init__(self) -> None:
         self.pauses: dict[int, list[float]] = defaultdict(list)
+        self.spans: list[tuple[float, float]] = []  # (start, end) perf_counter of each pause
         self._start = 0.0
 
     def __call__(self, phase: str, info: dict) -> None:
         if phase == "start":
             self._start = time.perf_counter()
         else:
-            self.pauses[info["generation"]].append(time.perf_counter() - self._start)
+            end = time.perf_counter()
+            self.pauses[info["generation"]].append(end - self._start)
+            self.spans.append((self._start, end))
 
     def __enter__(self) -> GcPauses:
         gc.callbacks.append(self)
@@ -355,12 +358,17 @@ class GcPauses:
     def __exit__(self, *exc: object) -> None:
         gc.callbacks.remove(self)
 
+    def overlapping(self, windows: list[tuple[float, float]]) -> int:
+        """How many of ``windows`` (start, end) a pause overlapped."""
+        return sum(1 for a, b in windows if any(s < b and e > a for s, e in self.spans))
+
     def summary(self) -> str:
         return ", ".join(
             f"gen{g} {len(p)}x max {max(p) * 1000:.1f} ms" for g, p in sorted(self.pauses.items())
         )
 
 
+SLOW_S = 0.005  # the BlockSeen goal: a slower block is looked at (did a GC pause overlap it?)
 PROFILE: list[cProfile.Profile] = []  # --profile: enabled around each measured block of part 2
 
 
@@ -408,6 +416,7 @@ async def chain_latency(dn, path: str, block_time: float, blocks: int) -> dict:
             gc.collect()  # as the supervisor does once synced
             gc.freeze()
             pauses.pauses.clear()  # the pauses of the measured blocks only
+            pauses.spans.clear()
             n = await dn.block_number()
             rng = random.Random(5)
             for i in range(blocks):
@@ -430,7 +439,9 @@ async def chain_latency(dn, path: str, block_time: float, blocks: int) -> dict:
         rtt.extend(miner.round_trips())
     service.fetch_reserves_by_logs = by_logs
     ref = {b: heads[b][0] for b in numbers if b in heads}
+    slow = [(t, seen[b]) for b, t in ref.items() if b in seen and seen[b] - t > SLOW_S]
     return {
+        "slow": f"{len(slow)} over {SLOW_S * 1000:g} ms, {pauses.overlapping(slow)} of them in a GC",
         "seen": [seen[b] - t for b, t in ref.items() if b in seen],
         "updated": [updated[b] - t for b, t in ref.items() if b in updated],
         "rtt": rtt,
@@ -463,6 +474,7 @@ async def part1(dn, block_times: tuple[float, ...], blocks: int) -> None:
                 f"  (n={r['n']}, witnessed {r['witnessed']}, eth_getLogs for"
                 f" {r['requests']}; Anvil's evm_mine round trip"
                 f" p50 {pct(r['rtt'], 50) * 1000:.1f} ms, not counted; GC: {r['gc']};"
+                f" BlockSeen {r['slow']};"
                 f" {cpu:.1f} CPU-s in this process; {said}; {load_line()})"
             )
             print(line, flush=True)
