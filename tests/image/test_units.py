@@ -135,6 +135,7 @@ def test_units_main_unit_contract():
     # exactly these values with --priority unit)
     assert -20 <= int(values(unit, "Nice")[0]) < 0
     assert values(unit, "IOSchedulingClass") == ["best-effort"]
+    assert int(values(unit, "CPUWeight")[0]) > 100  # against other services: the cgroup weight
     assert values(unit, "RestrictRealtime") == ["yes"] and not values(unit, "CPUSchedulingPolicy")
 
 
