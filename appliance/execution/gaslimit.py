@@ -20,7 +20,8 @@ From that measure to a limit that is never too low (each term an upper bound):
 * what the pending block cannot see: the trade is mined in a later block, where each pool's
   first swap of the block writes its price oracle (a V2 pair's two cumulative prices, a V3
   pool's observation; up to 22,100 gas a slot for a first write of a cold slot):
-  ``BLOCK_STATE_GAS`` per leg kind.
+  ``BLOCK_STATE_GAS`` per leg kind; and a bundle's coinbase payment (``execute_paying``) may
+  meet a builder address that does not exist yet (``NEW_ACCOUNT_GAS`` for a value call to it).
 
 The configured ``execution.gas_limit`` is the cap: the simulation ran with exactly that gas and
 succeeded, so the cap is always enough for the simulated state; the derived limit is used when
@@ -38,6 +39,7 @@ __all__ = [
     "BLOCK_STATE_GAS",
     "CALL_DEPTH",
     "ENTRY_GAS",
+    "NEW_ACCOUNT_GAS",
     "gas_limit",
     "gas_used",
     "intrinsic_gas",
@@ -57,6 +59,7 @@ BLOCK_STATE_GAS = {
     "uniswap_v3": 2 * _SLOT_FIRST_WRITE,  # the observation, and a tick's outside cumulatives
 }
 _DEFAULT_STATE_GAS = 2 * _SLOT_FIRST_WRITE
+NEW_ACCOUNT_GAS = 25_000  # a value transfer that creates its recipient (the block's coinbase)
 
 
 def intrinsic_gas(data: bytes) -> int:
@@ -72,11 +75,15 @@ def gas_used(data: bytes, measured: int) -> int:
     return intrinsic_gas(data) + ENTRY_GAS + measured
 
 
-def gas_limit(data: bytes, measured: int, leg_kinds: Iterable[str], cap: int) -> int:
+def gas_limit(
+    data: bytes, measured: int, leg_kinds: Iterable[str], cap: int, *, pays_coinbase: bool = False
+) -> int:
     """The gas limit to sign for ``data`` whose simulation measured ``measured`` gas; at most
-    ``cap`` (the gas the simulation ran with)."""
+    ``cap`` (the gas the simulation ran with). ``pays_coinbase``: ``execute_paying``."""
     need = ENTRY_GAS + measured
     for _ in range(CALL_DEPTH):
         need = need * 64 // 63 + 1
     need += sum(BLOCK_STATE_GAS.get(kind, _DEFAULT_STATE_GAS) for kind in leg_kinds)
+    if pays_coinbase:
+        need += NEW_ACCOUNT_GAS
     return min(cap, intrinsic_gas(data) + need)

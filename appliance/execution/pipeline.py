@@ -52,7 +52,7 @@ from appliance.execution.fees import Fees, initial_fees
 from appliance.execution.gaslimit import gas_limit, gas_used
 from appliance.execution.keys import SignedTx, Signer
 from appliance.execution.nonce import NonceManager
-from appliance.execution.paying import encode_execute_paying
+from appliance.execution.paying import encode_execute_paying, execute_paying_selector
 from appliance.execution.profit import ProfitRule
 from appliance.execution.rpc import SendOutcome, call_error, classify_send_error
 from appliance.modes import Mode
@@ -194,6 +194,7 @@ class Pipeline:
         self.submit = cfg.execution.submit
         self.relays = relays
         self.observe = observe
+        self._paying_selector = execute_paying_selector()
 
     # ------------------------------------------------------------------ steps
     async def head(self) -> Head:
@@ -272,7 +273,13 @@ class Pipeline:
         return Simulation(
             profit=int(profit),
             gas_used=gas_used(data, measured),
-            gas_limit=gas_limit(data, measured, kinds, self.ex.gas_limit),
+            gas_limit=gas_limit(
+                data,
+                measured,
+                kinds,
+                self.ex.gas_limit,
+                pays_coinbase=data[:4] == self._paying_selector,
+            ),
         )
 
     async def estimate_gas(self, data: bytes, block: int | str = "pending") -> int:

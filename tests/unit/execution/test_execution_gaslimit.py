@@ -9,6 +9,7 @@ from appliance.execution.gaslimit import (
     BLOCK_STATE_GAS,
     CALL_DEPTH,
     ENTRY_GAS,
+    NEW_ACCOUNT_GAS,
     gas_limit,
     gas_used,
     intrinsic_gas,
@@ -41,6 +42,13 @@ def test_the_limit_covers_every_nested_frame_and_the_block_state(data, measured,
     assert limit >= intrinsic_gas(data) + span + state
     assert limit > gas_used(data, measured)
     assert gas_limit(data, measured + 1, kinds, 30_000_000) >= limit  # monotone in the measure
+
+
+def test_a_coinbase_payment_may_create_the_builder_account():
+    data = b"\x01" * 100
+    plain = gas_limit(data, 200_000, [V2, V2], 30_000_000)
+    paying = gas_limit(data, 200_000, [V2, V2], 30_000_000, pays_coinbase=True)
+    assert paying == plain + NEW_ACCOUNT_GAS
 
 
 def test_the_cap_is_the_last_word():
