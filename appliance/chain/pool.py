@@ -510,20 +510,19 @@ class RpcPool:
 
     async def simulate_at_head(
         self, tx: dict[str, Any], block: int | str = "pending"
-    ) -> tuple[BlockSeen, bytes | RpcError, int | RpcError]:
-        """The latest head, ``tx``'s return data as a call on ``block`` and its gas estimate
-        there: one batched request, one round trip. The call's and the estimate's own error
-        objects (a revert) are returned, not raised; the head's, and any retryable one, raise."""
-        ref = block_ref(block)
+    ) -> tuple[BlockSeen, bytes | RpcError]:
+        """The latest head and ``tx``'s return data as a call on ``block``: one batched request,
+        one round trip, one EVM execution (the executor reports its own gas, see
+        :mod:`appliance.execution.gaslimit`). The call's own error object (a revert) is returned,
+        not raised; the head's, and any retryable one, raise."""
         requests = [
             ("eth_getBlockByNumber", ["latest", False]),
-            ("eth_call", [tx, ref]),
-            ("eth_estimateGas", [tx, ref]),
+            ("eth_call", [tx, block_ref(block)]),
         ]
 
-        async def op(client: RpcClient) -> tuple[BlockSeen, bytes | RpcError, int | RpcError]:
-            head_raw, call_raw, gas_raw = await client.batch(requests)
-            for item in (head_raw, call_raw, gas_raw):
+        async def op(client: RpcClient) -> tuple[BlockSeen, bytes | RpcError]:
+            head_raw, call_raw = await client.batch(requests)
+            for item in (head_raw, call_raw):
                 if isinstance(item, RpcError) and item.retryable:
                     raise item  # another endpoint may answer
             if isinstance(head_raw, RpcError):
@@ -531,17 +530,12 @@ class RpcPool:
             if head_raw is None:
                 raise NotFound(client.host, "eth_getBlockByNumber", "block latest not found")
             head = block_from_json(client.host, "eth_getBlockByNumber", head_raw)
-            source = self._endpoint_of(client)
-            self._observe_head(source, head.number)
-            out = call_raw
-            if not isinstance(call_raw, RpcError):
-                out = to_data(client.host, "eth_call", call_raw)
-            gas = gas_raw
-            if not isinstance(gas_raw, RpcError):
-                gas = to_quantity(client.host, "eth_estimateGas", gas_raw)
-            return head, out, gas
+            self._observe_head(self._endpoint_of(client), head.number)
+            if isinstance(call_raw, RpcError):
+                return head, call_raw
+            return head, to_data(client.host, "eth_call", call_raw)
 
-        return await self.run("batch[head,eth_call,eth_estimateGas]", op)
+        return await self.run("batch[head,eth_call]", op)
 
     async def send_raw_transaction(self, raw: bytes) -> str:
         """Give a signed transaction to ONE endpoint at a time, in failover order; its hash.

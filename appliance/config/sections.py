@@ -170,7 +170,7 @@ class StrategyConfig:
     top_n: int = setting(10, doc="candidates re-checked exactly per block", min=1, max=1000)
     gas_per_hop: int = setting(
         75_000,
-        doc="pre-filter gas estimate per swap leg (measured 2-hop 139k-236k, 3-hop 257k-323k); execution re-checks with the node's estimate",
+        doc="pre-filter gas estimate per swap leg (measured 2-hop 139k-236k, 3-hop 257k-323k); execution re-checks with the gas its simulation measured",
         min=1,
     )
     gas_overhead: int = setting(
@@ -196,7 +196,13 @@ class ExecutionConfig:
     max_fee_gwei: float = setting(200.0, doc="EIP-1559 max fee cap per gas", min=0, max=100_000)
     tip_gwei: float = setting(1.0, doc="EIP-1559 priority fee", min=0, max=100_000)
     gas_limit: int = setting(
-        600_000, doc="gas limit of an arbitrage transaction", min=21_000, max=30_000_000
+        2_000_000,
+        doc=(
+            "cap of a trade's gas limit, which is derived per trade from its simulation"
+            " (the simulation runs with this gas)"
+        ),
+        min=21_000,
+        max=30_000_000,
     )
     receipt_timeout_s: float = setting(
         30.0, doc="replace or cancel a transaction not mined by then", min=1, max=3600

@@ -12,8 +12,12 @@ Order of the safety-relevant steps (the why):
 * the simulation (``eth_call`` on the pending block) must return the profit the strategy
   expected, within the rounding bound: a disagreement means the strategy's view of a pool was
   wrong (a lying endpoint, a move since), and the order is dropped (``sim_mismatch``);
-* the gas is the node's estimate of the exact calldata, not a constant, and the net profit at
-  the head's base fee is checked again with the risk gate's rule before signing (``net_profit``);
+* the gas is measured in that same simulation (the executor returns the gas it used: one EVM
+  execution, no ``eth_estimateGas`` binary search), and the net profit at the head's base fee
+  is checked again with the risk gate's rule before signing (``net_profit``);
+* the gas limit signed is derived from that measure with bounds for everything the measure
+  cannot see (:mod:`appliance.execution.gaslimit`), at most ``execution.gas_limit``: the gas the
+  simulation itself ran with, so the cap is always enough for the simulated state;
 * the nonce is taken only after those checks passed, so a dropped order never burns one;
 * ``latch.check()`` runs synchronously right before signing *and* right before every send
   (first send, replacement, cancellation, rebroadcast), with nothing awaited in between: a kill
@@ -32,7 +36,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import trio
 from eth_abi import decode
 
 from appliance.chain.errors import ChainError, ExecutionReverted, RpcError
@@ -46,22 +49,31 @@ from appliance.execution.bundles import first_submission, submission_reason
 from appliance.execution.calldata import decode_revert, encode_execute
 from appliance.execution.errors import SimulationFailed
 from appliance.execution.fees import Fees, initial_fees
+from appliance.execution.gaslimit import gas_limit, gas_used
 from appliance.execution.keys import SignedTx, Signer
 from appliance.execution.nonce import NonceManager
-from appliance.execution.paying import encode_execute_paying
+from appliance.execution.paying import encode_execute_paying, execute_paying_selector
 from appliance.execution.profit import ProfitRule
 from appliance.execution.rpc import SendOutcome, call_error, classify_send_error
 from appliance.modes import Mode
 from appliance.safety import SafetyLatch, SigningHalted
 from appliance.submission.relay import RelaySet
 
-__all__ = ["Head", "InFlight", "Pipeline", "WriteAheadFn", "fill_update", "order_update"]
+__all__ = [
+    "Head",
+    "InFlight",
+    "Pipeline",
+    "Simulation",
+    "WriteAheadFn",
+    "fill_update",
+    "order_update",
+]
 
 log = logging.getLogger(__name__)
 
 WriteAheadFn = Callable[[TradeUpdated], Awaitable[None]]
 
-GAS_MARGIN_PCT = 10  # added to the node's estimate when the net profit is checked
+GAS_MARGIN_PCT = 10  # added to the simulation's gas when the net profit is checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +84,16 @@ class Head:
     @classmethod
     def from_block(cls, block: BlockSeen) -> Head:
         return cls(number=block.number, base_fee=block.base_fee)
+
+
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    """What the one simulation of the exact calldata says: the executor's profit, the gas the
+    transaction used (before refunds) and the gas limit to sign (:mod:`gaslimit`)."""
+
+    profit: int
+    gas_used: int
+    gas_limit: int
 
 
 @dataclass(slots=True)
@@ -172,6 +194,7 @@ class Pipeline:
         self.submit = cfg.execution.submit
         self.relays = relays
         self.observe = observe
+        self._paying_selector = execute_paying_selector()
 
     # ------------------------------------------------------------------ steps
     async def head(self) -> Head:
@@ -200,75 +223,71 @@ class Pipeline:
             "gas": hex(self.ex.gas_limit),
         }
 
-    async def simulate(self, data: bytes, block: int | str = "pending") -> int:
-        """eth_call of the exact calldata on ``block``; returns the profit the executor reports."""
+    async def simulate(
+        self, cand: Candidate, data: bytes, block: int | str = "pending"
+    ) -> Simulation:
+        """eth_call of the exact calldata on ``block``: the profit the executor reports, and the
+        gas it measured (the limit derived from it)."""
         try:
             out = await self.rpc.eth_call(self.executor, data, block, sender=self.sender)
         except ChainError as exc:
             raise _reverted(exc) or exc from None
-        return self._profit(out)
+        return self._outcome(cand, data, out)
 
-    async def simulate_at_head(self, cand: Candidate) -> tuple[Head, bytes, int, int, int, int]:
-        """(head, calldata, deadline, coinbase_wei, profit, gas): the head, the exact calldata's
-        simulation on the pending block and its gas estimate, in one batched request (one round
-        trip where the head then the simulation took two). The calldata is encoded for the
-        candidate's block; when the head's own calldata differs (the market was behind the head:
-        the deadline counts ``execution.deadline_blocks`` from the head it was simulated at; a
+    async def simulate_at_head(self, cand: Candidate) -> tuple[Head, bytes, int, int, Simulation]:
+        """(head, calldata, deadline, coinbase_wei, simulation): the head and the exact
+        calldata's simulation on the pending block, in one batched request (one round trip where
+        the head then the simulation took two). The calldata is encoded for the candidate's
+        block; when the head's own calldata differs (the market was behind the head: the
+        deadline counts ``execution.deadline_blocks`` from the head it was simulated at; a
         bundle's payment depends on the head's base fee), it is encoded again from the head and
-        simulated again. A revert wins over any other error."""
+        simulated again."""
         assumed = Head(number=cand.block, base_fee=None)
         data, deadline = self.calldata(cand, assumed, coinbase_bid(self, cand, assumed))
-        head, out, gas = await self._simulate_batch(data)
+        head, out = await self._simulate_batch(data)
         coinbase_wei = coinbase_bid(self, cand, head)
         again, deadline_again = self.calldata(cand, head, coinbase_wei)
         if again != data:  # whatever the first answer: it simulated other calldata
             data, deadline = again, deadline_again
-            _later, out, gas = await self._simulate_batch(data)
-        failed = [e for e in (out, gas) if isinstance(e, RpcError)]
-        if failed:
-            raise next((r for r in map(_reverted, failed) if r is not None), failed[0])
-        assert isinstance(out, bytes) and isinstance(gas, int)
-        return head, data, deadline, coinbase_wei, self._profit(out), gas
+            _later, out = await self._simulate_batch(data)
+        if isinstance(out, RpcError):
+            raise _reverted(out) or out
+        return head, data, deadline, coinbase_wei, self._outcome(cand, data, out)
 
-    async def _simulate_batch(self, data: bytes) -> tuple[Head, bytes | RpcError, int | RpcError]:
+    async def _simulate_batch(self, data: bytes) -> tuple[Head, bytes | RpcError]:
         try:
-            block, out, gas = await self.rpc.simulate_at_head(self._call(data), "pending")
+            block, out = await self.rpc.simulate_at_head(self._call(data), "pending")
         except ChainError as exc:
             raise _reverted(exc) or exc from None
-        return Head.from_block(block), out, gas
+        return Head.from_block(block), out
 
-    def _profit(self, out: bytes) -> int:
-        if len(out) < 32:
+    def _outcome(self, cand: Candidate, data: bytes, out: bytes) -> Simulation:
+        """The executor's answer: (profit, gas measured from its first statement to its return)."""
+        if len(out) < 64:
             raise SimulationFailed(
-                f"unexpected answer {out.hex()!r} (is {self.executor} the executor?)"
+                f"unexpected answer {out.hex()!r} from {self.executor}: not an executor of this"
+                " version (no gas measure); redeploy it with `arb-appliance deploy-executor`"
             )
-        return int(decode(["uint256"], out[:32])[0])
+        profit, measured = decode(["uint256", "uint256"], out[:64])
+        kinds = [leg.kind for leg in cand.legs]
+        return Simulation(
+            profit=int(profit),
+            gas_used=gas_used(data, measured),
+            gas_limit=gas_limit(
+                data,
+                measured,
+                kinds,
+                self.ex.gas_limit,
+                pays_coinbase=data[:4] == self._paying_selector,
+            ),
+        )
 
     async def estimate_gas(self, data: bytes, block: int | str = "pending") -> int:
-        """The node's gas estimate of the exact calldata on ``block`` (what the trade will use)."""
+        """The node's gas estimate of the exact calldata on ``block`` (benchmarks compare it)."""
         try:
             return await self.rpc.estimate_gas(self._call(data), block)
         except ChainError as exc:
             raise _reverted(exc) or exc from None
-
-    async def simulate_and_estimate(self, data: bytes) -> tuple[int, int]:
-        """(profit, gas) of the exact calldata on the pending block: both requests at once (one
-        round trip of latency, not two). A revert wins over any other error."""
-        found: dict[str, int] = {}
-        errors: list[Exception] = []
-
-        async def ask(name: str, step: Callable[[bytes], Awaitable[int]]) -> None:
-            try:
-                found[name] = await step(data)
-            except (ChainError, SimulationFailed) as exc:
-                errors.append(exc)
-
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(ask, "profit", self.simulate)
-            nursery.start_soon(ask, "gas", self.estimate_gas)
-        if errors:
-            raise next((e for e in errors if isinstance(e, SimulationFailed)), errors[0])
-        return found["profit"], found["gas"]
 
     def sign(self, data: bytes, fees: Fees, nonce: int, gas_limit: int | None = None) -> SignedTx:
         """Check the latch, then sign. Nothing may be awaited between the two."""
@@ -341,9 +360,9 @@ class Pipeline:
           per leg): the executor recomputes every leg from the pools' reserves with the pools'
           own formula, so any larger gap means the strategy's reserves were not the chain's
           (paper mode: only a shortfall, see below);
-        * the net after gas (the node's estimate plus ``GAS_MARGIN_PCT`` × the head's effective
-          gas price, converted at the candidate's rate) must pass the risk gate's profit rule.
-          The margin covers what the pending block's estimate cannot see: a new timestamp makes
+        * the net after gas (the simulation's gas used plus ``GAS_MARGIN_PCT`` × the head's
+          effective gas price, converted at the candidate's rate) must pass the risk gate's
+          profit rule. The margin covers what the pending block's simulation cannot see: a new timestamp makes
           each pair update its price accumulators (measured: up to +5,000 gas per leg).
           ``bid_wei`` (native wei: a bundle's coinbase payment) counts as a cost like the gas;
           the priority-fee bid is in ``price``.
@@ -378,18 +397,19 @@ class Pipeline:
         cand = order.candidate
         base = order_update(order, TradeStatus.DROPPED)
         try:
-            if simulate and head is None:  # head, simulation and estimate: one round trip
-                head, data, deadline, coinbase_wei, profit, gas = await self.simulate_at_head(cand)
+            if simulate and head is None:  # head and simulation (with its gas): one round trip
+                head, data, deadline, coinbase_wei, sim = await self.simulate_at_head(cand)
                 self.stats.simulated += 1
             else:
                 head = head or await self.head()
                 coinbase_wei = coinbase_bid(self, cand, head)
                 data, deadline = self.calldata(cand, head, coinbase_wei)
                 if simulate:
-                    profit, gas = await self.simulate_and_estimate(data)
+                    sim = await self.simulate(cand, data)
                     self.stats.simulated += 1
                 else:
-                    profit, gas = cand.gross_profit, cand.gas_estimate
+                    sim = Simulation(cand.gross_profit, cand.gas_estimate, self.ex.gas_limit)
+            profit, gas = sim.profit, sim.gas_used
             fees = await self.fees(head)
         except ValueError as exc:
             await self.emit(_replace(base, reason=f"bad_candidate: {exc}"))
@@ -411,11 +431,11 @@ class Pipeline:
             return await self._paper(order, base, head, price, profit, gas, coinbase_wei)
         assert self.nonces is not None
         nonce = self.nonces.take()
-        # the configured limit, not the estimate: the pending block's estimate cannot see every
-        # state the trade may meet (a first price-accumulator write costs 20,000 gas per slot)
-        gas_limit = self.ex.gas_limit
+        # derived from the simulation's own measure with bounds for what the pending block
+        # cannot see (a pool's first oracle write of the block), capped by execution.gas_limit
+        limit = sim.gas_limit
         try:
-            signed = self.sign(data, fees, nonce, gas_limit)
+            signed = self.sign(data, fees, nonce, limit)
         except SigningHalted as exc:
             self.nonces.release(nonce)
             await self.emit(_replace(base, reason=f"kill_switch: {exc}"))
@@ -425,7 +445,7 @@ class Pipeline:
             mode=order.mode,
             to=self.executor,
             data=data,
-            gas_limit=gas_limit,
+            gas_limit=limit,
             nonce=nonce,
             fees=fees,
             block_sent=head.number,

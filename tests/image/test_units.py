@@ -131,6 +131,12 @@ def test_units_main_unit_contract():
     )
     assert "arb-appliance" in values(unit, "RuntimeDirectory")[0].split()
     assert values(unit, "ExecStart")[0].endswith("run --config /etc/arb-appliance.toml")
+    # the trading loop before the screen and the shell, never realtime (bench_stream.py applies
+    # exactly these values with --priority unit)
+    assert -20 <= int(values(unit, "Nice")[0]) < 0
+    assert values(unit, "IOSchedulingClass") == ["best-effort"]
+    assert int(values(unit, "CPUWeight")[0]) > 100  # against other services: the cgroup weight
+    assert values(unit, "RestrictRealtime") == ["yes"] and not values(unit, "CPUSchedulingPolicy")
 
 
 def test_units_screen_owns_tty1_without_a_login():

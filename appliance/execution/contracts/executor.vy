@@ -86,7 +86,7 @@ def __default__():
 
 
 @external
-def execute(base: address, amount_in: uint256, min_profit: uint256, hops: DynArray[Hop, MAX_HOPS], flash: bool, deadline: uint256) -> uint256:
+def execute(base: address, amount_in: uint256, min_profit: uint256, hops: DynArray[Hop, MAX_HOPS], flash: bool, deadline: uint256) -> (uint256, uint256):
     """
     @param base the token the cycle starts and ends in
     @param amount_in base tokens put into the first leg
@@ -96,11 +96,15 @@ def execute(base: address, amount_in: uint256, min_profit: uint256, hops: DynArr
            paid from inventory
     @param deadline last block number this may run in (required: a stale signed trade can never
            execute later)
-    @return the profit in base tokens (what a simulation reports as the fill)
+    @return the profit in base tokens (what a simulation reports as the fill), and the gas this
+            call used from its first statement to its return, before refunds (what the
+            appliance derives the transaction's gas limit from: one execution, no estimate)
     """
+    gas_start: uint256 = msg.gas
     assert msg.sender == owner, "executor: not owner"
     assert block.number <= deadline, "executor: deadline passed"
-    return self._execute(base, amount_in, min_profit, hops, flash)
+    profit: uint256 = self._execute(base, amount_in, min_profit, hops, flash)
+    return profit, gas_start - msg.gas
 
 
 @external
@@ -306,7 +310,7 @@ event CoinbasePaid:
 
 
 @external
-def execute_paying(base: address, amount_in: uint256, min_profit: uint256, hops: DynArray[Hop, MAX_HOPS], flash: bool, deadline: uint256, coinbase_wei: uint256) -> uint256:
+def execute_paying(base: address, amount_in: uint256, min_profit: uint256, hops: DynArray[Hop, MAX_HOPS], flash: bool, deadline: uint256, coinbase_wei: uint256) -> (uint256, uint256):
     """
     @notice ``execute``, then pay the block's builder ``coinbase_wei`` out of the profit (a bundle's
             bid). Only when the cycle succeeded and its profit covers ``min_profit`` plus the
@@ -314,8 +318,10 @@ def execute_paying(base: address, amount_in: uint256, min_profit: uint256, hops:
     @dev The base token must be the wrapped native coin (WETH9-style ``withdraw``): the payment is
          ``coinbase_wei`` of the base-token profit unwrapped and sent to ``block.coinbase``. Any
          other base token reverts at the unwrap (the appliance bids by priority fee then).
-         The profit returned and logged in ``Executed`` is the cycle's, before the payment.
+         The profit returned and logged in ``Executed`` is the cycle's, before the payment; the
+         gas returned is ``execute``'s measure, the payment included.
     """
+    gas_start: uint256 = msg.gas
     assert msg.sender == owner, "executor: not owner"
     assert block.number <= deadline, "executor: deadline passed"
     profit: uint256 = self._execute(base, amount_in, min_profit + coinbase_wei, hops, flash)
@@ -323,4 +329,4 @@ def execute_paying(base: address, amount_in: uint256, min_profit: uint256, hops:
         extcall IWETH(base).withdraw(coinbase_wei)
         send(block.coinbase, coinbase_wei)
         log CoinbasePaid(coinbase=block.coinbase, amount=coinbase_wei)
-    return profit
+    return profit, gas_start - msg.gas

@@ -264,3 +264,20 @@ class Harness:
             update = await self.next_update()
             if update.status in statuses:
                 return update
+
+
+async def gas_limit_landed(dn: Devnet, cfg: AppConfig, tx_hash: str) -> tuple[int, int, int]:
+    """(limit signed, receipt gasUsed, node estimate) of a mined trade, after checking the limit
+    held: status 1, gasUsed below the limit, the limit at least the node's own estimate of the
+    same transaction on the state before it (``eth_estimateGas``'s binary search), and derived
+    (below the ``execution.gas_limit`` cap it is bounded by)."""
+    tx = await dn.call("eth_getTransactionByHash", [tx_hash])
+    receipt = await dn.call("eth_getTransactionReceipt", [tx_hash])
+    limit, used = int(tx["gas"], 16), int(receipt["gasUsed"], 16)
+    assert int(receipt["status"], 16) == 1, receipt
+    before = hex(int(receipt["blockNumber"], 16) - 1)
+    call = {"from": tx["from"], "to": tx["to"], "data": tx["input"]}
+    estimate = int(await dn.call("eth_estimateGas", [call, before]), 16)
+    assert used < limit, (used, limit)
+    assert estimate <= limit < cfg.execution.gas_limit, (estimate, limit, cfg.execution.gas_limit)
+    return limit, used, estimate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import trio
-from exec_helpers import Harness, exec_config, make_candidate, plant
+from exec_helpers import Harness, exec_config, gas_limit_landed, make_candidate, plant
 
 from appliance.events import TradeStatus
 
@@ -24,7 +24,8 @@ async def test_planted_dislocation_lands_next_block_and_matches_journal(
     before = await dn.balance("WETH", executor)
     if funding == "flash":
         assert before == 0  # no inventory: the first pair lends
-    h = Harness(exec_config(dn, executor, funding=funding), journal, latch)
+    cfg = exec_config(dn, executor, funding=funding)
+    h = Harness(cfg, journal, latch)
     async with trio.open_nursery() as nursery:
         await h.start(nursery)
         order = await h.send_order(cand)
@@ -49,4 +50,8 @@ async def test_planted_dislocation_lands_next_block_and_matches_journal(
     assert final.gas_cost == int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
     assert final.net_profit == final.realized_profit - final.gas_cost  # base is WETH: 1:1
     assert final.slippage_bps == 0.0
-    print(f"{hops}-hop {funding}: profit {final.realized_profit} wei, gas {final.gas_used}")
+    limit, used, estimate = await gas_limit_landed(dn, cfg, final.tx_hash)  # derived, held
+    print(
+        f"{hops}-hop {funding}: profit {final.realized_profit} wei, gas {used}, limit {limit},"
+        f" node estimate {estimate}"
+    )

@@ -12,7 +12,9 @@ import pytest
 import trio
 from eth_abi import encode
 from eth_account import Account
+from eth_account.typed_transactions import TypedTransaction
 from eth_utils import keccak
+from hexbytes import HexBytes
 
 from appliance.chain.pool import RpcPool
 from appliance.chain.rpc import RpcClient
@@ -20,6 +22,7 @@ from appliance.config import AppConfig, ChainConfig, DexConfig, ExecutionConfig,
 from appliance.config.sections import AccountConfig, StrategyConfig
 from appliance.events import Candidate, Leg, OrderApproved, TradeStatus
 from appliance.execution.calldata import TRANSFER_TOPIC
+from appliance.execution.gaslimit import gas_limit, gas_used
 from appliance.execution.keys import Signer
 from appliance.execution.nonce import NonceManager
 from appliance.execution.pipeline import Pipeline
@@ -33,7 +36,7 @@ WETH = "0x1111111111111111111111111111111111111111"
 USDC = "0x2222222222222222222222222222222222222222"
 EXECUTOR = "0x3333333333333333333333333333333333333333"
 PROFIT = 10**15  # what the scripted executor "simulates"; the candidates expect exactly this
-GAS = 150_000  # the scripted gas estimate
+MEASURED = 120_000  # the gas the scripted executor reports it used
 
 
 class Refuse(Exception):
@@ -50,8 +53,12 @@ class ScriptedNode:
         self.sent: list[bytes] = []
         self.receipts: dict[str, dict] = {}
         self.latest_count = 0
+        self.calls: list[dict] = []  # every eth_call's transaction
+        self.methods: list[str] = []
+        self.answer_words = 2  # the executor answers (profit, gas); 1: an older executor
 
     def call_sync(self, method, params):
+        self.methods.append(method)
         if method == "eth_getBlockByNumber":
             block = {
                 "number": hex(100),
@@ -63,7 +70,11 @@ class ScriptedNode:
                 block["baseFeePerGas"] = hex(self.base_fee)
             return block
         if method == "eth_call":
-            return "0x" + encode(["uint256"], [PROFIT]).hex()
+            self.calls.append(params[0])
+            return (
+                "0x"
+                + encode(["uint256", "uint256"], [PROFIT, MEASURED])[: 32 * self.answer_words].hex()
+            )
         if method == "eth_gasPrice":
             return hex(3 * 10**9)
         if method == "eth_sendRawTransaction":
@@ -75,8 +86,6 @@ class ScriptedNode:
             return self.receipts.get(params[0])
         if method == "eth_getTransactionCount":
             return hex(self.latest_count)
-        if method == "eth_estimateGas":
-            return hex(GAS)
         raise AssertionError(f"unexpected call {method}")
 
     def handler(self, request: httpx.Request) -> httpx.Response:
@@ -95,6 +104,10 @@ class ScriptedNode:
     def pool(self) -> RpcPool:
         client = RpcClient("http://node.test:8545", transport=httpx.MockTransport(self.handler))
         return RpcPool([client], hedge=False)
+
+
+def _data(node: ScriptedNode) -> bytes:
+    return bytes.fromhex(node.calls[-1]["data"][2:])
 
 
 def _cfg(live=True, **ex) -> AppConfig:
@@ -193,8 +206,9 @@ async def test_paper_mode_never_signs_and_accounts_the_simulation(tmp_path):
     assert await pipe.handle(_order()) is None
     (paper,) = emitted
     assert paper.status is TradeStatus.PAPER and paper.tx_hash is None and paper.nonce is None
-    assert paper.realized_profit == PROFIT and paper.gas_used == GAS  # the node's estimate
-    assert paper.gas_cost == GAS * (10**9 + 10**9)  # base fee + tip
+    gas = gas_used(_data(node), MEASURED)  # the simulation's own measure, no estimate
+    assert paper.realized_profit == PROFIT and paper.gas_used == gas
+    assert paper.gas_cost == gas * (10**9 + 10**9)  # base fee + tip
     assert paper.net_profit == PROFIT - paper.gas_cost
     assert paper.slippage_bps == 0.0
     assert node.sent == [] and pipe.nonces.next == 7
@@ -214,13 +228,14 @@ async def test_simulation_that_disagrees_with_the_strategy_drops(tmp_path):
         assert node.sent == [] and pipe.nonces.next == 7
 
 
-async def test_net_profit_is_checked_again_with_the_node_gas_estimate(tmp_path):
-    """The strategy's gas (200k at the candidate) passed the gate; the node's estimate at the
-    head's fees makes the trade lose: dropped before signing, in paper and live mode."""
-    node = ScriptedNode(base_fee=4 * 10**9)  # 150k gas x (8e9 + 1e9) > PROFIT... almost
+async def test_net_profit_is_checked_again_with_the_simulated_gas(tmp_path):
+    """The strategy's gas (200k at the candidate) passed the gate; the gas the simulation
+    measured at the head's fees makes the trade lose: dropped before signing, paper and live."""
+    node = ScriptedNode(base_fee=4 * 10**9)
     for live in (True, False):
         pipe, emitted, _ = _pipe(node, tmp_path, live=live)
-        pipe.rule = dataclasses.replace(pipe.rule, min_profit_wei=PROFIT - GAS * 5 * 10**9 + 1)
+        # more than the measure alone leaves: intrinsic + entry + 10% margin tip it over
+        pipe.rule = dataclasses.replace(pipe.rule, min_profit_wei=PROFIT - MEASURED * 5 * 10**9 + 1)
         assert await pipe.handle(_order()) is None
         assert emitted[-1].reason.startswith("net_profit:"), emitted[-1].reason
         assert node.sent == [] and pipe.stats.net_refused == 1
@@ -328,13 +343,15 @@ def _usdc_order() -> OrderApproved:
 
 
 async def test_paper_fills_carry_the_base_token_and_the_value_in_the_reference_token(tmp_path):
-    node = ScriptedNode()  # simulated profit PROFIT, GAS gas, base fee 1 gwei + 1 gwei tip
+    node = ScriptedNode()  # simulated profit PROFIT, MEASURED gas, base fee 1 gwei + 1 gwei tip
     pipe, emitted, _ = _pipe(node, tmp_path, live=False)
     await pipe.handle(_order())
     await pipe.handle(_usdc_order())
     weth, usdc = emitted
-    gas = GAS * 2 * 10**9
-    assert weth.base_token == WETH and weth.value_ref == PROFIT - gas
+    (weth_call,), (usdc_call,) = node.calls[:1], node.calls[1:]
+    weth_gas = gas_used(bytes.fromhex(weth_call["data"][2:]), MEASURED) * 2 * 10**9
+    gas = gas_used(bytes.fromhex(usdc_call["data"][2:]), MEASURED) * 2 * 10**9
+    assert weth.base_token == WETH and weth.value_ref == PROFIT - weth_gas
     assert usdc.base_token == USDC and usdc.gas_cost == gas
     # native per USDC wei = 200_000 * 2e9 / 700_000, floored after converting the profit
     assert usdc.value_ref == (PROFIT * 200_000 * 2 * 10**9) // 700_000 - gas
@@ -416,3 +433,41 @@ async def test_the_deadline_counts_from_the_head_the_order_was_simulated_at(tmp_
     flight = await pipe.handle(order)  # up to date: one batch, the same deadline
     assert flight.deadline == 100 + pipe.ex.deadline_blocks
     assert calls.count("eth_call") == 1
+
+
+async def test_the_gas_limit_is_derived_from_the_one_simulation(tmp_path):
+    """One batched request (head + eth_call, no eth_estimateGas); the call runs with the
+    configured cap as its gas; the signed limit is the one derived from the executor's own
+    measure, below the cap."""
+    node = ScriptedNode()
+    pipe, _, _ = _pipe(node, tmp_path)
+    flight = await pipe.handle(_order())
+    assert "eth_estimateGas" not in node.methods
+    assert node.methods[:2] == ["eth_getBlockByNumber", "eth_call"]
+    assert node.calls[-1]["gas"] == hex(pipe.ex.gas_limit)
+    want = gas_limit(_data(node), MEASURED, ["uniswap_v2", "uniswap_v2"], pipe.ex.gas_limit)
+    assert flight.gas_limit == want < pipe.ex.gas_limit
+    assert (
+        TypedTransaction.from_bytes(HexBytes(flight.raw)).as_dict()["gas"] == want
+    )  # what was signed
+
+
+async def test_the_cap_bounds_the_derived_gas_limit(tmp_path):
+    node = ScriptedNode()
+    pipe, _, _ = _pipe(node, tmp_path, gas_limit=MEASURED + 30_000)
+    flight = await pipe.handle(_order())
+    assert flight.gas_limit == MEASURED + 30_000  # the gas the simulation succeeded with
+
+
+async def test_an_executor_without_the_gas_measure_is_refused_by_name(tmp_path):
+    """An executor of an older version answers the profit alone: no limit can be derived, so
+    nothing is signed, and the reason names the executor and the fix."""
+    node = ScriptedNode()
+    node.answer_words = 1
+    for live in (True, False):
+        pipe, emitted, _ = _pipe(node, tmp_path, live=live)
+        assert await pipe.handle(_order()) is None
+        (dropped,) = emitted
+        assert dropped.status is TradeStatus.DROPPED
+        assert dropped.reason.startswith("simulation:") and EXECUTOR in dropped.reason
+        assert "deploy-executor" in dropped.reason and node.sent == []
