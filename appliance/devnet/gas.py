@@ -1,0 +1,111 @@
+"""Mainnet-like gas on the devnet: a base-fee floor, and traders that pay a priority fee.
+
+Why: Anvil's blocks are nearly empty, so EIP-1559 lowers the base fee by 12.5 % a block and it
+decays to about 0 within minutes; an opportunity then costs almost nothing to take and the
+demo's net is about its gross. On mainnet the base fee of the recorded USDC/WETH series
+(January 2024) sat at 10-40 gwei, and a trader tips 0.05-2 gwei on top.
+
+:class:`DevnetGas` is the setting (``start_devnet(gas=...)``; ``None`` keeps Anvil's own
+behaviour, as the integration tests use it). With it, Anvil starts at the floor
+(``--base-fee``) and :func:`run_base_fee_floor` sets the next block's base fee back to the floor
+(``anvil_setNextBlockBaseFeePerGas``) after every head, so it never decays below it; the noise
+traders pay a seeded tip (:meth:`DevnetGas.trader_fees`), and the appliance prices its own gas
+at the head's base fee plus its ``execution.tip_gwei`` as on a real chain.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+
+import trio
+
+from appliance.devnet.errors import DevnetError, DevnetRpcError
+
+__all__ = [
+    "DEMO_BASE_FEE_GWEI",
+    "DEMO_GAS",
+    "GWEI",
+    "DevnetGas",
+    "FloorStats",
+    "run_base_fee_floor",
+]
+
+log = logging.getLogger(__name__)
+
+GWEI = 10**9
+
+
+@dataclass(frozen=True, slots=True)
+class DevnetGas:
+    """A base-fee floor and the noise traders' tip range (wei)."""
+
+    base_fee_wei: int
+    tip_min_wei: int = GWEI // 20  # 0.05 gwei
+    tip_max_wei: int = 2 * GWEI
+
+    def __post_init__(self) -> None:
+        if self.base_fee_wei <= 0:
+            raise DevnetError(f"the base-fee floor must be > 0 wei, not {self.base_fee_wei!r}")
+        if not 0 <= self.tip_min_wei <= self.tip_max_wei:
+            raise DevnetError(
+                f"the traders' tip range must be 0 <= min <= max, not "
+                f"{self.tip_min_wei!r}..{self.tip_max_wei!r}"
+            )
+
+    @classmethod
+    def of_gwei(cls, base_fee_gwei: float) -> DevnetGas:
+        return cls(round(base_fee_gwei * GWEI))
+
+    def anvil_args(self) -> tuple[str, ...]:
+        """Anvil flags: the genesis base fee at the floor."""
+        return ("--base-fee", str(self.base_fee_wei))
+
+    def trader_fees(self, rng: random.Random) -> dict[str, str]:
+        """The fee fields of one noise trade: a log-uniform tip, a max fee of twice the floor
+        plus the tip (a wallet's usual margin), as JSON-RPC hex."""
+        lo, hi = max(self.tip_min_wei, 1), max(self.tip_max_wei, 1)
+        tip = round(lo * (hi / lo) ** rng.random())
+        return {
+            "maxPriorityFeePerGas": hex(tip),
+            "maxFeePerGas": hex(2 * self.base_fee_wei + tip),
+        }
+
+
+@dataclass(slots=True)
+class FloorStats:
+    """What :func:`run_base_fee_floor` did (read it; the task writes it)."""
+
+    head: int = -1  # the last head after which the next block's base fee was set
+    sets: int = 0
+
+
+# The demo's default: mainnet's base fee around the recorded series (January 2024) was 10-40
+# gwei; the floor sits at the low end, so gas takes a real bite and the demo still trades.
+DEMO_BASE_FEE_GWEI = 10.0
+DEMO_GAS = DevnetGas.of_gwei(DEMO_BASE_FEE_GWEI)
+
+
+async def run_base_fee_floor(
+    dn, gas: DevnetGas, *, poll_s: float = 0.1, task_status=trio.TASK_STATUS_IGNORED
+) -> None:
+    """After every new head, set the next block's base fee to the floor (until cancelled).
+
+    A block mined before the call lands (a head seen late) decays by at most one step (12.5 %)
+    and is put back at the next one. A failed call is retried at the next poll.
+    ``task_status.started(stats)`` hands back the live :class:`FloorStats`.
+    """
+    stats = FloorStats()
+    target = hex(gas.base_fee_wei)
+    async with dn.client() as rpc:
+        task_status.started(stats)
+        while True:
+            try:
+                head = int(await rpc.call("eth_blockNumber"), 16)
+                if head != stats.head:
+                    await rpc.call("anvil_setNextBlockBaseFeePerGas", [target])
+                    stats.head, stats.sets = head, stats.sets + 1
+            except DevnetRpcError as exc:
+                log.debug("base-fee floor: %s", exc)
+            await trio.sleep(poll_s)
