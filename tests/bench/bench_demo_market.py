@@ -1,17 +1,21 @@
 """How believable the demo market is (issue 24). Prints figures, asserts nothing.
 
-What ``make demo`` runs, without the screen: a devnet (Anvil, real Uniswap V2 pools, 1 s
-blocks), its noise traders, the three rival searchers and the real mainnet USDC/WETH price
-series on the lead pool; then ``arb-appliance run`` (paper mode, journal on, simulation on) as
+What ``make demo`` runs, without the screen: a devnet (Anvil, real Uniswap V2 and V3 pools, 1 s
+blocks, mainnet-like gas: a 10 gwei base-fee floor and tipping traders), its noise traders, the
+rival searchers and the real mainnet USDC/WETH price series on the lead pool; then ``arb-appliance run`` (paper mode, journal on, simulation on) as
 a process for the chosen time. Then, from the journal and the appliance's own commands
 (``why --json``, ``competitors --json``):
 
-* our paper fills per minute, median gross / gas / net per fill (WETH), net over gross;
+* our paper fills per minute, median and p90 gross / gas / net per fill (WETH), gas's share of
+  gross, net per fill in basis points of its input;
 * opportunities seen, their fates, the top rejection reasons;
-* the rivals' share of the arbitrage profit realized on the pools (``competitors``' capture).
+* the rivals' share of the arbitrage profit realized on the pools and our capture rate
+  (``competitors``' capture), each rival's arbitrages;
+* the CPU-seconds of this process and of ``run``, and the load average.
 
 Usage: python tests/bench/bench_demo_market.py [--minutes 3] [--quick] [--seed 1]
-       (``--quick``: 40 s, the length of the run the issue quoted; ``BENCH_MINUTES`` too)
+       (``--quick``: 40 s, the length of the run the issue quoted; ``BENCH_MINUTES=5`` for the
+       5-minute run issue 24 asks for; ``--base-fee-gwei 0`` for Anvil's decaying base fee)
 """
 
 from __future__ import annotations
