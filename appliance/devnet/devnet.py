@@ -276,6 +276,8 @@ class Devnet:
         if tip_gwei is not None:  # a chosen priority fee: e.g. a competitor outbidding us
             tx["maxPriorityFeePerGas"] = hex(tip_gwei * 10**9)
             tx["maxFeePerGas"] = hex(max(500, 2 * tip_gwei) * 10**9)
+        elif self.gas is not None:  # mainnet-like gas: priced for the floor, not Anvil's default
+            tx.update(self.gas.wallet_fees())
         return await rpc.call("eth_sendTransaction", [tx])
 
     async def _receipt(self, rpc: DevnetRpc, tx_hash: str, *, mine: bool) -> dict[str, Any]:
@@ -417,6 +419,8 @@ async def _build(
         deployment = await deploy_market(rpc, plan, {n: a.address for n, a in accounts.items()})
         if with_v3:  # after the V2 market, so its addresses are the same with or without V3
             v3 = await deploy_v3(rpc, plan, deployment, accounts["deployer"].address)
+        if gas is not None:  # the deployment's blocks let it decay: back to the floor from here
+            await rpc.call("anvil_setNextBlockBaseFeePerGas", [hex(gas.base_fee_wei)])
     data_dir.mkdir(parents=True, exist_ok=True)
     key_file = write_key(data_dir, accounts["appliance"].private_key)
     config_path = write_config(

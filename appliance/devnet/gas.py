@@ -29,6 +29,7 @@ __all__ = [
     "GWEI",
     "DevnetGas",
     "FloorStats",
+    "reach_floor",
     "run_base_fee_floor",
 ]
 
@@ -61,6 +62,15 @@ class DevnetGas:
     def anvil_args(self) -> tuple[str, ...]:
         """Anvil flags: the genesis base fee at the floor."""
         return ("--base-fee", str(self.base_fee_wei))
+
+    def wallet_fees(self) -> dict[str, str]:
+        """The fee fields of the devnet's own set-up sends (deployments, approvals, funding):
+        a 1 gwei tip, and a max fee that holds however low the base fee was when they were
+        signed (Anvil's default is priced on the latest block, which may predate the floor)."""
+        return {
+            "maxPriorityFeePerGas": hex(GWEI),
+            "maxFeePerGas": hex(2 * self.base_fee_wei + GWEI),
+        }
 
     def trader_fees(self, rng: random.Random) -> dict[str, str]:
         """The fee fields of one noise trade: a log-uniform tip, a max fee of twice the floor
@@ -109,3 +119,26 @@ async def run_base_fee_floor(
             except DevnetRpcError as exc:
                 log.debug("base-fee floor: %s", exc)
             await trio.sleep(poll_s)
+
+
+async def reach_floor(dn, gas: DevnetGas, *, timeout_s: float = 60.0) -> None:
+    """Return once the latest block's base fee is at the floor (mining one on a manual-mining
+    devnet): a sender that prices its fees on the latest block, as the appliance's own signer
+    does (twice the base fee plus the tip), is then priced for the blocks that follow.
+
+    Raises :class:`DevnetRpcError` when no such block comes within ``timeout_s``.
+    """
+    target = hex(gas.base_fee_wei)
+    with trio.move_on_after(timeout_s):
+        while True:
+            head = await dn.call("eth_getBlockByNumber", ["latest", False])
+            if int(head.get("baseFeePerGas") or "0x0", 16) >= gas.base_fee_wei:
+                return
+            await dn.call("anvil_setNextBlockBaseFeePerGas", [target])
+            if dn.block_time is None:
+                await dn.mine()
+            else:
+                await trio.sleep(0.1)
+    raise DevnetRpcError(
+        f"no block at the base-fee floor {gas.base_fee_wei} wei within {timeout_s:g} s"
+    )

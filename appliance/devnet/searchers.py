@@ -534,6 +534,8 @@ async def _send_all(dn: Devnet, sends: Sequence[tuple[str, str, str, int]]) -> N
     hashes = []
     for sender, to, data, value in sends:
         tx = {"from": sender, "to": to, "data": data, "value": hex(value), "gas": hex(200_000)}
+        if dn.gas is not None:
+            tx.update(dn.gas.wallet_fees())
         hashes.append(await dn.call("eth_sendTransaction", [tx]))
     if dn.block_time is None:
         await dn.mine()

@@ -58,6 +58,25 @@ async def test_the_base_fee_holds_at_the_floor_and_traders_tip(fresh_devnet):
     assert min(costs) > 50_000 * 10 * GWEI
 
 
+@pytest.mark.devnet_options(gas=FLOOR)
+async def test_the_devnets_own_sends_are_priced_for_the_floor(fresh_devnet):
+    """The deployment's blocks let the base fee decay, and Anvil prices a send without fees on
+    the latest block: the devnet's own sends (a swap, a deployment, the searchers' set-up) must
+    carry a max fee that clears the floor, or they would never be mined."""
+    from appliance.devnet.searchers import open_searchers
+
+    dn = fresh_devnet
+    async with trio.open_nursery() as nursery:
+        await nursery.start(run_base_fee_floor, dn, dn.gas)
+        await dn.mine()  # a block at the floor (set when the devnet was built)
+        tx = await dn.swap("uniswap", "USDC", "WETH", 1_000 * 10**6, account="simulator")
+        receipt = await dn.call("eth_getTransactionReceipt", [tx])
+        assert int(receipt["effectiveGasPrice"], 16) >= FLOOR.base_fee_wei
+        rivals = await open_searchers(dn)  # deploys, funds and approves: all mined
+        assert rivals.contract
+        nursery.cancel_scope.cancel()
+
+
 async def test_without_the_setting_the_base_fee_decays(devnet):
     dn = devnet
     assert dn.gas is None
