@@ -432,6 +432,7 @@ async def _build(
         block_time=block_time,
         seed=seed,
         v3=v3,
+        risk=None if gas is None else gas.owner_limits(),
     )
     _validate_config(config_path)
     return Devnet(

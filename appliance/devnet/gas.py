@@ -59,6 +59,12 @@ class DevnetGas:
     def of_gwei(cls, base_fee_gwei: float) -> DevnetGas:
         return cls(round(base_fee_gwei * GWEI))
 
+    def owner_limits(self) -> dict[str, int]:
+        """The ``[risk]`` limits an owner would set for this gas (the devnet's config carries
+        them): trades up to 10 WETH (the demo executor holds 50), and a net of at least
+        0.0005 WETH after gas, so small opportunities are refused by name (``min_profit``)."""
+        return {"max_trade_wei": 10 * 10**18, "min_profit_wei": 5 * 10**14}
+
     def anvil_args(self) -> tuple[str, ...]:
         """Anvil flags: the genesis base fee at the floor."""
         return ("--base-fee", str(self.base_fee_wei))

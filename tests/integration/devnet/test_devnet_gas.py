@@ -9,6 +9,7 @@ import functools
 import pytest
 import trio
 
+from appliance.config import load_config
 from appliance.devnet.gas import GWEI, DevnetGas, run_base_fee_floor
 from appliance.devnet.simulator import run_simulator
 
@@ -31,6 +32,9 @@ async def _floor_has_seen(stats, head: int) -> None:
 async def test_the_base_fee_holds_at_the_floor_and_traders_tip(fresh_devnet):
     dn = fresh_devnet
     assert dn.gas == FLOOR
+    # the config carries an owner's limits for that gas (and still validates)
+    risk = load_config(dn.config_path, check_key=False).risk
+    assert (risk.max_trade_wei, risk.min_profit_wei) == (10 * 10**18, 5 * 10**14)
     async with trio.open_nursery() as nursery:
         floor = await nursery.start(run_base_fee_floor, dn, dn.gas)
         sim = await nursery.start(
