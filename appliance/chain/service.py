@@ -318,8 +318,8 @@ async def run_chain(
                 await events_send.send(
                     ReservesUpdated(event.number, event.hash, reserves, full=full)
                 )
-                if swaps_send is not None and reserves:
-                    await _offer_swaps(rpc, swaps_send, event, pools, swaps)
+                if swaps_send is not None and (reserves or state_logs):
+                    await _offer_swaps(rpc, swaps_send, event, pools, swaps, state_logs)
 
 
 async def _pool_states(
@@ -346,19 +346,21 @@ async def _offer_swaps(
     event: BlockSeen,
     pools: Sequence[PoolInfo],
     swaps: tuple[Log, ...] | None,
+    state_logs: Sequence[Log] = (),
 ) -> None:
     """Hand the block's Swap logs to market intelligence without ever waiting on it.
 
     ``swaps``: what the reserves' source carried (the subscription or the logs request); None
-    after a full read, which carries none: then one Swap-only request for this changed block."""
-    if swaps is not None:
-        found: Sequence[Log] = swaps
-    else:
+    after a full read, which carries none: then one Swap-only request for this changed block.
+    ``state_logs``: the log-driven (V3) pools' logs of the same request, which hold their Swaps.
+    """
+    if swaps is None:
         try:
-            found = await fetch_swap_logs(rpc, event.hash, pools)
+            swaps = tuple(await fetch_swap_logs(rpc, event.hash, pools))
         except ChainError as exc:
             log.warning("swap logs of block %d skipped: %s", event.number, exc)
             return
+    found = (*swaps, *state_logs)
     if not found:
         return
     try:

@@ -172,10 +172,15 @@ async def _demo(dn, args: argparse.Namespace) -> None:
                 raise DevnetError("the market simulator made no swaps within 60 s")
             rivals = "off" if args.no_searchers else "3 rival searchers"
             prices = "real mainnet prices" if args.real_series else "noise only"
+            gas = (
+                f"base fee >= {args.base_fee_gwei:g} gwei"
+                if dn.gas is not None
+                else "Anvil's base fee"
+            )
             _say(
                 f"market ready: {dn.rpc} chain {dn.chain_id}, {len(dn.pools)} pools on "
                 f"{len(dn.dexes)} DEXes, {len(dn.tokens)} tokens, noise traders on "
-                f"(seed {args.seed}), {rivals}, {prices}; config {dn.config_path}"
+                f"(seed {args.seed}), {rivals}, {prices}, {gas}; config {dn.config_path}"
             )
             log_path = dn.data_dir / "run.log"
             await nursery.start(_run_supervisor, dn.config_path, log_path)
@@ -200,7 +205,7 @@ async def _ui_then_stop(config: Path, scope: trio.CancelScope) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from appliance.commands.devnet import check_args, real_price_series
+    from appliance.commands.devnet import check_args, devnet_gas, real_price_series
     from appliance.devnet import start_devnet
     from appliance.devnet.service import first_appliance_error
 
@@ -217,6 +222,7 @@ def main(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         n_pools_extra=args.pools - CORE_POOLS,
         with_v3=True,  # Uniswap V3 pools beside the V2 ones (after them: same V2 addresses)
+        gas=devnet_gas(args),
     ) as dn:
         try:
             trio.run(_demo, dn, args)

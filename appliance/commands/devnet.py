@@ -15,6 +15,7 @@ from pathlib import Path
 
 import trio
 
+from appliance.devnet.gas import DEMO_BASE_FEE_GWEI
 from appliance.errors import UserError
 
 CORE_POOLS = 24
@@ -46,6 +47,14 @@ def add_market_arguments(parser: argparse.ArgumentParser, *, data_dir_help: str)
         "--no-searchers",
         action="store_true",
         help="no rival searchers (a router triangle runner, a cross-DEX contract, a sandwicher)",
+    )
+    parser.add_argument(
+        "--base-fee-gwei",
+        type=float,
+        default=DEMO_BASE_FEE_GWEI,
+        metavar="G",
+        help=f"mainnet-like gas: the base fee never falls below G gwei and the noise traders tip "
+        f"(default {DEMO_BASE_FEE_GWEI:g}; 0: Anvil's own base fee, which decays to about 0)",
     )
     parser.add_argument(
         "--real-prices",
@@ -81,8 +90,17 @@ def check_args(args: argparse.Namespace) -> None:
         )
     if args.pools < CORE_POOLS:
         raise UserError(f"--pools must be at least {CORE_POOLS}, not {args.pools!r}")
+    if not 0 <= args.base_fee_gwei <= 10_000:
+        raise UserError(f"--base-fee-gwei must be between 0 and 10000, not {args.base_fee_gwei!r}")
     if args.port is not None and not 1 <= args.port <= 65535:
         raise UserError(f"--port must be between 1 and 65535, not {args.port!r}")
+
+
+def devnet_gas(args: argparse.Namespace):
+    """The ``--base-fee-gwei`` setting as :class:`~appliance.devnet.gas.DevnetGas` (None at 0)."""
+    from appliance.devnet.gas import DevnetGas
+
+    return DevnetGas.of_gwei(args.base_fee_gwei) if args.base_fee_gwei > 0 else None
 
 
 def raise_on_sigterm() -> None:
@@ -113,6 +131,7 @@ def main(args: argparse.Namespace) -> int:
         n_pools_extra=args.pools - CORE_POOLS,
         with_v3=True,  # Uniswap V3 pools beside the V2 ones (after them: same V2 addresses)
         port=args.port,
+        gas=devnet_gas(args),
     ) as dn:
         from appliance.devnet.executor import install_executor
 

@@ -50,7 +50,10 @@ def write_config(
     block_time: float | None,
     seed: int,
     v3: V3Market | None = None,
+    risk: dict[str, int] | None = None,
 ) -> Path:
+    """``risk``: ``[risk]`` settings to write (the owner's limits of a devnet with mainnet-like
+    gas, :meth:`~appliance.devnet.gas.DevnetGas.owner_limits`); None: the defaults."""
     tokens = deployment.tokens
     lines = [
         f"# Written by `arb-appliance devnet` (seed {seed}). Local Anvil market; paper trading.",
@@ -94,6 +97,7 @@ def write_config(
         "[strategy]",
         'mode = "paper"',
         "",
+        *(["[risk]", *[f"{k} = {v}" for k, v in risk.items()], ""] if risk else []),
         "[storage]",
         f"data_dir = {_q(data_dir / 'data')}",
         f"runtime_dir = {_q(data_dir / 'run')}",

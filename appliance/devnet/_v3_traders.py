@@ -22,6 +22,7 @@ from appliance.devnet._rpc import DevnetRpc
 from appliance.devnet._v3_market import V3Market, V3PoolInfo
 from appliance.devnet._v3_plan import plan_v3
 from appliance.devnet.errors import DevnetError, DevnetRpcError
+from appliance.devnet.gas import DevnetGas
 from appliance.market.v3math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
 
 __all__ = ["V3SimulatedSwap", "V3Traders", "plan_v3_swaps", "v3_swap_stream"]
@@ -68,7 +69,14 @@ class V3Traders:
     """Sends the V3 swap stream, ``per_round`` swaps per call of :meth:`send_round`."""
 
     def __init__(
-        self, v3: V3Market, plan: MarketPlan, *, seed: int, sender: str, per_round: int = 1
+        self,
+        v3: V3Market,
+        plan: MarketPlan,
+        *,
+        seed: int,
+        sender: str,
+        per_round: int = 1,
+        gas: DevnetGas | None = None,
     ) -> None:
         if per_round < 0:
             raise DevnetError(f"V3 swaps per round must be >= 0, not {per_round!r}")
@@ -77,6 +85,11 @@ class V3Traders:
         self.per_round = per_round
         self._stream = v3_swap_stream(v3.pools, plan, seed) if per_round else None
         self._approved: set[str] = set()
+        self._gas = gas  # mainnet-like gas: a seeded tip per trade (None: Anvil's default)
+        self._fee_rng = random.Random(f"v3-fees:{seed}")
+
+    def _fees(self) -> dict[str, str]:
+        return {} if self._gas is None else self._gas.trader_fees(self._fee_rng)
 
     async def send_round(self, rpc: DevnetRpc) -> tuple[int, int]:
         """Send this round's swaps (not mined); ``(sent, failed)``."""
@@ -114,6 +127,7 @@ class V3Traders:
                             "gas": hex(100_000),
                             "data": calldata("approve(address,uint256)", helper, MAX_UINT),
                         }
+                        | self._fees()
                     ],
                 )
             self._approved.add(swap.token_in)
@@ -123,5 +137,8 @@ class V3Traders:
         )
         return await rpc.call(
             "eth_sendTransaction",
-            [{"from": self.sender, "to": helper, "gas": hex(V3_SWAP_GAS), "data": data}],
+            [
+                {"from": self.sender, "to": helper, "gas": hex(V3_SWAP_GAS), "data": data}
+                | self._fees()
+            ],
         )

@@ -34,6 +34,7 @@ from appliance.devnet._v3 import deploy_v3
 from appliance.devnet._v3_market import V3Market
 from appliance.devnet.anvil import CHAIN_ID, AnvilNode
 from appliance.devnet.errors import DevnetError, DevnetRpcError
+from appliance.devnet.gas import DevnetGas
 from appliance.events import PoolInfo, TokenInfo
 
 __all__ = ["ACCOUNT_NAMES", "DevAccount", "Devnet", "open_devnet", "start_devnet"]
@@ -83,6 +84,7 @@ class Devnet:
         key_file: Path,
         block_time: float | None,
         v3: V3Market | None = None,
+        gas: DevnetGas | None = None,
     ) -> None:
         self.anvil = anvil
         self.rpc: str = anvil.url
@@ -103,6 +105,8 @@ class Devnet:
         self.key_file = key_file
         self._by_address = {t.address.lower(): t for t in self.tokens.values()}
         self.v3: V3Market | None = v3  # the Uniswap V3 side, with ``with_v3=True`` only
+        # mainnet-like gas (a base-fee floor, tipping traders); None: Anvil's decaying base fee
+        self.gas: DevnetGas | None = gas
 
     def __repr__(self) -> str:
         return f"Devnet(rpc={self.rpc!r}, seed={self.seed}, tokens={len(self.tokens)}, pools={len(self.pools)})"
@@ -272,6 +276,8 @@ class Devnet:
         if tip_gwei is not None:  # a chosen priority fee: e.g. a competitor outbidding us
             tx["maxPriorityFeePerGas"] = hex(tip_gwei * 10**9)
             tx["maxFeePerGas"] = hex(max(500, 2 * tip_gwei) * 10**9)
+        elif self.gas is not None:  # mainnet-like gas: priced for the floor, not Anvil's default
+            tx.update(self.gas.wallet_fees())
         return await rpc.call("eth_sendTransaction", [tx])
 
     async def _receipt(self, rpc: DevnetRpc, tx_hash: str, *, mine: bool) -> dict[str, Any]:
@@ -404,6 +410,7 @@ async def _build(
     data_dir: Path,
     block_time: float | None,
     with_v3: bool = False,
+    gas: DevnetGas | None = None,
 ) -> Devnet:
     plan = plan_market(seed, n_pools_extra)
     accounts = dev_accounts()
@@ -412,6 +419,8 @@ async def _build(
         deployment = await deploy_market(rpc, plan, {n: a.address for n, a in accounts.items()})
         if with_v3:  # after the V2 market, so its addresses are the same with or without V3
             v3 = await deploy_v3(rpc, plan, deployment, accounts["deployer"].address)
+        if gas is not None:  # the deployment's blocks let it decay: back to the floor from here
+            await rpc.call("anvil_setNextBlockBaseFeePerGas", [hex(gas.base_fee_wei)])
     data_dir.mkdir(parents=True, exist_ok=True)
     key_file = write_key(data_dir, accounts["appliance"].private_key)
     config_path = write_config(
@@ -423,6 +432,7 @@ async def _build(
         block_time=block_time,
         seed=seed,
         v3=v3,
+        risk=None if gas is None else gas.owner_limits(),
     )
     _validate_config(config_path)
     return Devnet(
@@ -435,6 +445,7 @@ async def _build(
         key_file=key_file,
         block_time=block_time,
         v3=v3,
+        gas=gas,
     )
 
 
@@ -447,11 +458,17 @@ def _validate_config(path: Path) -> None:
         raise DevnetError(f"the devnet wrote a config that does not validate: {exc}") from None
 
 
-def _anvil_for(block_time: float | None, port: int | None) -> AnvilNode:
+def _anvil_for(
+    block_time: float | None, port: int | None, gas: DevnetGas | None = None
+) -> AnvilNode:
     if block_time is not None and block_time <= 0:
         raise DevnetError(f"block_time must be > 0 seconds, not {block_time!r}")
     return AnvilNode(
-        chain_id=CHAIN_ID, block_time=block_time, no_mining=block_time is None, port=port
+        chain_id=CHAIN_ID,
+        block_time=block_time,
+        no_mining=block_time is None,
+        port=port,
+        extra_args=() if gas is None else gas.anvil_args(),
     )
 
 
@@ -464,14 +481,17 @@ def start_devnet(
     n_pools_extra: int = 0,
     port: int | None = None,
     with_v3: bool = False,
+    gas: DevnetGas | None = None,
 ) -> Iterator[Devnet]:
     """Start Anvil, deploy the market for ``seed``, yield the :class:`Devnet`; stop Anvil after.
 
     Sync (runs ``trio.run`` inside): call it outside a Trio loop. Without ``data_dir`` the
     config and key go to a temporary directory removed on exit. ``port``: a fixed Anvil port
     (default: a free one). ``with_v3``: also deploy Uniswap V3 (``dn.v3``), after the V2 market.
+    ``gas``: mainnet-like gas (:mod:`appliance.devnet.gas`; the market service keeps the floor);
+    default: Anvil's own base fee, which decays to about 0.
     """
-    node = _anvil_for(block_time, port)
+    node = _anvil_for(block_time, port, gas)
     tmp = Path(tempfile.mkdtemp(prefix="arb-devnet-")) if data_dir is None else None
     try:
         node.start()
@@ -483,6 +503,7 @@ def start_devnet(
                 data_dir=Path(data_dir or tmp),
                 block_time=block_time,
                 with_v3=with_v3,
+                gas=gas,
             )
         )
         yield devnet
@@ -501,9 +522,10 @@ async def open_devnet(
     n_pools_extra: int = 0,
     port: int | None = None,
     with_v3: bool = False,
+    gas: DevnetGas | None = None,
 ):
     """:func:`start_devnet` for code already inside Trio (``async with open_devnet(...)``)."""
-    node = _anvil_for(block_time, port)
+    node = _anvil_for(block_time, port, gas)
     try:
         await node.start_async()
         yield await _build(
@@ -513,6 +535,7 @@ async def open_devnet(
             data_dir=data_dir,
             block_time=block_time,
             with_v3=with_v3,
+            gas=gas,
         )
     finally:
         node.cleanup()

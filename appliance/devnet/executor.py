@@ -10,6 +10,7 @@ from eth_utils import function_signature_to_4byte_selector
 
 from appliance.config import load_config
 from appliance.devnet.devnet import Devnet
+from appliance.devnet.gas import reach_floor
 
 __all__ = ["deploy_funded_executor", "install_executor", "inventory_for"]
 
@@ -36,6 +37,8 @@ async def deploy_funded_executor(dn: Devnet, *, inventory: dict[str, int] | None
     cfg = load_config(dn.config_path)
     signer = load_signer(dn.key_file)
     manual = dn.block_time is None  # interval mining is left alone; manual mining is eased
+    if dn.gas is not None:  # the signer prices on the latest block: let it be at the floor
+        await reach_floor(dn, dn.gas)
     if manual:
         await dn.set_automine(True)
     try:

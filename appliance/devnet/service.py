@@ -16,6 +16,7 @@ import trio
 
 from appliance.devnet.devnet import Devnet
 from appliance.devnet.errors import AnvilFailed
+from appliance.devnet.gas import run_base_fee_floor
 from appliance.devnet.price_follower import run_price_follower
 from appliance.devnet.searchers import run_searchers
 from appliance.devnet.simulator import run_simulator
@@ -72,7 +73,8 @@ async def run_devnet_market(
     real_prices: Sequence[tuple[int, int, int]] | None = None,
     task_status=trio.TASK_STATUS_IGNORED,
 ):
-    """Simulator, rival searchers and a real-price follower (each optional) + Anvil watch.
+    """Simulator, rival searchers and a real-price follower (each optional) + Anvil watch, and
+    the base-fee floor of a devnet started with mainnet-like gas (``dn.gas``).
 
     Runs until cancelled; ``started(stats or None)`` hands back the simulator's stats.
     ``real_prices``: recorded mainnet USDC/WETH reserves (``load_price_series``) the lead pool
@@ -80,6 +82,8 @@ async def run_devnet_market(
     """
     async with trio.open_nursery() as nursery:
         await nursery.start(run_anvil_watch, dn)
+        if dn.gas is not None:
+            await nursery.start(run_base_fee_floor, dn, dn.gas)
         if searchers:
             await nursery.start(run_searchers, dn)
         if real_prices is not None:

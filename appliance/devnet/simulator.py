@@ -107,10 +107,15 @@ async def run_simulator(
     routers = {d.name: d.router for d in dn.dexes}
     approved: set[tuple[str, str]] = set()
     v3 = (
-        V3Traders(dn.v3, dn.plan, seed=seed, sender=sender, per_round=v3_swaps_per_block)
+        V3Traders(
+            dn.v3, dn.plan, seed=seed, sender=sender, per_round=v3_swaps_per_block, gas=dn.gas
+        )
         if dn.v3 is not None
         else None
     )
+    # mainnet-like gas: each noise trade tips (a seeded draw, apart from the swaps' own seed)
+    fee_rng = random.Random(f"fees:{seed}")
+    fees = (lambda: dn.gas.trader_fees(fee_rng)) if dn.gas is not None else dict
     stats = SimulatorStats()
     interval = poll_s if poll_s is not None else min(0.25, (dn.block_time or 0.2) / 4)
     async with dn.client() as rpc:
@@ -126,7 +131,7 @@ async def run_simulator(
             for _ in range(swaps_per_block):
                 swap = next(stream)
                 try:
-                    await _send_swap(rpc, sender, routers[swap.dex], swap, approved)
+                    await _send_swap(rpc, sender, routers[swap.dex], swap, approved, fees())
                     stats.sent += 1
                 except DevnetRpcError:
                     stats.failed += 1
@@ -141,7 +146,12 @@ async def run_simulator(
 
 
 async def _send_swap(
-    rpc, sender: str, router: str, swap: SimulatedSwap, approved: set[tuple[str, str]]
+    rpc,
+    sender: str,
+    router: str,
+    swap: SimulatedSwap,
+    approved: set[tuple[str, str]],
+    fees: dict[str, str],
 ) -> str:
     key = (swap.token_in, router)
     if key not in approved:
@@ -165,6 +175,7 @@ async def _send_swap(
                         "gas": hex(100_000),
                         "data": calldata("approve(address,uint256)", router, MAX_UINT),
                     }
+                    | fees
                 ],
             )
         approved.add(key)
@@ -176,6 +187,5 @@ async def _send_swap(
         sender,
         _DEADLINE,
     )
-    return await rpc.call(
-        "eth_sendTransaction", [{"from": sender, "to": router, "gas": hex(SWAP_GAS), "data": data}]
-    )
+    tx = {"from": sender, "to": router, "gas": hex(SWAP_GAS), "data": data} | fees
+    return await rpc.call("eth_sendTransaction", [tx])

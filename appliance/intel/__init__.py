@@ -16,10 +16,18 @@ from appliance.intel.classify import (
     txs_to_describe,
 )
 from appliance.intel.errors import IntelError, MalformedLog
-from appliance.intel.swaps import SWAP_V2_TOPIC, SwapEvent, decode_v2_swap
+from appliance.intel.swaps import (
+    SWAP_V2_TOPIC,
+    SWAP_V3_TOPIC,
+    SwapEvent,
+    decode_swap,
+    decode_v2_swap,
+    decode_v3_swap,
+)
 
 __all__ = [
     "SWAP_V2_TOPIC",
+    "SWAP_V3_TOPIC",
     "Arbitrage",
     "BlockIntel",
     "IntelError",
@@ -29,7 +37,9 @@ __all__ = [
     "SwapEvent",
     "TxInfo",
     "classify_block",
+    "decode_swap",
     "decode_v2_swap",
+    "decode_v3_swap",
     "find_cycles",
     "txs_to_describe",
 ]

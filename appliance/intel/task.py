@@ -36,7 +36,7 @@ from appliance.events import (
 )
 from appliance.intel.classify import Arbitrage, BlockIntel, Kind, TxInfo, classify_block
 from appliance.intel.errors import MalformedLog
-from appliance.intel.swaps import SwapEvent, decode_v2_swap
+from appliance.intel.swaps import SwapEvent, decode_swap
 
 __all__ = ["IntelReader", "run_intel", "with_gas"]
 
@@ -62,7 +62,7 @@ class IntelReader:
             if pool is None or entry.removed:
                 continue
             try:
-                swap = decode_v2_swap(entry, pool)
+                swap = decode_swap(entry, pool)
             except MalformedLog as exc:
                 rejected += 1
                 log.warning("intel: rejected a log of block %s: %s", entry.block_number, exc)

@@ -21,25 +21,15 @@ import time
 from pathlib import Path
 
 import pytest
-from ui_tmux import Tmux
+from ui_tmux import Tmux, bad_lines, plain
 
 ARB = Path(sys.executable).with_name("arb-appliance")
-ANSI = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07]*\x07|[()][0-9A-B]|[=>78cDEHM])")
-BAD = re.compile(r"Traceback \(most recent call last\)|\bERROR\b|\bCRITICAL\b")
 
 pytestmark = [
     pytest.mark.devnet,
     pytest.mark.timeout(420),
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make setup)"),
 ]
-
-
-def _plain(raw: str) -> str:
-    return ANSI.sub("", raw).replace("\r", "")
-
-
-def _bad_lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if BAD.search(line)]
 
 
 def _wait(predicate, timeout: float, what: str) -> None:
@@ -67,7 +57,7 @@ def test_ui_demo_first_minute_in_tmux():
         text = tmux.wait_for("N O R M A L", "head #", timeout=240)  # live, trading (paper)
         screens.append(text)
         assert "NOT LIVE" not in text and "NOT RUNNING" not in text
-        printed = _plain(out.read_text(errors="replace"))
+        printed = plain(out.read_text(errors="replace"))
         config = re.search(r"^demo: config (\S+)$", printed, re.M)
         assert config, printed[-2000:]
         status_cmd = re.search(r"^demo:\s+(\S+ status --config \S+)", printed, re.M)
@@ -107,15 +97,15 @@ def test_ui_demo_first_minute_in_tmux():
 
         for screen in screens:
             assert screen.isascii(), sorted({c for c in screen if not c.isascii()})
-            assert _bad_lines(screen) == [], screen
+            assert bad_lines(screen) == [], screen
 
         tmux.send("q")  # the screen ends the demo: supervisor, simulator and Anvil stop
         _wait(tmux.dead, 120, "the demo exits after q")
-        printed = _plain(out.read_text(errors="replace"))
+        printed = plain(out.read_text(errors="replace"))
         assert "demo: stopped; no process left behind" in printed, printed[-3000:]
-        assert _bad_lines(printed) == []
+        assert bad_lines(printed) == []
         log = (data / "run.log").read_text(errors="replace")
-        assert "Traceback" not in log and _bad_lines(log) == [], "\n".join(_bad_lines(log))
+        assert "Traceback" not in log and bad_lines(log) == [], "\n".join(bad_lines(log))
     finally:
         tmux.kill()
         shutil.rmtree(base, ignore_errors=True)

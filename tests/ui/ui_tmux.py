@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import time
 from pathlib import Path
 
-__all__ = ["Tmux", "open_for_writing", "writable_mappings"]
+__all__ = ["Tmux", "bad_lines", "open_for_writing", "plain", "writable_mappings"]
+
+ANSI = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07]*\x07|[()][0-9A-B]|[=>78cDEHM])")
+# what a crash or a logged error looks like: a Python or rich traceback, an ERROR/CRITICAL line
+BAD = re.compile(r"Traceback \(most recent call last\)|\bERROR\b|\bCRITICAL\b")
+
+
+def plain(raw: str) -> str:
+    """A terminal's raw output without its escape sequences and carriage returns."""
+    return ANSI.sub("", raw).replace("\r", "")
+
+
+def bad_lines(text: str) -> list[str]:
+    """The lines of ``text`` that show a traceback or an ERROR/CRITICAL log line."""
+    return [line.strip() for line in text.splitlines() if BAD.search(line)]
 
 
 class Tmux:
