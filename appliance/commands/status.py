@@ -28,7 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    cfg = load_config(args.config)
+    # Read-only, like the screen: it never signs, so it never reads the key. It runs as users
+    # other than the supervisor's (arb-ui, an operator's shell in group arb), to whom the key
+    # file (0600, the supervisor's) must stay unreadable.
+    cfg = load_config(args.config, check_key=False)
     doc = status_document(cfg)
     if doc["journal_damaged"]:
         if args.json:

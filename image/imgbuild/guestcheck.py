@@ -23,6 +23,7 @@ from pathlib import Path
 from imgbuild.errors import ImageBuildError
 
 __all__ = [
+    "EMULATION_REQUEST_TIMEOUT_S",
     "GUEST_KEY_FILE",
     "GUEST_RPC_HOST",
     "GUEST_RPC_PORT",
@@ -36,6 +37,13 @@ __all__ = [
 GUEST_RPC_HOST = "10.0.2.100"  # inside qemu's user network 10.0.2.0/24, not the gateway .2
 GUEST_RPC_PORT = 8545
 GUEST_KEY_FILE = "/var/lib/arb-appliance/key"  # where arb-appliance-firstboot puts the key
+# The guest is fully emulated (TCG) on a shared build host: one JSON-RPC round trip through the
+# guest's Python, qemu's user network and the relay took 0.5-2.2 s (load ~10), against a default
+# chain.request_timeout_s of 2 s meant for a Pi on a LAN. Answers slower than the timeout count as
+# failures and open the endpoint's breaker after chain.breaker_failures in a row (FAULT-PAUSED),
+# which is right for a real endpoint that slow; so the guest's config, like an owner's for a slow
+# link, gives each request longer. The shipped default is unchanged.
+EMULATION_REQUEST_TIMEOUT_S = 20.0
 REQUIRED_JOURNAL_FIELDS = ("CODE_FILE", "CODE_LINE", "CODE_FUNC", "LOGGER", "THREAD_NAME")
 
 
@@ -50,7 +58,8 @@ def guest_config(
 
     Every RPC entry is pointed at ``host:port`` (HTTP and WebSocket, scheme and path kept), the
     key at the path firstboot imports it to, storage and metrics back to the device's defaults
-    (the devnet writes host paths and a random port), the hardware on (the guest's gpio-sim chip).
+    (the devnet writes host paths and a random port), the hardware on (the guest's gpio-sim chip),
+    and a request timeout for an emulated guest (``EMULATION_REQUEST_TIMEOUT_S``, never lowered).
     """
     cfg = json.loads(json.dumps(devnet))  # a deep copy of plain TOML values
     chain = cfg.setdefault("chain", {})
@@ -59,6 +68,9 @@ def guest_config(
         raise GuestCheckFailed("the devnet config has no chain.rpc")
     entries = [rpc] if isinstance(rpc, str) else list(rpc)
     chain["rpc"] = ["|".join(_retarget(url, host, port) for url in e.split("|")) for e in entries]
+    chain["request_timeout_s"] = max(
+        float(chain.get("request_timeout_s", 0)), EMULATION_REQUEST_TIMEOUT_S
+    )
     cfg.setdefault("account", {})["key_file"] = GUEST_KEY_FILE
     cfg.pop("storage", None)
     cfg.pop("metrics", None)
@@ -139,9 +151,10 @@ def verdict(result: Mapping[str, str]) -> list[str]:
 
     Checks, in the order the guest does them: firstboot imported the config and the key (gone
     from the FAT partition), ``arb-appliance.service`` is active (systemd starts a Type=notify
-    unit only at READY=1), the screen is drawn on tty1, the journal has systemd-python's fields,
-    and the kill switch line pulled low on the gpio-sim chip latched EMERGENCY with the red line
-    high.
+    unit only at READY=1), ``status --json`` run as arb-ui answers NORMAL, the screen is drawn on
+    tty1, the journal has systemd-python's fields, the appliance stayed NORMAL (endpoint healthy,
+    breakers closed: never FAULT-PAUSED) for the watch after READY, and the kill switch line
+    pulled low on the gpio-sim chip latched EMERGENCY with the red line high.
     """
 
     def need(key: str, expected: str | None = None) -> str:
@@ -161,6 +174,8 @@ def verdict(result: Mapping[str, str]) -> list[str]:
     need("boot_key_bytes", "absent")
     need("supervisor", "active")
     ready_s = float(need("ready_s"))
+    need("status_json", "ok")  # arb-appliance status --json, as the screen's user arb-ui
+    need("mode_ready", "NORMAL")
     need("ui", "active")
     if not result.get("screen_words"):
         raise GuestCheckFailed("nothing recognisable was drawn on tty1 (screen_words empty)")
@@ -168,6 +183,9 @@ def verdict(result: Mapping[str, str]) -> list[str]:
     missing = [f for f in REQUIRED_JOURNAL_FIELDS if f not in fields]
     if missing:
         raise GuestCheckFailed(f"journal fields missing from arb-appliance's log: {missing}")
+    if int(need("watch_samples")) < 3:
+        raise GuestCheckFailed(f"only {result['watch_samples']} status samples after READY")
+    need("fault_seen", "no")
     need("gpio_chip")
     need("red_before", "0")
     need("mode_after_press", "EMERGENCY")
@@ -184,6 +202,9 @@ def verdict(result: Mapping[str, str]) -> list[str]:
         f"{mem} MiB: firstboot imported config and key (key 0600 arb, gone from the FAT partition)",
         f"{mem} MiB: screen on tty1: {result['screen_words']}",
         f"{mem} MiB: journal fields: {','.join(sorted(fields))}",
+        f"{mem} MiB: stayed NORMAL for {result.get('watch_s', '?')} s after READY "
+        f"({result['watch_samples']} samples of status --json as arb-ui: "
+        f"{result.get('watch_modes', '?')}); trades {result.get('trades', '?')}",
         f"{mem} MiB: gpio-sim {result['gpio_chip']}: kill switch pulled low -> EMERGENCY in "
         f"{result.get('press_to_emergency_s', '?')} s, red line 0 -> 1, latch written, "
         "screen shows LATCHED",

@@ -21,6 +21,7 @@ sys.path.insert(0, str(REPO / "image"))
 
 from eth_utils import to_checksum_address
 from imgbuild.guestcheck import (
+    EMULATION_REQUEST_TIMEOUT_S,
     GUEST_KEY_FILE,
     GuestCheckFailed,
     dump_toml,
@@ -81,6 +82,7 @@ def test_guest_config_points_everything_at_the_guest(tmp_path):
     assert "storage" not in cfg and "metrics" not in cfg  # the device's defaults, not host paths
     assert cfg["hardware"] == {"enabled": True}
     assert cfg["strategy"]["mode"] == "paper"
+    assert cfg["chain"]["request_timeout_s"] == EMULATION_REQUEST_TIMEOUT_S  # not the 2 s default
     assert cfg["dex"] == devnet["dex"] and cfg["tokens"] == devnet["tokens"]
     assert "39123" not in dump_toml(cfg) and str(tmp_path) not in dump_toml(cfg)
 
@@ -95,11 +97,14 @@ def test_guest_config_passes_the_appliances_own_loader(tmp_path):
     assert cfg.storage.data_dir == Path("/var/lib/arb-appliance")
     assert cfg.hardware.enabled and cfg.hardware.kill_switch_pin == 17
     assert [d.name for d in cfg.dex] == ["uni", "sushi"]
+    assert cfg.chain.request_timeout_s == EMULATION_REQUEST_TIMEOUT_S
 
 
 def test_guest_config_keeps_paths_and_refuses_live_trading():
     cfg = guest_config({"chain": {"rpc": "https://127.0.0.1:1/v1/x|wss://127.0.0.1:1/ws"}})
     assert cfg["chain"]["rpc"] == ["https://10.0.2.100:8545/v1/x|wss://10.0.2.100:8545/ws"]
+    slow = guest_config({"chain": {"rpc": "http://127.0.0.1:1", "request_timeout_s": 45.0}})
+    assert slow["chain"]["request_timeout_s"] == 45.0  # an owner's longer timeout is kept
     with pytest.raises(GuestCheckFailed, match="paper only, not 'live'"):
         guest_config({"chain": {"rpc": ["http://127.0.0.1:1"]}, "strategy": {"mode": "live"}})
     with pytest.raises(GuestCheckFailed, match=r"no chain\.rpc"):
@@ -130,12 +135,18 @@ GOOD = {
     "supervisor": "active",
     "userspace_s": "7.5",
     "ready_s": "88.2",
+    "status_json": "ok",
     "mode_ready": "NORMAL",
     "ui": "active",
     "screen_words": "arb-appliance PAPER head",
     "rss_supervisor_kib": "120000",
     "rss_ui_kib": "60000",
     "journal_fields": "CODE_FILE,CODE_FUNC,CODE_LINE,LOGGER,MESSAGE,PRIORITY,THREAD_NAME",
+    "watch_s": "240",
+    "watch_samples": "9",
+    "watch_modes": "NORMALx9",
+    "fault_seen": "no",
+    "trades": "paper=12",
     "gpio_chip": "gpiochip0",
     "red_before": "0",
     "press_to_emergency_s": "0.41",
@@ -156,6 +167,7 @@ def test_verdict_on_a_complete_result_prints_the_figures():
     text = "\n".join(lines)
     assert "READY 88.2 s" in text and "RSS supervisor 120000 KiB, screen 60000 KiB" in text
     assert "EMERGENCY in 0.41 s" in text and "CODE_FILE" in text
+    assert "stayed NORMAL for 240 s after READY (9 samples" in text
 
 
 @pytest.mark.parametrize(
@@ -171,6 +183,17 @@ def test_verdict_on_a_complete_result_prints_the_figures():
         ({"journal_fields": "MESSAGE,PRIORITY"}, "journal fields missing .*CODE_FILE"),
         ({"latch": None}, "reported no latch"),
         ({"screen_after_press": "not shown"}, "screen_after_press is 'not shown'"),
+        (
+            {"status_json": "exit 2, no JSON on stdout: key file owned by uid 996"},
+            "status_json is 'exit 2",
+        ),
+        ({"mode_ready": "?"}, "mode_ready is '\\?', expected 'NORMAL'"),
+        (
+            {"fault_seen": "yes (sample 4, head 301: mode PAUSED; rpc 10.0.2.100:8545 open)"},
+            r"fault_seen is 'yes \(sample 4",
+        ),
+        ({"watch_samples": "1"}, "only 1 status samples after READY"),
+        ({"watch_samples": None}, "reported no watch_samples"),
     ],
 )
 def test_verdict_names_the_first_failed_check(changes, message):
