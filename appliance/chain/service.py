@@ -40,7 +40,6 @@ from appliance.chain.reserves import (
     fetch_pool_states,
     fetch_reserves_by_logs,
     fetch_reserves_full,
-    fetch_swap_logs,
     split_by_state,
     state_topics,
 )
@@ -319,7 +318,15 @@ async def run_chain(
                     ReservesUpdated(event.number, event.hash, reserves, full=full)
                 )
                 if swaps_send is not None and (reserves or state_logs):
-                    await _offer_swaps(rpc, swaps_send, event, pools, swaps, state_logs)
+                    await _offer_swaps(
+                        rpc,
+                        swaps_send,
+                        event,
+                        pools,
+                        swaps,
+                        state_logs,
+                        unread=(driven_pools, topics) if full else ((), ()),
+                    )
 
 
 async def _pool_states(
@@ -347,19 +354,38 @@ async def _offer_swaps(
     pools: Sequence[PoolInfo],
     swaps: tuple[Log, ...] | None,
     state_logs: Sequence[Log] = (),
+    *,
+    unread: tuple[Sequence[PoolInfo], Sequence[str]] = ((), ()),
 ) -> None:
     """Hand the block's Swap logs to market intelligence without ever waiting on it.
 
     ``swaps``: what the reserves' source carried (the subscription or the logs request); None
     after a full read, which carries none: then one Swap-only request for this changed block.
     ``state_logs``: the log-driven (V3) pools' logs of the same request, which hold their Swaps.
+    ``unread``: log-driven pools and their state topics whose logs this block's read did not
+    carry (a full read takes their snapshots instead): asked in that same one request.
     """
-    if swaps is None:
+    driven, topics = unread
+    if swaps is None or driven:
+        v2: list[Log] = []
+        v3: list[Log] = []
         try:
-            swaps = tuple(await fetch_swap_logs(rpc, event.hash, pools))
+            await fetch_reserves_by_logs(
+                rpc,
+                event.hash,
+                list(
+                    dict.fromkeys(p.address for p in (*(pools if swaps is None else ()), *driven))
+                ),
+                swaps=v2 if swaps is None else None,
+                topics=(),
+                state_logs=v3 if driven else None,
+                state_topics=topics if driven else (),
+            )
         except ChainError as exc:
             log.warning("swap logs of block %d skipped: %s", event.number, exc)
             return
+        swaps = tuple(v2) if swaps is None else swaps
+        state_logs = (*state_logs, *v3)
     found = (*swaps, *state_logs)
     if not found:
         return

@@ -35,13 +35,15 @@ async def _base_fee(dn) -> int:
     return int(head["baseFeePerGas"], 16)
 
 
-@pytest.mark.parametrize("path", ["polling", "streaming"])
+@pytest.mark.parametrize("path", ["polling", "streaming", "full-refresh"])
 async def test_the_v3_rival_is_classified_from_the_chain_task(devnet_v3, path):
     dn = devnet_v3
     cfg = load_config(dn.config_path, check_key=False)
-    if path == "polling":  # the HTTP half of the devnet's http|ws pair only
+    if path != "streaming":  # the HTTP half of the devnet's http|ws pair only
         rpc_list = tuple(r.split("|")[0] for r in cfg.chain.rpc)
         cfg = dataclasses.replace(cfg, chain=dataclasses.replace(cfg.chain, rpc=rpc_list))
+    if path == "full-refresh":  # every block a full refresh: V3 pools read by snapshot
+        cfg = dataclasses.replace(cfg, chain=dataclasses.replace(cfg.chain, full_refresh_blocks=1))
     pools = (*dn.pools, *_v3_pools(dn))
     rivals = await open_searchers(dn)
     assert rivals.v3_contract is not None
