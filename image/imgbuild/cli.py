@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from appliance.errors import ApplianceError
@@ -13,6 +14,12 @@ from imgbuild.build import BuildOptions, build_image
 __all__ = ["main"]
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def default_wheel_cache(env: Mapping[str, str]) -> Path:
+    """``$ARB_IMAGE_CACHE/wheels`` (the cache ``image/check`` fills, e.g. systemd-python built on
+    arm64), else ``image/cache/wheels`` in the checkout."""
+    return Path(env.get("ARB_IMAGE_CACHE") or REPO / "image" / "cache") / "wheels"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,8 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--cache",
         type=Path,
-        default=REPO / "image" / "cache" / "wheels",
-        help="wheel cache (default: image/cache/wheels, git-ignored)",
+        default=default_wheel_cache(os.environ),
+        help="wheel cache (default: $ARB_IMAGE_CACHE/wheels, else image/cache/wheels, git-ignored)",
     )
     parser.add_argument(
         "--config-template",

@@ -49,3 +49,12 @@ def test_wheels_systemd_python_installed_when_built_for_the_target(tmp_path):
     assert built == {"systemd-python"}
     wanted, skipped = target_requirements(own_wheel(tmp_path), "3.11", "3.11.2", built)
     assert skipped == [] and "systemd-python>=235" in wanted
+
+
+def test_wheels_cache_follows_arb_image_cache(tmp_path):
+    # image/check fills $ARB_IMAGE_CACHE/wheels (systemd-python built on arm64): image/build must
+    # look there too, or the venv silently lacks systemd-python (seen in make image-check)
+    from imgbuild.cli import default_wheel_cache
+
+    assert default_wheel_cache({"ARB_IMAGE_CACHE": str(tmp_path)}) == tmp_path / "wheels"
+    assert default_wheel_cache({}) == REPO / "image" / "cache" / "wheels"
