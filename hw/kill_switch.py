@@ -18,6 +18,12 @@ Trio's clock. Contact bounce is handled in software with ``bounce_s``:
   released for ``bounce_s`` (release bounce must not re-trip), except that a press that then stays
   down for ``bounce_s`` is real and trips.
 
+A busy loop must not fake a release: the edges queued while the task waited (e.g. on a full bus,
+under emulation) are taken before any deadline, and a deadline is judged by the line's level as
+read then. Without both, a press held down re-armed itself after ``rearm_hold_s`` whenever
+forwarding the press took longer than ``bounce_s`` (seen on the arm64 guest of ``make
+image-check``).
+
 A switch already held when the kill switch is set up (a latching mushroom engaged while the
 service was down) latches EMERGENCY at once, source ``held-at-start``. Every press logs exactly
 one WARNING line naming its source (:func:`log_press`); a latch file that could not be written is
@@ -207,9 +213,14 @@ class KillSwitch:
 
         while True:
             msg = None
-            with trio.move_on_at(deadline):
-                msg = await self._recv.receive()
+            try:  # what is already queued comes first: a deadline set before it is stale
+                msg = self._recv.receive_nowait()
+            except trio.WouldBlock:
+                with trio.move_on_at(deadline):
+                    msg = await self._recv.receive()
             now = trio.current_time()
+            if msg is None:  # a deadline: judge by the line as it is now, not by the edges seen
+                level = self._level()
             # Resynchronise with a latch changed behind our back (restart, direct rearm).
             if self._latch.tripped and self.phase in (Phase.ARMED, Phase.REARMED_WAIT_RELEASE):
                 self._suppress_gpio_press = False

@@ -192,6 +192,8 @@ def verdict(result: Mapping[str, str]) -> list[str]:
     need("red_after", "1")
     need("latch", "yes")
     need("screen_after_press", "LATCHED")  # the kill switch's banner on tty1
+    need("latch_while_held", "yes")  # a press held down past the re-arm hold never re-arms
+    need("mode_while_held", "EMERGENCY")
     lines = [
         f"{mem} MiB: boot -> READY {ready_s:.1f} s after the kernel started "
         f"(userspace at {float(result.get('userspace_s', 'nan')):.1f} s), "
@@ -207,7 +209,7 @@ def verdict(result: Mapping[str, str]) -> list[str]:
         f"{result.get('watch_modes', '?')}); trades {result.get('trades', '?')}",
         f"{mem} MiB: gpio-sim {result['gpio_chip']}: kill switch pulled low -> EMERGENCY in "
         f"{result.get('press_to_emergency_s', '?')} s, red line 0 -> 1, latch written, "
-        "screen shows LATCHED",
+        f"screen shows LATCHED; still latched with the switch held {result.get('held_s', '?')} s",
     ]
     return lines
 

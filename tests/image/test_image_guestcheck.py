@@ -154,6 +154,9 @@ GOOD = {
     "latch": "yes",
     "mode_after_press": "EMERGENCY",
     "screen_after_press": "LATCHED",
+    "held_s": "20",
+    "latch_while_held": "yes",
+    "mode_while_held": "EMERGENCY",
 }
 
 
@@ -167,6 +170,7 @@ def test_verdict_on_a_complete_result_prints_the_figures():
     text = "\n".join(lines)
     assert "READY 88.2 s" in text and "RSS supervisor 120000 KiB, screen 60000 KiB" in text
     assert "EMERGENCY in 0.41 s" in text and "CODE_FILE" in text
+    assert "still latched with the switch held 20 s" in text
     assert "stayed NORMAL for 240 s after READY (9 samples" in text
 
 
@@ -183,6 +187,8 @@ def test_verdict_on_a_complete_result_prints_the_figures():
         ({"journal_fields": "MESSAGE,PRIORITY"}, "journal fields missing .*CODE_FILE"),
         ({"latch": None}, "reported no latch"),
         ({"screen_after_press": "not shown"}, "screen_after_press is 'not shown'"),
+        ({"latch_while_held": "no"}, "latch_while_held is 'no'"),  # a held press re-armed
+        ({"mode_while_held": "NORMAL"}, "mode_while_held is 'NORMAL'"),
         (
             {"status_json": "exit 2, no JSON on stdout: key file owned by uid 996"},
             "status_json is 'exit 2",
