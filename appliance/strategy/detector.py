@@ -83,10 +83,19 @@ class PaperFill:
     deltas: dict[int, tuple[int, int]]
     legs: tuple[tuple[int, bool, int], ...] = ()
     swaps: tuple[tuple[int, bool, int], ...] = ()
+    # the pools it moved, computed once: every block asks each fill in force (up to
+    # MAX_PAPER_FILLS) whether the block touched it
+    pids: frozenset[int] = dataclasses.field(init=False, repr=False, compare=False)
 
-    @property
-    def pids(self) -> frozenset[int]:
-        return frozenset(self.deltas).union(pid for pid, _, _ in self.swaps)
+    def __post_init__(self) -> None:
+        pids = frozenset(self.deltas).union(pid for pid, _, _ in self.swaps)
+        object.__setattr__(self, "pids", pids)
+
+
+def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.union1d(a, b)`` (sorted unique pool ids) of a block's few ids: the same array, without
+    numpy's fixed cost of sorting a concatenation."""
+    return np.array(sorted(set(a.tolist()).union(b.tolist())), dtype=np.int64)
 
 
 class DetectorStats:
@@ -240,7 +249,7 @@ class Detector:
             if self._screen is not None:
                 self._screen.update(None)
             return
-        self._refresh(np.union1d(touched, lifted))
+        self._refresh(_union(touched, lifted))
 
     def on_pool_states(self, event: PoolStatesUpdated) -> np.ndarray:
         """Apply a block's log-driven pool states (V3); the block is evaluated when its
@@ -261,7 +270,7 @@ class Detector:
         else:
             self._lay_held()
             moved = self._moved(shown)
-        changed = np.union1d(changed, moved) if len(moved) else changed
+        changed = _union(changed, moved) if len(moved) else changed
         self._refresh(changed)
         return changed
 
@@ -275,7 +284,7 @@ class Detector:
             changed = self.state.apply(event)
             self._drop_taken(changed)
             moved = self._lay({}) if self.fills else _NONE
-        self._refresh(np.union1d(changed, moved) if len(moved) else changed)
+        self._refresh(_union(changed, moved) if len(moved) else changed)
         self.stats.blocks += 1
         found = self.evaluate(event.block, base_fee)
         if self._chain or self._chain_held:

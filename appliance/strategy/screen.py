@@ -73,6 +73,8 @@ class Screen:
         self._gamma = np.ascontiguousarray(gamma_pool[pools]) if n else np.ones((1, 0))
         self._hops = cycles.hops
         self._max_hops = max((h for h, (a, b) in cycles.spans.items() if b > a), default=0)
+        self._runs = _runs(cycles.base, cycles.hops)
+        self._score = np.empty(n)
 
     def _reserves(self) -> np.ndarray:
         st = self.state
@@ -161,14 +163,33 @@ class Screen:
         ``base_value[token_id]`` is the native value of one unit of a base token (0 if it cannot
         be priced: such cycles never pass, since their gas cannot be priced either);
         ``gas_native[h]`` is the estimated gas cost of an ``h``-leg cycle in native wei.
+
+        The score ``profit * value - gas`` is computed per run of cycles sharing a base token
+        and a length (a handful of runs: scalar value and gas, no per-cycle gathers), over every
+        cycle: the same products and differences as over the positive ones alone, and a cycle
+        without profit scores ``0 * value - gas <= 0``, so ``score > 0`` picks the very cycles
+        (in the same ascending order) that ``profit > 0`` and then ``score > 0`` picked.
         """
-        positive = np.flatnonzero(self.profit > 0)
-        cycles = self.cycles
-        score = self.profit[positive] * base_value[cycles.base[positive]]
-        score -= gas_native[cycles.hops[positive]]
-        keep = score > 0
-        positive, score = positive[keep], score[keep]
+        score = self._score
+        profit = self.profit
+        for start, end, base, hops in self._runs:
+            np.multiply(profit[start:end], base_value[base], out=score[start:end])
+            score[start:end] -= gas_native[hops]
+        positive = np.flatnonzero(score > 0)
+        score = score[positive]
         if len(positive) > n:
             part = np.argpartition(-score, n - 1)[:n]
             positive, score = positive[part], score[part]
         return positive[np.argsort(-score, kind="stable")]
+
+
+def _runs(base: np.ndarray, hops: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """``(start, end, base token id, hops)`` of each run of consecutive cycles with the same base
+    token and length (cycles are sorted by length, and by base token within one)."""
+    n = len(base)
+    if n == 0:
+        return []
+    cut = np.flatnonzero((base[1:] != base[:-1]) | (hops[1:] != hops[:-1])) + 1
+    starts = [0, *cut.tolist()]
+    ends = [*cut.tolist(), n]
+    return [(a, b, int(base[a]), int(hops[a])) for a, b in zip(starts, ends, strict=True)]

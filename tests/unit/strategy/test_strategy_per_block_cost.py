@@ -103,3 +103,46 @@ def test_candidates_of_the_memo_path_are_those_of_the_plain_recheck():
     assert offered > 0
     assert fast._optima.hits > 0 and plain._optima.hits == 0
     assert fast.stats.rechecked == plain.stats.rechecked
+
+
+def _plain_top(screen, n, base_value, gas_native):
+    """Screen.top as first written: the positive cycles gathered, scored, filtered, ranked."""
+    positive = np.flatnonzero(screen.profit > 0)
+    cycles = screen.cycles
+    score = screen.profit[positive] * base_value[cycles.base[positive]]
+    score -= gas_native[cycles.hops[positive]]
+    keep = score > 0
+    positive, score = positive[keep], score[keep]
+    if len(positive) > n:
+        part = np.argpartition(-score, n - 1)[:n]
+        positive, score = positive[part], score[part]
+    return positive[np.argsort(-score, kind="stable")]
+
+
+def test_top_scored_by_runs_is_the_plain_ranking(market):
+    st, cs = market
+    sc = Screen(cs, st)
+    sc.update()
+    assert len(sc._runs) >= 2 and (sc.profit > 0).any() and (sc.profit == 0).any()
+    rng = np.random.default_rng(4)
+    for trial in range(60):
+        value = rng.random(len(st.tokens)) * 2
+        if trial % 5 == 0:
+            value[cs.base[0]] = 0.0  # a base token without a price
+        gas = np.sort(rng.random(5)) * float(np.quantile(sc.profit[sc.profit > 0], 0.5))
+        if trial % 7 == 0:
+            gas[:] = 0.0  # no gas at all: a cycle without profit must still score nothing
+        for n in (1, 3, 10, len(cs) + 1):
+            fast, plain = sc.top(n, value, gas), _plain_top(sc, n, value, gas)
+            assert fast.dtype == plain.dtype and np.array_equal(fast, plain)
+
+
+def test_union_of_a_blocks_pools_is_numpys():
+    from appliance.strategy.detector import _union
+
+    rng = random.Random(5)
+    for _ in range(200):
+        a = np.array(rng.choices(range(40), k=rng.randint(0, 8)), dtype=np.int64)
+        b = np.array(rng.choices(range(40), k=rng.randint(1, 8)), dtype=np.int64)
+        got, want = _union(a, b), np.union1d(a, b)
+        assert got.dtype == want.dtype and np.array_equal(got, want)
