@@ -148,24 +148,6 @@ def optimal_input(
     consts = [(a * BPS, (BPS - fee) * b, BPS - fee, b) for a, b, fee in hops]
     head_consts = consts[:j][::-1]
 
-    def forward(x: int) -> list[int] | None:
-        out = []
-        y = x
-        for a_b, g_b, g, _ in consts:
-            y = y * g_b // (a_b + y * g)
-            if y <= 0:
-                return None
-            out.append(y)
-        return out
-
-    def x_of(t: int) -> int | None:
-        """Least input reaching amount ``t`` at position ``j`` (exact, see ``min_amount_in``)."""
-        for a_b, _, g, b in head_consts:
-            if t >= b:
-                return None
-            t = -(-t * a_b // (g * (b - t)))
-        return t
-
     if j == 0:
         t_peak, t_max = x_peak, cap
     else:
@@ -186,14 +168,14 @@ def optimal_input(
         a, b = dt + ct * t, nh - ch * t
         return nt * t * b - dh * t * a, a * b
 
-    def below(p: tuple[int, int], q: tuple[int, int]) -> bool:  # p <= q for positive denominators
-        return p[0] * q[1] <= q[0] * p[1]
-
     p_peak = p_of(t_peak)
     upper = min(upper, _real_max_floor(p_of, _p_peak(nh, dh, ch, nt, dt, ct, t_peak, t_max), t_max))
     if upper <= floor:
         return None
 
+    # The walk. Each visit is written out in one function (the bound ``ub(x)``, the least input
+    # ``x(t)``, ``P(t)`` and the path, inlined: this is the hot loop of a search), doing exactly
+    # the checks, in the order, of the plain walk kept in tests/unit/strategy.
     best: tuple[int, int, list[int]] | None = None  # (profit, x, amounts)
     evals = 0
     last = {1: p_peak, -1: p_peak}  # P of the last point visited on each side
@@ -203,22 +185,33 @@ def optimal_input(
         nonlocal best, evals
         if t < 1 or t > t_max:
             return False
-        x = x_of(t)
-        if x is None or x > cap or x < 1:
+        x = t  # the least input reaching t at position j (exact, see ``min_amount_in``)
+        for a_b, _, g, b in head_consts:
+            if x >= b:
+                return False
+            x = -(-x * a_b // (g * (b - x)))
+        if x > cap or x < 1:
             return False
-        bar = floor if best is None else max(best[0], floor)
-        if _ub(n, d, c, x) <= bar:  # ub(x) is unimodal in x, and x(t) is monotone in t
+        bar = floor if best is None or best[0] < floor else best[0]
+        if n * x // (d + c * x) - x <= bar:  # ub(x) is unimodal in x, and x(t) is monotone in t
             return False
-        p = p_of(t)
-        if side and below(p, last[side]) and p[0] // p[1] <= bar:
-            return False  # past P's peak on this side and no better than the best: closed
+        pa, pb = dt + ct * t, nh - ch * t
+        p = (nt * t * pb - dh * t * pa, pa * pb)
+        if side:
+            q = last[side]
+            if p[0] * q[1] <= q[0] * p[1] and p[0] // p[1] <= bar:
+                return False  # past P's peak on this side and no better than the best: closed
         last[side] = p
         evals += 1
-        amounts = forward(x)
-        if amounts is not None:
-            profit = amounts[-1] - x
-            if best is None or profit > best[0]:
-                best = (profit, x, amounts)
+        amounts = []
+        y = x
+        for a_b, g_b, g, _ in consts:
+            y = y * g_b // (a_b + y * g)
+            if y <= 0:
+                return True
+            amounts.append(y)
+        if best is None or y - x > best[0]:
+            best = (y - x, x, amounts)
         return True
 
     visit(t_peak, 0)
