@@ -56,11 +56,12 @@ from appliance.market.v2math import get_amount_out
 from appliance.strategy.cycles import CycleSet, build_cycles
 from appliance.strategy.exact import (
     MAX_EVALS,
+    Optimum,
     OptimumMemo,
     candidate_of,
+    disjoint_best,
     gas_in_base,
-    rank_disjoint,
-    recheck,
+    recheck_optimum,
 )
 from appliance.strategy.piecewise import recheck_piecewise
 from appliance.strategy.screen import Screen
@@ -586,7 +587,12 @@ class Detector:
         value, quotes = self._base_values()
         self._value = value
         ids = screen.top(self.top_n, value, gas_native.astype(np.float64))
-        found: list[Candidate] = []
+        token_value = {
+            t: float(value[st.token_ids[t]]) for t in self.base_tokens if t in st.token_ids
+        }
+        # (rank, pools, what makes the candidate), as rank_disjoint ranks candidates: a
+        # constant-product cycle's candidate is built only if it is chosen
+        ranked: list[tuple[float, tuple[str, ...], object]] = []
         gas_cost_cache: dict[tuple[str, int], int | None] = {}
         caps: dict[str, int] = {}
         for cid in ids.tolist():
@@ -610,23 +616,27 @@ class Detector:
                 continue
             self.stats.rechecked += 1
             if plan[2]:
-                cand = self._recheck_closed(cid, plan, block, base_token, cap, gas_cost)
-            else:
-                common = dict(
-                    block=block,
-                    legs=plan[0],
-                    base_token=base_token,
-                    cap=cap,
-                    gas_estimate=plan[5],
-                    gas_cost=gas_cost,
-                )
-                cand = self._recheck_piecewise(cid, plan[1], common)
-            if cand is not None:
-                found.append(cand)
-        token_value = {
-            t: float(value[st.token_ids[t]]) for t in self.base_tokens if t in st.token_ids
-        }
-        chosen = rank_disjoint(found, token_value)
+                opt = self._optimum_closed(cid, plan, cap, gas_cost)
+                # candidate_of's test: the candidate exists iff its net profit is positive
+                if opt is not None and opt.profit - gas_cost > 0:
+                    rank = (opt.profit - gas_cost) * token_value.get(base_token, 1.0)
+                    ranked.append((rank, plan[6], (opt, plan, gas_cost)))
+                continue
+            common = dict(
+                block=block,
+                legs=plan[0],
+                base_token=base_token,
+                cap=cap,
+                gas_estimate=plan[5],
+                gas_cost=gas_cost,
+            )
+            cand = self._recheck_piecewise(cid, plan[1], common)
+            if cand is not None and cand.net_profit > 0:
+                ranked.append((cand.net_profit * token_value.get(base_token, 1.0), plan[6], cand))
+        chosen = tuple(
+            item if isinstance(item, Candidate) else self._candidate(item, block)
+            for item in disjoint_best(ranked)
+        )
         self._last = (gas_price, chosen)
         return chosen
 
@@ -635,7 +645,7 @@ class Detector:
     def _plan(self, cid: int) -> tuple:
         """What the re-check of cycle ``cid`` needs that never changes with the reserves:
         (legs, route = ((pool, zero_for_one, fee), ...), closed form?, hops, base token,
-        gas units). Built once per cycle and cycle set."""
+        gas units, pool addresses). Built once per cycle and cycle set."""
         cycles, st = self._cycles, self.state
         assert cycles is not None
         hops_n = int(cycles.hops[cid])
@@ -649,13 +659,15 @@ class Detector:
         )
         # constant-product all through (every kind gives a hop): the closed form
         closed = all(st.kinds[pid].hop(st, pid, zfo) is not None for pid, zfo, _ in route)
+        legs = cycles.legs(cid, st)
         plan = (
-            cycles.legs(cid, st),
+            legs,
             route,
             closed,
             hops_n,
             st.tokens[int(cycles.base[cid])],
             int(self.gas_units[hops_n]),
+            tuple(leg.pool for leg in legs),
         )
         self._plans[cid] = plan
         return plan
@@ -672,12 +684,10 @@ class Detector:
             pools = known[base_token] = st.pools_between(base_token, self.native_token)
         return pools
 
-    def _recheck_closed(
-        self, cid: int, plan: tuple, block: int, base_token: str, cap: int, gas_cost: int
-    ) -> Candidate | None:
-        """:func:`~.exact.recheck` of a constant-product cycle: an unchanged cycle (its memo
-        holds these very reserves and cap) goes straight to :func:`~.exact.candidate_of`, as
-        ``recheck`` itself would, without building its keyword arguments."""
+    def _optimum_closed(self, cid: int, plan: tuple, cap: int, gas_cost: int) -> Optimum | None:
+        """:func:`~.exact.recheck_optimum` of a constant-product cycle: an unchanged cycle (its
+        memo holds these very reserves and cap) is answered by the memo alone, as
+        ``recheck_optimum`` itself would, without building its keyword arguments."""
         res0, res1 = self.state.reserve0, self.state.reserve1
         hops = tuple(
             [
@@ -687,22 +697,16 @@ class Detector:
         )
         known = self._optima.known(cid, hops, cap, MAX_EVALS, 0)
         if known is not None:
-            return candidate_of(
-                known[0],
-                block=block,
-                legs=plan[0],
-                base_token=base_token,
-                gas_estimate=plan[5],
-                gas_cost=gas_cost,
-            )
-        return recheck(
-            block=block,
-            legs=plan[0],
-            hops=hops,
-            base_token=base_token,
-            cap=cap,
-            gas_estimate=plan[5],
+            return known[0]
+        return recheck_optimum(hops, cap, gas_cost, memo=self._optima, key=cid)
+
+    @staticmethod
+    def _candidate(item: tuple, block: int) -> Candidate:
+        """The candidate of a chosen constant-product cycle: (optimum, plan, gas cost)."""
+        opt, plan, gas_cost = item
+        cand = candidate_of(
+            opt, block=block, legs=plan[0], base_token=plan[4], gas_estimate=plan[5],
             gas_cost=gas_cost,
-            memo=self._optima,
-            key=cid,
-        )
+        )  # fmt: skip
+        assert cand is not None  # ranked only with a positive net profit
+        return cand

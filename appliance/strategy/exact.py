@@ -30,6 +30,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import TypeVar
 
 from appliance.events import Candidate, Leg
 from appliance.market.errors import SwapError
@@ -39,15 +40,19 @@ __all__ = [
     "Optimum",
     "OptimumMemo",
     "candidate_of",
+    "disjoint_best",
     "fold_exact",
     "gas_in_base",
     "optimal_input",
     "profit_upper_bound",
     "rank_disjoint",
     "recheck",
+    "recheck_optimum",
 ]
 
 MAX_EVALS = 64
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,19 +361,8 @@ def recheck(
     for every input), then the gas is subtracted. ``memo``/``key`` reuse the optimum of an
     unchanged cycle (same integers; see :class:`OptimumMemo`).
     """
-    hops = tuple(hops)
-    known = memo.known(key, hops, cap, max_evals, tolerance) if memo is not None else None
-    if known is not None:
-        opt = known[0]  # (the bound below is implied: no optimum beats it)
-    else:
-        if cap < 1 or not hops or any(a <= 0 or b <= 0 for a, b, _ in hops):
-            return None
-        if profit_upper_bound(hops, cap) <= gas_cost:
-            return None  # no input can pay the gas: no search
-        if memo is None:
-            opt = optimal_input(hops, cap, max_evals=max_evals, tolerance=tolerance)
-        else:
-            opt = memo.optimum(key, hops, cap, max_evals=max_evals, tolerance=tolerance)
+    opt = recheck_optimum(tuple(hops), cap, gas_cost, max_evals=max_evals, tolerance=tolerance,
+                          memo=memo, key=key)  # fmt: skip
     return candidate_of(
         opt,
         block=block,
@@ -377,6 +371,30 @@ def recheck(
         gas_estimate=gas_estimate,
         gas_cost=gas_cost,
     )
+
+
+def recheck_optimum(
+    hops: tuple[Hop, ...],
+    cap: int,
+    gas_cost: int,
+    *,
+    max_evals: int = MAX_EVALS,
+    tolerance: int = 0,
+    memo: OptimumMemo | None = None,
+    key: object = None,
+) -> Optimum | None:
+    """The optimum :func:`recheck` sizes its candidate from (None when no input can pay
+    ``gas_cost``; an optimum that does not pay it is returned: :func:`candidate_of` drops it)."""
+    known = memo.known(key, hops, cap, max_evals, tolerance) if memo is not None else None
+    if known is not None:
+        return known[0]  # (the bound below is implied: no optimum beats it)
+    if cap < 1 or not hops or any(a <= 0 or b <= 0 for a, b, _ in hops):
+        return None
+    if profit_upper_bound(hops, cap) <= gas_cost:
+        return None  # no input can pay the gas: no search
+    if memo is None:
+        return optimal_input(hops, cap, max_evals=max_evals, tolerance=tolerance)
+    return memo.optimum(key, hops, cap, max_evals=max_evals, tolerance=tolerance)
 
 
 def rank_disjoint(
@@ -388,21 +406,26 @@ def rank_disjoint(
     missing tokens count 1:1.
     """
     value = value or {}
-    ranked = []  # (rank, candidate): each candidate's figures computed once (every block)
+    ranked = []  # (rank, pools, candidate): each candidate's figures computed once (every block)
     for c in candidates:
         net = c.net_profit
         if net > 0:
-            ranked.append((net * value.get(c.base_token, 1.0), c))
+            ranked.append((net * value.get(c.base_token, 1.0), c.pools, c))
+    return tuple(disjoint_best(ranked))
+
+
+def disjoint_best(ranked: list[tuple[float, tuple[str, ...], T]]) -> list[T]:
+    """The greedy choice of :func:`rank_disjoint` over ``(rank, pools, item)`` entries: highest
+    rank first (equal ranks keep their order), each item whose pools none before it took.
+    Sorts ``ranked`` in place."""
     ranked.sort(key=itemgetter(0), reverse=True)  # stable: equal ranks keep their order
     used: set[str] = set()
     chosen = []
-    for _, cand in ranked:
-        pools = {leg.pool for leg in cand.legs}
-        if pools & used:
-            continue
-        used |= pools
-        chosen.append(cand)
-    return tuple(chosen)
+    for _, pools, item in ranked:
+        if used.isdisjoint(pools):
+            used.update(pools)
+            chosen.append(item)
+    return chosen
 
 
 def candidate_of(
