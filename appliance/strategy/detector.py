@@ -145,6 +145,7 @@ class Detector:
         self.fills: list[PaperFill] = []
         self._chain: dict[int, tuple[int, int]] = {}  # pool id -> chain reserves under an overlay
         self._total: dict[int, tuple[int, int]] = {}  # pool id -> the fills' summed deltas
+        self._covering: dict[int, list[PaperFill]] = {}  # pool id -> the fills through it
         # log-driven (V3) pools under an overlay: pool id -> (the chain's state, its reserves as
         # the screen saw them), and the fills' swaps through each, in fill order
         self._chain_held: dict[int, tuple[object, int, int]] = {}
@@ -308,10 +309,14 @@ class Detector:
         hit = set(changed.tolist())
         if hit.isdisjoint(self._total) and hit.isdisjoint(self._swaps):
             return False  # no fill covers a changed pool (``_total``, ``_swaps``: all they do)
-        kept = [f for f in self.fills if hit.isdisjoint(f.pids) or self._chain_offers(f)]
-        dropped = len(kept) != len(self.fills)
-        self.fills = kept
-        return dropped
+        # the fills through a changed pool (``_covering``, laid with the fills like ``_total``):
+        # a block touches a few of the many fills in force; the others stay as they are
+        covering = {id(f): f for pid in hit for f in self._covering.get(pid, ())}
+        taken = {key for key, fill in covering.items() if not self._chain_offers(fill)}
+        if not taken:
+            return False
+        self.fills = [f for f in self.fills if id(f) not in taken]
+        return True
 
     def _apply_under_overlay(self, event: ReservesUpdated) -> tuple[np.ndarray, np.ndarray]:
         """Apply ``event`` with fills laid: the chain's figures go back under the event's pools
@@ -418,6 +423,11 @@ class Detector:
                 old0, old1 = total.get(pid, (0, 0))
                 total[pid] = (old0 + d0, old1 + d1)
         self._total = total  # valid until the fills change (every change lays them again)
+        covering: dict[int, list[PaperFill]] = {}  # pool id -> the fills through it, in order
+        for fill in self.fills:
+            for pid in fill.pids:
+                covering.setdefault(pid, []).append(fill)
+        self._covering = covering
         for pid, (d0, d1) in total.items():
             res0, res1 = st.reserve0[pid], st.reserve1[pid]
             if res0 + d0 > 0 and res1 + d1 > 0:
@@ -456,7 +466,14 @@ class Detector:
         """A candidate through overlaid pools must pay at least as much on the chain's own
         reserves: the paper fill's simulation runs on the chain, which never saw the paper
         fills (a cycle that only the overlay opened would fail it and trip the breaker)."""
-        st = self.state
+        st, ids = self.state, self.state.pool_ids
+        if not any(
+            ids[leg.pool] in self._chain or ids[leg.pool] in self._chain_held
+            for leg in candidate.legs
+        ):
+            # through no overlaid pool: the path below would quote the candidate's own pools as
+            # they were when it was sized, giving its own amounts (all positive), and hold
+            return True
         amount: int | None = candidate.amount_in
         touched = False
         for leg in candidate.legs:
