@@ -56,14 +56,12 @@ from appliance.market.v2math import get_amount_out
 from appliance.strategy.cycles import CycleSet, build_cycles
 from appliance.strategy.exact import (
     MAX_EVALS,
-    Optimum,
     OptimumMemo,
     candidate_of,
-    disjoint_best,
     gas_in_base,
-    recheck_optimum,
 )
 from appliance.strategy.piecewise import recheck_piecewise
+from appliance.strategy.ranking import disjoint_best
 from appliance.strategy.screen import Screen
 
 __all__ = ["Detector", "DetectorStats", "PaperFill"]
@@ -607,9 +605,10 @@ class Detector:
         token_value = {
             t: float(value[st.token_ids[t]]) for t in self.base_tokens if t in st.token_ids
         }
-        # (rank, pools, what makes the candidate), as rank_disjoint ranks candidates: a
-        # constant-product cycle's candidate is built only if it is chosen
-        ranked: list[tuple[float, tuple[str, ...], object]] = []
+        # (rank, pools, what makes the candidate, exact?), as rank_disjoint ranks candidates: a
+        # constant-product cycle's candidate is built only if it is chosen, and a changed one is
+        # searched only if the ranking reaches it with its pools free (see .ranking)
+        ranked: list[tuple[float, tuple[str, ...], object, bool]] = []
         gas_cost_cache: dict[tuple[str, int], int | None] = {}
         caps: dict[str, int] = {}
         for cid in ids.tolist():
@@ -632,12 +631,11 @@ class Detector:
             if gas_cost is None:
                 continue
             self.stats.rechecked += 1
+            worth = token_value.get(base_token, 1.0)
             if plan[2]:
-                opt = self._optimum_closed(cid, plan, cap, gas_cost)
-                # candidate_of's test: the candidate exists iff its net profit is positive
-                if opt is not None and opt.profit - gas_cost > 0:
-                    rank = (opt.profit - gas_cost) * token_value.get(base_token, 1.0)
-                    ranked.append((rank, plan[6], (opt, plan, gas_cost)))
+                entry = self._closed_entry(cid, plan, cap, gas_cost, worth)
+                if entry is not None:
+                    ranked.append(entry)
                 continue
             common = dict(
                 block=block,
@@ -649,10 +647,10 @@ class Detector:
             )
             cand = self._recheck_piecewise(cid, plan[1], common)
             if cand is not None and cand.net_profit > 0:
-                ranked.append((cand.net_profit * token_value.get(base_token, 1.0), plan[6], cand))
+                ranked.append((cand.net_profit * worth, plan[6], cand, True))
         chosen = tuple(
             item if isinstance(item, Candidate) else self._candidate(item, block)
-            for item in disjoint_best(ranked)
+            for item in disjoint_best(ranked, self._size_closed)
         )
         self._last = (gas_price, chosen)
         return chosen
@@ -701,10 +699,11 @@ class Detector:
             pools = known[base_token] = st.pools_between(base_token, self.native_token)
         return pools
 
-    def _optimum_closed(self, cid: int, plan: tuple, cap: int, gas_cost: int) -> Optimum | None:
-        """:func:`~.exact.recheck_optimum` of a constant-product cycle: an unchanged cycle (its
-        memo holds these very reserves and cap) is answered by the memo alone, as
-        ``recheck_optimum`` itself would, without building its keyword arguments."""
+    def _closed_entry(self, cid: int, plan: tuple, cap: int, gas_cost: int, worth: float):
+        """The ranking's entry of a constant-product cycle (None: it cannot pay): exact when its
+        memo holds these very reserves and cap (:func:`~.exact.recheck_optimum`'s answer
+        without its plumbing), else its bound, to be searched by :meth:`_size_closed` if the
+        ranking reaches it. The rank is the net profit times the base token's worth."""
         res0, res1 = self.state.reserve0, self.state.reserve1
         hops = tuple(
             [
@@ -714,8 +713,25 @@ class Detector:
         )
         known = self._optima.known(cid, hops, cap, MAX_EVALS, 0)
         if known is not None:
-            return known[0]
-        return recheck_optimum(hops, cap, gas_cost, memo=self._optima, key=cid)
+            opt = known[0]
+            # candidate_of's test: the candidate exists iff its net profit is positive
+            if opt is None or opt.profit - gas_cost <= 0:
+                return None
+            return ((opt.profit - gas_cost) * worth, plan[6], (opt, plan, gas_cost), True)
+        bound = self._optima.bound(cid, hops, cap)
+        if bound is None or bound <= gas_cost:
+            return None  # recheck_optimum's: no input can pay the gas, no search
+        job = (cid, hops, cap, plan, gas_cost, worth)
+        return ((bound - gas_cost) * worth, plan[6], job, False)
+
+    def _size_closed(self, job: tuple) -> tuple[float, tuple] | None:
+        """The search :meth:`_closed_entry` put off: ``(rank, (optimum, plan, gas cost))``, or
+        None when the optimum does not pay the gas."""
+        cid, hops, cap, plan, gas_cost, worth = job
+        opt = self._optima.optimum(cid, hops, cap, max_evals=MAX_EVALS, tolerance=0)
+        if opt is None or opt.profit - gas_cost <= 0:
+            return None
+        return ((opt.profit - gas_cost) * worth, (opt, plan, gas_cost))
 
     @staticmethod
     def _candidate(item: tuple, block: int) -> Candidate:

@@ -27,10 +27,8 @@ ternary + local search on deep ones.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import itemgetter
-from typing import TypeVar
 
 from appliance.events import Candidate, Leg
 from appliance.market.errors import SwapError
@@ -40,19 +38,16 @@ __all__ = [
     "Optimum",
     "OptimumMemo",
     "candidate_of",
-    "disjoint_best",
     "fold_exact",
     "gas_in_base",
     "optimal_input",
     "profit_upper_bound",
-    "rank_disjoint",
     "recheck",
+    "recheck_bound",
     "recheck_optimum",
 ]
 
 MAX_EVALS = 64
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,17 +295,31 @@ class OptimumMemo:
     block costs a tuple comparison instead of a search, and the result is the very same integers
     (the live detector and the backtest re-check the same top cycles block after block). One
     entry per cycle key; :meth:`clear` when the cycle set is rebuilt.
+
+    It keeps each cycle's last :func:`recheck_bound` the same way (:meth:`bound`): a cycle the
+    ranking never needed searched is asked for its bound again at every block.
     """
 
-    __slots__ = ("_last", "hits", "misses")
+    __slots__ = ("_bounds", "_last", "hits", "misses")
 
     def __init__(self) -> None:
         self._last: dict[object, tuple[tuple[Hop, ...], int, int, int, Optimum | None]] = {}
+        self._bounds: dict[object, tuple[tuple[Hop, ...], int, int | None]] = {}
         self.hits = 0
         self.misses = 0
 
     def clear(self) -> None:
         self._last.clear()
+        self._bounds.clear()
+
+    def bound(self, key: object, hops: tuple[Hop, ...], cap: int) -> int | None:
+        """:func:`recheck_bound` of ``hops`` and ``cap``, kept per ``key`` while they are the same."""
+        last = self._bounds.get(key)
+        if last is not None and last[0] == hops and last[1] == cap:
+            return last[2]
+        bound = recheck_bound(hops, cap)
+        self._bounds[key] = (hops, cap, bound)
+        return bound
 
     def known(
         self, key: object, hops: tuple[Hop, ...], cap: int, max_evals: int, tolerance: int
@@ -388,44 +397,21 @@ def recheck_optimum(
     known = memo.known(key, hops, cap, max_evals, tolerance) if memo is not None else None
     if known is not None:
         return known[0]  # (the bound below is implied: no optimum beats it)
-    if cap < 1 or not hops or any(a <= 0 or b <= 0 for a, b, _ in hops):
-        return None
-    if profit_upper_bound(hops, cap) <= gas_cost:
+    bound = recheck_bound(hops, cap)
+    if bound is None or bound <= gas_cost:
         return None  # no input can pay the gas: no search
     if memo is None:
         return optimal_input(hops, cap, max_evals=max_evals, tolerance=tolerance)
     return memo.optimum(key, hops, cap, max_evals=max_evals, tolerance=tolerance)
 
 
-def rank_disjoint(
-    candidates: Sequence[Candidate], value: Mapping[str, float] | None = None
-) -> tuple[Candidate, ...]:
-    """Best net profit first, at most one candidate per pool (greedy), net profit > 0 only.
-
-    ``value`` converts each base token's wei into a common unit (native wei) for the ranking;
-    missing tokens count 1:1.
-    """
-    value = value or {}
-    ranked = []  # (rank, pools, candidate): each candidate's figures computed once (every block)
-    for c in candidates:
-        net = c.net_profit
-        if net > 0:
-            ranked.append((net * value.get(c.base_token, 1.0), c.pools, c))
-    return tuple(disjoint_best(ranked))
-
-
-def disjoint_best(ranked: list[tuple[float, tuple[str, ...], T]]) -> list[T]:
-    """The greedy choice of :func:`rank_disjoint` over ``(rank, pools, item)`` entries: highest
-    rank first (equal ranks keep their order), each item whose pools none before it took.
-    Sorts ``ranked`` in place."""
-    ranked.sort(key=itemgetter(0), reverse=True)  # stable: equal ranks keep their order
-    used: set[str] = set()
-    chosen = []
-    for _, pools, item in ranked:
-        if used.isdisjoint(pools):
-            used.update(pools)
-            chosen.append(item)
-    return chosen
+def recheck_bound(hops: tuple[Hop, ...], cap: int) -> int | None:
+    """What no input of the cycle earns more than (:func:`profit_upper_bound`), or None when
+    nothing can be traded (no cap, an empty pool): :func:`recheck_optimum`'s test before a
+    search."""
+    if cap < 1 or not hops or any(a <= 0 or b <= 0 for a, b, _ in hops):
+        return None
+    return profit_upper_bound(hops, cap)
 
 
 def candidate_of(
