@@ -81,7 +81,10 @@ class Screen:
         self._source = np.concatenate([np.empty(n_flat), gamma_pool])
         self._longer = [cycles.hops > k for k in range(h_max)]  # has a hop k
         self._runs = _runs(cycles.base, cycles.hops)
-        self._score = np.empty(n)
+        self._score = np.empty(n)  # minus each cycle's score, filled by top()
+        self._run_views = [
+            (self.profit[a:b], self._score[a:b], base, hops) for a, b, base, hops in self._runs
+        ]
 
     def _reserves(self) -> np.ndarray:
         """The interleaved ``[r0, r1]`` of every pool, a zero (unknown or empty) reserve NaN,
@@ -187,19 +190,20 @@ class Screen:
         and a length (a handful of runs: scalar value and gas, no per-cycle gathers), over every
         cycle: the same products and differences as over the positive ones alone, and a cycle
         without profit scores ``0 * value - gas <= 0``, so ``score > 0`` picks the very cycles
-        (in the same ascending order) that ``profit > 0`` and then ``score > 0`` picked.
+        (in the same ascending order) that ``profit > 0`` and then ``score > 0`` picked. The
+        per-run views of the profits and scores are made once (the arrays are updated in place).
         """
-        score = self._score
-        profit = self.profit
-        for start, end, base, hops in self._runs:
-            np.multiply(profit[start:end], base_value[base], out=score[start:end])
-            score[start:end] -= gas_native[hops]
-        positive = np.flatnonzero(score > 0)
-        score = score[positive]
+        # minus the score, ``gas - profit * value``: exactly ``-(profit * value - gas)`` (IEEE
+        # rounding is symmetric), what the ranking below sorts on, with no negation pass
+        for profit, neg, base, hops in self._run_views:
+            np.multiply(profit, base_value[base], out=neg)
+            np.subtract(gas_native[hops], neg, out=neg)
+        positive = np.flatnonzero(self._score < 0)
+        neg = self._score[positive]
         if len(positive) > n:
-            part = np.argpartition(-score, n - 1)[:n]
-            positive, score = positive[part], score[part]
-        return positive[np.argsort(-score, kind="stable")]
+            part = np.argpartition(neg, n - 1)[:n]
+            positive, neg = positive[part], neg[part]
+        return positive[np.argsort(neg, kind="stable")]
 
 
 def _runs(base: np.ndarray, hops: np.ndarray) -> list[tuple[int, int, int, int]]:
