@@ -326,7 +326,13 @@ class OptimumMemo:
     ) -> tuple[Optimum | None] | None:
         """``(optimum,)`` when ``key``'s last search had these very inputs, else None."""
         last = self._last.get(key)
-        if last is not None and last[:4] == (hops, cap, max_evals, tolerance):
+        if (
+            last is not None
+            and last[0] == hops
+            and last[1] == cap
+            and last[2] == max_evals
+            and last[3] == tolerance
+        ):  # (field by field: no slice built for a changed cycle, asked at every block)
             self.hits += 1
             return (last[4],)
         return None
