@@ -273,3 +273,31 @@ def test_the_pictures_and_scales_sent_are_those_of_the_plain_engine(tmp_path):
     assert sent > 50 and {"RiskUpdated", "ModeChanged", "AlertRaised"} <= kinds
     assert fast.breakers.pnl_today != fast.breakers.pnl_session  # the day turned
     assert len(set(scales)) > 10  # the correlations moved the scales
+
+
+@pytest.mark.parametrize("window", [7, 50, 100, 129])
+def test_series_without_gaps_are_used_as_they_are_and_give_numpys_figures(window):
+    """Gap-free series (used without copying), a token seen only later (its early gaps leave
+    the window), an unpriced block and a price of zero (gaps that come and go)."""
+    rng = random.Random(window)
+    pr = PriceReturns(window)
+    prices = {WETH: 1.0, USDC: 3e-16, WBTC: 20.0}
+    late = "0x" + "44" * 20
+    gap_free = 0
+    for block in range(3 * window + 40):
+        common = rng.gauss(0, 0.01)
+        prices = {t: p * math.exp(common * 0.7 + rng.gauss(0, 0.01)) for t, p in prices.items()}
+        seen = dict(prices)
+        if block >= window // 2:
+            seen[late] = 5.0 * math.exp(common)
+        if block == window + 3:
+            seen[WBTC] = 0.0  # not a price: a gap
+        if block == 2 * window:
+            del seen[USDC]  # unpriced for a block
+        pr.observe(seen)
+        assert pr.volatility() == _reference_volatility(pr)
+        assert pr.correlation() == _reference_correlation(pr)
+        gap_free += sum(g == 0 for g in pr._gaps)
+        data = pr._data()
+        assert pr._gaps == [int((~np.isfinite(data[:, i])).sum()) for i in range(data.shape[1])]
+    assert gap_free > window and len(pr.correlation()) == 12  # 4 tokens, 6 pairs, both ways
