@@ -12,7 +12,9 @@ before the clock starts), read back by the store's market reader and replayed th
 detector (vectorised screening, exact re-check), the real risk engine (gate, breakers, sizing,
 price observations) and the paper accounting, each fill laid over the market as paper mode lays
 it. The replay runs in a fresh process, so its peak RSS is the backtest's own. Besides the wall
-clock (at the mercy of a shared box) it prints blocks per CPU-second of that process.
+clock (at the mercy of a shared box) it prints blocks per CPU-second of that process, and a
+fingerprint of the results (summary, trades, equity curve, refusals, the risk engine's last
+picture): a faster replay must print the fingerprint of the plain one.
 """
 
 from __future__ import annotations
