@@ -167,10 +167,12 @@ class RiskEngine:
         self.regime = NOT_MEASURED  # sizes as "low" until prices are observed
         self._exposure_scale: dict[str, float] = {}
         self._correlation: dict[tuple[str, str], float] = {}
+        self._exposure_of: tuple | None = None  # (holdings, correlations) of _exposure_scale
         self._tag = format(int(now * 1000), "x")
         self._seq = 0
         self._dirty = True
         self._last_update: RiskUpdated | None = None
+        self._update_key: tuple | None = None  # what _last_update was made of
         self._caps: tuple[tuple, dict[str, int]] | None = None  # (inputs, size caps) last computed
 
     # ================================================================== inputs
@@ -559,9 +561,27 @@ class RiskEngine:
 
     def _refresh_exposure(self) -> None:
         held = tuple(t for t, v in self._inventory.items() if v > 0)
-        self._exposure_scale = exposure_scales(held, self._correlation)
+        # a pure function of the holdings and the correlations: the same ones, the same scales
+        if (held, self._correlation) != self._exposure_of:
+            self._exposure_scale = exposure_scales(held, self._correlation)
+            self._exposure_of = (held, self._correlation)
 
     def _maybe_update(self) -> None:
+        # The snapshot is a function of these figures (and of the fixed config): while they are
+        # the same, so is the snapshot, and nothing is built (this runs several times a block).
+        b = self.breakers
+        key = (
+            tuple(b.states.items()),
+            b.pnl_today,
+            b.pnl_session,
+            b.equity_peak,
+            self._pnl.figures,
+            self.regime,
+            self.modes.mode,
+        )
+        if key == self._update_key:
+            return
+        self._update_key = key
         update = self.snapshot()
         if update != self._last_update:
             self._last_update = update

@@ -166,12 +166,18 @@ class PriceReturns:
     """Per-block log returns of several tokens' prices (in one numeraire), aligned by row.
 
     A token missing from an observation gets NaN for that row; statistics skip NaNs pairwise.
+
+    Each token's returns are one contiguous row of the window (ring order), and the gaps in the
+    filled part are counted per token: a series without gaps is used as it is, the very values
+    (in the same order and layout) that dropping its NaNs would copy (one price observation per
+    block: the statistics run at every block).
     """
 
     def __init__(self, window: int) -> None:
         self._window = window
         self._tokens: list[str] = []
-        self._rows = np.full((window, 0), np.nan)
+        self._cols = np.full((0, window), np.nan)  # token -> its returns, by ring slot
+        self._gaps: list[int] = []  # per token: non-finite returns in the filled slots
         self._next = 0
         self._count = 0
         self._last: dict[str, float] = {}
@@ -187,10 +193,9 @@ class PriceReturns:
         for token in prices:
             if token not in self._tokens:
                 self._tokens.append(token)
-                self._rows = np.concatenate(
-                    [self._rows, np.full((self._window, 1), np.nan)], axis=1
-                )
-        row = np.full(len(self._tokens), np.nan)
+                self._cols = np.concatenate([self._cols, np.full((1, self._window), np.nan)])
+                self._gaps.append(self._count)  # no returns before it was seen
+        row = [math.nan] * len(self._tokens)
         for i, token in enumerate(self._tokens):
             price = prices.get(token)
             last = self._last.get(token)
@@ -198,20 +203,31 @@ class PriceReturns:
                 row[i] = math.log(price / last)
             if price is not None and price > 0:
                 self._last[token] = float(price)
-        self._rows[self._next] = row
-        self._next = (self._next + 1) % self._window
+        gaps, slot = self._gaps, self._next
+        if self._count == self._window:  # the slot's old returns leave the window
+            for i, old in enumerate(self._cols[:, slot].tolist()):
+                gaps[i] -= not math.isfinite(old)
+        for i, new in enumerate(row):
+            gaps[i] += not math.isfinite(new)
+        self._cols[:, slot] = row
+        self._next = (slot + 1) % self._window
         self._count = min(self._count + 1, self._window)
 
     def _data(self) -> np.ndarray:
-        return self._rows[: self._count] if self._count < self._window else self._rows
+        """The filled window as rows of every token's return (ring order)."""
+        return self._series().T
+
+    def _series(self) -> np.ndarray:
+        return self._cols[:, : self._count] if self._count < self._window else self._cols
 
     def volatility(self, min_points: int = 5) -> dict[str, float]:
         """Per token: stdev of its log returns (tokens with fewer than ``min_points`` omitted)."""
-        data = self._data()
+        series = self._series()
         out = {}
         for i, token in enumerate(self._tokens):
-            col = data[:, i]
-            col = col[np.isfinite(col)]
+            col = series[i]
+            if self._gaps[i]:
+                col = col[np.isfinite(col)]
             if col.shape[0] >= min_points:
                 out[token] = _std(col, ddof=1)
         return out
@@ -221,17 +237,22 @@ class PriceReturns:
     ) -> dict[tuple[str, str], float]:
         """Pairwise Pearson correlation of returns (pairs with too few common points, or a
         constant series, omitted)."""
-        data = self._data()
+        series = self._series()
         names = self._tokens if tokens is None else [t for t in tokens if t in self._tokens]
         idx = {t: self._tokens.index(t) for t in names}
         out: dict[tuple[str, str], float] = {}
         for a_pos, a in enumerate(names):
             for b in names[a_pos + 1 :]:
-                x, y = data[:, idx[a]], data[:, idx[b]]
-                ok = np.isfinite(x) & np.isfinite(y)
-                if int(ok.sum()) < min_points:
+                x, y = series[idx[a]], series[idx[b]]
+                if self._gaps[idx[a]] or self._gaps[idx[b]]:
+                    ok = np.isfinite(x) & np.isfinite(y)
+                    if int(ok.sum()) < min_points:
+                        continue
+                    xs, ys = x[ok], y[ok]
+                elif x.shape[0] < min_points:
                     continue
-                xs, ys = x[ok], y[ok]
+                else:
+                    xs, ys = x, y
                 sx, sy = _std(xs), _std(ys)
                 if sx == 0 or sy == 0:
                     continue

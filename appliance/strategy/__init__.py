@@ -11,10 +11,10 @@ from appliance.strategy.exact import (
     gas_in_base,
     optimal_input,
     profit_upper_bound,
-    rank_disjoint,
     recheck,
 )
 from appliance.strategy.hostile import PROBE_ADDRESS, classify, probe_token
+from appliance.strategy.ranking import rank_disjoint
 from appliance.strategy.screen import Screen
 from appliance.strategy.task import run_market
 

@@ -59,10 +59,9 @@ from appliance.strategy.exact import (
     OptimumMemo,
     candidate_of,
     gas_in_base,
-    rank_disjoint,
-    recheck,
 )
 from appliance.strategy.piecewise import recheck_piecewise
+from appliance.strategy.ranking import disjoint_best
 from appliance.strategy.screen import Screen
 
 __all__ = ["Detector", "DetectorStats", "PaperFill"]
@@ -83,10 +82,19 @@ class PaperFill:
     deltas: dict[int, tuple[int, int]]
     legs: tuple[tuple[int, bool, int], ...] = ()
     swaps: tuple[tuple[int, bool, int], ...] = ()
+    # the pools it moved, computed once: every block asks each fill in force (up to
+    # MAX_PAPER_FILLS) whether the block touched it
+    pids: frozenset[int] = dataclasses.field(init=False, repr=False, compare=False)
 
-    @property
-    def pids(self) -> frozenset[int]:
-        return frozenset(self.deltas).union(pid for pid, _, _ in self.swaps)
+    def __post_init__(self) -> None:
+        pids = frozenset(self.deltas).union(pid for pid, _, _ in self.swaps)
+        object.__setattr__(self, "pids", pids)
+
+
+def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.union1d(a, b)`` (sorted unique pool ids) of a block's few ids: the same array, without
+    numpy's fixed cost of sorting a concatenation."""
+    return np.array(sorted(set(a.tolist()).union(b.tolist())), dtype=np.int64)
 
 
 class DetectorStats:
@@ -135,6 +143,7 @@ class Detector:
         self.fills: list[PaperFill] = []
         self._chain: dict[int, tuple[int, int]] = {}  # pool id -> chain reserves under an overlay
         self._total: dict[int, tuple[int, int]] = {}  # pool id -> the fills' summed deltas
+        self._covering: dict[int, list[PaperFill]] = {}  # pool id -> the fills through it
         # log-driven (V3) pools under an overlay: pool id -> (the chain's state, its reserves as
         # the screen saw them), and the fills' swaps through each, in fill order
         self._chain_held: dict[int, tuple[object, int, int]] = {}
@@ -240,7 +249,7 @@ class Detector:
             if self._screen is not None:
                 self._screen.update(None)
             return
-        self._refresh(np.union1d(touched, lifted))
+        self._refresh(_union(touched, lifted))
 
     def on_pool_states(self, event: PoolStatesUpdated) -> np.ndarray:
         """Apply a block's log-driven pool states (V3); the block is evaluated when its
@@ -261,7 +270,7 @@ class Detector:
         else:
             self._lay_held()
             moved = self._moved(shown)
-        changed = np.union1d(changed, moved) if len(moved) else changed
+        changed = _union(changed, moved) if len(moved) else changed
         self._refresh(changed)
         return changed
 
@@ -275,7 +284,7 @@ class Detector:
             changed = self.state.apply(event)
             self._drop_taken(changed)
             moved = self._lay({}) if self.fills else _NONE
-        self._refresh(np.union1d(changed, moved) if len(moved) else changed)
+        self._refresh(_union(changed, moved) if len(moved) else changed)
         self.stats.blocks += 1
         found = self.evaluate(event.block, base_fee)
         if self._chain or self._chain_held:
@@ -298,10 +307,14 @@ class Detector:
         hit = set(changed.tolist())
         if hit.isdisjoint(self._total) and hit.isdisjoint(self._swaps):
             return False  # no fill covers a changed pool (``_total``, ``_swaps``: all they do)
-        kept = [f for f in self.fills if hit.isdisjoint(f.pids) or self._chain_offers(f)]
-        dropped = len(kept) != len(self.fills)
-        self.fills = kept
-        return dropped
+        # the fills through a changed pool (``_covering``, laid with the fills like ``_total``):
+        # a block touches a few of the many fills in force; the others stay as they are
+        covering = {id(f): f for pid in hit for f in self._covering.get(pid, ())}
+        taken = {key for key, fill in covering.items() if not self._chain_offers(fill)}
+        if not taken:
+            return False
+        self.fills = [f for f in self.fills if id(f) not in taken]
+        return True
 
     def _apply_under_overlay(self, event: ReservesUpdated) -> tuple[np.ndarray, np.ndarray]:
         """Apply ``event`` with fills laid: the chain's figures go back under the event's pools
@@ -408,6 +421,11 @@ class Detector:
                 old0, old1 = total.get(pid, (0, 0))
                 total[pid] = (old0 + d0, old1 + d1)
         self._total = total  # valid until the fills change (every change lays them again)
+        covering: dict[int, list[PaperFill]] = {}  # pool id -> the fills through it, in order
+        for fill in self.fills:
+            for pid in fill.pids:
+                covering.setdefault(pid, []).append(fill)
+        self._covering = covering
         for pid, (d0, d1) in total.items():
             res0, res1 = st.reserve0[pid], st.reserve1[pid]
             if res0 + d0 > 0 and res1 + d1 > 0:
@@ -446,7 +464,14 @@ class Detector:
         """A candidate through overlaid pools must pay at least as much on the chain's own
         reserves: the paper fill's simulation runs on the chain, which never saw the paper
         fills (a cycle that only the overlay opened would fail it and trip the breaker)."""
-        st = self.state
+        st, ids = self.state, self.state.pool_ids
+        if not any(
+            ids[leg.pool] in self._chain or ids[leg.pool] in self._chain_held
+            for leg in candidate.legs
+        ):
+            # through no overlaid pool: the path below would quote the candidate's own pools as
+            # they were when it was sized, giving its own amounts (all positive), and hold
+            return True
         amount: int | None = candidate.amount_in
         touched = False
         for leg in candidate.legs:
@@ -577,7 +602,13 @@ class Detector:
         value, quotes = self._base_values()
         self._value = value
         ids = screen.top(self.top_n, value, gas_native.astype(np.float64))
-        found: list[Candidate] = []
+        token_value = {
+            t: float(value[st.token_ids[t]]) for t in self.base_tokens if t in st.token_ids
+        }
+        # (rank, pools, what makes the candidate, exact?), as rank_disjoint ranks candidates: a
+        # constant-product cycle's candidate is built only if it is chosen, and a changed one is
+        # searched only if the ranking reaches it with its pools free (see .ranking)
+        ranked: list[tuple[float, tuple[str, ...], object, bool]] = []
         gas_cost_cache: dict[tuple[str, int], int | None] = {}
         caps: dict[str, int] = {}
         for cid in ids.tolist():
@@ -600,24 +631,27 @@ class Detector:
             if gas_cost is None:
                 continue
             self.stats.rechecked += 1
+            worth = token_value.get(base_token, 1.0)
             if plan[2]:
-                cand = self._recheck_closed(cid, plan, block, base_token, cap, gas_cost)
-            else:
-                common = dict(
-                    block=block,
-                    legs=plan[0],
-                    base_token=base_token,
-                    cap=cap,
-                    gas_estimate=plan[5],
-                    gas_cost=gas_cost,
-                )
-                cand = self._recheck_piecewise(cid, plan[1], common)
-            if cand is not None:
-                found.append(cand)
-        token_value = {
-            t: float(value[st.token_ids[t]]) for t in self.base_tokens if t in st.token_ids
-        }
-        chosen = rank_disjoint(found, token_value)
+                entry = self._closed_entry(cid, plan, cap, gas_cost, worth)
+                if entry is not None:
+                    ranked.append(entry)
+                continue
+            common = dict(
+                block=block,
+                legs=plan[0],
+                base_token=base_token,
+                cap=cap,
+                gas_estimate=plan[5],
+                gas_cost=gas_cost,
+            )
+            cand = self._recheck_piecewise(cid, plan[1], common)
+            if cand is not None and cand.net_profit > 0:
+                ranked.append((cand.net_profit * worth, plan[6], cand, True))
+        chosen = tuple(
+            item if isinstance(item, Candidate) else self._candidate(item, block)
+            for item in disjoint_best(ranked, self._size_closed)
+        )
         self._last = (gas_price, chosen)
         return chosen
 
@@ -626,7 +660,7 @@ class Detector:
     def _plan(self, cid: int) -> tuple:
         """What the re-check of cycle ``cid`` needs that never changes with the reserves:
         (legs, route = ((pool, zero_for_one, fee), ...), closed form?, hops, base token,
-        gas units). Built once per cycle and cycle set."""
+        gas units, pool addresses). Built once per cycle and cycle set."""
         cycles, st = self._cycles, self.state
         assert cycles is not None
         hops_n = int(cycles.hops[cid])
@@ -640,13 +674,15 @@ class Detector:
         )
         # constant-product all through (every kind gives a hop): the closed form
         closed = all(st.kinds[pid].hop(st, pid, zfo) is not None for pid, zfo, _ in route)
+        legs = cycles.legs(cid, st)
         plan = (
-            cycles.legs(cid, st),
+            legs,
             route,
             closed,
             hops_n,
             st.tokens[int(cycles.base[cid])],
             int(self.gas_units[hops_n]),
+            tuple(leg.pool for leg in legs),
         )
         self._plans[cid] = plan
         return plan
@@ -663,12 +699,11 @@ class Detector:
             pools = known[base_token] = st.pools_between(base_token, self.native_token)
         return pools
 
-    def _recheck_closed(
-        self, cid: int, plan: tuple, block: int, base_token: str, cap: int, gas_cost: int
-    ) -> Candidate | None:
-        """:func:`~.exact.recheck` of a constant-product cycle: an unchanged cycle (its memo
-        holds these very reserves and cap) goes straight to :func:`~.exact.candidate_of`, as
-        ``recheck`` itself would, without building its keyword arguments."""
+    def _closed_entry(self, cid: int, plan: tuple, cap: int, gas_cost: int, worth: float):
+        """The ranking's entry of a constant-product cycle (None: it cannot pay): exact when its
+        memo holds these very reserves and cap (:func:`~.exact.recheck_optimum`'s answer
+        without its plumbing), else its bound, to be searched by :meth:`_size_closed` if the
+        ranking reaches it. The rank is the net profit times the base token's worth."""
         res0, res1 = self.state.reserve0, self.state.reserve1
         hops = tuple(
             [
@@ -678,22 +713,33 @@ class Detector:
         )
         known = self._optima.known(cid, hops, cap, MAX_EVALS, 0)
         if known is not None:
-            return candidate_of(
-                known[0],
-                block=block,
-                legs=plan[0],
-                base_token=base_token,
-                gas_estimate=plan[5],
-                gas_cost=gas_cost,
-            )
-        return recheck(
-            block=block,
-            legs=plan[0],
-            hops=hops,
-            base_token=base_token,
-            cap=cap,
-            gas_estimate=plan[5],
+            opt = known[0]
+            # candidate_of's test: the candidate exists iff its net profit is positive
+            if opt is None or opt.profit - gas_cost <= 0:
+                return None
+            return ((opt.profit - gas_cost) * worth, plan[6], (opt, plan, gas_cost), True)
+        bound = self._optima.bound(cid, hops, cap)
+        if bound is None or bound <= gas_cost:
+            return None  # recheck_optimum's: no input can pay the gas, no search
+        job = (cid, hops, cap, plan, gas_cost, worth)
+        return ((bound - gas_cost) * worth, plan[6], job, False)
+
+    def _size_closed(self, job: tuple) -> tuple[float, tuple] | None:
+        """The search :meth:`_closed_entry` put off: ``(rank, (optimum, plan, gas cost))``, or
+        None when the optimum does not pay the gas."""
+        cid, hops, cap, plan, gas_cost, worth = job
+        opt = self._optima.optimum(cid, hops, cap, max_evals=MAX_EVALS, tolerance=0)
+        if opt is None or opt.profit - gas_cost <= 0:
+            return None
+        return ((opt.profit - gas_cost) * worth, (opt, plan, gas_cost))
+
+    @staticmethod
+    def _candidate(item: tuple, block: int) -> Candidate:
+        """The candidate of a chosen constant-product cycle: (optimum, plan, gas cost)."""
+        opt, plan, gas_cost = item
+        cand = candidate_of(
+            opt, block=block, legs=plan[0], base_token=plan[4], gas_estimate=plan[5],
             gas_cost=gas_cost,
-            memo=self._optima,
-            key=cid,
-        )
+        )  # fmt: skip
+        assert cand is not None  # ranked only with a positive net profit
+        return cand

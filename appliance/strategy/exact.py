@@ -27,9 +27,8 @@ ternary + local search on deep ones.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 
 from appliance.events import Candidate, Leg
 from appliance.market.errors import SwapError
@@ -43,8 +42,9 @@ __all__ = [
     "gas_in_base",
     "optimal_input",
     "profit_upper_bound",
-    "rank_disjoint",
     "recheck",
+    "recheck_bound",
+    "recheck_optimum",
 ]
 
 MAX_EVALS = 64
@@ -148,24 +148,6 @@ def optimal_input(
     consts = [(a * BPS, (BPS - fee) * b, BPS - fee, b) for a, b, fee in hops]
     head_consts = consts[:j][::-1]
 
-    def forward(x: int) -> list[int] | None:
-        out = []
-        y = x
-        for a_b, g_b, g, _ in consts:
-            y = y * g_b // (a_b + y * g)
-            if y <= 0:
-                return None
-            out.append(y)
-        return out
-
-    def x_of(t: int) -> int | None:
-        """Least input reaching amount ``t`` at position ``j`` (exact, see ``min_amount_in``)."""
-        for a_b, _, g, b in head_consts:
-            if t >= b:
-                return None
-            t = -(-t * a_b // (g * (b - t)))
-        return t
-
     if j == 0:
         t_peak, t_max = x_peak, cap
     else:
@@ -186,14 +168,14 @@ def optimal_input(
         a, b = dt + ct * t, nh - ch * t
         return nt * t * b - dh * t * a, a * b
 
-    def below(p: tuple[int, int], q: tuple[int, int]) -> bool:  # p <= q for positive denominators
-        return p[0] * q[1] <= q[0] * p[1]
-
     p_peak = p_of(t_peak)
     upper = min(upper, _real_max_floor(p_of, _p_peak(nh, dh, ch, nt, dt, ct, t_peak, t_max), t_max))
     if upper <= floor:
         return None
 
+    # The walk. Each visit is written out in one function (the bound ``ub(x)``, the least input
+    # ``x(t)``, ``P(t)`` and the path, inlined: this is the hot loop of a search), doing exactly
+    # the checks, in the order, of the plain walk kept in tests/unit/strategy.
     best: tuple[int, int, list[int]] | None = None  # (profit, x, amounts)
     evals = 0
     last = {1: p_peak, -1: p_peak}  # P of the last point visited on each side
@@ -203,22 +185,33 @@ def optimal_input(
         nonlocal best, evals
         if t < 1 or t > t_max:
             return False
-        x = x_of(t)
-        if x is None or x > cap or x < 1:
+        x = t  # the least input reaching t at position j (exact, see ``min_amount_in``)
+        for a_b, _, g, b in head_consts:
+            if x >= b:
+                return False
+            x = -(-x * a_b // (g * (b - x)))
+        if x > cap or x < 1:
             return False
-        bar = floor if best is None else max(best[0], floor)
-        if _ub(n, d, c, x) <= bar:  # ub(x) is unimodal in x, and x(t) is monotone in t
+        bar = floor if best is None or best[0] < floor else best[0]
+        if n * x // (d + c * x) - x <= bar:  # ub(x) is unimodal in x, and x(t) is monotone in t
             return False
-        p = p_of(t)
-        if side and below(p, last[side]) and p[0] // p[1] <= bar:
-            return False  # past P's peak on this side and no better than the best: closed
+        pa, pb = dt + ct * t, nh - ch * t
+        p = (nt * t * pb - dh * t * pa, pa * pb)
+        if side:
+            q = last[side]
+            if p[0] * q[1] <= q[0] * p[1] and p[0] // p[1] <= bar:
+                return False  # past P's peak on this side and no better than the best: closed
         last[side] = p
         evals += 1
-        amounts = forward(x)
-        if amounts is not None:
-            profit = amounts[-1] - x
-            if best is None or profit > best[0]:
-                best = (profit, x, amounts)
+        amounts = []
+        y = x
+        for a_b, g_b, g, _ in consts:
+            y = y * g_b // (a_b + y * g)
+            if y <= 0:
+                return True
+            amounts.append(y)
+        if best is None or y - x > best[0]:
+            best = (y - x, x, amounts)
         return True
 
     visit(t_peak, 0)
@@ -302,24 +295,44 @@ class OptimumMemo:
     block costs a tuple comparison instead of a search, and the result is the very same integers
     (the live detector and the backtest re-check the same top cycles block after block). One
     entry per cycle key; :meth:`clear` when the cycle set is rebuilt.
+
+    It keeps each cycle's last :func:`recheck_bound` the same way (:meth:`bound`): a cycle the
+    ranking never needed searched is asked for its bound again at every block.
     """
 
-    __slots__ = ("_last", "hits", "misses")
+    __slots__ = ("_bounds", "_last", "hits", "misses")
 
     def __init__(self) -> None:
         self._last: dict[object, tuple[tuple[Hop, ...], int, int, int, Optimum | None]] = {}
+        self._bounds: dict[object, tuple[tuple[Hop, ...], int, int | None]] = {}
         self.hits = 0
         self.misses = 0
 
     def clear(self) -> None:
         self._last.clear()
+        self._bounds.clear()
+
+    def bound(self, key: object, hops: tuple[Hop, ...], cap: int) -> int | None:
+        """:func:`recheck_bound` of ``hops`` and ``cap``, kept per ``key`` while they are the same."""
+        last = self._bounds.get(key)
+        if last is not None and last[0] == hops and last[1] == cap:
+            return last[2]
+        bound = recheck_bound(hops, cap)
+        self._bounds[key] = (hops, cap, bound)
+        return bound
 
     def known(
         self, key: object, hops: tuple[Hop, ...], cap: int, max_evals: int, tolerance: int
     ) -> tuple[Optimum | None] | None:
         """``(optimum,)`` when ``key``'s last search had these very inputs, else None."""
         last = self._last.get(key)
-        if last is not None and last[:4] == (hops, cap, max_evals, tolerance):
+        if (
+            last is not None
+            and last[0] == hops
+            and last[1] == cap
+            and last[2] == max_evals
+            and last[3] == tolerance
+        ):  # (field by field: no slice built for a changed cycle, asked at every block)
             self.hits += 1
             return (last[4],)
         return None
@@ -363,19 +376,8 @@ def recheck(
     for every input), then the gas is subtracted. ``memo``/``key`` reuse the optimum of an
     unchanged cycle (same integers; see :class:`OptimumMemo`).
     """
-    hops = tuple(hops)
-    known = memo.known(key, hops, cap, max_evals, tolerance) if memo is not None else None
-    if known is not None:
-        opt = known[0]  # (the bound below is implied: no optimum beats it)
-    else:
-        if cap < 1 or not hops or any(a <= 0 or b <= 0 for a, b, _ in hops):
-            return None
-        if profit_upper_bound(hops, cap) <= gas_cost:
-            return None  # no input can pay the gas: no search
-        if memo is None:
-            opt = optimal_input(hops, cap, max_evals=max_evals, tolerance=tolerance)
-        else:
-            opt = memo.optimum(key, hops, cap, max_evals=max_evals, tolerance=tolerance)
+    opt = recheck_optimum(tuple(hops), cap, gas_cost, max_evals=max_evals, tolerance=tolerance,
+                          memo=memo, key=key)  # fmt: skip
     return candidate_of(
         opt,
         block=block,
@@ -386,30 +388,36 @@ def recheck(
     )
 
 
-def rank_disjoint(
-    candidates: Sequence[Candidate], value: Mapping[str, float] | None = None
-) -> tuple[Candidate, ...]:
-    """Best net profit first, at most one candidate per pool (greedy), net profit > 0 only.
+def recheck_optimum(
+    hops: tuple[Hop, ...],
+    cap: int,
+    gas_cost: int,
+    *,
+    max_evals: int = MAX_EVALS,
+    tolerance: int = 0,
+    memo: OptimumMemo | None = None,
+    key: object = None,
+) -> Optimum | None:
+    """The optimum :func:`recheck` sizes its candidate from (None when no input can pay
+    ``gas_cost``; an optimum that does not pay it is returned: :func:`candidate_of` drops it)."""
+    known = memo.known(key, hops, cap, max_evals, tolerance) if memo is not None else None
+    if known is not None:
+        return known[0]  # (the bound below is implied: no optimum beats it)
+    bound = recheck_bound(hops, cap)
+    if bound is None or bound <= gas_cost:
+        return None  # no input can pay the gas: no search
+    if memo is None:
+        return optimal_input(hops, cap, max_evals=max_evals, tolerance=tolerance)
+    return memo.optimum(key, hops, cap, max_evals=max_evals, tolerance=tolerance)
 
-    ``value`` converts each base token's wei into a common unit (native wei) for the ranking;
-    missing tokens count 1:1.
-    """
-    value = value or {}
-    ranked = []  # (rank, candidate): each candidate's figures computed once (every block)
-    for c in candidates:
-        net = c.net_profit
-        if net > 0:
-            ranked.append((net * value.get(c.base_token, 1.0), c))
-    ranked.sort(key=itemgetter(0), reverse=True)  # stable: equal ranks keep their order
-    used: set[str] = set()
-    chosen = []
-    for _, cand in ranked:
-        pools = {leg.pool for leg in cand.legs}
-        if pools & used:
-            continue
-        used |= pools
-        chosen.append(cand)
-    return tuple(chosen)
+
+def recheck_bound(hops: tuple[Hop, ...], cap: int) -> int | None:
+    """What no input of the cycle earns more than (:func:`profit_upper_bound`), or None when
+    nothing can be traded (no cap, an empty pool): :func:`recheck_optimum`'s test before a
+    search."""
+    if cap < 1 or not hops or any(a <= 0 or b <= 0 for a, b, _ in hops):
+        return None
+    return profit_upper_bound(hops, cap)
 
 
 def candidate_of(

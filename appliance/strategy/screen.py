@@ -71,12 +71,29 @@ class Screen:
         self._out_idx = np.ascontiguousarray(2 * pools + np.where(zfo, 1, 0))
         gamma_pool = (10_000.0 - state.fee_bps.astype(np.float64)) / 10_000.0
         self._gamma = np.ascontiguousarray(gamma_pool[pools]) if n else np.ones((1, 0))
-        self._hops = cycles.hops
-        self._max_hops = max((h for h, (a, b) in cycles.spans.items() if b > a), default=0)
+        self._max_hops = h_max = max((h for h, (a, b) in cycles.spans.items() if b > a), default=0)
+        # a block's re-screen gathers reserves in, out and fees in one take: rows k, h_max + k
+        # and 2·h_max + k of ``_gather`` index hop k's into [reserves..., fees per pool...]
+        n_flat = 2 * len(state.r0)
+        self._gather = np.concatenate(
+            [self._in_idx[:h_max], self._out_idx[:h_max], n_flat + pools[:h_max]]
+        )
+        self._source = np.concatenate([np.empty(n_flat), gamma_pool])
+        self._longer = [cycles.hops > k for k in range(h_max)]  # has a hop k
+        self._runs = _runs(cycles.base, cycles.hops)
+        self._score = np.empty(n)  # minus each cycle's score, filled by top()
+        self._run_views = [
+            (self.profit[a:b], self._score[a:b], base, hops) for a, b, base, hops in self._runs
+        ]
 
     def _reserves(self) -> np.ndarray:
+        """The interleaved ``[r0, r1]`` of every pool, a zero (unknown or empty) reserve NaN,
+        written into the head of ``_source`` (whose tail holds the pools' fees)."""
         st = self.state
-        flat = np.empty(2 * len(st.r0))
+        n_flat = 2 * len(st.r0)
+        if len(self._source) != n_flat + len(st.r0):  # (the pool set changed: rebuilt soon)
+            self._source = np.concatenate([np.empty(n_flat), np.ones(len(st.r0))])
+        flat = self._source[:n_flat]
         flat[0::2] = st.r0
         flat[1::2] = st.r1
         flat[flat <= 0] = np.nan
@@ -128,10 +145,17 @@ class Screen:
         if count == 0 or self._max_hops == 0:
             return 0
         h_max = self._max_hops
-        r_in = reserves[self._in_idx[:h_max, ids]]
-        r_out = reserves[self._out_idx[:h_max, ids]]
-        gamma = self._gamma[:h_max, ids]
-        hops = self._hops[ids]
+        if reserves.base is self._source:  # one take: reserves in, out, and fees
+            gathered = self._source[self._gather[:, ids]]
+            r_in, r_out, gamma = (
+                gathered[:h_max],
+                gathered[h_max : 2 * h_max],
+                gathered[2 * h_max :],
+            )
+        else:
+            r_in = reserves[self._in_idx[:h_max, ids]]
+            r_out = reserves[self._out_idx[:h_max, ids]]
+            gamma = self._gamma[:h_max, ids]
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             ea = r_in[0] / gamma[0]
             eb = r_out[0]
@@ -142,7 +166,7 @@ class Screen:
                 ea_k = ea * a2 / den
                 eb_k = geb * r_out[k] / den
                 if k >= 2:  # every cycle has two hops; past that only the longer ones
-                    longer = hops > k
+                    longer = self._longer[k][ids]
                     ea_k = np.where(longer, ea_k, ea)
                     eb_k = np.where(longer, eb_k, eb)
                 ea, eb = ea_k, eb_k
@@ -161,14 +185,34 @@ class Screen:
         ``base_value[token_id]`` is the native value of one unit of a base token (0 if it cannot
         be priced: such cycles never pass, since their gas cannot be priced either);
         ``gas_native[h]`` is the estimated gas cost of an ``h``-leg cycle in native wei.
+
+        The score ``profit * value - gas`` is computed per run of cycles sharing a base token
+        and a length (a handful of runs: scalar value and gas, no per-cycle gathers), over every
+        cycle: the same products and differences as over the positive ones alone, and a cycle
+        without profit scores ``0 * value - gas <= 0``, so ``score > 0`` picks the very cycles
+        (in the same ascending order) that ``profit > 0`` and then ``score > 0`` picked. The
+        per-run views of the profits and scores are made once (the arrays are updated in place).
         """
-        positive = np.flatnonzero(self.profit > 0)
-        cycles = self.cycles
-        score = self.profit[positive] * base_value[cycles.base[positive]]
-        score -= gas_native[cycles.hops[positive]]
-        keep = score > 0
-        positive, score = positive[keep], score[keep]
+        # minus the score, ``gas - profit * value``: exactly ``-(profit * value - gas)`` (IEEE
+        # rounding is symmetric), what the ranking below sorts on, with no negation pass
+        for profit, neg, base, hops in self._run_views:
+            np.multiply(profit, base_value[base], out=neg)
+            np.subtract(gas_native[hops], neg, out=neg)
+        positive = np.flatnonzero(self._score < 0)
+        neg = self._score[positive]
         if len(positive) > n:
-            part = np.argpartition(-score, n - 1)[:n]
-            positive, score = positive[part], score[part]
-        return positive[np.argsort(-score, kind="stable")]
+            part = np.argpartition(neg, n - 1)[:n]
+            positive, neg = positive[part], neg[part]
+        return positive[np.argsort(neg, kind="stable")]
+
+
+def _runs(base: np.ndarray, hops: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """``(start, end, base token id, hops)`` of each run of consecutive cycles with the same base
+    token and length (cycles are sorted by length, and by base token within one)."""
+    n = len(base)
+    if n == 0:
+        return []
+    cut = np.flatnonzero((base[1:] != base[:-1]) | (hops[1:] != hops[:-1])) + 1
+    starts = [0, *cut.tolist()]
+    ends = [*cut.tolist(), n]
+    return [(a, b, int(base[a]), int(hops[a])) for a, b in zip(starts, ends, strict=True)]

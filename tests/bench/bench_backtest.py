@@ -12,12 +12,15 @@ before the clock starts), read back by the store's market reader and replayed th
 detector (vectorised screening, exact re-check), the real risk engine (gate, breakers, sizing,
 price observations) and the paper accounting, each fill laid over the market as paper mode lays
 it. The replay runs in a fresh process, so its peak RSS is the backtest's own. Besides the wall
-clock (at the mercy of a shared box) it prints blocks per CPU-second of that process.
+clock (at the mercy of a shared box) it prints blocks per CPU-second of that process, and a
+fingerprint of the results (summary, trades, equity curve, refusals, the risk engine's last
+picture): a faster replay must print the fingerprint of the plain one.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import resource
 import subprocess
 import sys
@@ -63,6 +66,17 @@ def record(path: Path, pools: int, n: int) -> int:
     return len(market.pools)
 
 
+def fingerprint(runs) -> str:
+    """A digest of everything the runs produced (summary, every trade, the equity curve, the
+    refusals, lost races, the risk engine's last picture): a faster replay must print the same."""
+    digest = hashlib.sha256()
+    for run in runs:
+        for part in (run.summary, run.trades, run.equity, sorted(run.rejections.items()),
+                     run.lost_races, run.risk):  # fmt: skip
+            digest.update(repr(part).encode())
+    return digest.hexdigest()[:16]
+
+
 def replay(path: Path, pools: int) -> None:
     """The measured part (a fresh process): read the journal and backtest it."""
     from appliance.backtest.engine import Backtest
@@ -89,6 +103,7 @@ def replay(path: Path, pools: int) -> None:
         f"goal >= 2,000 blocks/s at 500 pools"
     )
     print(f"peak RSS {rss / 1024:.1f} MB (before the replay: {rss_before / 1024:.1f} MB)")
+    print(f"fingerprint of the results: {fingerprint([run])}")
 
 
 def monte_carlo(path: Path, pools: int, runs: int, jobs: int) -> None:
@@ -115,7 +130,8 @@ def monte_carlo(path: Path, pools: int, runs: int, jobs: int) -> None:
     print(
         f"Monte Carlo {runs} runs on {jobs} process(es): {total / wall:,.0f} blocks/s wall "
         f"({wall:.2f} s), {total / cpu:,.0f} blocks per CPU-second ({cpu:.2f} s CPU, all "
-        f"processes); net P&L of seed 0: {done[0].summary.net_profit_wei}"
+        f"processes); net P&L of seed 0: {done[0].summary.net_profit_wei}; fingerprint "
+        f"{fingerprint(done)}"
     )
 
 

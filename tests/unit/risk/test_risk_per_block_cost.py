@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 
 from appliance.config import RiskConfig
-from appliance.events import BlockSeen, Candidate, Leg
+from appliance.events import BlockSeen, Candidate, CandidatesFound, Leg, TradeStatus, TradeUpdated
 from appliance.modes import Mode
 from appliance.risk import RiskEngine, TailRisk
-from appliance.risk.measures import PriceReturns, _mean, _std, tail_risk
+from appliance.risk.measures import PriceReturns, _mean, _std, exposure_scales, tail_risk
 from appliance.risk.sizing import size_caps
 from appliance.risk.valuation import Valuation
 from appliance.safety import SafetyLatch
@@ -181,3 +181,123 @@ def test_size_caps_follow_the_inventory_the_mode_and_the_regime(tmp_path):
         engine.on_prices({WETH: 1.0, USDC: price})
     assert engine.regime == "high"
     assert engine.size_caps() == _plain_caps(engine) and engine.size_caps()[WETH] == ETH // 2
+
+
+def _plain_maybe_update(engine: RiskEngine) -> None:
+    """The engine's picture as first written: a snapshot built and compared at every call."""
+    update = engine.snapshot()
+    if update != engine._last_update:
+        engine._last_update = update
+        engine._records.append(update)
+
+
+def _plain_refresh_exposure(engine: RiskEngine) -> None:
+    held = tuple(t for t, v in engine._inventory.items() if v > 0)
+    engine._exposure_scale = exposure_scales(held, engine._correlation)
+
+
+def test_the_pictures_and_scales_sent_are_those_of_the_plain_engine(tmp_path):
+    """A long session (calm and violent prices, inventory moves, wins, reverts that open and
+    then close the trade breaker, a reduced mode): every record the engine returns, its
+    exposure scales and its snapshot are those of an engine that rebuilds them every time."""
+    clock = [1_700_006_400.0 - 12 * 200]  # the daily reset (00:00 UTC) at block 200
+    config = dict(consecutive_failures=3, breaker_cooldown_s=120, breaker_close_after=1,
+                  max_pending_trades=10, max_orders_per_block=10, max_pool_exposure_pct=50.0)  # fmt: skip
+    engines = []
+    for name in ("fast", "plain"):
+        (tmp_path / name).mkdir()
+        engine = RiskEngine(
+            dataclasses.replace(RiskConfig(), **config),
+            latch=SafetyLatch(tmp_path / name),
+            clock=lambda: clock[0],
+            monotonic=lambda: clock[0],
+            equity_token=WETH,
+            inventory={WETH: 10 * ETH, USDC: 30_000 * 10**6, WBTC: 10**8},
+        )
+        engines.append(engine)
+    fast, plain = engines
+    plain._maybe_update = lambda: _plain_maybe_update(plain)
+    plain._refresh_exposure = lambda: _plain_refresh_exposure(plain)
+    rng = random.Random(8)
+    price, btc, sent, kinds = 1e-12 * ETH / 3000, 20.0, 0, set()
+
+    def both(call, *args):
+        a, b = getattr(fast, call)(*args), getattr(plain, call)(*args)
+        assert a == b, call
+        kinds.update(type(r).__name__ for r in (a[1] if call == "on_candidates" else a))
+        return a
+
+    scales = []
+    both("startup_records")
+    both("on_health", True, True)
+    for n in range(400):
+        clock[0] += 12
+        both("on_block", BlockSeen(n, "", "", int(clock[0]), (8 + n % 3) * GWEI))
+        if n in (100, 120):  # a hold, then its release: the mode alone changes the picture
+            both(
+                *(
+                    ("hold", "test", Mode.REDUCED, "a test")
+                    if n == 100
+                    else ("release", "test", "a test")
+                )
+            )
+        held = {
+            WETH: 10 * ETH + (n // 50) * ETH // 10,
+            USDC: (30_000 + n % 90) * 10**6,
+            WBTC: 10**8,
+        }
+        if 300 <= n < 303:
+            held[USDC] = 0  # the held tokens change too
+        both("on_inventory", held)
+        move = rng.gauss(0, 0.2 if 150 <= n < 200 else 0.001)
+        price *= math.exp(move)
+        btc *= math.exp(rng.choice((0.9, -0.5)) * move + rng.gauss(0, 0.001))
+        both("on_prices", {WETH: 1.0, USDC: price, WBTC: btc})
+        if n % 4 == 0:
+            found = CandidatesFound(n, (dataclasses.replace(_usdc(10**5), block=n),), seen_at=0.0)
+            orders, _ = both("on_candidates", found)
+            for order in orders:
+                sent += 1
+                if 250 <= n < 270:  # reverts: the trade breaker opens, then cools down
+                    update = TradeUpdated(order.order_id, TradeStatus.REVERTED, order.mode,
+                                          gas_cost=10**15, reason="front-run")  # fmt: skip
+                else:
+                    update = TradeUpdated(order.order_id, TradeStatus.MINED, order.mode,
+                                          realized_profit=rng.randint(-10**6, 10**7),
+                                          gas_cost=10**14)  # fmt: skip
+                both("on_trade", update)
+        assert fast.snapshot() == plain.snapshot()
+        assert fast.exposure_scale == plain.exposure_scale
+        scales.append(tuple(fast.exposure_scale.values()))
+        assert fast.size_caps() == plain.size_caps()
+    assert sent > 50 and {"RiskUpdated", "ModeChanged", "AlertRaised"} <= kinds
+    assert fast.breakers.pnl_today != fast.breakers.pnl_session  # the day turned
+    assert len(set(scales)) > 10  # the correlations moved the scales
+
+
+@pytest.mark.parametrize("window", [7, 50, 100, 129])
+def test_series_without_gaps_are_used_as_they_are_and_give_numpys_figures(window):
+    """Gap-free series (used without copying), a token seen only later (its early gaps leave
+    the window), an unpriced block and a price of zero (gaps that come and go)."""
+    rng = random.Random(window)
+    pr = PriceReturns(window)
+    prices = {WETH: 1.0, USDC: 3e-16, WBTC: 20.0}
+    late = "0x" + "44" * 20
+    gap_free = 0
+    for block in range(3 * window + 40):
+        common = rng.gauss(0, 0.01)
+        prices = {t: p * math.exp(common * 0.7 + rng.gauss(0, 0.01)) for t, p in prices.items()}
+        seen = dict(prices)
+        if block >= window // 2:
+            seen[late] = 5.0 * math.exp(common)
+        if block == window + 3:
+            seen[WBTC] = 0.0  # not a price: a gap
+        if block == 2 * window:
+            del seen[USDC]  # unpriced for a block
+        pr.observe(seen)
+        assert pr.volatility() == _reference_volatility(pr)
+        assert pr.correlation() == _reference_correlation(pr)
+        gap_free += sum(g == 0 for g in pr._gaps)
+        data = pr._data()
+        assert pr._gaps == [int((~np.isfinite(data[:, i])).sum()) for i in range(data.shape[1])]
+    assert gap_free > window and len(pr.correlation()) == 12  # 4 tokens, 6 pairs, both ways

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from appliance.market.synthetic import NoiseMarket
+from appliance.market.v2math import get_amount_out
 from appliance.strategy.detector import Detector
 
 
@@ -42,3 +43,64 @@ def test_the_block_s_pools_only_equal_every_fill_relaid():
                 fills += laid[0]
         event = market.step(trades=6, max_fraction=0.02)
     assert fills > 20 and fast.fills  # fills laid, some still in force at the end
+
+
+class PlainDetector(Detector):
+    """The reference for the per-block shortcuts: every fill asked at every block whether the
+    block took it, and every candidate's path quoted on the chain's reserves (the former code)."""
+
+    def _drop_taken(self, changed):
+        if not self.fills or not len(changed):
+            return False
+        hit = set(changed.tolist())
+        kept = [f for f in self.fills if hit.isdisjoint(f.pids) or self._chain_offers(f)]
+        dropped = len(kept) != len(self.fills)
+        self.fills = kept
+        return dropped
+
+    def _holds_on_chain(self, candidate):
+        st = self.state
+        amount = candidate.amount_in
+        touched = False
+        for leg in candidate.legs:
+            pid = st.pool_ids[leg.pool]
+            zero_in = leg.token_in == st.pools[pid].token0
+            if pid in self._chain:
+                touched = True
+                res0, res1 = self._chain[pid]
+                r_in, r_out = (res0, res1) if zero_in else (res1, res0)
+                if amount <= 0 or r_in <= 0 or r_out <= 0:
+                    return False
+                amount = get_amount_out(amount, r_in, r_out, leg.fee_bps)
+            else:  # (no log-driven pool in this market)
+                amount = st.kinds[pid].quoter(st, pid, zero_in)(amount)
+                if amount is None:
+                    return False
+        return not touched or amount >= candidate.amount_out
+
+
+def test_the_fills_a_block_takes_and_the_candidates_that_hold_are_the_plain_ones():
+    market = NoiseMarket(n_tokens=30, seed=6)
+    cfg = market.app_config(top_n=16)
+    fast, plain = Detector(cfg), PlainDetector(cfg)
+    for det in (fast, plain):
+        det.on_pools(market.discovered())
+    event = market.snapshot()
+    lifted = untouched = held = 0
+    for n in range(400):
+        before = len(fast.fills)
+        found = [det.on_reserves(event, 10**10, seen_at=0.0) for det in (fast, plain)]
+        assert found[0] == found[1], n
+        assert fast.fills == plain.fills and fast._chain == plain._chain, n
+        lifted += len(fast.fills) < before
+        for cand in fast._last[1]:  # every candidate of the evaluation, before the filter
+            verdict = fast._holds_on_chain(cand)
+            assert verdict == PlainDetector._holds_on_chain(fast, cand), n
+            overlaid = {fast.state.pool_ids[p] for p in cand.pools} & set(fast._chain)
+            untouched += not overlaid
+            held += bool(overlaid) and verdict
+        if found[0] is not None and n % 2 == 0:
+            for cand in found[0].candidates[:2]:
+                assert fast.mark_filled(cand) == plain.mark_filled(cand)
+        event = market.step(trades=6, max_fraction=0.02)
+    assert lifted > 10 and untouched > 50 and held > 10

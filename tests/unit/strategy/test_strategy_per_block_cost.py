@@ -17,7 +17,7 @@ import appliance.strategy.cycles as cycles_module
 from appliance.market import MarketState
 from appliance.market.synthetic import NoiseMarket
 from appliance.strategy import Detector, Screen, build_cycles
-from appliance.strategy.exact import OptimumMemo
+from appliance.strategy.exact import OptimumMemo, gas_in_base, recheck
 
 GWEI = 10**9
 
@@ -103,3 +103,106 @@ def test_candidates_of_the_memo_path_are_those_of_the_plain_recheck():
     assert offered > 0
     assert fast._optima.hits > 0 and plain._optima.hits == 0
     assert fast.stats.rechecked == plain.stats.rechecked
+
+
+def _plain_top(screen, n, base_value, gas_native):
+    """Screen.top as first written: the positive cycles gathered, scored, filtered, ranked."""
+    positive = np.flatnonzero(screen.profit > 0)
+    cycles = screen.cycles
+    score = screen.profit[positive] * base_value[cycles.base[positive]]
+    score -= gas_native[cycles.hops[positive]]
+    keep = score > 0
+    positive, score = positive[keep], score[keep]
+    if len(positive) > n:
+        part = np.argpartition(-score, n - 1)[:n]
+        positive, score = positive[part], score[part]
+    return positive[np.argsort(-score, kind="stable")]
+
+
+def test_top_scored_by_runs_is_the_plain_ranking(market):
+    st, cs = market
+    sc = Screen(cs, st)
+    sc.update()
+    assert len(sc._runs) >= 2 and (sc.profit > 0).any() and (sc.profit == 0).any()
+    rng = np.random.default_rng(4)
+    for trial in range(60):
+        value = rng.random(len(st.tokens)) * 2
+        if trial % 5 == 0:
+            value[cs.base[0]] = 0.0  # a base token without a price
+        gas = np.sort(rng.random(5)) * float(np.quantile(sc.profit[sc.profit > 0], 0.5))
+        if trial % 7 == 0:
+            gas[:] = 0.0  # no gas at all: a cycle without profit must still score nothing
+        for n in (1, 3, 10, len(cs) + 1):
+            fast, plain = sc.top(n, value, gas), _plain_top(sc, n, value, gas)
+            assert fast.dtype == plain.dtype and np.array_equal(fast, plain)
+
+
+def test_union_of_a_blocks_pools_is_numpys():
+    from appliance.strategy.detector import _union
+
+    rng = random.Random(5)
+    for _ in range(200):
+        a = np.array(rng.choices(range(40), k=rng.randint(0, 8)), dtype=np.int64)
+        b = np.array(rng.choices(range(40), k=rng.randint(1, 8)), dtype=np.int64)
+        got, want = _union(a, b), np.union1d(a, b)
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def _plain_evaluate(det: Detector, block: int, base_fee: int):
+    """Detector.evaluate as first written: every top cycle re-checked into a candidate with
+    nothing remembered, then ranked by net profit in native value, greedily pool-disjoint."""
+    det._ensure_cycles()
+    st = det.state
+    gas_native = det.gas_units * det.gas_price(base_fee)
+    value, quotes = det._base_values()
+    found = []
+    for cid in det._screen.top(det.top_n, value, gas_native.astype(np.float64)).tolist():
+        legs, route, _, hops_n, base_token, gas_units = (det._plans.get(cid) or det._plan(cid))[:6]
+        cap = det._cap(base_token)
+        gas_cost = gas_in_base(
+            int(gas_native[hops_n]), base_token, det.native_token, quotes.get(base_token, [])
+        )
+        if cap <= 0 or gas_cost is None:
+            continue
+        hops = [
+            (st.reserve0[p], st.reserve1[p], fee) if zfo else (st.reserve1[p], st.reserve0[p], fee)
+            for p, zfo, fee in route
+        ]
+        cand = recheck(block=block, legs=legs, hops=hops, base_token=base_token, cap=cap,
+                       gas_estimate=gas_units, gas_cost=gas_cost)  # fmt: skip
+        if cand is not None:
+            found.append(cand)
+    worth = {t: float(value[st.token_ids[t]]) for t in det.base_tokens if t in st.token_ids}
+    ranked = [(c.net_profit * worth.get(c.base_token, 1.0), c) for c in found if c.net_profit > 0]
+    ranked.sort(key=lambda item: item[0], reverse=True)
+    used: set[str] = set()
+    chosen = []
+    for _, cand in ranked:
+        pools = {leg.pool for leg in cand.legs}
+        if not pools & used:
+            used |= pools
+            chosen.append(cand)
+    return tuple(chosen)
+
+
+def test_candidates_built_only_when_chosen_are_the_plain_evaluation():
+    market = NoiseMarket(n_tokens=30, seed=11)
+    det = Detector(market.app_config(top_n=16))
+    det.on_pools(market.discovered())
+    event = market.snapshot()
+    chosen = several = 0
+    for block in range(80):
+        base_fee = (8 + block % 3) * GWEI
+        if block % 10 == 5:  # a small cap now and then: capped optima, some cycles left out
+            det.set_size_caps({t: 10**15 * (1 + block % 3) for t in market.base[:1]})
+        elif block % 10 == 8:
+            det.set_size_caps({})
+        found = det.on_reserves(event, base_fee, seen_at=0.0)
+        assert det._last is not None
+        assert det._last[1] == _plain_evaluate(det, block, base_fee)
+        chosen += len(det._last[1])
+        several += len(det._last[1]) > 1
+        if found is not None:
+            det.mark_filled(found.candidates[0])
+        event = market.step(trades=6, max_fraction=0.03)
+    assert chosen > 80 and several > 10
