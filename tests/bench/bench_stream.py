@@ -50,6 +50,7 @@ import gc
 import io
 import itertools
 import json
+import math
 import os
 import pstats
 import random
@@ -350,8 +351,9 @@ def priority(mode: str):
 
 # ------------------------------------------------------------------------------- figures
 def pct(values: list[float], q: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least q % of them at or below."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def ms(values: list[float]) -> str:
@@ -521,6 +523,75 @@ async def part1(dn, block_times: tuple[float, ...], blocks: int) -> None:
 STAGES = ("market_in", "detected", "risk_in", "approved", "exec_in", "simulated", "signed")
 
 
+class TaskSteps:
+    """``--steps``: every Trio task step (task name, start, end) while ``on``: what held the
+    loop between the block and its signature (a trio.abc.Instrument, this process only)."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.steps: list[tuple[str, float, float]] = []
+        self._t0 = 0.0
+        self._names: dict[int, str] = {}
+
+    def before_task_step(self, task) -> None:
+        if self.on:
+            self._t0 = time.perf_counter()
+
+    def after_task_step(self, task) -> None:
+        if self.on and self._t0:
+            self.steps.append((self._name(task), self._t0, time.perf_counter()))
+            self._t0 = 0.0
+
+    def _name(self, task) -> str:
+        """The task's name, with what a generic wrapper runs (the RPC label, the subsystem)."""
+        name = self._names.get(id(task))
+        if name is None:
+            name = task.name.rsplit(".", 1)[-1]
+            frame = getattr(task.coro, "cr_frame", None)
+            local = frame.f_locals if frame is not None else {}
+            if "label" in local:
+                name += f"[{local['label']}]"
+            elif "fn" in local:
+                fn = local["fn"]
+                name += f"[{getattr(getattr(fn, 'func', fn), '__name__', fn)}]"
+            self._names[id(task)] = name
+        return name
+
+    def report(self, windows: dict[int, tuple[float, float]], slowest: int = 6) -> list[str]:
+        """Loop time per task inside the windows (witness -> signed), in all and for the
+        slowest windows."""
+
+        def short(name: str) -> str:
+            return name[:40]
+
+        def busy(a: float, b: float) -> dict[str, float]:
+            out: dict[str, float] = defaultdict(float)
+            for name, s, e in self.steps:
+                if e > a and s < b:
+                    out[short(name)] += min(e, b) - max(s, a)
+            return out
+
+        total: dict[str, float] = defaultdict(float)
+        for a, b in windows.values():
+            for name, t in busy(a, b).items():
+                total[name] += t
+        n = max(1, len(windows))
+        lines = ["      loop time per window by task (mean ms, witness -> signed):"]
+        for name, t in sorted(total.items(), key=lambda x: -x[1])[:12]:
+            lines.append(f"        {name:40s} {t / n * 1000:6.2f}")
+        for block, (a, b) in sorted(windows.items(), key=lambda x: x[1][0] - x[1][1])[:slowest]:
+            parts = sorted(busy(a, b).items(), key=lambda x: -x[1])[:6]
+            spent = sum(t for _n, t in busy(a, b).items())
+            lines.append(
+                f"      block {block}: {(b - a) * 1000:.1f} ms, loop busy {spent * 1000:.1f}: "
+                + ", ".join(f"{k} {v * 1000:.1f}" for k, v in parts)
+            )
+        return lines
+
+
+STEPS: list[TaskSteps] = []  # --steps
+
+
 @contextmanager
 def instrumented():
     """perf_counter marks per candidate block, taken by wrapping production methods."""
@@ -677,12 +748,16 @@ async def signed_latency(dn, path: str, target: int, tmp: Path) -> dict:
                 sent = WAITING[("sent", None)] = trio.Event()
                 if PROFILE:  # only the measured windows: block -> signed
                     PROFILE[0].enable()
+                if STEPS:
+                    STEPS[0].on = True
                 miner.mine()
                 dislocated.append(number)
                 with trio.move_on_after(SIGN_WAIT_S):
                     await signed.wait()
                 if PROFILE:
                     PROFILE[0].disable()
+                if STEPS:
+                    STEPS[0].on = False
                 del WAITING[("signed", number)]
                 if not signed.is_set():
                     continue  # nothing signed (the journal and log say why): no trade to land
@@ -716,7 +791,9 @@ async def signed_latency(dn, path: str, target: int, tmp: Path) -> dict:
         ).fetchone()
         why[f"{found[0]}: {found[1][:60]}" if found else "no opportunity journaled"] += 1
     stages = {s: [m[s] - heads[b][0] for b, m in signed.items() if s in m] for s in STAGES}
+    windows = {b: (heads[b][0], m["signed"]) for b, m in signed.items()}
     return {
+        "steps": STEPS[0].report(windows) if STEPS else [],
         "signed": stages["signed"],
         "journaled": [t - heads[b][1] for b, t in journaled.items() if b in heads],
         "stages": stages,
@@ -744,6 +821,7 @@ async def part2(dn, target: int) -> None:
         )
         for stage in STAGES:
             print(f"      {stage:10s} {ms(r['stages'][stage])}  (witness -> end of stage)")
+        print("\n".join(r["steps"]))
         case = f"{len(dn.pools):5d}  2.00 s  {path:9s} {prio:6s}"
         TABLE.append(f"  {case}  signed    {ms(r['signed'])}  n={len(r['signed'])}  {load_line()}")
         if path == "streaming" and len(dn.pools) <= 500:
@@ -886,6 +964,7 @@ def main() -> None:
     ap.add_argument("--parts", default="123")
     ap.add_argument("--block-times", type=float, nargs="*", default=[2.0, 0.25])
     ap.add_argument("--profile", action="store_true", help="cProfile part 2, print the top")
+    ap.add_argument("--steps", action="store_true", help="part 2: loop time by task per window")
     ap.add_argument(
         "--priority",
         choices=("normal", "unit", "both"),
@@ -921,7 +1000,9 @@ def main() -> None:
                 profiler = cProfile.Profile() if args.profile else None
                 if profiler:
                     PROFILE.append(profiler)
-                trio.run(part2, dn, signed)
+                if args.steps:
+                    STEPS.append(TaskSteps())
+                trio.run(part2, dn, signed, instruments=STEPS)
                 if profiler:
                     text = io.StringIO()
                     stats = pstats.Stats(profiler, stream=text)
