@@ -725,6 +725,7 @@ async def signed_latency(dn, path: str, target: int, tmp: Path) -> dict:
             while time.monotonic() - marks[-1]["probe"] < 2.0:
                 await trio.sleep(0.5)
             pauses.pauses.clear()  # the pauses of the measured blocks only
+            pauses.spans.clear()
             async with dn.client() as client:
                 await client.call("evm_setAutomine", [False])  # the dislocation waits for our mine
                 number = int(await client.call("eth_blockNumber"), 16)
@@ -798,7 +799,8 @@ async def signed_latency(dn, path: str, target: int, tmp: Path) -> dict:
         "journaled": [t - heads[b][1] for b, t in journaled.items() if b in heads],
         "stages": stages,
         "n": len(dislocated),
-        "gc": pauses.summary(),
+        "gc": f"{pauses.summary()}; {pauses.overlapping(list(windows.values()))} of"
+        f" {len(windows)} windows (block -> signed) overlapped a pause",
         "why": ", ".join(f"{n}x {reason}" for reason, n in why.items()) or "-",
     }
 
