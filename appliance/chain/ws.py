@@ -194,42 +194,30 @@ class WsConnection:
 
     async def call(self, method: str, params: Sequence[Any] = (), *, timeout_s: float) -> Any:
         """The ``result`` of one request; raises a typed :class:`RpcError`."""
-        if self.closed:
-            raise RpcTransportError(self.host, method, f"websocket {self.reason or 'closed'}")
         rid = next(self._ids)
-        self._issued = rid + 1
-        event, box = trio.Event(), []
-        self._waiting[rid] = (method, event, box)
-        try:
-            with trio.fail_after(timeout_s):
-                try:
-                    self.requests_sent += 1
-                    await self.ws.send_message(json.dumps(request_body([(rid, method, params)])[0]))
-                except (trio_websocket.ConnectionClosed, OSError, trio.BrokenResourceError):
-                    raise RpcTransportError(self.host, method, "websocket closed") from None
-                await event.wait()
-        except trio.TooSlowError:
-            raise RpcTimeout(self.host, method, f"no answer within {timeout_s} s") from None
-        finally:
-            self._waiting.pop(rid, None)
-        if not box:
-            raise RpcTransportError(self.host, method, f"websocket {self.reason or 'closed'}")
-        return parse_single(self.host, method, box[0], rid)
+        body = request_body([(rid, method, params)])[0]
+        return parse_single(
+            self.host, method, await self._exchange(method, [rid], body, timeout_s), rid
+        )
 
     async def batch(
         self, requests: Sequence[tuple[str, Sequence[Any]]], *, timeout_s: float
     ) -> list[Any | RpcError]:
         """Many calls in one message (a JSON-RPC batch), one answer: values or
         :class:`RpcError` instances, in order; a whole-batch failure raises."""
-        label = f"batch[{len(requests)}]"
+        ids = [next(self._ids) for _ in requests]
+        body = request_body([(i, m, p) for i, (m, p) in zip(ids, requests, strict=True)])
+        answer = await self._exchange(f"batch[{len(ids)}]", ids, body, timeout_s)
+        return parse_batch(self.host, [m for m, _ in requests], answer, ids)
+
+    async def _exchange(self, label: str, ids: list[int], body: Any, timeout_s: float) -> bytes:
+        """Send ``body`` (requests ``ids``) and wait for its answer (one message, by id)."""
         if self.closed:
             raise RpcTransportError(self.host, label, f"websocket {self.reason or 'closed'}")
-        ids = [next(self._ids) for _ in requests]
         self._issued = ids[-1] + 1
         event, box = trio.Event(), []
         for rid in ids:
             self._waiting[rid] = (label, event, box)
-        body = request_body([(i, m, p) for i, (m, p) in zip(ids, requests, strict=True)])
         try:
             with trio.fail_after(timeout_s):
                 try:
@@ -245,7 +233,7 @@ class WsConnection:
                 self._waiting.pop(rid, None)
         if not box:
             raise RpcTransportError(self.host, label, f"websocket {self.reason or 'closed'}")
-        return parse_batch(self.host, [m for m, _ in requests], box[0], ids)
+        return box[0]
 
     async def subscribe(
         self, params: Sequence[Any], *, timeout_s: float
