@@ -25,7 +25,10 @@ read from the unit); each line says which. Anvil stays at normal priority.
    through the real in-process supervisor in live mode (journal on, simulation on, real
    threads): a dislocating swap is mined, the appliance finds, sizes, gates, simulates, signs
    and journals the arbitrage. With a per-stage breakdown (perf_counter marks taken by wrapping
-   the production methods in this process) and, with ``--profile``, a cProfile of the run.
+   the production methods in this process), how many windows (block -> signed) a GC pause
+   overlapped, with ``--steps`` the loop time each Trio task took inside the windows (a
+   ``trio.abc.Instrument``: what held the loop between a block and its signature) and, with
+   ``--profile``, a cProfile of the windows.
 3. no missed or duplicated block over ``BENCH_MINUTES`` (default 10) at 0.25 s blocks (mined on
    a fixed 0.25 s cadence, a swap in every fourth), through the real supervisor in live mode with
    the journal on: every ``BlockSeen`` the store receives is counted, and the journal's blocks
@@ -33,11 +36,12 @@ read from the unit); each line says which. Anvil stays at normal priority.
 
 Samples: part 1 mines ``--blocks`` (default 110) blocks per case, part 2 makes dislocations until
 ``--signed`` (default 100) orders were signed per case (each lands, and its receipt is tracked,
-before the next: ``risk.max_pending_trades`` = 1); fewer than 100 samples cannot tell a p99 from
-the maximum, and the verdicts say "undecided" then. The last lines: one MET / NOT MET per goal.
+before the next: ``risk.max_pending_trades`` = 1). Percentiles are nearest-rank: with 100
+samples the p99 is the second largest, with fewer it comes near the maximum, and the verdicts say
+"undecided" under 100. The last lines: one MET / NOT MET per goal.
 
 Usage: python tests/bench/bench_stream.py [--quick] [--pools 500 2000] [--blocks 110] [--signed 100]
-[--parts 123] [--priority both] [--profile]
+[--parts 123] [--priority both] [--profile] [--steps]
 ``--quick``: 500 pools, 15 blocks / 15 signed per case, 1 minute for part 3 (BENCH_MINUTES overrides).
 """
 
