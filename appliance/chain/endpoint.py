@@ -99,6 +99,9 @@ class Endpoint:
     backoff_until: float = 0.0
     rng: random.Random = field(default_factory=random.Random)
     ws_url: str | None = None
+    # a warm WebSocket connection of an "http|ws" endpoint for the order path's one request
+    # (head + simulation), while its subscription is live; None: the HTTP client serves it
+    order_client: WsClient | None = None
     stream: str = ""
     fault: str = ""  # a data-level fault (the endpoint answers, but not the truth)
     clean_probes: int = 0  # consistent probes in a row since the fault (clears it at 3)

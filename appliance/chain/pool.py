@@ -20,12 +20,19 @@ consistently again for ``FAULT_CLEAR_PROBES`` probes in a row; lag is measured a
 the same fault when an endpoint's head goes backwards without a reorg's evidence, or when the
 blocks below a head it claimed do not exist (:meth:`RpcPool.mark_fault`).
 
+The order path (:meth:`RpcPool.simulate_at_head`: the head and the simulation in one batch) of
+an ``http|ws`` endpoint goes over its own warm WebSocket connection (``Endpoint.order_client``,
+not the subscription's) while that endpoint's subscription is live, and over HTTP otherwise or
+when that connection fails (measured on loopback Anvil: p50 0.66 ms against 0.98 ms, a third
+less CPU in this process).
+
 Sends: :meth:`RpcPool.send_raw_transaction` gives a signed transaction to one endpoint at a time,
 in failover order — never hedged, never broadcast to several at once.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -43,6 +50,8 @@ from appliance.chain.errors import (
     NoHealthyEndpoint,
     NotFound,
     RpcError,
+    RpcTimeout,
+    RpcTransportError,
 )
 from appliance.chain.rpc import RpcClient
 from appliance.chain.values import (
@@ -61,6 +70,8 @@ from appliance.config.checks import split_rpc_endpoint
 from appliance.events import BlockSeen, EndpointHealth
 
 __all__ = ["RpcPool", "open_rpc_pool"]
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Op = Callable[[RpcClient], Awaitable[T]]
@@ -92,6 +103,7 @@ class RpcPool:
         backoff_cap_s: float = 5.0,
         ws_urls: Sequence[str | None] | None = None,
         stale_head_s: float = 120.0,
+        order_clients: Sequence[WsClient | None] | None = None,
     ) -> None:
         if not clients:
             raise ValueError("an RpcPool needs at least one endpoint")
@@ -99,6 +111,7 @@ class RpcPool:
         self.max_lag_blocks = max_lag_blocks
         self._best_head: int | None = None
         ws = list(ws_urls) if ws_urls is not None else [None] * len(clients)
+        orders = list(order_clients) if order_clients is not None else [None] * len(clients)
         self.endpoints = tuple(
             Endpoint(
                 client=c,
@@ -107,8 +120,9 @@ class RpcPool:
                 backoff_cap_s=backoff_cap_s,
                 ws_url=u,
                 stream="down" if u else "",
+                order_client=o,
             )
-            for c, u in zip(clients, ws, strict=True)
+            for c, u, o in zip(clients, ws, orders, strict=True)
         )
         self.stale_head_s = stale_head_s
         self._changed = trio.Event()
@@ -521,7 +535,8 @@ class RpcPool:
         ]
 
         async def op(client: RpcClient) -> tuple[BlockSeen, bytes | RpcError]:
-            head_raw, call_raw = await client.batch(requests)
+            ep = self._endpoint_of(client)
+            head_raw, call_raw = await _order_batch(ep, requests)
             for item in (head_raw, call_raw):
                 if isinstance(item, RpcError) and item.retryable:
                     raise item  # another endpoint may answer
@@ -530,12 +545,22 @@ class RpcPool:
             if head_raw is None:
                 raise NotFound(client.host, "eth_getBlockByNumber", "block latest not found")
             head = block_from_json(client.host, "eth_getBlockByNumber", head_raw)
-            self._observe_head(self._endpoint_of(client), head.number)
+            self._observe_head(ep, head.number)
             if isinstance(call_raw, RpcError):
                 return head, call_raw
             return head, to_data(client.host, "eth_call", call_raw)
 
         return await self.run("batch[head,eth_call]", op)
+
+    async def warm_order_path(self) -> None:
+        """Open the endpoints' order connections now (a handshake), not at the first order.
+        A failure is only logged: the order path then goes over HTTP until it connects."""
+        for ep in self.endpoints:
+            if ep.order_client is not None:
+                try:
+                    await ep.order_client.call("eth_chainId", [])
+                except ChainError as exc:
+                    log.info("order connection to %s not open yet: %s", ep.host, exc)
 
     async def send_raw_transaction(self, raw: bytes) -> str:
         """Give a signed transaction to ONE endpoint at a time, in failover order; its hash.
@@ -608,6 +633,21 @@ class RpcPool:
         return (await self.get_block("latest")).base_fee
 
 
+async def _order_batch(
+    ep: Endpoint, requests: Sequence[tuple[str, Sequence[Any]]]
+) -> list[Any | RpcError]:
+    """The order path's batch over the endpoint's warm WebSocket while its subscription is live
+    (measured on loopback Anvil: p50 0.66 ms against 0.98 over HTTP, a third less CPU), else,
+    or when that connection fails, over HTTP: a broken WebSocket never costs an order."""
+    ws = ep.order_client
+    if ws is not None and ep.stream == "live":
+        try:
+            return await ws.batch(requests)
+        except (RpcTransportError, RpcTimeout) as exc:
+            log.info("order request over %s's WebSocket failed (%s): over HTTP", ep.host, exc)
+    return await ep.client.batch(requests)
+
+
 @asynccontextmanager
 async def open_rpc_pool(
     cfg: ChainConfig, *, check_chain_id: bool = True, hedge: bool | None = None
@@ -620,13 +660,21 @@ async def open_rpc_pool(
     async with AsyncExitStack() as stack:
         clients: list[RpcClient | WsClient] = []
         ws_urls: list[str | None] = []
+        orders: list[WsClient | None] = []
         for entry in cfg.rpc:
             http, ws = split_rpc_endpoint(entry)
             client: RpcClient | WsClient
+            order: WsClient | None = None
             if http is not None:
                 client = RpcClient(
                     http, timeout_s=cfg.request_timeout_s, max_response_bytes=cfg.max_response_bytes
                 )
+                if ws is not None:
+                    order = WsClient(
+                        ws,
+                        timeout_s=cfg.request_timeout_s,
+                        max_response_bytes=cfg.max_response_bytes,
+                    )
             else:
                 assert ws is not None
                 client = WsClient(
@@ -634,9 +682,11 @@ async def open_rpc_pool(
                 )
             clients.append(await stack.enter_async_context(client))
             ws_urls.append(ws)
+            orders.append(await stack.enter_async_context(order) if order is not None else None)
         pool = RpcPool(
             clients,
             ws_urls=ws_urls,
+            order_clients=orders,
             hedge=cfg.hedge if hedge is None else hedge,
             breaker_failures=cfg.breaker_failures,
             breaker_reset_s=cfg.breaker_reset_s,

@@ -33,7 +33,7 @@ from appliance.chain.errors import (
     RpcTransportError,
 )
 from appliance.chain.rpc import endpoint_host
-from appliance.chain.wire import parse_single, request_body
+from appliance.chain.wire import parse_batch, parse_single, request_body
 
 __all__ = ["WsClient", "WsConnection", "open_ws"]
 
@@ -166,7 +166,13 @@ class WsConnection:
                 except trio.BrokenResourceError:  # the consumer is gone
                     self._subs.pop(params["subscription"], None)
             return True
-        rid = obj.get("id") if isinstance(obj, dict) else None
+        if isinstance(obj, list):  # a batch's answer: its waiter is under each of its ids
+            ids = [i.get("id") for i in obj if isinstance(i, dict)]
+            rid = next((i for i in ids if isinstance(i, int) and i in self._waiting), None)
+            if rid is None and ids:
+                rid = ids[0]
+        else:
+            rid = obj.get("id") if isinstance(obj, dict) else None
         waiter = self._waiting.get(rid) if isinstance(rid, int) else None
         if waiter is None:
             if isinstance(rid, int) and not isinstance(rid, bool) and 0 < rid < self._issued:
@@ -188,27 +194,46 @@ class WsConnection:
 
     async def call(self, method: str, params: Sequence[Any] = (), *, timeout_s: float) -> Any:
         """The ``result`` of one request; raises a typed :class:`RpcError`."""
-        if self.closed:
-            raise RpcTransportError(self.host, method, f"websocket {self.reason or 'closed'}")
         rid = next(self._ids)
-        self._issued = rid + 1
+        body = request_body([(rid, method, params)])[0]
+        return parse_single(
+            self.host, method, await self._exchange(method, [rid], body, timeout_s), rid
+        )
+
+    async def batch(
+        self, requests: Sequence[tuple[str, Sequence[Any]]], *, timeout_s: float
+    ) -> list[Any | RpcError]:
+        """Many calls in one message (a JSON-RPC batch), one answer: values or
+        :class:`RpcError` instances, in order; a whole-batch failure raises."""
+        ids = [next(self._ids) for _ in requests]
+        body = request_body([(i, m, p) for i, (m, p) in zip(ids, requests, strict=True)])
+        answer = await self._exchange(f"batch[{len(ids)}]", ids, body, timeout_s)
+        return parse_batch(self.host, [m for m, _ in requests], answer, ids)
+
+    async def _exchange(self, label: str, ids: list[int], body: Any, timeout_s: float) -> bytes:
+        """Send ``body`` (requests ``ids``) and wait for its answer (one message, by id)."""
+        if self.closed:
+            raise RpcTransportError(self.host, label, f"websocket {self.reason or 'closed'}")
+        self._issued = ids[-1] + 1
         event, box = trio.Event(), []
-        self._waiting[rid] = (method, event, box)
+        for rid in ids:
+            self._waiting[rid] = (label, event, box)
         try:
             with trio.fail_after(timeout_s):
                 try:
-                    self.requests_sent += 1
-                    await self.ws.send_message(json.dumps(request_body([(rid, method, params)])[0]))
+                    self.requests_sent += len(ids)
+                    await self.ws.send_message(json.dumps(body))
                 except (trio_websocket.ConnectionClosed, OSError, trio.BrokenResourceError):
-                    raise RpcTransportError(self.host, method, "websocket closed") from None
+                    raise RpcTransportError(self.host, label, "websocket closed") from None
                 await event.wait()
         except trio.TooSlowError:
-            raise RpcTimeout(self.host, method, f"no answer within {timeout_s} s") from None
+            raise RpcTimeout(self.host, label, f"no answer within {timeout_s} s") from None
         finally:
-            self._waiting.pop(rid, None)
+            for rid in ids:
+                self._waiting.pop(rid, None)
         if not box:
-            raise RpcTransportError(self.host, method, f"websocket {self.reason or 'closed'}")
-        return parse_single(self.host, method, box[0], rid)
+            raise RpcTransportError(self.host, label, f"websocket {self.reason or 'closed'}")
+        return box[0]
 
     async def subscribe(
         self, params: Sequence[Any], *, timeout_s: float
@@ -272,10 +297,12 @@ class WsClient:
         if self._nursery is None:
             return
         nursery, self._nursery = self._nursery, None
-        if self._conn is not None:
-            await self._conn.aclose()
-        nursery.cancel_scope.cancel()
-        await self._nursery_cm.__aexit__(None, None, None)
+        try:
+            if self._conn is not None:
+                await self._conn.aclose()
+        finally:  # closed while cancelled too: the reader's nursery always exits (in order)
+            nursery.cancel_scope.cancel()
+            await self._nursery_cm.__aexit__(None, None, None)
 
     def __repr__(self) -> str:
         return f"WsClient({self.host!r})"
@@ -303,23 +330,9 @@ class WsClient:
         return await conn.call(method, params, timeout_s=self.timeout_s)
 
     async def batch(self, requests: Sequence[tuple[str, Sequence[Any]]]) -> list[Any | RpcError]:
-        """Many calls at once over the one connection: values or :class:`RpcError`, in order.
-
-        A transport failure of any of them raises (as a failed HTTP batch would)."""
-        out: list[Any | RpcError] = [None] * len(requests)
-        failed: list[RpcError] = []
-
-        async def one(i: int, method: str, params: Sequence[Any]) -> None:
-            try:
-                out[i] = await self.call(method, params)
-            except (RpcTransportError, MalformedResponse) as exc:
-                failed.append(exc)
-            except RpcError as exc:
-                out[i] = exc
-
-        async with trio.open_nursery() as nursery:
-            for i, (method, params) in enumerate(requests):
-                nursery.start_soon(one, i, method, params)
-        if failed:
-            raise failed[0]
-        return out
+        """Many calls in one message over the one connection (a JSON-RPC batch): values or
+        :class:`RpcError`, in order. A whole-batch failure raises (as a failed HTTP batch)."""
+        if not requests:
+            return []
+        conn = await self._connection(f"batch[{len(requests)}]")
+        return await conn.batch(requests, timeout_s=self.timeout_s)

@@ -76,6 +76,7 @@ async def run_execution(
             f"node reports chain id {chain_id}, config says chain.chain_id = {cfg.chain.chain_id}"
         )
     await check_executor(rpc, executor, cfg.dex)
+    await rpc.warm_order_path()  # the order's one request goes over a connection already open
     sender = signer.address if signer is not None else await _owner(rpc, executor)
 
     async with contextlib.AsyncExitStack() as stack:

@@ -87,11 +87,15 @@ _MARKET_FEEDBACK = (SizingUpdated, OrderApproved, TradeUpdated)
 _RISK_INPUTS = (BlockSeen, RpcHealthChanged, TokenDenied, InventoryObserved)
 _KILL_SWITCH = (KillSwitchPressed, KillSwitchRearmed)
 
+# In delivery order: the bus hands an event to each subscriber in turn, and every hand-over is
+# a scheduling point (the receiver may run before the bus goes on). The block's way to a
+# signature comes first (market, then risk), the journal after it: the store still gets every
+# event, in the same order, a few hundred microseconds later (its commits are batched anyway).
 ROUTES: tuple[Route, ...] = (
-    Route("store", None, must=True),
     Route("market", (*_MARKET_INPUT, *_MARKET_FEEDBACK), must=True),
-    Route("risk-results", (TradeUpdated,), must=True),
     Route("risk-inputs", (*_RISK_INPUTS, *_KILL_SWITCH), must=True),
+    Route("risk-results", (TradeUpdated,), must=True),
+    Route("store", None, must=True),
     Route(
         "hw", (ModeChanged, StartupCompleted, FaultChanged, RpcHealthChanged, RiskUpdated), False
     ),

@@ -6,7 +6,9 @@ On loopback Anvil, a 3-hop Uniswap V2 cycle through the executor, simulated on t
   its own gas (the estimate is a binary search: many EVM executions);
 * ``head + eth_call``: the batch it sends now (one execution gives the profit and the gas);
 * ``eth_createAccessList``: the other one-request way to a gas figure, for comparison (Anvil runs
-  the transaction twice, and its ``gasUsed`` is after refunds: no limit can be read from it).
+  the transaction twice, and its ``gasUsed`` is after refunds: no limit can be read from it);
+* ``head + eth_call`` over a warm WebSocket (:class:`WsClient`, the two calls as two messages on
+  one connection) beside the same over HTTP (httpx, keep-alive).
 
 Rounds alternate the cases so the box's load falls on all of them alike. Prints p50/p99 wall
 time, the CPU-seconds of this process and the load average.
@@ -35,6 +37,7 @@ async def measure(dn, rounds: int, per_round: int) -> None:
     from exec_helpers import deploy_executors, make_candidate, plant
 
     from appliance.chain.rpc import RpcClient
+    from appliance.chain.ws import WsClient
     from appliance.execution.calldata import encode_execute
 
     inv, _flash = await deploy_executors(dn)
@@ -54,16 +57,20 @@ async def measure(dn, rounds: int, per_round: int) -> None:
         "head + eth_call (now)": [latest, ("eth_call", [tx, "pending"])],
         "eth_createAccessList (for comparison)": [("eth_createAccessList", [tx, "pending"])],
     }
-    wall: dict[str, list[float]] = {name: [] for name in cases}
-    cpu: dict[str, float] = dict.fromkeys(cases, 0.0)
-    async with RpcClient(dn.rpc) as client:
-        for requests in cases.values():  # warm-up
-            await client.batch(requests)
+    now = [latest, ("eth_call", [tx, "pending"])]
+    ws_name = "head + eth_call over a warm WebSocket (WsClient)"
+    wall: dict[str, list[float]] = {name: [] for name in (*cases, ws_name)}
+    cpu: dict[str, float] = dict.fromkeys(wall, 0.0)
+    async with RpcClient(dn.rpc) as client, WsClient(dn.rpc.replace("http://", "ws://")) as ws:
+        runs = {name: (client, requests) for name, requests in cases.items()}
+        runs[ws_name] = (ws, now)
+        for via, requests in runs.values():  # warm-up
+            await via.batch(requests)
         for _ in range(rounds):
-            for name, requests in cases.items():
+            for name, (via, requests) in runs.items():
                 for _ in range(per_round):
                     c0, t0 = time.process_time(), time.perf_counter()
-                    answers = await client.batch(requests)
+                    answers = await via.batch(requests)
                     wall[name].append(time.perf_counter() - t0)
                     cpu[name] += time.process_time() - c0
                     assert not any(isinstance(a, Exception) for a in answers), answers
