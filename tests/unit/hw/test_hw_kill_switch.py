@@ -113,6 +113,13 @@ class Rig:
         await self.release(1)
 
 
+@pytest.fixture(params=[0.0, 0.2], ids=["idle-bus", "busy-bus"])
+def bus_busy_s(request):
+    """busy-bus: every event waits 0.2 s (> the 0.05 s bounce) for an unbuffered bus, as on the
+    arm64 guest under emulation: the switch must behave exactly as with an idle bus."""
+    return request.param
+
+
 @pytest.fixture
 def factory():
     f = MockFactory()
@@ -122,7 +129,7 @@ def factory():
 
 
 async def test_press_trips_latch_synchronously_and_lights_red(tmp_path, factory, autojump_clock):
-    rig = Rig(tmp_path, factory)
+    rig = Rig(tmp_path, factory)  # idle bus: asserts on prompt events
     async with rig.running():
         await rig.started_in(Mode.PAUSED, Mode.NORMAL, "ok", "startup")
         assert rig.led("green") and not rig.led("red")
@@ -140,13 +147,13 @@ async def test_press_trips_latch_synchronously_and_lights_red(tmp_path, factory,
         assert rig.latch.info["source"] == "kill_switch"
 
 
-async def test_latch_survives_restart(tmp_path, factory, autojump_clock):
-    rig = Rig(tmp_path, factory)
+async def test_latch_survives_restart(tmp_path, factory, autojump_clock, bus_busy_s):
+    rig = Rig(tmp_path, factory, bus_busy_s)
     async with rig.running():
         await rig.trip()
     factory.reset()
     # "Restart": a new latch object on the same directory, new devices.
-    again = Rig(tmp_path, factory)
+    again = Rig(tmp_path, factory, bus_busy_s)
     assert again.latch.tripped
     async with again.running():
         await again.mode_send.send(
@@ -158,7 +165,6 @@ async def test_latch_survives_restart(tmp_path, factory, autojump_clock):
             again.latch.check()
 
 
-@pytest.mark.parametrize("bus_busy_s", [0.0, 0.2], ids=["idle-bus", "busy-bus"])
 async def test_holding_the_latching_press_never_rearms(
     tmp_path, factory, autojump_clock, bus_busy_s
 ):
@@ -173,8 +179,10 @@ async def test_holding_the_latching_press_never_rearms(
         assert rig.handle.kill_switch.phase is Phase.LATCHED_WAIT_RELEASE
 
 
-async def test_long_hold_after_release_rearms_with_led_feedback(tmp_path, factory, autojump_clock):
-    rig = Rig(tmp_path, factory)
+async def test_long_hold_after_release_rearms_with_led_feedback(
+    tmp_path, factory, autojump_clock, bus_busy_s
+):
+    rig = Rig(tmp_path, factory, bus_busy_s)
     async with rig.running():
         await rig.hold(0.5)
         await rig.release(1)
@@ -202,8 +210,10 @@ async def test_long_hold_after_release_rearms_with_led_feedback(tmp_path, factor
         assert rig.latch.tripped
 
 
-async def test_hold_refused_when_unhealthy_then_accepted(tmp_path, factory, autojump_clock):
-    rig = Rig(tmp_path, factory)
+async def test_hold_refused_when_unhealthy_then_accepted(
+    tmp_path, factory, autojump_clock, bus_busy_s
+):
+    rig = Rig(tmp_path, factory, bus_busy_s)
     rig.is_healthy = False
     async with rig.running():
         await rig.trip()
@@ -220,8 +230,8 @@ async def test_hold_refused_when_unhealthy_then_accepted(tmp_path, factory, auto
         assert not rig.latch.tripped
 
 
-async def test_broken_health_probe_never_rearms(tmp_path, factory, autojump_clock):
-    rig = Rig(tmp_path, factory)
+async def test_broken_health_probe_never_rearms(tmp_path, factory, autojump_clock, bus_busy_s):
+    rig = Rig(tmp_path, factory, bus_busy_s)
 
     def boom() -> bool:
         raise RuntimeError("probe broke")
@@ -235,8 +245,8 @@ async def test_broken_health_probe_never_rearms(tmp_path, factory, autojump_cloc
         assert "probe broke" in refused.reason
 
 
-async def test_press_bounce_is_ignored(tmp_path, factory, autojump_clock):
-    rig = Rig(tmp_path, factory)
+async def test_press_bounce_is_ignored(tmp_path, factory, autojump_clock, bus_busy_s):
+    rig = Rig(tmp_path, factory, bus_busy_s)
     async with rig.running():
         # The latching press bounces (high for a few ms) and is then held for a long time.
         await rig.hold(0.003)
@@ -249,9 +259,9 @@ async def test_press_bounce_is_ignored(tmp_path, factory, autojump_clock):
 
 
 async def test_bounce_inside_a_hold_keeps_it_and_a_real_release_cancels_it(
-    tmp_path, factory, autojump_clock
+    tmp_path, factory, autojump_clock, bus_busy_s
 ):
-    rig = Rig(tmp_path, factory)
+    rig = Rig(tmp_path, factory, bus_busy_s)
     async with rig.running():
         await rig.trip()
         # Hold with a 10 ms bounce after 2 s: the hold goes on.
@@ -297,7 +307,7 @@ async def test_software_press_takes_the_same_path(tmp_path, factory, autojump_cl
 async def test_disabled_hardware_still_has_the_software_switch(tmp_path, factory, autojump_clock):
     from dataclasses import replace
 
-    rig = Rig(tmp_path, factory)
+    rig = Rig(tmp_path, factory)  # idle bus: asserts on prompt events
     async with rig.running(cfg=replace(CFG, enabled=False)):
         assert rig.handle.leds is None and rig.handle.kill_switch.button is None
         assert not factory.pins  # no pin touched
@@ -307,11 +317,13 @@ async def test_disabled_hardware_still_has_the_software_switch(tmp_path, factory
         assert rig.of(LedsChanged)[-1].red == "on"  # still reported for the state file
 
 
-async def test_sigusr1_switch_before_and_after_the_kill_switch_exists(tmp_path, factory):
+async def test_sigusr1_switch_before_and_after_the_kill_switch_exists(
+    tmp_path, factory, bus_busy_s
+):
     """A press before the kill switch exists trips the latch at once and is announced (event,
     alert, journal) when the switch is attached; a later press takes the switch's path. Presses
     come from another real thread, as from the sigwait thread (the signal itself: tests/integration)."""
-    rig = Rig(tmp_path, factory)
+    rig = Rig(tmp_path, factory, bus_busy_s)
     presses = Sigusr1Switch(rig.latch)  # not started: no signal mask changed in pytest
     early = threading.Thread(target=presses.press)
     early.start()
@@ -340,7 +352,7 @@ async def test_a_switch_held_at_start_latches_before_the_first_event(
 ):
     factory = mock_factory()  # pins wired as a switch: a pull-up never lifts a closed one
     factory.pin(CFG.kill_switch_pin).drive_low()  # engaged while the service was down
-    rig = Rig(tmp_path, factory)
+    rig = Rig(tmp_path, factory)  # idle bus: asserts on prompt events
     with caplog.at_level(logging.WARNING, logger="hw.kill_switch"):
         async with rig.running():
             assert rig.latch.tripped and rig.latch.path.exists()
@@ -379,7 +391,7 @@ async def test_a_failed_latch_write_is_critical_and_shown_red(
 async def test_a_real_press_right_after_the_rearm_release_still_trips(
     tmp_path, factory, autojump_clock
 ):
-    rig = Rig(tmp_path, factory)
+    rig = Rig(tmp_path, factory)  # idle bus: asserts on prompt events
     async with rig.running():
         await rig.trip()
         await rig.hold(CFG.rearm_hold_s + 0.1)
