@@ -37,6 +37,12 @@ from pathlib import Path
 
 import pytest
 import trio
+from hypothesis import settings
+
+# No timed assertions: Hypothesis's default 200 ms deadline per example failed a property test
+# on a loaded 2-core box (a deadline is a timing assertion); every example may take its time.
+settings.register_profile("appliance", deadline=None)
+settings.load_profile("appliance")
 
 _SESSION_ENV = "ARB_TEST_SESSION"
 
