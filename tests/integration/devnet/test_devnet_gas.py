@@ -71,8 +71,11 @@ async def test_the_devnets_own_sends_are_priced_for_the_floor(fresh_devnet):
 
     dn = fresh_devnet
     async with trio.open_nursery() as nursery:
-        await nursery.start(run_base_fee_floor, dn, dn.gas)
-        await dn.mine()  # a block at the floor (set when the devnet was built)
+        floor = await nursery.start(run_base_fee_floor, dn, dn.gas)
+        number = await dn.mine()  # a block at the floor (set when the devnet was built)
+        # the next block's base fee is set back to the floor only once the task saw this head:
+        # a swap sent before that lands one 12.5 % step below it (8.75 + 1 gwei tip, seen in CI)
+        await _floor_has_seen(floor, number)
         tx = await dn.swap("uniswap", "USDC", "WETH", 1_000 * 10**6, account="simulator")
         receipt = await dn.call("eth_getTransactionReceipt", [tx])
         assert int(receipt["effectiveGasPrice"], 16) >= FLOOR.base_fee_wei
