@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from ui_tmux import Tmux, open_for_writing, writable_mappings
+from ui_tmux import Tmux, open_files, open_for_writing, writable_mappings
 
 ROOT = Path(__file__).resolve().parents[2]
 ARB = Path(sys.executable).with_name("arb-appliance")
@@ -98,11 +98,7 @@ def test_ui_tmux_live_emergency_and_not_running(world):
 
         pid = tmux.pane_pid()
         assert "arb-appliance" in Path(f"/proc/{pid}/cmdline").read_text()
-        names = {
-            os.path.basename(os.readlink(f"/proc/{pid}/fd/{fd}"))
-            for fd in os.listdir(f"/proc/{pid}/fd")
-        }
-        assert {"journal.sqlite", "state.bin"} <= names  # the probe sees the data files
+        assert {"journal.sqlite", "state.bin"} <= open_files(pid)  # the probe sees the data files
         if os.geteuid() == 0 and shutil.which("setpriv"):
             assert open_for_writing(pid) == []
             assert writable_mappings(pid, str(world)) == []

@@ -92,6 +92,18 @@ def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
 
 
+def open_files(pid: int) -> set[str]:
+    """Base names of what the process holds open (an fd closed mid-scan is skipped: the screen's
+    own threads open and close descriptors while we look)."""
+    names = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            names.add(os.path.basename(os.readlink(f"/proc/{pid}/fd/{fd}")))
+        except FileNotFoundError:
+            continue
+    return names
+
+
 def open_for_writing(pid: int) -> list[str]:
     """Regular files the process holds open with write access (from /proc/<pid>/fdinfo)."""
     bad = []
