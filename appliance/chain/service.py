@@ -1,14 +1,15 @@
 """The chain subsystem: heads and reserves, in order, on one channel.
 
 Per block, in order: ``BlockSeen`` then (with V3 pools watched) ``PoolStatesUpdated`` then
-``ReservesUpdated`` for that block (with
-``PoolsDiscovered`` between them when a full refresh found new pools). Reserves come from
-the block's ``Sync`` logs, except for a full refresh (``full=True``, every pool) at start, after
-every reorg (``ReorgDetected`` goes out first) and every ``chain.full_refresh_blocks`` blocks —
-where the refreshed values are also compared with what the logs had built up *including the
-refresh block's own logs* (they must agree; a difference is logged as an error and the full
-values win). ``RpcHealthChanged`` goes out when an endpoint's health, lag, breaker, stream or
-data fault changes, with the live input path (``"streaming"`` / ``"polling"``); a data fault of
+``ReservesUpdated`` for that block (with ``PoolsDiscovered`` between them when new pools were
+found). Reserves come from the block's ``Sync`` logs, except for a full read (``full=True``,
+every pool) at start, after every reorg (``ReorgDetected`` goes out first), when new pools were
+found, and at the block after a refresh check disagreed. Every ``chain.full_refresh_blocks`` blocks the values the logs had built up,
+*including that block's own logs*, are checked against a full read of that block — off the
+block's path (:mod:`appliance.chain.refresh_check`): a difference is logged as an error and
+the full values win at the next block. V3 pools are read again by snapshot on that block.
+``RpcHealthChanged`` goes out when an endpoint's health, lag, breaker, stream or data fault
+changes, with the live input path (``"streaming"`` / ``"polling"``); a data fault of
 an endpoint (it answers, but lies) is also a ``FaultChanged("rpc:<host>")``.
 
 Streaming: each endpoint with a WebSocket URL runs :func:`~appliance.chain.stream.run_stream`;
@@ -19,8 +20,8 @@ its ``logsBloom``) when they are known exactly, with no request; otherwise from 
 (at most 0.25 s) after the block's reserves (:func:`swaps_delay_s`): its receipts request and
 classification run after the block's order was made, not while it is being made.
 
-New pools: with an :class:`AppConfig`, each full refresh first reads the factories'
-``PairCreated`` logs since the last check (one request per refresh, none per block); pools of
+New pools: with an :class:`AppConfig`, each full read and each refresh check first reads the
+factories' ``PairCreated`` logs since the last (one request per check, none per block); pools of
 watched tokens are announced as ``PoolsDiscovered`` and watched from that block on.
 """
 
@@ -38,6 +39,7 @@ from appliance.chain.discovery import discover, pairs_created
 from appliance.chain.errors import ChainError
 from appliance.chain.heads import poll_interval, run_head_follower
 from appliance.chain.pool import RpcPool
+from appliance.chain.refresh_check import RefreshCheck
 from appliance.chain.reserves import (
     fetch_pool_states,
     fetch_reserves_by_logs,
@@ -240,20 +242,32 @@ async def run_chain(
         )
         later = _Later(swaps_delay_s(chain.block_time_s))
         nursery.start_soon(later.run)
+        checks = RefreshCheck(
+            rpc, streamed, multicall=chain.multicall, delay_s=swaps_delay_s(chain.block_time_s)
+        )
         task_status.started()
         known: dict[str, tuple[int, int]] = {}
         full_next = True
-        last_full = -1
+        last_check = -1
         watch = cfg if hasattr(cfg, "dex") and hasattr(cfg, "tokens") else None
         last_pair_check: int | None = None
         async with heads_recv:
             async for event in heads_recv:
                 if isinstance(event, ReorgDetected):
                     await events_send.send(event)
+                    checks.reorged()
                     full_next = True
                     continue
                 await events_send.send(event)
-                periodic = last_full >= 0 and event.number - last_full >= chain.full_refresh_blocks
+                periodic = (
+                    last_check >= 0 and event.number - last_check >= chain.full_refresh_blocks
+                )
+                if checks.failed:  # the last check's read failed: again now
+                    checks.failed = False
+                    periodic = last_check >= 0
+                if checks.disagreed:  # the full values win, at this block
+                    checks.disagreed = False
+                    full_next = True
                 if watch is not None and (full_next or periodic):
                     if last_pair_check is None:
                         last_pair_check = event.number - 1
@@ -266,31 +280,17 @@ async def run_chain(
                             driven_pools = tuple(p for group in driven.values() for p in group)
                             watched.update([p.address for p in found.pools])
                             await events_send.send(found)
+                            full_next = True  # the new pools' reserves: every pool read
                 if streamed.late:  # a streamed log came after its block was applied
                     streamed.late = False
                     full_next = True
-                check = periodic and not full_next
-                swaps: tuple[Log, ...] | None = None
                 state_logs: list = []
                 topics = state_topics(driven)
-                if check:  # the refresh block's own changes, for a like-for-like comparison
-                    changes = await _reserves(
-                        rpc,
-                        event,
-                        reserve_pools,
-                        full=False,
-                        multicall=chain.multicall,
-                        retry_s=interval,
-                        streamed=streamed,
-                        with_swaps=swaps_send is not None,
-                    )
-                    known.update(changes.reserves)
-                    swaps = changes.swaps
                 read = await _reserves(
                     rpc,
                     event,
                     reserve_pools,
-                    full=full_next or periodic,
+                    full=full_next,
                     multicall=chain.multicall,
                     retry_s=interval,
                     streamed=streamed,
@@ -299,25 +299,28 @@ async def run_chain(
                     state_logs=state_logs,
                     topics=topics,
                 )
-                reserves, full = read.reserves, read.full
-                if read.swaps is not None:
-                    swaps = read.swaps
+                reserves, full, swaps = read.reserves, read.full, read.swaps
                 if driven:  # V3 pools: their logs (same request) or snapshots, before reserves
                     states = await _pool_states(
-                        rpc, event, trackers, driven, state_logs, full=full, retry_s=interval
+                        rpc,
+                        event,
+                        trackers,
+                        driven,
+                        state_logs,
+                        full=full or periodic,
+                        retry_s=interval,
                     )
                     if states is not None:
                         await events_send.send(states)
                 if full:
-                    # a streamed log that came late while this block was read explains a
-                    # difference (the late flag refreshes fully next): compare only otherwise
-                    if check and not streamed.late:
-                        _compare(known, reserves, event.number)
                     known = dict(reserves)
-                    last_full = event.number
+                    last_check = event.number
                     full_next = False
                 else:
                     known.update(reserves)
+                    if periodic:  # the log path checked against a full read, off this path
+                        checks.offer(nursery, event, reserve_pools, known)
+                        last_check = event.number
                 await events_send.send(
                     ReservesUpdated(event.number, event.hash, reserves, full=full)
                 )
@@ -456,18 +459,3 @@ async def _new_pools(
     seen = {t for p in pools for t in (p.token0, p.token1)}  # announced with earlier pools
     log.info("new pools at block %d: %s", block.number, [p.address for p in new])
     return PoolsDiscovered(tuple(t for t in infos if t.address not in seen), new)
-
-
-def _compare(
-    known: dict[str, tuple[int, int]], full: dict[str, tuple[int, int]], block: int
-) -> None:
-    # only pools the logs have followed since the last refresh: a pool discovered since (or one
-    # whose getReserves failed then) has nothing to compare with
-    differ = [a for a in full if a in known and known[a] != full[a]]
-    if differ:
-        log.error(
-            "block %d: Sync-log reserves disagree with the full refresh for %d pools (e.g. %s)",
-            block,
-            len(differ),
-            differ[:3],
-        )

@@ -114,6 +114,7 @@ class StreamedBlocks:
         self.keep = keep
         self._blocks: OrderedDict[str, _Block] = OrderedDict()
         self.late = False  # a log came after its block was applied: the owner refreshes fully
+        self.late_logs = 0  # how many ever did (the owner clears ``late``, this only counts)
         self.from_stream = 0  # blocks whose reserves came from the stream (no request)
 
     def _entry(self, block_hash: str) -> _Block:
@@ -131,6 +132,7 @@ class StreamedBlocks:
             return  # the same log from another endpoint
         if entry.applied:
             self.late = True
+            self.late_logs += 1
             log.warning(
                 "a Sync log of %s in block %s came after the block was applied: full refresh next",
                 address,

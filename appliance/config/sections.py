@@ -80,7 +80,10 @@ class ChainConfig:
         3, doc="an endpoint this many blocks behind the best is lagging", min=1, max=1000
     )
     full_refresh_blocks: int = setting(
-        100, doc="full reserve refresh every N blocks (a check of the log path)", min=1, max=100000
+        100,
+        doc="every N blocks the log path is checked against a full reserve read (off the block path)",
+        min=1,
+        max=100000,
     )
     multicall: str | None = setting(
         None, doc="Multicall3 address, if deployed", check=checksum_address

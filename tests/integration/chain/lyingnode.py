@@ -7,6 +7,7 @@ the content false (issue #23, "data-level lies").
     liar.lie = "future"     # a head 1,000 blocks ahead that does not exist
     liar.lie = "backwards"  # a head 50 blocks below the real one (a real, older block)
     liar.lie = "no_logs"    # eth_getLogs answers [] (the pools' Sync logs withheld)
+    liar.lie = "no_calls"   # eth_call answers a node's error (as a pruned node's "header not found")
     liar.lie = None         # the truth again
 
 Built on :class:`faultproxy.FaultProxy` (its HTTP plumbing and counters).
@@ -71,6 +72,10 @@ class LyingNode(FaultProxy):
         if self.lie == "no_logs" and method == "eth_getLogs":
             self.lies_told += 1
             return {"jsonrpc": "2.0", "id": item["id"], "result": []}
+        if self.lie == "no_calls" and method == "eth_call":
+            self.lies_told += 1
+            error = {"code": -32000, "message": "header not found"}
+            return {"jsonrpc": "2.0", "id": item["id"], "error": error}
         answer = await self._upstream(item)
         if self.lie == "stale" and method in ("eth_getBlockByNumber", "eth_getBlockByHash"):
             block = answer.get("result")
