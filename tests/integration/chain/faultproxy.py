@@ -12,7 +12,7 @@ the body, close), ``wrong_id`` (forward, then corrupt the JSON-RPC id). Independ
 ``stale_head = N`` freezes the head the proxy shows at block N (``eth_blockNumber`` and
 ``eth_getBlockByNumber("latest")``) — a lagging node; ``hold`` (a set of method names) holds
 those single requests unanswered until the connection closes. ``methods`` counts requests by
-JSON-RPC method (a batch counts each of its methods).
+JSON-RPC method (a batch counts each of its methods), ``calls`` lists each ``(method, params)``.
 
 Faults are chosen by a seeded RNG, so a failing run can be replayed. Counters: ``requests``,
 ``injected`` (per kind).
@@ -47,6 +47,7 @@ class FaultProxy:
         self.requests = 0
         self.injected: Counter[str] = Counter()
         self.methods: Counter[str] = Counter()
+        self.calls: list[tuple[str, object]] = []
         self.hold: set[str] = set()
 
     @property
@@ -118,6 +119,7 @@ class FaultProxy:
         items = payload if isinstance(payload, list) else [payload]
         names = [i.get("method") for i in items if isinstance(i, dict)]
         self.methods.update(names)
+        self.calls += [(i.get("method"), i.get("params")) for i in items if isinstance(i, dict)]
         if isinstance(payload, dict) and payload.get("method") in self.hold:
             await trio.sleep_forever()
         kind = self.rng.choice(self.kinds) if self.kinds and self.rng.random() < self.rate else None

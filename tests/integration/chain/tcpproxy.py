@@ -5,11 +5,18 @@
     proxy.cut()       # close every connection now and refuse new ones (they are closed at once)
     proxy.freeze()    # keep connections open but forward nothing (a silent subscription)
     proxy.restore()   # forward again (new connections only after a cut)
+    proxy.drop_heads = {n, ...}   # WebSocket: newHeads notifications of these blocks are not
+                                  # forwarded (proxy.dropped lists them); everything else is
 
-Runs as Trio tasks in the test's own loop; bytes are forwarded untouched (HTTP or WebSocket).
+Runs as Trio tasks in the test's own loop; bytes are forwarded untouched (HTTP or WebSocket),
+except the node's WebSocket messages while ``drop_heads`` is set: those are read frame by frame
+(RFC 6455, the server's frames are unmasked) and a ``newHeads`` notification of a listed block is
+left out, as a subscription that misses a head would.
 """
 
 from __future__ import annotations
+
+import json
 
 import trio
 
@@ -25,6 +32,8 @@ class TcpProxy:
         self.connections = 0
         self._scopes: set[trio.CancelScope] = set()
         self._thawed = trio.Event()
+        self.drop_heads: set[int] = set()
+        self.dropped: list[int] = []
 
     async def serve(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
         listeners = await trio.open_tcp_listeners(0, host=self.host)
@@ -61,7 +70,9 @@ class TcpProxy:
                     try:
                         async with trio.open_nursery() as nursery:
                             nursery.start_soon(self._pump, client, upstream, nursery.cancel_scope)
-                            nursery.start_soon(self._pump, upstream, client, nursery.cancel_scope)
+                            nursery.start_soon(
+                                self._pump_node, upstream, client, nursery.cancel_scope
+                            )
                     finally:
                         self._scopes.discard(scope)
 
@@ -79,3 +90,85 @@ class TcpProxy:
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
             pass
         scope.cancel()
+
+    async def _pump_node(
+        self, src: trio.SocketStream, dst: trio.SocketStream, scope: trio.CancelScope
+    ) -> None:
+        """The node's side: a WebSocket (answered ``101``) is forwarded frame by frame, so
+        ``drop_heads`` can take effect at any moment; anything else byte for byte."""
+        buf = bytearray()
+        websocket: bool | None = None  # None until the node's first response head is whole
+        try:
+            while True:
+                data = await src.receive_some(65536)
+                if not data:
+                    break
+                while self.state == "frozen":
+                    await self._thawed.wait()
+                if websocket is False:
+                    await dst.send_all(data)
+                    continue
+                buf += data
+                out = bytearray()
+                if websocket is None:
+                    end = buf.find(b"\r\n\r\n")
+                    if end < 0:
+                        continue
+                    websocket = buf.startswith(b"HTTP/1.1 101")
+                    out += buf[: end + 4]
+                    del buf[: end + 4]
+                    if not websocket:
+                        out += buf
+                        buf.clear()
+                while websocket and (frame := _take_frame(buf)) is not None:
+                    if not self._drops(frame):
+                        out += frame
+                if out:
+                    await dst.send_all(bytes(out))
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+            pass
+        scope.cancel()
+
+    def _drops(self, frame: bytes) -> bool:
+        payload = _payload(frame)
+        if payload is None:
+            return False
+        try:
+            message = json.loads(payload)
+            number = int(message["params"]["result"]["number"], 16)
+        except (ValueError, KeyError, TypeError):
+            return False
+        if message.get("method") == "eth_subscription" and number in self.drop_heads:
+            self.dropped.append(number)
+            return True
+        return False
+
+
+def _take_frame(buf: bytearray) -> bytes | None:
+    """One whole frame off the front of ``buf``, or None while it is incomplete."""
+    if len(buf) < 2:
+        return None
+    size, offset = buf[1] & 0x7F, 2
+    if size == 126:
+        if len(buf) < 4:
+            return None
+        size, offset = int.from_bytes(buf[2:4], "big"), 4
+    elif size == 127:
+        if len(buf) < 10:
+            return None
+        size, offset = int.from_bytes(buf[2:10], "big"), 10
+    if buf[1] & 0x80:
+        offset += 4
+    if len(buf) < offset + size:
+        return None
+    frame = bytes(buf[: offset + size])
+    del buf[: offset + size]
+    return frame
+
+
+def _payload(frame: bytes) -> bytes | None:
+    """A whole unmasked, uncompressed text message's payload; None for anything else."""
+    if frame[0] != 0x81 or frame[1] & 0x80:  # FIN + text, no RSV bits; unmasked
+        return None
+    size = frame[1] & 0x7F
+    return frame[{126: 4, 127: 10}.get(size, 2) :]

@@ -246,3 +246,37 @@ async def test_a_streamed_head_is_not_held_behind_a_hanging_safety_poll(devnet, 
             await until(recv, events, reserves_of(number))
         inner.cancel_scope.cancel()
     assert check_stream(events, first, number) == await devnet.all_reserves()
+
+
+async def test_heads_the_stream_missed_are_backfilled_over_http(devnet, nursery):
+    """The subscription misses two heads (the proxy leaves their ``newHeads`` notifications
+    out): the next streamed head skips two numbers, and the two blocks are fetched over HTTP in
+    one batch before it — every block once, in order, with its reserves. Every poll of the head
+    hangs meanwhile (held by the HTTP proxy), so the gap can only be filled from the streamed
+    head."""
+    http = FaultProxy(devnet.rpc)
+    await nursery.start(http.serve)
+    tcp = TcpProxy(port_of(devnet.rpc))
+    await nursery.start(tcp.serve)
+    cfg = ChainConfig(
+        chain_id=devnet.chain_id,
+        rpc=(f"{http.url}|ws://127.0.0.1:{tcp.port}",),
+        block_time_s=2.0,
+        request_timeout_s=60,  # a held poll does not fail over within the test
+    )
+    async with chain_stream(devnet, cfg) as (rpc, recv, events, first):
+        await until(recv, events, path_is("streaming"))
+        number = await trade_and_mine(devnet, 0)
+        await until(recv, events, reserves_of(number))
+        http.hold.add("eth_getBlockByNumber")  # single requests: the polls of "latest"
+        tcp.drop_heads = {number + 1, number + 2}
+        since = len(http.calls)
+        last = number
+        for i in (1, 2, 3):
+            last = await trade_and_mine(devnet, i)
+        await until(recv, events, reserves_of(last))
+        assert rpc.path == "streaming"
+    assert tcp.dropped == [number + 1, number + 2]
+    asked = [p for m, p in http.calls[since:] if m == "eth_getBlockByNumber" and p[0] != "latest"]
+    assert [int(p[0], 16) for p in asked] == [number + 1, number + 2]
+    assert check_stream(events, first, last) == await devnet.all_reserves()
