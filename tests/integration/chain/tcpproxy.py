@@ -69,35 +69,24 @@ class TcpProxy:
                     self._scopes.add(scope)
                     try:
                         async with trio.open_nursery() as nursery:
-                            nursery.start_soon(self._pump, client, upstream, nursery.cancel_scope)
-                            nursery.start_soon(
-                                self._pump_node, upstream, client, nursery.cancel_scope
-                            )
+                            cancel = nursery.cancel_scope
+                            nursery.start_soon(self._pump, client, upstream, cancel, False)
+                            nursery.start_soon(self._pump, upstream, client, cancel, None)
                     finally:
                         self._scopes.discard(scope)
 
     async def _pump(
-        self, src: trio.SocketStream, dst: trio.SocketStream, scope: trio.CancelScope
+        self,
+        src: trio.SocketStream,
+        dst: trio.SocketStream,
+        scope: trio.CancelScope,
+        websocket: bool | None,
     ) -> None:
-        try:
-            while True:
-                data = await src.receive_some(65536)
-                if not data:
-                    break
-                while self.state == "frozen":
-                    await self._thawed.wait()
-                await dst.send_all(data)
-        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
-            pass
-        scope.cancel()
-
-    async def _pump_node(
-        self, src: trio.SocketStream, dst: trio.SocketStream, scope: trio.CancelScope
-    ) -> None:
-        """The node's side: a WebSocket (answered ``101``) is forwarded frame by frame, so
-        ``drop_heads`` can take effect at any moment; anything else byte for byte."""
+        """One direction. The client's (``websocket=False``) byte for byte; the node's
+        (``None``: until its first response head is whole) byte for byte too unless it answered
+        ``101``: a WebSocket is forwarded frame by frame, so ``drop_heads`` can take effect at
+        any moment."""
         buf = bytearray()
-        websocket: bool | None = None  # None until the node's first response head is whole
         try:
             while True:
                 data = await src.receive_some(65536)

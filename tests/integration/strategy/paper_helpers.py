@@ -9,14 +9,24 @@ import sys
 from pathlib import Path
 
 import trio
+from gpiozero.pins.mock import MockFactory
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "supervisor"))
 
 from sup_helpers import appliance_config
 
 from appliance.store.statefile import StateReader
+from appliance.supervisor import run_supervisor
 
-__all__ = ["ETH", "balance_market", "head", "rows", "two_dex_config", "until"]
+__all__ = [
+    "ETH",
+    "balance_market",
+    "head",
+    "rows",
+    "start_trading",
+    "two_dex_config",
+    "until",
+]
 
 ETH = 10**18
 # 40 WETH pushes are big price moves: the volatility regime (fed every block) would shrink the
@@ -48,6 +58,18 @@ async def two_dex_config(dn, tmp: Path, *, live: bool, commit_interval_s: float)
     text = re.sub(r'\[\[dex\]\]\nname = "shibaswap".*?\n\n', "", text, flags=re.S)  # two DEXes
     path.write_text(text)
     return path
+
+
+async def start_trading(nursery: trio.Nursery, dn, cfg):
+    """The whole supervisor on ``cfg`` in ``nursery`` (MockFactory pins), once it is ready and
+    has read the WETH inventory it sizes with; returns its handle."""
+    sup = await nursery.start(
+        lambda task_status: run_supervisor(cfg, pin_factory=MockFactory(), task_status=task_status)
+    )
+    await sup.ready.wait()
+    weth = dn.token("WETH").address
+    await until(lambda: sup.risk.size_caps().get(weth, 0) > 0, "the inventory to be read")
+    return sup
 
 
 def rows(cfg, sql: str, args=()) -> list[tuple]:

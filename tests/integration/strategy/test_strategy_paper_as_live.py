@@ -18,14 +18,12 @@ from pathlib import Path
 
 import pytest
 import trio
-from gpiozero.pins.mock import MockFactory
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from paper_helpers import ETH, balance_market, head, rows, two_dex_config, until
+from paper_helpers import ETH, balance_market, head, rows, start_trading, two_dex_config, until
 
 from appliance.config import load_config
-from appliance.supervisor import run_supervisor
 
 pytestmark = pytest.mark.devnet
 
@@ -69,14 +67,7 @@ async def _script(dn, cfg, *, live: bool) -> list[int]:
 async def _run(dn, tmp: Path, *, live: bool):
     cfg = load_config(await two_dex_config(dn, tmp, live=live, commit_interval_s=0.2))
     async with trio.open_nursery() as nursery:
-        sup = await nursery.start(
-            lambda task_status: run_supervisor(
-                cfg, pin_factory=MockFactory(), task_status=task_status
-            )
-        )
-        await sup.ready.wait()
-        weth = dn.token("WETH").address
-        await until(lambda: sup.risk.size_caps().get(weth, 0) > 0, "the inventory to be read")
+        sup = await start_trading(nursery, dn, cfg)
         pushes = await _script(dn, cfg, live=live)
         # the risk inputs are fed on the real path: prices every block (#14.9), and equity
         # values both base tokens (50 WETH + 100,000 USDC at the implied rate, #14.10)

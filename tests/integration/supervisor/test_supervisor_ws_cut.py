@@ -16,17 +16,15 @@ from pathlib import Path
 
 import pytest
 import trio
-from gpiozero.pins.mock import MockFactory
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "strategy"))
 sys.path.insert(0, str(Path(__file__).parents[1] / "chain"))
 
-from paper_helpers import ETH, balance_market, head, rows, two_dex_config, until
+from paper_helpers import ETH, balance_market, head, rows, start_trading, two_dex_config, until
 from sup_helpers import status_json
 from tcpproxy import TcpProxy
 
 from appliance.config import load_config
-from appliance.supervisor import run_supervisor
 
 pytestmark = pytest.mark.devnet
 
@@ -92,14 +90,7 @@ async def test_live_trading_goes_on_by_polling_when_the_websocket_is_cut(devnet,
         )
         config.write_text(text)
         cfg = load_config(config)
-        sup = await nursery.start(
-            lambda task_status: run_supervisor(
-                cfg, pin_factory=MockFactory(), task_status=task_status
-            )
-        )
-        await sup.ready.wait()
-        weth = dn.token("WETH").address
-        await until(lambda: sup.risk.size_caps().get(weth, 0) > 0, "the inventory to be read")
+        await start_trading(nursery, dn, cfg)
         first = head(cfg)
 
         await _until_input(dn, cfg, config, "streaming")
