@@ -8,9 +8,9 @@
     proxy.drop_heads = {n, ...}   # WebSocket: newHeads notifications of these blocks are not
                                   # forwarded (proxy.dropped lists them); everything else is
 
-Runs as Trio tasks in the test's own loop; bytes are forwarded untouched (HTTP or WebSocket),
-except the node's WebSocket messages while ``drop_heads`` is set: those are read frame by frame
-(RFC 6455, the server's frames are unmasked) and a ``newHeads`` notification of a listed block is
+Runs as Trio tasks in the test's own loop; bytes are forwarded untouched (HTTP or WebSocket).
+The node's side of a WebSocket is forwarded frame by frame (RFC 6455, the server's frames are
+unmasked), so that while ``drop_heads`` is set a ``newHeads`` notification of a listed block is
 left out, as a subscription that misses a head would.
 """
 
@@ -109,8 +109,9 @@ class TcpProxy:
                     if not websocket:
                         out += buf
                         buf.clear()
-                while websocket and (frame := _take_frame(buf)) is not None:
-                    if not self._drops(frame):
+                while websocket and (taken := _take_frame(buf)) is not None:
+                    frame, header = taken
+                    if not self._drops(frame, header):
                         out += frame
                 if out:
                     await dst.send_all(bytes(out))
@@ -118,12 +119,13 @@ class TcpProxy:
             pass
         scope.cancel()
 
-    def _drops(self, frame: bytes) -> bool:
-        payload = _payload(frame)
-        if payload is None:
+    def _drops(self, frame: bytes, header: int) -> bool:
+        """Whether ``frame`` is a ``newHeads`` notification of a block in ``drop_heads``; only
+        a whole unmasked, uncompressed text message can be (FIN + text, no RSV bits)."""
+        if frame[0] != 0x81 or frame[1] & 0x80:
             return False
         try:
-            message = json.loads(payload)
+            message = json.loads(frame[header:])
             number = int(message["params"]["result"]["number"], 16)
         except (ValueError, KeyError, TypeError):
             return False
@@ -133,8 +135,9 @@ class TcpProxy:
         return False
 
 
-def _take_frame(buf: bytearray) -> bytes | None:
-    """One whole frame off the front of ``buf``, or None while it is incomplete."""
+def _take_frame(buf: bytearray) -> tuple[bytes, int] | None:
+    """One whole frame off the front of ``buf`` and its header's length, or None while it is
+    incomplete."""
     if len(buf) < 2:
         return None
     size, offset = buf[1] & 0x7F, 2
@@ -152,12 +155,4 @@ def _take_frame(buf: bytearray) -> bytes | None:
         return None
     frame = bytes(buf[: offset + size])
     del buf[: offset + size]
-    return frame
-
-
-def _payload(frame: bytes) -> bytes | None:
-    """A whole unmasked, uncompressed text message's payload; None for anything else."""
-    if frame[0] != 0x81 or frame[1] & 0x80:  # FIN + text, no RSV bits; unmasked
-        return None
-    size = frame[1] & 0x7F
-    return frame[{126: 4, 127: 10}.get(size, 2) :]
+    return frame, offset

@@ -42,14 +42,13 @@ async def _until_input(dn, cfg, config: Path, path: str) -> None:
     with trio.move_on_after(90):
         while (await trio.to_thread.run_sync(_chain_input, config)) != path:
             await dn.mine(1)
-            await until(lambda: head(cfg) >= 0, "the state file")
             await trio.sleep(1.0)
         return
     raise AssertionError(f"status never said chain input {path}")
 
 
 async def _trade_one_push(dn, cfg) -> int:
-    """A dislocation of uniswap's WETH/USDC; returns the block its live order was mined in."""
+    """A dislocation of uniswap's WETH/USDC, traded live and mined; returns the push's block."""
     base = rows(cfg, "SELECT count(*) FROM trades WHERE status = 'mined'")[0][0]
     await dn.swap("uniswap", "WETH", "USDC", 40 * ETH, account="competitor")
     pushed = await dn.block_number()
